@@ -1,0 +1,29 @@
+import { booleanInput, defaultedInput, integerInput, optionalInput, requiredInput } from "@mlops/action-kit";
+import { z } from "zod";
+
+/** The inputs of `action.yml`, one key per input (checked by the contract test). */
+export const inputSchema = z.object({
+  "model-name": optionalInput(),
+  version: optionalInput().pipe(
+    z
+      .string()
+      .regex(/^(\d+|latest|previous)$/, { message: "expected a whole number, `latest` or `previous`" })
+      .optional(),
+  ),
+  alias: optionalInput(),
+  "promote-from": optionalInput(),
+  environment: requiredInput().pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/, { message: "expected an environment name (letters, digits, . _ -)" }),
+  ),
+  command: optionalInput(),
+  "health-check": optionalInput(),
+  "health-check-retries": integerInput(5, { min: 1 }),
+  "rollback-on-failure": booleanInput(true),
+  "environment-url": optionalInput(),
+  config: defaultedInput("mlops.yml"),
+  "github-token": requiredInput(),
+});
+
+export type DeployInputs = z.output<typeof inputSchema>;

@@ -1,0 +1,24 @@
+import { booleanInput, defaultedInput, optionalInput, requiredInput } from "@mlops/action-kit";
+import { z } from "zod";
+
+/** The inputs of `action.yml`, one key per input (checked by the contract test). */
+export const inputSchema = z.object({
+  "model-name": optionalInput(),
+  metrics: requiredInput(),
+  baseline: defaultedInput("auto"),
+  rules: z.string().transform((raw) =>
+    raw
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !line.startsWith("#")),
+  ),
+  "per-example": optionalInput(),
+  config: defaultedInput("mlops.yml"),
+  comment: booleanInput(true),
+  check: booleanInput(true),
+  "fail-on-regression": booleanInput(true),
+  "artifact-name": optionalInput(),
+  "github-token": requiredInput(),
+});
+
+export type GateInputs = z.output<typeof inputSchema>;

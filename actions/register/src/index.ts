@@ -1,0 +1,4 @@
+import { runAction } from "@mlops/action-kit";
+import { main } from "./main.js";
+
+await runAction(main);

@@ -1,0 +1,18 @@
+import { booleanInput, defaultedInput, listInput, optionalInput, requiredInput } from "@mlops/action-kit";
+import { z } from "zod";
+
+/** The inputs of `action.yml`, one key per input (checked by the contract test). */
+export const inputSchema = z.object({
+  command: requiredInput(),
+  "working-directory": defaultedInput("."),
+  "model-name": optionalInput(),
+  config: defaultedInput("mlops.yml"),
+  metrics: listInput(),
+  params: listInput(),
+  artifacts: listInput(),
+  data: listInput(),
+  "upload-artifact": booleanInput(true),
+  "artifact-name": optionalInput(),
+});
+
+export type TrainInputs = z.output<typeof inputSchema>;

@@ -1,0 +1,111 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CommandFailed, ConfigError } from "@mlops/core";
+import { describe, expect, it } from "vitest";
+import { runCommand, runCommandOrFail } from "../src/command.js";
+import { readRunContext, workflowFileName } from "../src/context.js";
+import { createMemoryRuntime } from "../src/memory-runtime.js";
+import { runAction } from "../src/run-action.js";
+
+describe("runAction", () => {
+  it("turns an error into one failure message and an annotation at its position", async () => {
+    const runtime = createMemoryRuntime();
+    await runAction(async () => {
+      throw new ConfigError("models[0].name: expected a model name", {
+        position: { file: "mlops.yml", line: 3, column: 9 },
+      });
+    }, runtime);
+    expect(runtime.failure).toBe("mlops.yml:3:9: models[0].name: expected a model name");
+    expect(runtime.lines).toContainEqual({
+      level: "error",
+      message: "models[0].name: expected a model name",
+      position: { file: "mlops.yml", line: 3, column: 9 },
+    });
+    expect(runtime.lines.some((line) => line.level === "debug")).toBe(false);
+  });
+
+  it("logs the stack trace only in debug mode", async () => {
+    const runtime = createMemoryRuntime({ debug: true });
+    await runAction(async () => {
+      throw new Error("boom");
+    }, runtime);
+    expect(runtime.failure).toBe("boom");
+    expect(runtime.lines.find((line) => line.level === "debug")?.message).toMatch(/Error: boom\n\s+at /);
+  });
+
+  it("leaves a successful step alone", async () => {
+    const runtime = createMemoryRuntime();
+    await runAction(async (rt) => rt.setOutput("passed", true), runtime);
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.outputs).toEqual({ passed: "true" });
+  });
+});
+
+describe("runCommand", () => {
+  it("streams output line by line and reports the exit code", async () => {
+    const runtime = createMemoryRuntime();
+    const result = await runCommand("echo one; echo two >&2; exit 3", { log: runtime.log });
+    expect(result.exitCode).toBe(3);
+    expect(runtime.lines.map((line) => line.message).sort()).toEqual(["one", "two"]);
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("fails a pipeline when an early command fails (pipefail)", async () => {
+    const runtime = createMemoryRuntime();
+    await expect(runCommandOrFail("Training", "false | cat", { log: runtime.log })).rejects.toThrow(
+      new CommandFailed("Training failed with exit code 1: false | cat", 1),
+    );
+  });
+
+  it("passes the environment and working directory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cmd-"));
+    const runtime = createMemoryRuntime();
+    await runCommandOrFail("x", 'echo "$MODEL_NAME in $(pwd)"', {
+      log: runtime.log,
+      cwd: dir,
+      env: { ...process.env, MODEL_NAME: "fraud" },
+    });
+    expect(runtime.lines[0]?.message).toBe(`fraud in ${dir}`);
+  });
+});
+
+describe("readRunContext", () => {
+  it("reads the run and the pull request (fork detection included) from the runner's variables", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ctx-"));
+    const eventPath = join(dir, "event.json");
+    writeFileSync(
+      eventPath,
+      JSON.stringify({
+        pull_request: {
+          number: 7,
+          head: { sha: "h".repeat(40), ref: "feature", repo: { full_name: "someone/models" } },
+          base: { ref: "main", repo: { full_name: "acme/models" } },
+        },
+      }),
+    );
+    const context = readRunContext({
+      GITHUB_REPOSITORY: "acme/models",
+      GITHUB_SHA: "m".repeat(40),
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_EVENT_NAME: "pull_request",
+      GITHUB_RUN_ID: "42",
+      GITHUB_RUN_ATTEMPT: "2",
+      GITHUB_SERVER_URL: "https://github.com",
+      GITHUB_WORKFLOW_REF: "acme/models/.github/workflows/pr.yml@refs/pull/7/merge",
+    });
+    expect(context.owner).toBe("acme");
+    expect(context.repo).toBe("models");
+    expect(context.sha).toBe("h".repeat(40));
+    expect(context.runUrl).toBe("https://github.com/acme/models/actions/runs/42");
+    expect(context.runAttempt).toBe(2);
+    expect(context.pullRequest).toEqual({
+      number: 7,
+      headSha: "h".repeat(40),
+      headRef: "feature",
+      baseRef: "main",
+      fromFork: true,
+    });
+    expect(workflowFileName(context)).toBe("pr.yml");
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * The typed error model shared by every package. A user mistake is reported as one clear line
+ * (`describeError`), with `file:line:column` when the error knows where it happened. Stack traces are
+ * only for `--debug` / `ACTIONS_STEP_DEBUG`.
+ */
+
+export interface SourcePosition {
+  file: string;
+  /** 1-based line, when known. */
+  line?: number;
+  /** 1-based column, when known. */
+  column?: number;
+}
+
+/** Base class: `code` is stable and machine-readable, `message` is for people. */
+export class MlopsError extends Error {
+  readonly code: string;
+  readonly position?: SourcePosition;
+  /** Extra lines shown under the message (e.g. a rule with a caret under the bad column). */
+  readonly details?: string;
+
+  constructor(code: string, message: string, options: { position?: SourcePosition; details?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (options.position) this.position = options.position;
+    if (options.details !== undefined) this.details = options.details;
+  }
+}
+
+/** `mlops.yml` (or another config file) is missing, unparsable or invalid. */
+export class ConfigError extends MlopsError {
+  constructor(message: string, options: { position?: SourcePosition; details?: string; cause?: unknown } = {}) {
+    super("config", message, options);
+  }
+}
+
+/** An action input, CLI flag or input file (metrics, data) is missing or malformed. */
+export class InputError extends MlopsError {
+  constructor(message: string, options: { position?: SourcePosition; details?: string; cause?: unknown } = {}) {
+    super("input", message, options);
+  }
+}
+
+/** GitHub answered with an error we could not recover from (after retries). */
+export class GitHubError extends MlopsError {
+  readonly status: number | undefined;
+  constructor(message: string, options: { status?: number; details?: string; cause?: unknown } = {}) {
+    super("github", message, options);
+    this.status = options.status;
+  }
+}
+
+/** Downloaded or uploaded bytes do not match what was promised (size, sha256, digest, HTML body). */
+export class IntegrityError extends MlopsError {
+  constructor(message: string, options: { details?: string; cause?: unknown } = {}) {
+    super("integrity", message, options);
+  }
+}
+
+/** The quality gate ran and failed: a finding, not a crash (CLI exit code 1). */
+export class GateFailed extends MlopsError {
+  constructor(message: string, options: { details?: string } = {}) {
+    super("gate-failed", message, options);
+  }
+}
+
+/** A user command (training, deploy, health check) exited non-zero. */
+export class CommandFailed extends MlopsError {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number, options: { details?: string } = {}) {
+    super("command-failed", message, options);
+    this.exitCode = exitCode;
+  }
+}
+
+/** True for errors caused by the user's input (exit code 2 in the CLI), false for findings and faults. */
+export function isUserError(error: unknown): boolean {
+  return error instanceof ConfigError || error instanceof InputError;
+}
+
+/** `file:line:column: message` plus details, the one line a user sees. */
+export function describeError(error: unknown): string {
+  if (error instanceof MlopsError) {
+    const where = error.position ? formatPosition(error.position) + ": " : "";
+    return where + error.message + (error.details ? "\n" + error.details : "");
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export function formatPosition(position: SourcePosition): string {
+  let text = position.file;
+  if (position.line !== undefined) {
+    text += `:${position.line}`;
+    if (position.column !== undefined) text += `:${position.column}`;
+  }
+  return text;
+}
