@@ -18,6 +18,19 @@ export const inputSchema = z.object({
   check: booleanInput(true),
   "fail-on-regression": booleanInput(true),
   "artifact-name": optionalInput(),
+  "pull-request": optionalInput().pipe(
+    z
+      .string()
+      .regex(/^[1-9]\d*$/, { message: "expected a pull request number" })
+      .transform(Number)
+      .optional(),
+  ),
+  "head-sha": optionalInput().pipe(
+    z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, { message: "expected a 40-character commit SHA" })
+      .optional(),
+  ),
   "github-token": requiredInput(),
 });
 

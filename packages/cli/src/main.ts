@@ -1,12 +1,19 @@
 import { Command, CommanderError } from "commander";
 import { registerDiffCommand } from "./commands/diff.js";
+import { registerGateCommand } from "./commands/gate.js";
+import { registerInitCommand } from "./commands/init.js";
 import { registerValidateCommand } from "./commands/validate.js";
 import { EXIT_OK, EXIT_USAGE, handleCliError } from "./exit-codes.js";
 import { type CliIo, processIo } from "./io.js";
 
 export type CommandRegistrar = (program: Command, io: CliIo) => void;
 
-const registrars: CommandRegistrar[] = [registerDiffCommand, registerValidateCommand];
+const registrars: CommandRegistrar[] = [
+  registerDiffCommand,
+  registerValidateCommand,
+  registerGateCommand,
+  registerInitCommand,
+];
 
 /** Builds the `mlops` program; every command registers itself from `commands/`. */
 export function buildProgram(io: CliIo): Command {

@@ -19,7 +19,11 @@ export class MlopsError extends Error {
   /** Extra lines shown under the message (e.g. a rule with a caret under the bad column). */
   readonly details?: string;
 
-  constructor(code: string, message: string, options: { position?: SourcePosition; details?: string; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { position?: SourcePosition; details?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -30,14 +34,20 @@ export class MlopsError extends Error {
 
 /** `mlops.yml` (or another config file) is missing, unparsable or invalid. */
 export class ConfigError extends MlopsError {
-  constructor(message: string, options: { position?: SourcePosition; details?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { position?: SourcePosition; details?: string; cause?: unknown } = {},
+  ) {
     super("config", message, options);
   }
 }
 
 /** An action input, CLI flag or input file (metrics, data) is missing or malformed. */
 export class InputError extends MlopsError {
-  constructor(message: string, options: { position?: SourcePosition; details?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { position?: SourcePosition; details?: string; cause?: unknown } = {},
+  ) {
     super("input", message, options);
   }
 }

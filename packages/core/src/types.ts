@@ -9,7 +9,7 @@ export type Tolerance = { absolute: number } | { relative: number };
 
 /** What `mlops.yml` says about one metric. */
 export interface MetricSpec {
-  goal: Goal;
+  goal?: Goal;
   unit?: string;
   /** Significant digits shown in reports. */
   precision?: number;

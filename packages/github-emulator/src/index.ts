@@ -1,1 +1,99 @@
-export {};
+/**
+ * `@mlops/github-emulator`: a local, stateful stand-in for the GitHub REST API (and, via the Actions
+ * runtime plug-in, the artifact service) for tests and the demo. Start it with `startEmulator()`.
+ */
+import type { Server } from "node:http";
+import { mintToken, type Permissions, type TokenSpec } from "./auth.js";
+import { FaultInjector, type FaultRule } from "./faults.js";
+import type { SchemaViolation } from "./openapi/validator.js";
+import { RateLimiter, type RateLimitOptions } from "./rate-limit.js";
+import { buildRouter } from "./routes/index.js";
+import { listen, type RequestLogEntry, type ServerParts } from "./server.js";
+import { Store } from "./state/store.js";
+
+export type { PermissionLevel, Permissions, TokenSpec } from "./auth.js";
+export type { FaultKind, FaultRule } from "./faults.js";
+export type { SchemaViolation } from "./openapi/validator.js";
+export type { RateLimitOptions } from "./rate-limit.js";
+export type { RequestLogEntry } from "./server.js";
+
+export interface EmulatorOptions {
+  /** Port to listen on (default 0 = any free port). Always binds 127.0.0.1. */
+  port?: number;
+  /** Directory for `state.json` + `blobs/`; loaded on start, written after each mutating request. */
+  stateDir?: string;
+  /** Seed for fault injection (default 1). */
+  seed?: number;
+  /** Known tokens. When given, any other (non-minted) token gets 401 "Bad credentials". */
+  tokens?: Record<string, TokenSpec>;
+  /** Permissions of tokens that do not declare their own (default: every scope `write`). */
+  defaultPermissions?: Permissions;
+  faults?: FaultRule[];
+  rateLimit?: RateLimitOptions;
+  /** Validate every response against GitHub's OpenAPI description; see `Emulator.violations`. */
+  validateResponses?: boolean;
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:PORT`: use as Octokit's `baseUrl` / `GITHUB_API_URL`. */
+  url: string;
+  /** `${url}/uploads`: the uploads host (release `upload_url`s point here). */
+  uploadsUrl: string;
+  /** Every request served, in order. */
+  requestLog: RequestLogEntry[];
+  /** OpenAPI violations collected when `validateResponses` is on. */
+  violations: SchemaViolation[];
+  clearLog(): void;
+  setFaults(rules: FaultRule[]): void;
+  setRateLimit(options: RateLimitOptions): void;
+  /** Mints a token holding exactly `permissions` (default login `github-actions[bot]`). */
+  createToken(permissions: Permissions, login?: string): string;
+  close(): Promise<void>;
+}
+
+/** Starts an emulator on 127.0.0.1. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const store = new Store(options.stateDir);
+  const log: RequestLogEntry[] = [];
+  const rateLimiter = new RateLimiter(options.rateLimit ?? {});
+  const parts: ServerParts = {
+    router: buildRouter({ log, rateLimiter }),
+    store,
+    auth: {
+      ...(options.tokens ? { tokens: options.tokens } : {}),
+      ...(options.defaultPermissions ? { defaultPermissions: options.defaultPermissions } : {}),
+    },
+    faults: new FaultInjector(options.seed ?? 1, options.faults ?? []),
+    rateLimiter,
+    validate: options.validateResponses ?? false,
+    log,
+    violations: [],
+  };
+  const { server, url } = await listen(parts, options.port ?? 0);
+  return {
+    url,
+    uploadsUrl: `${url}/uploads`,
+    requestLog: parts.log,
+    violations: parts.violations,
+    clearLog: () => {
+      parts.log.length = 0;
+    },
+    setFaults: (rules) => parts.faults.set(rules),
+    setRateLimit: (rateLimit) => {
+      parts.rateLimiter.options = rateLimit;
+    },
+    createToken: (permissions, login) => {
+      const token = mintToken(store, permissions, login);
+      store.persist();
+      return token;
+    },
+    close: () => closeServer(server, store),
+  };
+}
+
+async function closeServer(server: Server, store: Store): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  store.persist();
+  store.dispose();
+}

@@ -1,1 +1,17 @@
-export {};
+export { parseMetadataBlock, renderMetadataBlock } from "./metadata-block.js";
+export {
+  buildModelManifest,
+  buildRunManifest,
+  describeIssues,
+  parseModelManifest,
+  parseRunManifest,
+} from "./parse.js";
+export {
+  type ModelManifest,
+  modelManifestSchema,
+  type ReleaseMetadata,
+  type RunManifest,
+  releaseMetadataSchema,
+  runManifestSchema,
+} from "./schemas.js";
+export { type ChecksumEntry, parseSha256Sums, renderSha256Sums } from "./sha256sums.js";

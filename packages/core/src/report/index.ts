@@ -1,1 +1,2 @@
-export {};
+export * from "./builder.js";
+export * from "./table.js";

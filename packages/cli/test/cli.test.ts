@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { CliIo } from "../src/io.js";
+import { runCli } from "../src/main.js";
+
+const root = join(import.meta.dirname, "../../..");
+
+async function cli(args: string[], cwd = root) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    interactive: false,
+    cwd,
+    env: {},
+  };
+  const code = await runCli(args, io);
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+describe("mlops diff", () => {
+  it("prints the goal-aware JSON diff of the example metrics", async () => {
+    const result = await cli([
+      "diff",
+      "examples/metrics/base.json",
+      "examples/metrics/head.json",
+      "--config",
+      "examples/metrics/mlops.yml",
+      "--format",
+      "json",
+    ]);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      metrics: { name: string; verdict: string; base: number | null }[];
+    };
+    const verdicts = Object.fromEntries(json.metrics.map((m) => [m.name, m.verdict]));
+    expect(verdicts).toMatchObject({
+      accuracy: "improved",
+      log_loss: "improved",
+      precision: "added",
+      "latency_ms.p95": "unchanged",
+    });
+    expect(json.metrics.find((m) => m.name === "precision")?.base).toBeNull();
+  });
+
+  it("exits 1 on a regression with --fail-on-regression, 2 on a missing file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    writeFileSync(
+      join(dir, "mlops.yml"),
+      "version: 1\nmodels:\n  - name: m\n    metric_specs:\n      acc: { goal: maximize }\n",
+    );
+    writeFileSync(join(dir, "a.json"), '{"acc": 0.9}');
+    writeFileSync(join(dir, "b.json"), '{"acc": 0.8}');
+    expect((await cli(["diff", "a.json", "b.json", "--fail-on-regression"], dir)).code).toBe(1);
+    const missing = await cli(["diff", "a.json", "nope.json"], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("mlops: metrics file not found: " + join(dir, "nope.json"));
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("mlops validate and gate", () => {
+  it("validates configs with file:line:column errors and exit code 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    writeFileSync(join(dir, "mlops.yml"), "version: 1\nmodels:\n  - name: m\n    gate:\n      rules: oops\n");
+    const result = await cli(["validate"], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^mlops: .*mlops\.yml:5:14: models\[0\]\.gate\.rules: expected array/);
+    expect((await cli(["validate", "--config", "examples/metrics/mlops.yml"])).code).toBe(0);
+  });
+
+  it("evaluates gate rules: pass, fail with exit 1, caret message with exit 2", async () => {
+    const pass = await cli([
+      "gate",
+      "--metrics",
+      "examples/metrics/head.json",
+      "--baseline",
+      "examples/metrics/base.json",
+      "--config",
+      "examples/metrics/mlops.yml",
+      "--format",
+      "json",
+    ]);
+    expect(pass.code).toBe(0);
+    expect(JSON.parse(pass.stdout).passed).toBe(true);
+    const fail = await cli(["gate", "--metrics", "examples/metrics/base.json", "--rule", "accuracy >= 0.95"]);
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toMatch(/gate failed/);
+    const bad = await cli(["gate", "--metrics", "examples/metrics/head.json", "--rule", "f1 >= baseline -"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("f1 >= baseline -\n                  ^");
+  });
+});
+
+describe("mlops init", () => {
+  it("writes mlops.yml and workflows once, and never overwrites without --force", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "init-"));
+    writeFileSync(join(dir, "requirements.txt"), "scikit-learn\n");
+    const first = await cli(["init", "--yes", "--model", "churn", "--ref", "v9.9.9"], dir);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/python project/);
+    const pr = readFileSync(join(dir, ".github/workflows/mlops-pr-check.yml"), "utf8");
+    expect(pr).toContain("reusable-pr-check.yml@v9.9.9");
+    expect(pr).toContain("model-name: churn");
+    expect((await cli(["validate"], dir)).code).toBe(0);
+    const second = await cli(["init", "--yes", "--model", "churn", "--ref", "v9.9.9"], dir);
+    expect(second.stdout).toMatch(/unchanged\s+mlops\.yml/);
+    writeFileSync(join(dir, "mlops.yml"), "# mine\n");
+    expect((await cli(["init", "--yes", "--model", "churn"], dir)).stdout).toMatch(/skipped\s+mlops\.yml/);
+    expect(readFileSync(join(dir, "mlops.yml"), "utf8")).toBe("# mine\n");
+    expect((await cli(["init", "--yes", "--model", "churn", "--force"], dir)).stdout).toMatch(
+      /overwritten\s+mlops\.yml/,
+    );
+  });
+});

@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { z } from "zod";
+import { ConfigError, type SourcePosition } from "../errors.js";
+import type { MetricSpec, Tolerance } from "../types.js";
+import { configSchema, type MlopsConfig, type ModelConfig } from "./schema.js";
+
+function pathText(path: PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`))
+    .join("");
+}
+
+/** The deepest YAML node on `path` (a missing key points at its parent). */
+function nodeAt(root: Node | null, path: PropertyKey[]): Node | null {
+  let node = root;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === part);
+      if (!pair) break;
+      node = (pair.value as Node | null) ?? (pair.key as Node);
+    } else if (isSeq(node) && typeof part === "number" && node.items[part]) {
+      node = node.items[part] as Node;
+    } else break;
+  }
+  return node;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys")
+    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "invalid_value")
+    return `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
+  return issue.message.replace(/^Invalid input: /, "");
+}
+
+/** Parses and validates `mlops.yml` text; every error names file, line and column. */
+export function parseConfig(text: string, file: string): MlopsConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const position = (offset: number): SourcePosition => {
+    const at = lineCounter.linePos(offset);
+    return { file, line: at.line, column: at.col };
+  };
+  if (doc.errors.length > 0) {
+    const [first, ...rest] = doc.errors;
+    throw new ConfigError(`invalid YAML: ${first!.message.split("\n")[0]}`, {
+      position: position(first!.pos[0]),
+      ...(rest.length
+        ? { details: rest.map((e) => `invalid YAML: ${e.message.split("\n")[0]}`).join("\n") }
+        : {}),
+    });
+  }
+  const result = configSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const node = nodeAt(doc.contents as Node | null, issue.path);
+    const where = node?.range ? position(node.range[0]) : { file, line: 1, column: 1 };
+    const path = pathText(issue.path);
+    return { where, text: `${path ? `${path}: ` : ""}${issueMessage(issue)}` };
+  });
+  const [first, ...rest] = problems;
+  throw new ConfigError(first!.text, {
+    position: first!.where,
+    ...(rest.length
+      ? {
+          details: rest.map((p) => `${p.where.file}:${p.where.line}:${p.where.column}: ${p.text}`).join("\n"),
+        }
+      : {}),
+  });
+}
+
+export function loadConfig(path: string): MlopsConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new ConfigError(`config file not found: ${path}`);
+  }
+  return parseConfig(text, path);
+}
+
+/** The named model, or the only one when no name is given. */
+export function findModel(config: MlopsConfig, name: string | undefined, file = "mlops.yml"): ModelConfig {
+  if (name === undefined) {
+    if (config.models.length === 1) return config.models[0]!;
+    throw new ConfigError(
+      `${file} declares ${config.models.length} models; choose one with --model / model-name (${config.models.map((m) => m.name).join(", ")})`,
+    );
+  }
+  const model = config.models.find((m) => m.name === name);
+  if (!model)
+    throw new ConfigError(
+      `model "${name}" is not in ${file} (it has: ${config.models.map((m) => m.name).join(", ")})`,
+    );
+  return model;
+}
+
+export function parseTolerance(value: number | string | undefined): Tolerance | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "number") return { absolute: value };
+  return { relative: Number(value.slice(0, -1)) / 100 };
+}
+
+/** The model's metric specs (defaults merged in), in the domain's shape. */
+export function metricSpecsOf(config: MlopsConfig, model: ModelConfig): Record<string, MetricSpec> {
+  const merged = { ...config.defaults?.metric_specs, ...model.metric_specs };
+  const specs: Record<string, MetricSpec> = {};
+  for (const [name, spec] of Object.entries(merged)) {
+    const tolerance = parseTolerance(spec.tolerance);
+    specs[name] = {
+      ...(spec.goal ? { goal: spec.goal } : {}),
+      ...(spec.unit ? { unit: spec.unit } : {}),
+      ...(spec.precision ? { precision: spec.precision } : {}),
+      ...(tolerance ? { tolerance } : {}),
+    };
+  }
+  return specs;
+}

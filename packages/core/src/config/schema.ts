@@ -1,0 +1,143 @@
+import { z } from "zod";
+
+const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const PERCENT = /^\d+(\.\d+)?%$/;
+
+const amount = z
+  .union([
+    z.number().nonnegative(),
+    z.string().regex(PERCENT, { message: 'expected a number or a percentage like "2%"' }),
+  ])
+  .describe('An absolute amount (0.005) or a share of the baseline ("2%").');
+
+export const metricSpecSchema = z
+  .object({
+    goal: z.enum(["maximize", "minimize"]).describe("Whether bigger or smaller is better.").optional(),
+    unit: z.string().describe("Unit shown in reports, e.g. ms.").optional(),
+    precision: z.number().int().min(1).max(15).describe("Significant digits shown in reports.").optional(),
+    tolerance: amount.describe("Changes within this amount count as unchanged.").optional(),
+  })
+  .strict();
+
+const structuredRule = z
+  .object({
+    min: z.number().describe("The metric must be at least this.").optional(),
+    max: z.number().describe("The metric must be at most this.").optional(),
+    max_regression: amount.describe("How far the metric may get worse than the baseline.").optional(),
+  })
+  .strict();
+
+const environment = z
+  .object({
+    name: z.string().min(1).describe("Environment name, as in Settings → Environments."),
+    url: z.string().describe("URL of the deployed model.").optional(),
+    command: z.string().describe("Deploy command for this environment.").optional(),
+    health_check: z.string().describe("Health-check command after deploying.").optional(),
+  })
+  .strict();
+
+const stattest = z.enum(["ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z"]);
+
+const monitoring = z
+  .object({
+    reference: z.string().describe("Reference data or profile, or `registry`.").optional(),
+    current: z.array(z.string()).describe("Current data files (globs).").optional(),
+    columns: z
+      .record(
+        z.string(),
+        z
+          .object({
+            type: z.enum(["numerical", "categorical", "datetime", "text"]).optional(),
+            stattest: stattest.optional(),
+            threshold: z.number().optional(),
+          })
+          .strict(),
+      )
+      .describe("Per-column types and tests.")
+      .optional(),
+    stattest: stattest.describe("Test for every column.").optional(),
+    stattest_numerical: stattest.describe("Test for numerical columns.").optional(),
+    stattest_categorical: stattest.describe("Test for categorical columns.").optional(),
+    threshold: z.number().describe("p-value or distance threshold.").optional(),
+    drift_share: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe("Share of drifted columns that means dataset drift.")
+      .optional(),
+    correction: z.enum(["none", "bonferroni", "bh"]).describe("Multiple-testing correction.").optional(),
+    target: z.string().describe("Label column.").optional(),
+    prediction: z.string().describe("Prediction column.").optional(),
+    timestamp: z.string().describe("Timestamp column for trends.").optional(),
+  })
+  .strict();
+
+export const modelConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(MODEL_NAME, {
+        message: "expected a model name: lower-case letters, digits, '.', '_' or '-', at most 63",
+      })
+      .describe("Model name: the registry namespace and the key of its PR comment."),
+    metrics: z.array(z.string()).describe("Metric files the training writes (paths or globs).").optional(),
+    params: z.array(z.string()).describe("Parameter files.").optional(),
+    artifacts: z.array(z.string()).describe("Model files to register (globs).").optional(),
+    data: z.array(z.string()).describe("Input data files to fingerprint.").optional(),
+    per_example: z.string().describe("CSV of per-example results, for noise-aware rules.").optional(),
+    train: z
+      .object({ command: z.string().min(1), working_directory: z.string().optional() })
+      .strict()
+      .describe("How to train the model.")
+      .optional(),
+    metric_specs: z
+      .record(z.string(), metricSpecSchema)
+      .describe("Goal, unit, precision and tolerance per metric.")
+      .optional(),
+    gate: z
+      .object({
+        rules: z
+          .array(z.string())
+          .describe("Rules such as `accuracy >= 0.9` or `f1 >= baseline - 0.01`.")
+          .optional(),
+        metrics: z
+          .record(z.string(), structuredRule)
+          .describe("min / max / max_regression per metric.")
+          .optional(),
+        baseline: z.string().describe("production, base-branch, none or a file.").optional(),
+      })
+      .strict()
+      .optional(),
+    environments: z.array(environment).describe("Deployment environments, in promotion order.").optional(),
+    monitoring: monitoring.optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    version: z.literal(1).describe("Config format version."),
+    defaults: z
+      .object({ metric_specs: z.record(z.string(), metricSpecSchema).optional() })
+      .strict()
+      .describe("Defaults for every model.")
+      .optional(),
+    models: z
+      .array(modelConfigSchema)
+      .min(1, { message: "expected at least one model" })
+      .describe("The models of this repository."),
+  })
+  .strict()
+  .describe("mlops-actions configuration (mlops.yml)");
+
+export type MlopsConfig = z.output<typeof configSchema>;
+export type ModelConfig = z.output<typeof modelConfigSchema>;
+
+/** The JSON Schema published for editors (schema/mlops.schema.json). */
+export function configJsonSchema(): object {
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: "https://raw.githubusercontent.com/mlops-actions/mlops-actions/main/schema/mlops.schema.json",
+    title: "mlops.yml",
+    ...(z.toJSONSchema(configSchema, { io: "input" }) as Record<string, unknown>),
+  };
+}

@@ -1,0 +1,226 @@
+import { InputError } from "../errors.js";
+import type { Comparator, Expr, Rule } from "../rules/ast.js";
+import { usesBaseline } from "../rules/ast.js";
+import { formatExpr, formatRule } from "../rules/format.js";
+import type { MetricValues } from "../types.js";
+import { type BootstrapOptions, pairedBootstrap } from "./bootstrap.js";
+import { alignPerExample, type PerExample } from "./per-example.js";
+
+/** Per-example results used by `significant` rules (the values are the per-example form of the rule's metric). */
+export interface BootstrapInput extends BootstrapOptions {
+  head: readonly PerExample[];
+  baseline: readonly PerExample[];
+}
+
+/** What happened to one rule. */
+export interface RuleOutcome {
+  rule: string;
+  metric: string;
+  value: number | null;
+  baseline: number | null;
+  threshold: number | null;
+  passed: boolean;
+  skipped: boolean;
+  message: string;
+  interval?: { low: number; high: number; level: number };
+}
+
+/** Overall gate verdict; skipped rules do not fail the gate. */
+export interface GateResult {
+  passed: boolean;
+  /** True when no baseline was given (first model): baseline rules were skipped. */
+  firstModel: boolean;
+  rules: RuleOutcome[];
+}
+
+/** Input of {@link evaluateGate}. */
+export interface GateInput {
+  head: MetricValues;
+  baseline?: MetricValues;
+  rules: readonly Rule[];
+  bootstrap?: BootstrapInput;
+}
+
+/** Short human number: up to 4 significant digits, no trailing zeros. */
+export function formatGateNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (n === 0) return "0";
+  return String(Number(n.toPrecision(4)));
+}
+
+const COMPARE: Record<Comparator, (a: number, b: number) => boolean> = {
+  ">=": (a, b) => a >= b,
+  "<=": (a, b) => a <= b,
+  ">": (a, b) => a > b,
+  "<": (a, b) => a < b,
+  "==": (a, b) => a === b,
+  "!=": (a, b) => a !== b,
+};
+const PASS_VERB: Record<Comparator, string> = {
+  ">=": "is at least",
+  "<=": "is at most",
+  ">": "is above",
+  "<": "is below",
+  "==": "equals",
+  "!=": "differs from",
+};
+const FAIL_VERB: Record<Comparator, string> = {
+  ">=": "is below",
+  "<=": "is above",
+  ">": "is not above",
+  "<": "is not below",
+  "==": "differs from",
+  "!=": "equals",
+};
+
+function evaluateExpr(expr: Expr, baseline: number, head: MetricValues): number {
+  switch (expr.kind) {
+    case "number":
+      return expr.value;
+    case "baseline":
+      return baseline;
+    case "metric":
+      return requireMetric(head, expr.name);
+    case "negate":
+      return -evaluateExpr(expr.operand, baseline, head);
+    case "binary": {
+      const l = evaluateExpr(expr.left, baseline, head);
+      const r = evaluateExpr(expr.right, baseline, head);
+      return expr.op === "+" ? l + r : expr.op === "-" ? l - r : expr.op === "*" ? l * r : l / r;
+    }
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] as number;
+      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function requireMetric(head: MetricValues, name: string): number {
+  const value = head[name];
+  if (value !== undefined) return value;
+  const names = Object.keys(head).sort();
+  const close = names.filter(
+    (n) => editDistance(n, name) <= 2 || n.endsWith(`.${name}`) || name.endsWith(`.${n}`),
+  );
+  const hint = close.length > 0 ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : "";
+  throw new InputError(`gate rule uses metric "${name}", which the run did not report${hint}`, {
+    details: `available metrics: ${names.length > 0 ? names.join(", ") : "(none)"}`,
+  });
+}
+
+function significantOutcome(
+  rule: Rule,
+  base: number,
+  value: number,
+  threshold: number,
+  input: BootstrapInput,
+  text: string,
+): RuleOutcome {
+  const aligned = alignPerExample(input.head, input.baseline);
+  const ci = pairedBootstrap(aligned.head, aligned.base, input);
+  const margin = threshold - base; // allowed change of the mean
+  const f = formatGateNumber;
+  const ciText = `${Math.round(ci.level * 100)}% CI of the change [${f(ci.low)}, ${f(ci.high)}]`;
+  let failed: boolean;
+  if (rule.op === ">=" || rule.op === ">") failed = rule.op === ">=" ? ci.high < margin : ci.high <= margin;
+  else if (rule.op === "<=" || rule.op === "<")
+    failed = rule.op === "<=" ? ci.low > margin : ci.low >= margin;
+  else failed = !COMPARE[rule.op](value, threshold);
+  const message = failed
+    ? `${rule.metric} = ${f(value)} significantly fails ${formatExpr(rule.right, `baseline ${f(base)}`, f)} = ${f(threshold)}: ${ciText} lies entirely beyond ${f(margin)}`
+    : `${rule.metric} = ${f(value)} vs ${formatExpr(rule.right, `baseline ${f(base)}`, f)} = ${f(threshold)}: no significant regression (${ciText})`;
+  return {
+    rule: text,
+    metric: rule.metric,
+    value,
+    baseline: base,
+    threshold,
+    passed: !failed,
+    skipped: false,
+    message,
+    interval: { low: ci.low, high: ci.high, level: ci.level },
+  };
+}
+
+function evaluateRule(rule: Rule, input: GateInput): RuleOutcome {
+  const text = formatRule(rule);
+  const value = requireMetric(input.head, rule.metric);
+  const f = formatGateNumber;
+  const common = { rule: text, metric: rule.metric, value };
+  if (usesBaseline(rule.right)) {
+    if (!input.baseline) {
+      return {
+        ...common,
+        baseline: null,
+        threshold: null,
+        passed: true,
+        skipped: true,
+        message: `skipped: no baseline model yet (first model), so "${text}" cannot be checked`,
+      };
+    }
+    const base = input.baseline[rule.metric];
+    if (base === undefined) {
+      return {
+        ...common,
+        baseline: null,
+        threshold: null,
+        passed: true,
+        skipped: true,
+        message: `skipped: the baseline has no "${rule.metric}" (new metric), so "${text}" cannot be checked`,
+      };
+    }
+    const threshold = evaluateExpr(rule.right, base, input.head);
+    if (rule.significant) {
+      if (!input.bootstrap)
+        throw new InputError(`rule "${text}" is marked significant but no per-example results were given`);
+      return significantOutcome(rule, base, value, threshold, input.bootstrap, text);
+    }
+    const passed = COMPARE[rule.op](value, threshold);
+    const described = `${formatExpr(rule.right, `baseline ${f(base)}`, f)}${rule.right.kind === "baseline" ? "" : ` = ${f(threshold)}`}`;
+    return {
+      ...common,
+      baseline: base,
+      threshold,
+      passed,
+      skipped: false,
+      message: `${rule.metric} = ${f(value)} ${passed ? PASS_VERB[rule.op] : FAIL_VERB[rule.op]} ${described}`,
+    };
+  }
+  const threshold = evaluateExpr(rule.right, Number.NaN, input.head);
+  const passed = COMPARE[rule.op](value, threshold);
+  const described =
+    rule.right.kind === "number"
+      ? f(threshold)
+      : `${formatExpr(rule.right, "baseline", f)} = ${f(threshold)}`;
+  return {
+    ...common,
+    baseline: input.baseline?.[rule.metric] ?? null,
+    threshold,
+    passed,
+    skipped: false,
+    message: `${rule.metric} = ${f(value)} ${passed ? PASS_VERB[rule.op] : FAIL_VERB[rule.op]} ${described}`,
+  };
+}
+
+/**
+ * Evaluates gate rules against head metrics and an optional baseline. A rule on a metric the head lacks is an
+ * InputError (never a pass). Without a baseline, baseline rules are skipped and `firstModel` is true.
+ */
+export function evaluateGate(input: GateInput): GateResult {
+  const rules = input.rules.map((rule) => evaluateRule(rule, input));
+  return {
+    passed: rules.every((r) => r.passed || r.skipped),
+    firstModel: input.baseline === undefined,
+    rules,
+  };
+}

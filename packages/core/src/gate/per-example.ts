@@ -1,0 +1,103 @@
+import { InputError } from "../errors.js";
+
+/** One example's result (e.g. correctness 0/1 or loss). */
+export interface PerExample {
+  id: string;
+  value: number;
+}
+
+/** Splits one CSV line, honouring double-quoted fields with `""` escapes. */
+function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charAt(i);
+    if (quoted) {
+      if (c === '"' && line.charAt(i + 1) === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      out.push(field);
+      field = "";
+    } else field += c;
+  }
+  out.push(field);
+  return out.map((f) => f.trim());
+}
+
+/**
+ * Parses per-example results from CSV with a header row. `true`/`false` count as 1/0.
+ * Errors (InputError with file and line) on a missing column, a non-numeric value or a duplicate id.
+ */
+export function parsePerExample(
+  text: string,
+  file: string,
+  columns: { idColumn: string; valueColumn: string },
+): PerExample[] {
+  const lines = text.split(/\r?\n/);
+  const header = splitCsvLine(lines[0] ?? "");
+  const idIndex = header.indexOf(columns.idColumn);
+  const valueIndex = header.indexOf(columns.valueColumn);
+  for (const [name, index] of [
+    [columns.idColumn, idIndex],
+    [columns.valueColumn, valueIndex],
+  ] as const) {
+    if (index < 0)
+      throw new InputError(`column "${name}" not found in ${file}; columns are: ${header.join(", ")}`, {
+        position: { file, line: 1 },
+      });
+  }
+  const seen = new Set<string>();
+  const rows: PerExample[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === "") continue;
+    const cells = splitCsvLine(line);
+    const id = cells[idIndex] ?? "";
+    const raw = (cells[valueIndex] ?? "").toLowerCase();
+    const value = raw === "true" ? 1 : raw === "false" ? 0 : raw === "" ? Number.NaN : Number(raw);
+    if (id === "")
+      throw new InputError(`empty id in column "${columns.idColumn}"`, { position: { file, line: i + 1 } });
+    if (!Number.isFinite(value))
+      throw new InputError(
+        `expected a number in column "${columns.valueColumn}", got "${cells[valueIndex] ?? ""}"`,
+        { position: { file, line: i + 1 } },
+      );
+    if (seen.has(id))
+      throw new InputError(`duplicate example id "${id}"`, { position: { file, line: i + 1 } });
+    seen.add(id);
+    rows.push({ id, value });
+  }
+  return rows;
+}
+
+const sample = (ids: string[]): string =>
+  ids.slice(0, 5).join(", ") + (ids.length > 5 ? `, … (${ids.length} in all)` : "");
+
+/** Pairs head and baseline results by id (head order). Errors when the id sets differ, naming examples on each side. */
+export function alignPerExample(
+  head: readonly PerExample[],
+  base: readonly PerExample[],
+): { ids: string[]; head: number[]; base: number[] } {
+  const baseById = new Map(base.map((r) => [r.id, r.value]));
+  const headIds = new Set(head.map((r) => r.id));
+  const onlyHead = head.filter((r) => !baseById.has(r.id)).map((r) => r.id);
+  const onlyBase = base.filter((r) => !headIds.has(r.id)).map((r) => r.id);
+  if (onlyHead.length > 0 || onlyBase.length > 0) {
+    const parts: string[] = [];
+    if (onlyHead.length > 0) parts.push(`only in head: ${sample(onlyHead)}`);
+    if (onlyBase.length > 0) parts.push(`only in baseline: ${sample(onlyBase)}`);
+    throw new InputError(
+      `per-example results of head and baseline cover different examples (${parts.join("; ")})`,
+    );
+  }
+  return {
+    ids: head.map((r) => r.id),
+    head: head.map((r) => r.value),
+    base: head.map((r) => baseById.get(r.id) as number),
+  };
+}

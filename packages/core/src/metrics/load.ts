@@ -1,0 +1,171 @@
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { InputError } from "../errors.js";
+import type { MetricValues } from "../types.js";
+
+/** A leaf that is not a finite number: reported to the user, never silently dropped. */
+export interface NonNumericLeaf {
+  path: string;
+  value: unknown;
+}
+
+export interface LoadedMetrics {
+  file: string;
+  metrics: MetricValues;
+  nonNumeric: NonNumericLeaf[];
+}
+
+export type MetricsFormat = "json" | "yaml" | "csv";
+
+/**
+ * Flattens nested objects to dot paths (`{"train": {"loss": 0.1}}` → `train.loss`). Arrays are indexed
+ * (`a.0.b`), as DVC does for lists. Numbers must be finite; numeric strings are not numbers here
+ * (CSV cells are parsed before they reach this function).
+ */
+export function flattenMetrics(
+  value: unknown,
+  prefix = "",
+): { metrics: MetricValues; nonNumeric: NonNumericLeaf[] } {
+  const metrics: MetricValues = {};
+  const nonNumeric: NonNumericLeaf[] = [];
+  const visit = (node: unknown, path: string) => {
+    if (typeof node === "number" && Number.isFinite(node)) {
+      metrics[path] = node;
+    } else if (Array.isArray(node)) {
+      for (const [index, item] of node.entries()) visit(item, path ? `${path}.${index}` : String(index));
+    } else if (node !== null && typeof node === "object") {
+      for (const [key, child] of Object.entries(node)) visit(child, path ? `${path}.${key}` : key);
+    } else {
+      nonNumeric.push({ path, value: node });
+    }
+  };
+  visit(value, prefix);
+  return { metrics, nonNumeric };
+}
+
+export function formatOf(file: string): MetricsFormat {
+  const ext = extname(file).toLowerCase();
+  if (ext === ".yaml" || ext === ".yml") return "yaml";
+  if (ext === ".csv" || ext === ".tsv") return "csv";
+  return "json";
+}
+
+function parseCsv(text: string, file: string): { metrics: MetricValues; nonNumeric: NonNumericLeaf[] } {
+  const delimiter = file.toLowerCase().endsWith(".tsv") ? "\t" : ",";
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  if (lines.length < 2) {
+    throw new InputError("expected a CSV of metrics: a header and a row, or `name,value` rows", {
+      position: { file, line: 1 },
+    });
+  }
+  const cells = lines.map((line) =>
+    line.split(delimiter).map((cell) => cell.trim().replace(/^"(.*)"$/, "$1")),
+  );
+  const header = cells[0]!;
+  const metrics: MetricValues = {};
+  const nonNumeric: NonNumericLeaf[] = [];
+  const put = (name: string, raw: string) => {
+    const value = raw === "" ? Number.NaN : Number(raw);
+    if (Number.isFinite(value)) metrics[name] = value;
+    else nonNumeric.push({ path: name, value: raw });
+  };
+  const nameValue = header.length === 2 && /^(name|metric)$/i.test(header[0]!) && /^value$/i.test(header[1]!);
+  if (nameValue) {
+    for (const [index, row] of cells.slice(1).entries()) {
+      if (row.length !== 2) {
+        throw new InputError(`expected 2 fields (name,value), found ${row.length}`, {
+          position: { file, line: index + 2 },
+        });
+      }
+      put(row[0]!, row[1]!);
+    }
+  } else {
+    const last = cells[cells.length - 1]!;
+    if (last.length !== header.length) {
+      throw new InputError(`expected ${header.length} fields like the header, found ${last.length}`, {
+        position: { file, line: lines.length },
+      });
+    }
+    for (const [index, name] of header.entries()) put(name, last[index]!);
+  }
+  return { metrics, nonNumeric };
+}
+
+/** Parses the text of a metrics file; errors name the file and, where known, line and column. */
+export function parseMetrics(text: string, format: MetricsFormat, file: string): LoadedMetrics {
+  if (text.trim() === "")
+    throw new InputError("expected metrics, but the file is empty", { position: { file } });
+  if (format === "csv") return { file, ...parseCsv(text, file) };
+  let data: unknown;
+  if (format === "json") {
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      const lineColumn = /line (\d+) column (\d+)/.exec(String((error as Error).message));
+      if (lineColumn) {
+        throw new InputError(`invalid JSON: ${(error as Error).message.replace(/ \(line.*$/, "")}`, {
+          position: { file, line: Number(lineColumn[1]), column: Number(lineColumn[2]) },
+        });
+      }
+      const match = /position (\d+)/.exec(String((error as Error).message));
+      const offset = match ? Number(match[1]) : undefined;
+      const before = offset === undefined ? "" : text.slice(0, offset);
+      const line = offset === undefined ? undefined : before.split("\n").length;
+      const column = offset === undefined ? undefined : offset - before.lastIndexOf("\n");
+      throw new InputError(
+        `invalid JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, "")}`,
+        {
+          position: { file, ...(line === undefined ? {} : { line, column }) },
+        },
+      );
+    }
+  } else {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter });
+    const problem = doc.errors[0];
+    if (problem) {
+      const at = lineCounter.linePos(problem.pos[0]);
+      throw new InputError(`invalid YAML: ${problem.message.split("\n")[0]}`, {
+        position: { file, line: at.line, column: at.col },
+      });
+    }
+    data = doc.toJS();
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new InputError('expected an object of metrics (name: number), e.g. {"accuracy": 0.93}', {
+      position: { file },
+    });
+  }
+  return { file, ...flattenMetrics(data) };
+}
+
+/** Reads and parses one metrics file (format from its extension). */
+export function loadMetricsFile(file: string): LoadedMetrics {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new InputError(`metrics file not found: ${file}`);
+  }
+  return parseMetrics(text, formatOf(file), file);
+}
+
+/** Loads several files into one set of metrics; a name defined by two files is an error naming both. */
+export function loadMetricsFiles(files: string[]): LoadedMetrics & { files: string[] } {
+  const metrics: MetricValues = {};
+  const origin: Record<string, string> = {};
+  const nonNumeric: NonNumericLeaf[] = [];
+  for (const file of files) {
+    const loaded = loadMetricsFile(file);
+    for (const [name, value] of Object.entries(loaded.metrics)) {
+      if (origin[name] !== undefined) {
+        throw new InputError(`metric "${name}" is defined in both ${origin[name]} and ${file}`);
+      }
+      origin[name] = file;
+      metrics[name] = value;
+    }
+    nonNumeric.push(...loaded.nonNumeric.map((leaf) => ({ ...leaf, path: `${file}:${leaf.path}` })));
+  }
+  return { file: files.join(", "), files, metrics, nonNumeric };
+}

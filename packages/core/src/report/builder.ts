@@ -1,0 +1,129 @@
+import { type Align, renderTable } from "./table.js";
+
+/** GitHub's size limits, in characters. */
+export const PR_COMMENT_BUDGET = 65_536;
+export const ISSUE_BODY_BUDGET = 65_536;
+export const JOB_SUMMARY_BUDGET = 1024 * 1024;
+export const RELEASE_BODY_BUDGET = 125_000;
+
+type Section =
+  | { kind: "markdown"; text: string; priority: number }
+  | { kind: "table"; headers: string[]; rows: string[][]; align?: Align[]; priority: number }
+  | { kind: "details"; summary: string; children: ReportBuilder; open: boolean; priority: number };
+
+/**
+ * Assembles a markdown report that always fits its budget. Over budget, the lowest-priority sections are
+ * shortened first: tables lose rows from the end (with a note saying how many), then sections are
+ * dropped whole (with a note). Cuts happen only between rows and sections, so the result is always
+ * valid markdown: every `<details>` closed, every table row complete.
+ */
+export class ReportBuilder {
+  private readonly sections: Section[] = [];
+
+  /** `priority`: higher survives longer (default 1; the verdict line should be high). */
+  markdown(text: string, priority = 1): this {
+    this.sections.push({ kind: "markdown", text, priority });
+    return this;
+  }
+
+  heading(text: string, level = 2, priority = 5): this {
+    return this.markdown(`${"#".repeat(level)} ${text}`, priority);
+  }
+
+  table(headers: string[], rows: string[][], options: { align?: Align[]; priority?: number } = {}): this {
+    this.sections.push({
+      kind: "table",
+      headers,
+      rows,
+      priority: options.priority ?? 1,
+      ...(options.align ? { align: options.align } : {}),
+    });
+    return this;
+  }
+
+  details(
+    summary: string,
+    fill: (builder: ReportBuilder) => void,
+    options: { open?: boolean; priority?: number } = {},
+  ): this {
+    const children = new ReportBuilder();
+    fill(children);
+    this.sections.push({
+      kind: "details",
+      summary,
+      children,
+      open: options.open ?? false,
+      priority: options.priority ?? 0,
+    });
+    return this;
+  }
+
+  /** The report, at most `budget` characters, leaving `reserve` characters for the caller (markers, footers). */
+  build(
+    options: { budget: number; reserve?: number; truncationNote?: string } = { budget: PR_COMMENT_BUDGET },
+  ): string {
+    const limit = options.budget - (options.reserve ?? 0);
+    const note = options.truncationNote ?? "full report in the job summary and the report artifact";
+    const full = this.render(Number.POSITIVE_INFINITY, note);
+    if (full.length <= limit) return full;
+    // Find the largest row allowance that fits (binary search over rows kept per table).
+    let low = 0;
+    let high = this.maxRows();
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (this.render(mid, note).length <= limit) low = mid;
+      else high = mid - 1;
+    }
+    let text = this.render(low, note);
+    if (text.length <= limit) return text;
+    // Still too long: drop whole sections, lowest priority first.
+    const order = this.sections
+      .map((section, index) => ({ section, index }))
+      .sort((a, b) => a.section.priority - b.section.priority || b.index - a.index);
+    const dropped = new Set<number>();
+    for (const { index } of order) {
+      dropped.add(index);
+      text = this.render(low, note, dropped);
+      if (text.length <= limit) return text;
+    }
+    const tail = `\n\n> ⚠️ Report truncated to fit ${limit} characters: ${note}.`;
+    return text.slice(0, Math.max(0, limit - tail.length)).replace(/[^\n]*$/, "") + tail;
+  }
+
+  private maxRows(): number {
+    return Math.max(
+      0,
+      ...this.sections.map((s) =>
+        s.kind === "table" ? s.rows.length : s.kind === "details" ? s.children.maxRows() : 0,
+      ),
+    );
+  }
+
+  private render(maxRows: number, note: string, dropped: Set<number> = new Set()): string {
+    const parts: string[] = [];
+    let droppedCount = 0;
+    this.sections.forEach((section, index) => {
+      if (dropped.has(index)) {
+        droppedCount++;
+        return;
+      }
+      if (section.kind === "markdown") parts.push(section.text);
+      else if (section.kind === "table") {
+        const kept = section.rows.slice(0, maxRows);
+        let text = renderTable(section.headers, kept, section.align);
+        const hidden = section.rows.length - kept.length;
+        if (hidden > 0) text += `\n\n_… ${hidden.toLocaleString("en-US")} more rows not shown — ${note}._`;
+        parts.push(text);
+      } else {
+        parts.push(
+          `<details${section.open ? " open" : ""}>\n<summary>${section.summary}</summary>\n\n${section.children.render(maxRows, note)}\n\n</details>`,
+        );
+      }
+    });
+    if (droppedCount > 0)
+      parts.push(
+        `_${droppedCount} section${droppedCount === 1 ? "" : "s"} left out to fit GitHub's size limit — ${note}._`,
+      );
+    return parts.join("\n\n");
+  }
+}

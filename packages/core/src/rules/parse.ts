@@ -1,0 +1,75 @@
+import type { ArithmeticOperator, Comparator, Expr, Rule } from "./ast.js";
+import { ruleError, type Token, tokenize } from "./tokenize.js";
+
+const OPERAND = "expected a number, `baseline` or a metric name";
+const COMPARATOR_SET = new Set([">=", "<=", ">", "<", "==", "!="]);
+
+/**
+ * Parses one gate rule, e.g. `f1 >= baseline - 0.01`, `latency_ms.p95 <= baseline * 1.10`, `auc > 0.8`,
+ * `f1 >= baseline - 1% significant`.
+ *
+ * Grammar: `rule := name comparator expr ["significant"]`, `expr := term (("+"|"-") term)*`,
+ * `term := factor (("*"|"/") factor)*`, `factor := "-" factor | number ["%"] | "baseline" | name | "(" expr ")"`.
+ * On the right, `baseline` is the baseline value of the left-hand metric; other names are head values.
+ * Throws InputError with a caret under the offending column.
+ */
+export function parseRule(text: string): Rule {
+  const tokens = tokenize(text);
+  let pos = 0;
+  const peek = (): Token => tokens[pos] as Token;
+  const next = (): Token => tokens[pos++] as Token;
+  const isOp = (t: Token, ...ops: string[]): boolean => t.kind === "op" && ops.includes(t.op);
+
+  function factor(): Expr {
+    const t = next();
+    if (isOp(t, "-")) return { kind: "negate", operand: factor() };
+    if (t.kind === "number")
+      return t.percent
+        ? { kind: "number", value: t.value, percent: true }
+        : { kind: "number", value: t.value };
+    if (t.kind === "name") {
+      if (!t.quoted && t.name === "baseline") return { kind: "baseline" };
+      return { kind: "metric", name: t.name };
+    }
+    if (isOp(t, "(")) {
+      const inner = expr();
+      const close = next();
+      if (!isOp(close, ")")) throw ruleError(text, close.column, "expected `)`");
+      return inner;
+    }
+    throw ruleError(text, t.column, OPERAND);
+  }
+  function term(): Expr {
+    let left = factor();
+    while (isOp(peek(), "*", "/")) {
+      const op = (next() as { op: ArithmeticOperator }).op;
+      left = { kind: "binary", op, left, right: factor() };
+    }
+    return left;
+  }
+  function expr(): Expr {
+    let left = term();
+    while (isOp(peek(), "+", "-")) {
+      const op = (next() as { op: ArithmeticOperator }).op;
+      left = { kind: "binary", op, left, right: term() };
+    }
+    return left;
+  }
+
+  const head = next();
+  if (head.kind !== "name" || (!head.quoted && head.name === "baseline"))
+    throw ruleError(text, head.column, "expected a metric name");
+  const cmp = next();
+  if (cmp.kind !== "op" || !COMPARATOR_SET.has(cmp.op))
+    throw ruleError(text, cmp.column, "expected a comparison (>=, <=, >, <, ==, !=)");
+  const right = expr();
+  let significant = false;
+  const tail = peek();
+  if (tail.kind === "name" && !tail.quoted && tail.name === "significant") {
+    significant = true;
+    next();
+  }
+  const end = next();
+  if (end.kind !== "end") throw ruleError(text, end.column, "expected an operator or the end of the rule");
+  return { metric: head.name, op: cmp.op as Comparator, right, significant };
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { IntegrityError } from "../src/errors.js";
+import {
+  buildModelManifest,
+  buildRunManifest,
+  type ModelManifest,
+  parseMetadataBlock,
+  parseModelManifest,
+  parseRunManifest,
+  parseSha256Sums,
+  type RunManifest,
+  renderMetadataBlock,
+  renderSha256Sums,
+} from "../src/manifest/index.js";
+
+const hash = "a".repeat(64);
+
+const run: Omit<RunManifest, "schema_version"> = {
+  model: "churn",
+  commit: "0123abcd",
+  ref: "refs/heads/main",
+  repository: "acme/ml",
+  run: { id: 42, attempt: 1, url: "https://github.com/acme/ml/actions/runs/42", workflow: "train" },
+  command: { exit_code: 0, duration_ms: 1234 },
+  params: { lr: 0.01, optimizer: "adam" },
+  metrics: { accuracy: 0.9, "latency_ms.p95": 12 },
+  files: [{ path: "out/model.bin", size: 10, sha256: hash }],
+  data: [{ path: "data/train.csv", size: 100, sha256: hash }],
+  runner: { os: "Linux", arch: "X64", node: "v20.0.0", name: "runner-1" },
+  created_at: "2026-11-22T20:00:00Z",
+};
+
+const model: Omit<ModelManifest, "schema_version"> = {
+  model: "churn",
+  version: 3,
+  metrics: { accuracy: 0.9 },
+  params: { lr: 0.01 },
+  signature: { inputs: [{ name: "x", type: "float" }] },
+  lineage: {
+    repository: "acme/ml",
+    commit: "0123abcd",
+    workflow_ref: "acme/ml/.github/workflows/train.yml@refs/heads/main",
+    run: { id: 42, attempt: 1, url: "u" },
+    data: [],
+    parent_version: 2,
+  },
+  files: [{ name: "model.bin", size: 10, sha256: hash }],
+  created_at: "2026-11-22T20:00:00Z",
+  actor: "octocat",
+};
+
+describe("run.json and model.json", () => {
+  it("round-trip", () => {
+    expect(parseRunManifest(buildRunManifest(run))).toEqual({ schema_version: 1, ...run });
+    expect(parseModelManifest(buildModelManifest(model))).toEqual({ schema_version: 1, ...model });
+  });
+
+  it("reject bad documents naming the fields", () => {
+    expect(() => parseRunManifest("{not json")).toThrow(IntegrityError);
+    const bad = JSON.stringify({
+      ...JSON.parse(buildRunManifest(run)),
+      schema_version: 2,
+      metrics: { a: "x" },
+    });
+    try {
+      parseRunManifest(bad);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(IntegrityError);
+      expect((error as IntegrityError).details).toMatch(/^schema_version: /m);
+      expect((error as IntegrityError).details).toMatch(/^metrics\.a: /m);
+    }
+    const badModel = JSON.stringify({
+      ...JSON.parse(buildModelManifest(model)),
+      version: 1.5,
+      files: [{ name: "m", size: 1, sha256: "xyz" }],
+    });
+    expect(() => parseModelManifest(badModel)).toThrow(/model.json does not match/);
+  });
+});
+
+describe("SHA256SUMS", () => {
+  it("renders like sha256sum and parses back", () => {
+    const entries = [
+      { sha256: hash, name: "model.bin" },
+      { sha256: "b".repeat(64), name: "name with spaces.json" },
+    ];
+    const text = renderSha256Sums(entries);
+    expect(text).toBe(`${hash}  model.bin\n${"b".repeat(64)}  name with spaces.json\n`);
+    expect(parseSha256Sums(text)).toEqual(entries);
+    expect(parseSha256Sums(`${"C".repeat(64)} *bin.dat\n`)).toEqual([
+      { sha256: "c".repeat(64), name: "bin.dat" },
+    ]);
+  });
+
+  it("reports the bad line number", () => {
+    expect(() => parseSha256Sums(`${hash}  ok\nabc  broken\n`)).toThrow(/^SHA256SUMS:2: expected/);
+  });
+});
+
+describe("release metadata block", () => {
+  const meta = {
+    schema_version: 1 as const,
+    idempotency_key: "churn@abc#42",
+    description: "tricky --> text <b>",
+    tags: ["prod"],
+    gate: { passed: true, rules: ["f1 >= baseline - 0.01"] },
+  };
+
+  it("round-trips inside human text, even with --> in strings", () => {
+    const block = renderMetadataBlock(meta);
+    expect(block).not.toMatch(/-->[\s\S]*-->/);
+    const body = `## Model churn v3\n\nSome notes --> here.\n\n${block}\n\nFooter text`;
+    expect(parseMetadataBlock(body)).toEqual(meta);
+  });
+
+  it("returns null without a block and rejects a broken one", () => {
+    expect(parseMetadataBlock("just text")).toBeNull();
+    expect(() => parseMetadataBlock("<!-- mlops:metadata {oops} -->")).toThrow(IntegrityError);
+    expect(() => parseMetadataBlock('<!-- mlops:metadata {"schema_version":1} -->')).toThrow(
+      expect.objectContaining({ details: expect.stringMatching(/^idempotency_key: /) }),
+    );
+    expect(() => parseMetadataBlock("<!-- mlops:metadata {}")).toThrow(/not closed/);
+  });
+});

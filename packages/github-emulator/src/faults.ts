@@ -1,0 +1,79 @@
+/** Deterministic fault injection (seeded): 5xx, rate limits, connection resets, slow responses. */
+
+export type FaultKind = "5xx" | "secondary-rate-limit" | "429" | "reset-mid-body" | "slow";
+
+export interface FaultRule {
+  /** Route template (`/repos/{owner}/{repo}/releases`) or `METHOD template`; omitted = every route. */
+  route?: string;
+  method?: string;
+  /** Probability (0..1) that a matching request is hit (drawn from the seeded generator). */
+  rate?: number;
+  /** 1-based indices of the matching requests to hit (counted per rule). */
+  nth?: number[];
+  kind: FaultKind;
+  /** Status for `5xx` (default 502). */
+  status?: number;
+  /** Delay for `slow` (default 200 ms). */
+  delayMs?: number;
+  /**
+   * With `5xx` on the asset-upload route: leave an empty asset in state `starter` behind the error, as
+   * GitHub documents for a 502 during upload (the client must delete it before re-uploading).
+   */
+  starterAsset?: boolean;
+}
+
+/** mulberry32: tiny, seedable PRNG. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private counts: number[] = [];
+  private random: () => number;
+
+  constructor(
+    private readonly seed: number,
+    rules: FaultRule[] = [],
+  ) {
+    this.random = generator(seed);
+    this.set(rules);
+  }
+
+  /** Replaces the rules and resets counters and the generator (same seed → same faults). */
+  set(rules: FaultRule[]): void {
+    this.rules = [...rules];
+    this.counts = rules.map(() => 0);
+    this.random = generator(this.seed);
+  }
+
+  /** The fault to apply to this request, if any (first matching rule that fires). */
+  pick(method: string, template: string): FaultRule | undefined {
+    for (const [index, rule] of this.rules.entries()) {
+      if (!matches(rule, method, template)) continue;
+      const count = (this.counts[index] ?? 0) + 1;
+      this.counts[index] = count;
+      const byNth = rule.nth ? rule.nth.includes(count) : undefined;
+      const byRate = rule.rate !== undefined ? this.random() < rule.rate : undefined;
+      const fires = byNth ?? byRate ?? true;
+      if (byNth !== undefined && byRate !== undefined ? byNth && byRate : fires) return rule;
+    }
+    return undefined;
+  }
+}
+
+function matches(rule: FaultRule, method: string, template: string): boolean {
+  if (rule.method && rule.method.toUpperCase() !== method) return false;
+  if (!rule.route) return true;
+  const space = rule.route.indexOf(" ");
+  if (space > 0)
+    return rule.route.slice(0, space).toUpperCase() === method && rule.route.slice(space + 1) === template;
+  return rule.route === template;
+}

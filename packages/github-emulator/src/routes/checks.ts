@@ -1,0 +1,284 @@
+/** Check runs and commit statuses. */
+import type { RouteContext } from "../http/context.js";
+import { ApiError, notFound, validationFailed } from "../http/errors.js";
+import { paginate } from "../http/paginate.js";
+import { created, json } from "../http/reply.js";
+import type { Router } from "../http/router.js";
+import type { CheckRunData, RepoData, StatusData } from "../state/model.js";
+import { resolveCommit } from "./git.js";
+import { htmlUrl, nodeId, repository, repoUrl, simpleUser } from "./render.js";
+
+const MAX_ANNOTATIONS = 50;
+const MAX_OUTPUT = 65535;
+
+interface CheckRunBody {
+  name?: unknown;
+  head_sha?: unknown;
+  status?: unknown;
+  conclusion?: unknown;
+  details_url?: unknown;
+  external_id?: unknown;
+  started_at?: unknown;
+  completed_at?: unknown;
+  output?: { title?: unknown; summary?: unknown; text?: unknown; annotations?: unknown[] };
+}
+
+function renderCheckRun(ctx: RouteContext, repo: RepoData, data: CheckRunData): Record<string, unknown> {
+  const url = `${repoUrl(ctx, repo)}/check-runs/${data.id}`;
+  return {
+    id: data.id,
+    node_id: nodeId("CheckRun", data.id),
+    head_sha: data.head_sha,
+    external_id: data.external_id,
+    url,
+    html_url: `${htmlUrl(ctx, repo)}/runs/${data.id}`,
+    details_url: data.details_url,
+    status: data.status,
+    conclusion: data.conclusion,
+    started_at: data.started_at,
+    completed_at: data.completed_at,
+    output: { ...data.output, annotations_url: `${url}/annotations` },
+    name: data.name,
+    check_suite: { id: 1 },
+    app: null,
+    pull_requests: [],
+  };
+}
+
+function applyCheckRun(ctx: RouteContext, data: CheckRunData, body: CheckRunBody): void {
+  if (typeof body.name === "string") data.name = body.name;
+  if (typeof body.details_url === "string") data.details_url = body.details_url;
+  if (typeof body.external_id === "string") data.external_id = body.external_id;
+  if (typeof body.status === "string") data.status = body.status;
+  if (typeof body.conclusion === "string") {
+    data.conclusion = body.conclusion;
+    data.status = "completed";
+  }
+  if (data.status === "completed" && !data.completed_at)
+    data.completed_at = typeof body.completed_at === "string" ? body.completed_at : ctx.store.now();
+  const output = body.output;
+  if (output) {
+    if (typeof output.summary !== "string")
+      throw validationFailed({ resource: "CheckRun", code: "missing_field", field: "output.summary" });
+    for (const field of ["summary", "text"] as const) {
+      const value = output[field];
+      if (typeof value === "string" && value.length > MAX_OUTPUT) {
+        throw validationFailed({
+          resource: "CheckRun",
+          code: "custom",
+          field: `output.${field}`,
+          message: `${field} exceeds a maximum bytesize of ${MAX_OUTPUT}`,
+        });
+      }
+    }
+    const annotations = output.annotations ?? [];
+    if (annotations.length > MAX_ANNOTATIONS) {
+      throw validationFailed({
+        resource: "CheckRun",
+        code: "custom",
+        field: "output.annotations",
+        message: `Only ${MAX_ANNOTATIONS} annotations are allowed per request`,
+      });
+    }
+    data.output.title = typeof output.title === "string" ? output.title : data.output.title;
+    data.output.summary = output.summary;
+    if (typeof output.text === "string") data.output.text = output.text;
+    data.annotations.push(...annotations);
+    data.output.annotations_count = data.annotations.length;
+  }
+  if (data.status === "completed" && !data.conclusion)
+    throw validationFailed({ resource: "CheckRun", code: "missing_field", field: "conclusion" });
+}
+
+function renderStatus(ctx: RouteContext, repo: RepoData, data: StatusData): Record<string, unknown> {
+  const creator = simpleUser(ctx, data.creator);
+  return {
+    url: `${repoUrl(ctx, repo)}/statuses/${data.sha}`,
+    avatar_url: creator.avatar_url,
+    id: data.id,
+    node_id: nodeId("StatusContext", data.id),
+    state: data.state,
+    description: data.description,
+    target_url: data.target_url,
+    context: data.context,
+    created_at: data.created_at,
+    updated_at: data.updated_at,
+    creator,
+  };
+}
+
+/** Latest status per context (case-insensitive), newest first. */
+function latestStatuses(repo: RepoData, sha: string): StatusData[] {
+  const seen = new Set<string>();
+  const out: StatusData[] = [];
+  for (const status of repo.statuses.filter((s) => s.sha === sha).sort((a, b) => b.id - a.id)) {
+    const key = status.context.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(status);
+  }
+  return out;
+}
+
+function combinedState(statuses: StatusData[]): string {
+  if (statuses.some((s) => s.state === "failure" || s.state === "error")) return "failure";
+  if (statuses.length === 0 || statuses.some((s) => s.state === "pending")) return "pending";
+  return "success";
+}
+
+export function registerCheckRoutes(router: Router): void {
+  router.post(
+    "/repos/{owner}/{repo}/check-runs",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<CheckRunBody>();
+      if (typeof body.name !== "string")
+        throw validationFailed({ resource: "CheckRun", code: "missing_field", field: "name" });
+      if (typeof body.head_sha !== "string" || !repo.commits[body.head_sha])
+        throw validationFailed({ resource: "CheckRun", code: "invalid", field: "head_sha" });
+      const data: CheckRunData = {
+        id: ctx.store.nextId(),
+        name: body.name,
+        head_sha: body.head_sha,
+        status: "queued",
+        conclusion: null,
+        started_at: typeof body.started_at === "string" ? body.started_at : ctx.store.now(),
+        completed_at: null,
+        details_url: null,
+        external_id: null,
+        output: { title: null, summary: null, text: null, annotations_count: 0 },
+        annotations: [],
+      };
+      applyCheckRun(ctx, data, body);
+      repo.checkRuns.push(data);
+      return created(renderCheckRun(ctx, repo, data));
+    },
+    { permission: { scope: "checks", level: "write" } },
+  );
+
+  router.patch(
+    "/repos/{owner}/{repo}/check-runs/{check_run_id}",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const data = repo.checkRuns.find((c) => String(c.id) === ctx.params.check_run_id);
+      if (!data) throw notFound();
+      applyCheckRun(ctx, data, await ctx.body<CheckRunBody>());
+      return json(renderCheckRun(ctx, repo, data));
+    },
+    { permission: { scope: "checks", level: "write" } },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/check-runs/{check_run_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const data = repo.checkRuns.find((c) => String(c.id) === ctx.params.check_run_id);
+      if (!data) throw notFound();
+      return json(renderCheckRun(ctx, repo, data));
+    },
+    { permission: { scope: "checks", level: "read" } },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/commits/{ref}/check-runs",
+    (ctx) => {
+      const repo = ctx.repo();
+      const commit = resolveCommit(repo, ctx.params.ref ?? "");
+      if (!commit) throw new ApiError(422, `No commit found for SHA: ${ctx.params.ref}`);
+      const name = ctx.query.get("check_name");
+      const matching = repo.checkRuns
+        .filter((c) => c.head_sha === commit.sha && (!name || c.name === name))
+        .sort((a, b) => b.id - a.id);
+      const page = paginate(ctx, matching);
+      return json(
+        { total_count: matching.length, check_runs: page.items.map((c) => renderCheckRun(ctx, repo, c)) },
+        200,
+        page.headers,
+      );
+    },
+    { permission: { scope: "checks", level: "read" } },
+  );
+
+  router.post(
+    "/repos/{owner}/{repo}/statuses/{sha}",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const sha = ctx.params.sha ?? "";
+      if (!repo.commits[sha]) throw new ApiError(422, `No commit found for SHA: ${sha}`);
+      const body = await ctx.body<{
+        state?: unknown;
+        target_url?: unknown;
+        description?: unknown;
+        context?: unknown;
+      }>();
+      if (
+        typeof body.state !== "string" ||
+        !["error", "failure", "pending", "success"].includes(body.state)
+      ) {
+        throw validationFailed({
+          resource: "Status",
+          code: "custom",
+          field: "state",
+          message: "state is not included in the list",
+        });
+      }
+      const now = ctx.store.now();
+      const data: StatusData = {
+        id: ctx.store.nextId(),
+        sha,
+        state: body.state,
+        context: typeof body.context === "string" ? body.context : "default",
+        description: typeof body.description === "string" ? body.description : null,
+        target_url: typeof body.target_url === "string" ? body.target_url : null,
+        created_at: now,
+        updated_at: now,
+        creator: ctx.caller.login,
+      };
+      repo.statuses.push(data);
+      return created(renderStatus(ctx, repo, data), { location: `${repoUrl(ctx, repo)}/statuses/${sha}` });
+    },
+    { permission: { scope: "statuses", level: "write" } },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/commits/{ref}/statuses",
+    (ctx) => {
+      const repo = ctx.repo();
+      const commit = resolveCommit(repo, ctx.params.ref ?? "");
+      const matching = commit
+        ? repo.statuses.filter((s) => s.sha === commit.sha).sort((a, b) => b.id - a.id)
+        : [];
+      const page = paginate(ctx, matching);
+      return json(
+        page.items.map((s) => renderStatus(ctx, repo, s)),
+        200,
+        page.headers,
+      );
+    },
+    { permission: { scope: "statuses", level: "read" } },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/commits/{ref}/status",
+    (ctx) => {
+      const repo = ctx.repo();
+      const commit = resolveCommit(repo, ctx.params.ref ?? "");
+      if (!commit) throw notFound();
+      const statuses = latestStatuses(repo, commit.sha);
+      return json({
+        state: combinedState(statuses),
+        statuses: statuses.map((s) => renderStatus(ctx, repo, s)),
+        sha: commit.sha,
+        total_count: statuses.length,
+        repository: minimalRepository(ctx, repo),
+        commit_url: `${repoUrl(ctx, repo)}/commits/${commit.sha}`,
+        url: `${repoUrl(ctx, repo)}/commits/${commit.sha}/status`,
+      });
+    },
+    { permission: { scope: "statuses", level: "read" } },
+  );
+}
+
+function minimalRepository(ctx: RouteContext, repo: RepoData): Record<string, unknown> {
+  return repository(ctx, repo);
+}

@@ -1,0 +1,315 @@
+/** Git data: commits, refs (incl. matching-refs), annotated tags, branches, emulator-only commit helper. */
+import type { RouteContext } from "../http/context.js";
+import { ApiError, notFound, unprocessable, validationFailed } from "../http/errors.js";
+import { created, json, noContent } from "../http/reply.js";
+import type { Router } from "../http/router.js";
+import type { CommitData, RepoData } from "../state/model.js";
+import { sha1 } from "../state/store.js";
+import { commitObject, gitCommit, htmlUrl, nodeId, repoUrl } from "./render.js";
+
+const WRITE = { scope: "contents", level: "write" } as const;
+const READ = { scope: "contents", level: "read" } as const;
+
+/** Resolves a branch, tag, full ref or sha to a commit (peeling annotated tags). */
+export function resolveCommit(repo: RepoData, ref: string): CommitData | undefined {
+  const candidates = [ref, `refs/${ref}`, `refs/heads/${ref}`, `refs/tags/${ref}`];
+  for (const name of candidates) {
+    const sha = repo.refs[name];
+    if (sha) return peel(repo, sha);
+  }
+  if (/^[0-9a-f]{4,40}$/.test(ref)) {
+    const sha = Object.keys(repo.commits).find((candidate) => candidate.startsWith(ref));
+    if (sha) return repo.commits[sha];
+  }
+  return undefined;
+}
+
+function peel(repo: RepoData, sha: string): CommitData | undefined {
+  let current = sha;
+  for (let depth = 0; depth < 10; depth++) {
+    const commit = repo.commits[current];
+    if (commit) return commit;
+    const tag = repo.tags[current];
+    if (!tag) return undefined;
+    current = tag.object.sha;
+  }
+  return undefined;
+}
+
+function objectType(repo: RepoData, sha: string): "commit" | "tag" | undefined {
+  if (repo.commits[sha]) return "commit";
+  if (repo.tags[sha]) return "tag";
+  return undefined;
+}
+
+function renderRef(ctx: RouteContext, repo: RepoData, name: string): Record<string, unknown> {
+  const sha = repo.refs[name] ?? "";
+  const type = objectType(repo, sha) ?? "commit";
+  const base = repoUrl(ctx, repo);
+  return {
+    ref: name,
+    node_id: nodeId("Ref", `${repo.id}:${name}`),
+    url: `${base}/git/${name}`,
+    object: { type, sha, url: `${base}/git/${type}s/${sha}` },
+  };
+}
+
+function isAncestor(repo: RepoData, ancestor: string, descendant: string): boolean {
+  const queue = [descendant];
+  const seen = new Set<string>();
+  while (queue.length > 0) {
+    const sha = queue.shift() as string;
+    if (sha === ancestor) return true;
+    if (seen.has(sha)) continue;
+    seen.add(sha);
+    queue.push(...(repo.commits[sha]?.parents ?? []));
+  }
+  return false;
+}
+
+/** Creates a commit on `branch` (created from the default branch when missing); returns it. */
+export function commitToBranch(
+  ctx: RouteContext,
+  repo: RepoData,
+  branch: string,
+  message: string,
+  files: Record<string, string>,
+): CommitData {
+  const refName = `refs/heads/${branch}`;
+  const parentSha = repo.refs[refName] ?? repo.refs[`refs/heads/${repo.default_branch}`];
+  const parent = parentSha ? repo.commits[parentSha] : undefined;
+  const commit = ctx.store.makeCommit(repo, {
+    message,
+    parents: parent ? [parent.sha] : [],
+    files: { ...(parent?.files ?? {}), ...files },
+  });
+  repo.refs[refName] = commit.sha;
+  return commit;
+}
+
+export function registerGitRoutes(router: Router): void {
+  router.get(
+    "/repos/{owner}/{repo}/commits/{ref}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const commit = resolveCommit(repo, ctx.params.ref ?? "");
+      if (!commit) throw new ApiError(422, `No commit found for SHA: ${ctx.params.ref}`);
+      return json(commitObject(ctx, repo, commit));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/git/commits/{commit_sha}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const commit = repo.commits[ctx.params.commit_sha ?? ""];
+      if (!commit) throw notFound();
+      return json(gitCommit(ctx, repo, commit));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/git/ref/{ref+}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const name = `refs/${ctx.params.ref}`;
+      if (!repo.refs[name]) throw notFound();
+      return json(renderRef(ctx, repo, name));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/git/matching-refs/{ref+}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const prefix = `refs/${ctx.params.ref}`;
+      const names = Object.keys(repo.refs)
+        .filter((name) => name.startsWith(prefix))
+        .sort();
+      return json(names.map((name) => renderRef(ctx, repo, name)));
+    },
+    { permission: READ },
+  );
+
+  // Legacy list (used by the git-refs fixture): `GET /git/refs/` and `GET /git/refs/{namespace}`.
+  router.get(
+    "/repos/{owner}/{repo}/git/refs/",
+    (ctx) => {
+      const repo = ctx.repo();
+      return json(
+        Object.keys(repo.refs)
+          .sort()
+          .map((name) => renderRef(ctx, repo, name)),
+      );
+    },
+    { permission: READ, openapiPath: false },
+  );
+
+  router.post(
+    "/repos/{owner}/{repo}/git/refs",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<{ ref?: unknown; sha?: unknown }>();
+      if (typeof body.ref !== "string" || typeof body.sha !== "string") {
+        throw validationFailed({
+          resource: "Reference",
+          code: "missing_field",
+          field: typeof body.ref !== "string" ? "ref" : "sha",
+        });
+      }
+      if (!/^refs\/.+\/.+/.test(body.ref))
+        throw unprocessable("Reference name must start with 'refs' and have at least two slashes.");
+      if (repo.refs[body.ref]) throw unprocessable("Reference already exists");
+      if (!objectType(repo, body.sha)) throw unprocessable("Object does not exist");
+      repo.refs[body.ref] = body.sha;
+      const rendered = renderRef(ctx, repo, body.ref);
+      return created(rendered, { location: String(rendered.url) });
+    },
+    { permission: WRITE },
+  );
+
+  router.patch(
+    "/repos/{owner}/{repo}/git/refs/{ref+}",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const name = `refs/${ctx.params.ref}`;
+      const body = await ctx.body<{ sha?: unknown; force?: unknown }>();
+      if (typeof body.sha !== "string")
+        throw validationFailed({ resource: "Reference", code: "missing_field", field: "sha" });
+      const current = repo.refs[name];
+      if (!current) throw unprocessable("Reference does not exist");
+      if (!objectType(repo, body.sha)) throw unprocessable("Object does not exist");
+      // Fast-forward check only for commits; tag refs pointing at tag objects are moved freely (simplification).
+      const bothCommits = repo.commits[current] && repo.commits[body.sha];
+      if (body.force !== true && bothCommits && !isAncestor(repo, current, body.sha))
+        throw unprocessable("Update is not a fast forward");
+      repo.refs[name] = body.sha;
+      return json(renderRef(ctx, repo, name));
+    },
+    { permission: WRITE },
+  );
+
+  router.delete(
+    "/repos/{owner}/{repo}/git/refs/{ref+}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const name = `refs/${ctx.params.ref}`;
+      if (!repo.refs[name]) throw unprocessable("Reference does not exist");
+      delete repo.refs[name];
+      return noContent();
+    },
+    { permission: WRITE },
+  );
+
+  router.post(
+    "/repos/{owner}/{repo}/git/tags",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<{
+        tag?: unknown;
+        message?: unknown;
+        object?: unknown;
+        type?: unknown;
+        tagger?: { name?: string; email?: string; date?: string };
+      }>();
+      for (const field of ["tag", "message", "object", "type"] as const) {
+        if (typeof body[field] !== "string")
+          throw validationFailed({ resource: "Tag", code: "missing_field", field });
+      }
+      const objectSha = body.object as string;
+      const type = objectType(repo, objectSha);
+      if (!type) throw unprocessable("Object does not exist");
+      const tagger = {
+        name: body.tagger?.name ?? "github-actions[bot]",
+        email: body.tagger?.email ?? "41898282+github-actions[bot]@users.noreply.github.com",
+        date: body.tagger?.date ?? ctx.store.now(),
+      };
+      const sha = sha1(
+        `tag\0${body.tag}\0${objectSha}\0${body.message}\0${tagger.date}\0${ctx.store.nextId()}`,
+      );
+      repo.tags[sha] = {
+        sha,
+        tag: body.tag as string,
+        message: body.message as string,
+        object: { sha: objectSha, type: body.type as string },
+        tagger,
+      };
+      return created(renderTag(ctx, repo, sha), { location: `${repoUrl(ctx, repo)}/git/tags/${sha}` });
+    },
+    { permission: WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/git/tags/{tag_sha}",
+    (ctx) => {
+      const repo = ctx.repo();
+      if (!repo.tags[ctx.params.tag_sha ?? ""]) throw notFound();
+      return json(renderTag(ctx, repo, ctx.params.tag_sha ?? ""));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/branches/{branch}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const branch = ctx.params.branch ?? "";
+      const sha = repo.refs[`refs/heads/${branch}`];
+      const commit = sha ? repo.commits[sha] : undefined;
+      if (!commit) throw new ApiError(404, "Branch not found");
+      const base = repoUrl(ctx, repo);
+      return json({
+        name: branch,
+        commit: commitObject(ctx, repo, commit),
+        _links: { html: `${htmlUrl(ctx, repo)}/tree/${branch}`, self: `${base}/branches/${branch}` },
+        protected: false,
+        protection: {
+          enabled: false,
+          required_status_checks: { enforcement_level: "off", contexts: [], checks: [] },
+        },
+        protection_url: `${base}/branches/${branch}/protection`,
+      });
+    },
+    { permission: READ },
+  );
+
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/commits",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<{ branch?: string; message?: string; files?: Record<string, string> }>();
+      const commit = commitToBranch(
+        ctx,
+        repo,
+        body.branch ?? repo.default_branch,
+        body.message ?? "Emulator commit",
+        body.files ?? {},
+      );
+      return created({ sha: commit.sha, branch: body.branch ?? repo.default_branch });
+    },
+    { permission: WRITE, openapiPath: false },
+  );
+}
+
+function renderTag(ctx: RouteContext, repo: RepoData, sha: string): Record<string, unknown> {
+  const tag = repo.tags[sha];
+  if (!tag) throw notFound();
+  const base = repoUrl(ctx, repo);
+  return {
+    node_id: nodeId("Tag", sha),
+    sha,
+    url: `${base}/git/tags/${sha}`,
+    tag: tag.tag,
+    message: tag.message,
+    tagger: tag.tagger,
+    object: {
+      sha: tag.object.sha,
+      type: tag.object.type,
+      url: `${base}/git/${tag.object.type}s/${tag.object.sha}`,
+    },
+    verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+  };
+}

@@ -1,0 +1,21 @@
+/** The full route table. Specific routes first: the first match wins. */
+import { Router } from "../http/router.js";
+import { registerActionsRoutes } from "./actions.js";
+import { registerCheckRoutes } from "./checks.js";
+import { registerDeploymentRoutes } from "./deployments.js";
+import { registerGitRoutes } from "./git.js";
+import { registerIssueRoutes } from "./issues.js";
+import { type MetaHooks, registerMetaRoutes } from "./meta.js";
+import { registerReleaseRoutes } from "./releases.js";
+
+export function buildRouter(hooks: MetaHooks): Router {
+  const router = new Router();
+  registerMetaRoutes(router, hooks);
+  registerGitRoutes(router);
+  registerReleaseRoutes(router);
+  registerIssueRoutes(router);
+  registerCheckRoutes(router);
+  registerDeploymentRoutes(router);
+  registerActionsRoutes(router);
+  return router;
+}

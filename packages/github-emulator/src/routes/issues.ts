@@ -1,0 +1,390 @@
+/** Issues, issue comments, labels and pull requests (PRs share the issue number sequence). */
+import type { RouteContext } from "../http/context.js";
+import { ApiError, notFound, validationFailed } from "../http/errors.js";
+import { paginate } from "../http/paginate.js";
+import { created, json, noContent } from "../http/reply.js";
+import type { Router } from "../http/router.js";
+import type { CommentData, IssueData, RepoData } from "../state/model.js";
+import { resolveCommit } from "./git.js";
+import {
+  findOrCreateLabel,
+  htmlUrl,
+  issue,
+  label,
+  nodeId,
+  pullRequest,
+  repoUrl,
+  simpleUser,
+} from "./render.js";
+
+const ISSUES_WRITE = { scope: "issues", level: "write" } as const;
+const ISSUES_READ = { scope: "issues", level: "read" } as const;
+const PULLS_WRITE = { scope: "pull_requests", level: "write" } as const;
+const PULLS_READ = { scope: "pull_requests", level: "read" } as const;
+const MAX_COMMENT = 65536;
+/** Comments live on issues and PRs: either permission works (GitHub accepts both for PR comments). */
+const COMMENTS_WRITE = [ISSUES_WRITE, PULLS_WRITE];
+const COMMENTS_READ = [ISSUES_READ, PULLS_READ];
+
+function findIssue(repo: RepoData, number: string | undefined): IssueData {
+  const found = repo.issues.find((i) => String(i.number) === number);
+  if (!found) throw notFound();
+  return found;
+}
+
+function renderComment(ctx: RouteContext, repo: RepoData, data: CommentData): Record<string, unknown> {
+  const parent = repo.issues.find((i) => i.number === data.issueNumber);
+  return {
+    id: data.id,
+    node_id: nodeId("IssueComment", data.id),
+    url: `${repoUrl(ctx, repo)}/issues/comments/${data.id}`,
+    html_url: `${htmlUrl(ctx, repo)}/${parent?.pull ? "pull" : "issues"}/${data.issueNumber}#issuecomment-${data.id}`,
+    issue_url: `${repoUrl(ctx, repo)}/issues/${data.issueNumber}`,
+    body: data.body,
+    user: simpleUser(ctx, data.user),
+    created_at: data.created_at,
+    updated_at: data.updated_at,
+    author_association: "CONTRIBUTOR",
+  };
+}
+
+function checkBody(body: unknown): string {
+  if (typeof body !== "string" || body === "")
+    throw validationFailed({ resource: "IssueComment", code: "missing_field", field: "body" });
+  if (body.length > MAX_COMMENT)
+    throw validationFailed({
+      resource: "IssueComment",
+      code: "custom",
+      field: "body",
+      message: `Body is too long (maximum is ${MAX_COMMENT} characters)`,
+    });
+  return body;
+}
+
+function labelNames(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .map((item) => (typeof item === "string" ? item : String((item as { name?: unknown }).name ?? "")))
+    .filter(Boolean);
+}
+
+export function registerIssueRoutes(router: Router): void {
+  router.post(
+    "/repos/{owner}/{repo}/issues",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<{ title?: unknown; body?: unknown; labels?: unknown }>();
+      if (typeof body.title !== "string" || body.title === "")
+        throw validationFailed({ resource: "Issue", code: "missing_field", field: "title" });
+      const now = ctx.store.now();
+      const data: IssueData = {
+        id: ctx.store.nextId(),
+        number: repo.nextIssueNumber++,
+        title: body.title,
+        body: typeof body.body === "string" ? body.body : null,
+        state: "open",
+        labels: labelNames(body.labels),
+        user: ctx.caller.login,
+        created_at: now,
+        updated_at: now,
+        closed_at: null,
+      };
+      for (const name of data.labels) findOrCreateLabel(ctx, repo, name);
+      repo.issues.push(data);
+      return created(issue(ctx, repo, data));
+    },
+    { permission: ISSUES_WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/issues",
+    (ctx) => {
+      const repo = ctx.repo();
+      const state = ctx.query.get("state") ?? "open";
+      const creator = ctx.query.get("creator");
+      const labels = (ctx.query.get("labels") ?? "").split(",").filter(Boolean);
+      const matching = repo.issues
+        .filter((i) => state === "all" || i.state === state)
+        .filter((i) => !creator || i.user === creator)
+        .filter((i) => labels.every((l) => i.labels.includes(l)))
+        .sort((a, b) => (ctx.query.get("direction") === "asc" ? a.number - b.number : b.number - a.number));
+      const page = paginate(ctx, matching);
+      return json(
+        page.items.map((i) => issue(ctx, repo, i)),
+        200,
+        page.headers,
+      );
+    },
+    { permission: ISSUES_READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const found = repo.comments.find((c) => String(c.id) === ctx.params.comment_id);
+      if (!found) throw notFound();
+      return json(renderComment(ctx, repo, found));
+    },
+    { permission: COMMENTS_READ },
+  );
+
+  router.patch(
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const found = repo.comments.find((c) => String(c.id) === ctx.params.comment_id);
+      if (!found) throw notFound();
+      const body = await ctx.body<{ body?: unknown }>();
+      found.body = checkBody(body.body);
+      found.updated_at = ctx.store.now();
+      return json(renderComment(ctx, repo, found));
+    },
+    { permission: COMMENTS_WRITE },
+  );
+
+  router.delete(
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const before = repo.comments.length;
+      repo.comments = repo.comments.filter((c) => String(c.id) !== ctx.params.comment_id);
+      if (repo.comments.length === before) throw notFound();
+      return noContent();
+    },
+    { permission: COMMENTS_WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/issues/{issue_number}",
+    (ctx) => {
+      const repo = ctx.repo();
+      return json(issue(ctx, repo, findIssue(repo, ctx.params.issue_number)));
+    },
+    { permission: ISSUES_READ },
+  );
+
+  router.patch(
+    "/repos/{owner}/{repo}/issues/{issue_number}",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const data = findIssue(repo, ctx.params.issue_number);
+      const body = await ctx.body<{ title?: unknown; body?: unknown; state?: unknown; labels?: unknown }>();
+      if (typeof body.title === "string") data.title = body.title;
+      if (typeof body.body === "string" || body.body === null) data.body = body.body;
+      if (body.state === "open" || body.state === "closed") {
+        data.closed_at = body.state === "closed" ? (data.closed_at ?? ctx.store.now()) : null;
+        data.state = body.state;
+      }
+      if (body.labels !== undefined) data.labels = labelNames(body.labels);
+      data.updated_at = ctx.store.now();
+      return json(issue(ctx, repo, data));
+    },
+    { permission: ISSUES_WRITE },
+  );
+
+  router.post(
+    "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const parent = findIssue(repo, ctx.params.issue_number);
+      const body = await ctx.body<{ body?: unknown }>();
+      const now = ctx.store.now();
+      const data: CommentData = {
+        id: ctx.store.nextId(),
+        issueNumber: parent.number,
+        body: checkBody(body.body),
+        user: ctx.caller.login,
+        created_at: now,
+        updated_at: now,
+      };
+      repo.comments.push(data);
+      const rendered = renderComment(ctx, repo, data);
+      return created(rendered, { location: String(rendered.url) });
+    },
+    { permission: COMMENTS_WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    (ctx) => {
+      const repo = ctx.repo();
+      const parent = findIssue(repo, ctx.params.issue_number);
+      const since = ctx.query.get("since");
+      const matching = repo.comments
+        .filter((c) => c.issueNumber === parent.number && (!since || c.updated_at >= since))
+        .sort((a, b) => a.id - b.id);
+      const page = paginate(ctx, matching);
+      return json(
+        page.items.map((c) => renderComment(ctx, repo, c)),
+        200,
+        page.headers,
+      );
+    },
+    { permission: COMMENTS_READ },
+  );
+
+  router.post(
+    "/repos/{owner}/{repo}/issues/{issue_number}/labels",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const data = findIssue(repo, ctx.params.issue_number);
+      const body = await ctx.body<{ labels?: unknown } | string[]>();
+      const names = labelNames(Array.isArray(body) ? body : body.labels);
+      for (const name of names) {
+        findOrCreateLabel(ctx, repo, name);
+        if (!data.labels.includes(name)) data.labels.push(name);
+      }
+      return json(data.labels.map((name) => label(ctx, repo, findOrCreateLabel(ctx, repo, name))));
+    },
+    { permission: ISSUES_WRITE },
+  );
+
+  router.post(
+    "/repos/{owner}/{repo}/labels",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<{ name?: unknown; color?: unknown; description?: unknown }>();
+      if (typeof body.name !== "string" || body.name === "")
+        throw validationFailed({ resource: "Label", code: "missing_field", field: "name" });
+      if (repo.labels.some((l) => l.name.toLowerCase() === (body.name as string).toLowerCase())) {
+        throw validationFailed({ resource: "Label", code: "already_exists", field: "name" });
+      }
+      const color = typeof body.color === "string" ? body.color.replace(/^#/, "") : "ededed";
+      if (!/^[0-9a-fA-F]{6}$/.test(color))
+        throw validationFailed({ resource: "Label", code: "invalid", field: "color" });
+      const data = {
+        id: ctx.store.nextId(),
+        name: body.name,
+        color,
+        description: typeof body.description === "string" ? body.description : null,
+      };
+      repo.labels.push(data);
+      return created(label(ctx, repo, data));
+    },
+    { permission: ISSUES_WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/labels",
+    (ctx) => {
+      const repo = ctx.repo();
+      const page = paginate(ctx, repo.labels);
+      return json(
+        page.items.map((l) => label(ctx, repo, l)),
+        200,
+        page.headers,
+      );
+    },
+    { permission: ISSUES_READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/labels/{name}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const found = repo.labels.find((l) => l.name.toLowerCase() === (ctx.params.name ?? "").toLowerCase());
+      if (!found) throw notFound();
+      return json(label(ctx, repo, found));
+    },
+    { permission: ISSUES_READ },
+  );
+
+  // Pull requests.
+  router.post(
+    "/repos/{owner}/{repo}/pulls",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<{
+        title?: unknown;
+        body?: unknown;
+        head?: unknown;
+        base?: unknown;
+        draft?: unknown;
+      }>();
+      for (const field of ["title", "head", "base"] as const) {
+        if (typeof body[field] !== "string")
+          throw validationFailed({ resource: "PullRequest", code: "missing_field", field });
+      }
+      const head = String(body.head).replace(/^[^:]+:/, "");
+      const base = String(body.base);
+      const headSha = repo.refs[`refs/heads/${head}`];
+      const baseSha = repo.refs[`refs/heads/${base}`];
+      if (!headSha) throw validationFailed({ resource: "PullRequest", code: "invalid", field: "head" });
+      if (!baseSha) throw validationFailed({ resource: "PullRequest", code: "invalid", field: "base" });
+      if (headSha === baseSha)
+        throw new ApiError(422, "Validation Failed", {
+          errors: [
+            { resource: "PullRequest", code: "custom", message: `No commits between ${base} and ${head}` },
+          ],
+        });
+      const now = ctx.store.now();
+      const data: IssueData = {
+        id: ctx.store.nextId(),
+        number: repo.nextIssueNumber++,
+        title: String(body.title),
+        body: typeof body.body === "string" ? body.body : null,
+        state: "open",
+        labels: [],
+        user: ctx.caller.login,
+        created_at: now,
+        updated_at: now,
+        closed_at: null,
+        pull: { head, base, headSha, baseSha, merged: false, draft: body.draft === true },
+      };
+      repo.issues.push(data);
+      return created(pullRequest(ctx, repo, data, true));
+    },
+    { permission: PULLS_WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/pulls",
+    (ctx) => {
+      const repo = ctx.repo();
+      const state = ctx.query.get("state") ?? "open";
+      const matching = repo.issues
+        .filter((i) => i.pull && (state === "all" || i.state === state))
+        .sort((a, b) => b.number - a.number);
+      const page = paginate(ctx, matching);
+      return json(
+        page.items.map((i) => pullRequest(ctx, repo, refreshHead(repo, i), false)),
+        200,
+        page.headers,
+      );
+    },
+    { permission: PULLS_READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/pulls/{pull_number}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const data = findIssue(repo, ctx.params.pull_number);
+      if (!data.pull) throw notFound();
+      return json(pullRequest(ctx, repo, refreshHead(repo, data), true));
+    },
+    { permission: PULLS_READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+    (ctx) => {
+      const repo = ctx.repo();
+      const commit = resolveCommit(repo, ctx.params.commit_sha ?? "");
+      if (!commit) throw new ApiError(422, `No commit found for SHA: ${ctx.params.commit_sha}`);
+      const matching = repo.issues.filter((i) => i.pull && refreshHead(repo, i).pull?.headSha === commit.sha);
+      return json(matching.map((i) => pullRequest(ctx, repo, i, false)));
+    },
+    { permission: PULLS_READ },
+  );
+}
+
+/** An open PR follows its head branch. */
+function refreshHead(repo: RepoData, data: IssueData): IssueData {
+  if (data.pull && data.state === "open") {
+    const sha = repo.refs[`refs/heads/${data.pull.head}`];
+    if (sha) data.pull.headSha = sha;
+  }
+  return data;
+}

@@ -1,0 +1,103 @@
+/** Repository, user, rate limit, repository_dispatch and the emulator-only control routes. */
+import { mintToken, type Permissions } from "../auth.js";
+import { validationFailed } from "../http/errors.js";
+import { created, json, noContent } from "../http/reply.js";
+import type { Router } from "../http/router.js";
+import type { RateLimiter } from "../rate-limit.js";
+import type { RequestLogEntry } from "../server.js";
+import { repository, simpleUser } from "./render.js";
+
+export interface MetaHooks {
+  log: RequestLogEntry[];
+  rateLimiter: RateLimiter;
+}
+
+export function registerMetaRoutes(router: Router, hooks: MetaHooks): void {
+  router.get("/repos/{owner}/{repo}", (ctx) => json(repository(ctx, ctx.repo())));
+
+  router.get("/user", (ctx) => {
+    const user = simpleUser(ctx, ctx.caller.login);
+    return json({
+      ...user,
+      name: ctx.caller.login,
+      company: null,
+      blog: "",
+      location: null,
+      email: null,
+      hireable: null,
+      bio: null,
+      public_repos: 0,
+      public_gists: 0,
+      followers: 0,
+      following: 0,
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-01T00:00:00Z",
+    });
+  });
+
+  router.get(
+    "/rate_limit",
+    () => {
+      const core = hooks.rateLimiter.snapshot();
+      return json({
+        resources: { core, search: { limit: 30, remaining: 30, used: 0, reset: core.reset } },
+        rate: core,
+      });
+    },
+    { permission: null },
+  );
+
+  router.post(
+    "/repos/{owner}/{repo}/dispatches",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<{ event_type?: unknown; client_payload?: unknown }>();
+      if (typeof body.event_type !== "string" || body.event_type === "" || body.event_type.length > 100) {
+        throw validationFailed({ resource: "Repository", code: "invalid", field: "event_type" });
+      }
+      const payload = body.client_payload ?? {};
+      if (typeof payload !== "object" || Object.keys(payload as object).length > 10) {
+        throw validationFailed({
+          resource: "Repository",
+          code: "invalid",
+          field: "client_payload",
+          message: "client_payload can have at most 10 top-level properties",
+        });
+      }
+      repo.dispatches.push({
+        event_type: body.event_type,
+        client_payload: payload,
+        received_at: ctx.store.now(),
+        sender: ctx.caller.login,
+      });
+      return noContent();
+    },
+    { permission: { scope: "contents", level: "write" } },
+  );
+
+  // Emulator-only.
+  router.get("/_emulator/repos/{owner}/{repo}/dispatches", (ctx) => json(ctx.repo().dispatches), {
+    permission: null,
+    openapiPath: false,
+  });
+
+  router.post(
+    "/_emulator/tokens",
+    async (ctx) => {
+      const body = await ctx.body<{ permissions?: Permissions; login?: string }>();
+      return created({ token: mintToken(ctx.store, body.permissions ?? {}, body.login) });
+    },
+    { permission: null, openapiPath: false },
+  );
+
+  router.get("/_emulator/requests", () => json(hooks.log), { permission: null, openapiPath: false });
+
+  router.delete(
+    "/_emulator/requests",
+    () => {
+      hooks.log.length = 0;
+      return noContent();
+    },
+    { permission: null, openapiPath: false, mutates: false },
+  );
+}

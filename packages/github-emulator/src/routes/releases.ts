@@ -1,0 +1,377 @@
+/** Releases and release assets (uploads on the `/uploads` prefix, downloads streamed from blob files). */
+import type { RouteContext } from "../http/context.js";
+import { ApiError, notFound, validationFailed } from "../http/errors.js";
+import { paginate } from "../http/paginate.js";
+import { created, json, noContent, redirect } from "../http/reply.js";
+import type { Router } from "../http/router.js";
+import type { AssetData, ReleaseData, RepoData } from "../state/model.js";
+import { resolveCommit } from "./git.js";
+import { asset, release } from "./render.js";
+
+const WRITE = { scope: "contents", level: "write" } as const;
+const READ = { scope: "contents", level: "read" } as const;
+
+/**
+ * GitHub's silent asset rename: characters outside `[A-Za-z0-9._+-@]` become `.`, runs of dots collapse,
+ * and leading/trailing dots are dropped (`"my model (v2).bin"` → `"my.model.v2.bin"`).
+ */
+export function normalizeAssetName(name: string): string {
+  return name
+    .replace(/[^A-Za-z0-9._+\-@]/g, ".")
+    .replace(/\.{2,}/g, ".")
+    .replace(/^\.+|\.+$/g, "");
+}
+
+interface ReleaseBody {
+  tag_name?: unknown;
+  target_commitish?: unknown;
+  name?: unknown;
+  body?: unknown;
+  draft?: unknown;
+  prerelease?: unknown;
+  make_latest?: unknown;
+}
+
+function findRelease(repo: RepoData, id: string | undefined): ReleaseData {
+  const found = repo.releases.find((r) => String(r.id) === id);
+  if (!found) throw notFound();
+  return found;
+}
+
+function findAsset(repo: RepoData, id: string | undefined): { data: AssetData; owner: ReleaseData } {
+  const data = repo.assets.find((a) => String(a.id) === id);
+  const owner = data ? repo.releases.find((r) => r.id === data.releaseId) : undefined;
+  if (!data || !owner) throw notFound();
+  return { data, owner };
+}
+
+/** On publish: 422 when another published release has the tag; creates the tag from the target if missing. */
+function publish(ctx: RouteContext, repo: RepoData, data: ReleaseData): void {
+  const clash = repo.releases.find((r) => r.id !== data.id && !r.draft && r.tag_name === data.tag_name);
+  if (clash) throw validationFailed({ resource: "Release", code: "already_exists", field: "tag_name" });
+  const tagRef = `refs/tags/${data.tag_name}`;
+  if (!repo.refs[tagRef]) {
+    const target = resolveCommit(repo, data.target_commitish);
+    if (!target) throw validationFailed({ resource: "Release", code: "invalid", field: "target_commitish" });
+    repo.refs[tagRef] = target.sha;
+  }
+  data.draft = false;
+  data.published_at = ctx.store.now();
+}
+
+function applyFields(data: ReleaseData, body: ReleaseBody): void {
+  if (typeof body.tag_name === "string") data.tag_name = body.tag_name;
+  if (typeof body.target_commitish === "string") data.target_commitish = body.target_commitish;
+  if (typeof body.name === "string" || body.name === null) data.name = body.name;
+  if (typeof body.body === "string" || body.body === null) data.body = body.body;
+  if (typeof body.prerelease === "boolean") data.prerelease = body.prerelease;
+  if (typeof body.make_latest === "string") {
+    if (!["true", "false", "legacy"].includes(body.make_latest))
+      throw validationFailed({ resource: "Release", code: "invalid", field: "make_latest" });
+    data.make_latest = body.make_latest;
+  }
+}
+
+function newestFirst(a: ReleaseData, b: ReleaseData): number {
+  return b.id - a.id;
+}
+
+export function registerReleaseRoutes(router: Router): void {
+  router.post(
+    "/repos/{owner}/{repo}/releases",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<ReleaseBody>();
+      if (typeof body.tag_name !== "string" || body.tag_name === "")
+        throw validationFailed({ resource: "Release", code: "missing_field", field: "tag_name" });
+      const data: ReleaseData = {
+        id: ctx.store.nextId(),
+        tag_name: body.tag_name,
+        target_commitish: repo.default_branch,
+        name: null,
+        body: null,
+        draft: true,
+        prerelease: false,
+        make_latest: "true",
+        created_at: ctx.store.now(),
+        published_at: null,
+        author: ctx.caller.login,
+      };
+      applyFields(data, body);
+      if (body.draft !== true) publish(ctx, repo, data);
+      repo.releases.push(data);
+      const rendered = release(ctx, repo, data);
+      return created(rendered, { location: String(rendered.url) });
+    },
+    { permission: WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/releases",
+    (ctx) => {
+      const repo = ctx.repo();
+      const page = paginate(ctx, [...repo.releases].sort(newestFirst));
+      return json(
+        page.items.map((r) => release(ctx, repo, r)),
+        200,
+        page.headers,
+      );
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/releases/latest",
+    (ctx) => {
+      const repo = ctx.repo();
+      const candidates = repo.releases
+        .filter((r) => !r.draft && !r.prerelease && r.make_latest !== "false")
+        .sort(newestFirst);
+      const latest = candidates[0];
+      if (!latest) throw notFound();
+      return json(release(ctx, repo, latest));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/releases/tags/{tag}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const found = repo.releases
+        .filter((r) => !r.draft && r.tag_name === ctx.params.tag)
+        .sort(newestFirst)[0];
+      if (!found) throw notFound();
+      return json(release(ctx, repo, found));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/releases/assets/{asset_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const { data, owner } = findAsset(repo, ctx.params.asset_id);
+      if ((ctx.req.headers.accept ?? "").includes("application/octet-stream")) {
+        return redirect(`${ctx.baseUrl}/_emulator/downloads/${repo.owner}/${repo.name}/assets/${data.id}`);
+      }
+      return json(asset(ctx, repo, owner, data));
+    },
+    { permission: READ },
+  );
+
+  router.patch(
+    "/repos/{owner}/{repo}/releases/assets/{asset_id}",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const { data, owner } = findAsset(repo, ctx.params.asset_id);
+      const body = await ctx.body<{ name?: unknown; label?: unknown; state?: unknown }>();
+      if (typeof body.name === "string") data.name = normalizeAssetName(body.name);
+      if (typeof body.label === "string") data.label = body.label;
+      if (body.state === "uploaded" || body.state === "open") data.state = body.state;
+      data.updated_at = ctx.store.now();
+      return json(asset(ctx, repo, owner, data));
+    },
+    { permission: WRITE },
+  );
+
+  router.delete(
+    "/repos/{owner}/{repo}/releases/assets/{asset_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const { data } = findAsset(repo, ctx.params.asset_id);
+      repo.assets = repo.assets.filter((a) => a !== data);
+      ctx.store.deleteBlob(data.blob);
+      return noContent();
+    },
+    { permission: WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/releases/{release_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      return json(release(ctx, repo, findRelease(repo, ctx.params.release_id)));
+    },
+    { permission: READ },
+  );
+
+  router.patch(
+    "/repos/{owner}/{repo}/releases/{release_id}",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const data = findRelease(repo, ctx.params.release_id);
+      const body = await ctx.body<ReleaseBody>();
+      const before = { ...data };
+      applyFields(data, body);
+      try {
+        if (body.draft === false && data.draft) publish(ctx, repo, data);
+        else if (body.draft === true && !data.draft) data.draft = true;
+      } catch (error) {
+        Object.assign(data, before);
+        throw error;
+      }
+      return json(release(ctx, repo, data));
+    },
+    { permission: WRITE },
+  );
+
+  router.delete(
+    "/repos/{owner}/{repo}/releases/{release_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const data = findRelease(repo, ctx.params.release_id);
+      for (const a of repo.assets.filter((x) => x.releaseId === data.id)) ctx.store.deleteBlob(a.blob);
+      repo.assets = repo.assets.filter((a) => a.releaseId !== data.id);
+      repo.releases = repo.releases.filter((r) => r !== data);
+      return noContent();
+    },
+    { permission: WRITE },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/releases/{release_id}/assets",
+    (ctx) => {
+      const repo = ctx.repo();
+      const data = findRelease(repo, ctx.params.release_id);
+      const page = paginate(
+        ctx,
+        repo.assets.filter((a) => a.releaseId === data.id),
+      );
+      return json(
+        page.items.map((a) => asset(ctx, repo, data, a)),
+        200,
+        page.headers,
+      );
+    },
+    { permission: READ },
+  );
+
+  router.post("/uploads/repos/{owner}/{repo}/releases/{release_id}/assets", uploadAsset, {
+    permission: WRITE,
+  });
+
+  router.get(
+    "/_emulator/downloads/{owner}/{repo}/assets/{asset_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const { data } = findAsset(repo, ctx.params.asset_id);
+      return download(ctx, data);
+    },
+    { permission: null, openapiPath: false, mutates: true },
+  );
+
+  router.get(
+    "/{owner}/{repo}/releases/download/{tag+}/{name}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const owner = repo.releases
+        .filter((r) => !r.draft && r.tag_name === ctx.params.tag)
+        .sort(newestFirst)[0];
+      const data = owner
+        ? repo.assets.find((a) => a.releaseId === owner.id && a.name === ctx.params.name)
+        : undefined;
+      if (!data) throw notFound();
+      return download(ctx, data);
+    },
+    { permission: null, openapiPath: false, mutates: true },
+  );
+}
+
+function download(ctx: RouteContext, data: AssetData) {
+  data.download_count += 1;
+  return {
+    status: 200,
+    headers: {
+      "content-type": "application/octet-stream",
+      "content-length": String(data.size),
+      "content-disposition": `attachment; filename=${data.name}`,
+    },
+    stream: ctx.store.readBlob(data.blob),
+  };
+}
+
+async function uploadAsset(ctx: RouteContext) {
+  const repo = ctx.repo();
+  const owner = findRelease(repo, ctx.params.release_id);
+  const rawName = ctx.query.get("name");
+  if (!rawName) throw validationFailed({ resource: "ReleaseAsset", code: "missing_field", field: "name" });
+  const contentType = ctx.req.headers["content-type"];
+  if (!contentType)
+    throw validationFailed({ resource: "ReleaseAsset", code: "missing_field", field: "content_type" });
+  const lengthHeader = ctx.req.headers["content-length"];
+  if (lengthHeader === undefined) throw new ApiError(411, "Length Required");
+  const declared = Number(lengthHeader);
+  if (declared < 1) {
+    throw validationFailed({
+      resource: "ReleaseAsset",
+      code: "custom",
+      field: "size",
+      message: "size must be greater than or equal to 1",
+    });
+  }
+  const name = normalizeAssetName(rawName);
+  if (repo.assets.some((a) => a.releaseId === owner.id && a.name === name)) {
+    throw validationFailed({ resource: "ReleaseAsset", code: "already_exists", field: "name" });
+  }
+  if (ctx.fault?.starterAsset) {
+    leaveStarterAsset(ctx, repo, owner, name, contentType);
+    throw new ApiError(ctx.fault.status ?? 502, "Server Error");
+  }
+  if (repo.assets.filter((a) => a.releaseId === owner.id).length >= 1000)
+    throw new ApiError(422, "file_count limited to 1000 assets per release");
+  const stored = await ctx.store.writeBlob(ctx.req);
+  if (stored.size !== declared) {
+    ctx.store.deleteBlob(stored.blob);
+    throw new ApiError(400, "Bad Content-Length");
+  }
+  // A concurrent upload of the same name may have finished while this one streamed.
+  if (repo.assets.some((a) => a.releaseId === owner.id && a.name === name)) {
+    ctx.store.deleteBlob(stored.blob);
+    throw validationFailed({ resource: "ReleaseAsset", code: "already_exists", field: "name" });
+  }
+  const now = ctx.store.now();
+  const data: AssetData = {
+    id: ctx.store.nextId(),
+    releaseId: owner.id,
+    name,
+    label: ctx.query.get("label") ?? "",
+    content_type: contentType,
+    size: stored.size,
+    digest: `sha256:${stored.sha256}`,
+    state: "uploaded",
+    download_count: 0,
+    created_at: now,
+    updated_at: now,
+    uploader: ctx.caller.login,
+    blob: stored.blob,
+  };
+  repo.assets.push(data);
+  return created(asset(ctx, repo, owner, data));
+}
+
+/** What a failed upload leaves behind on GitHub: an empty asset in state `starter` (safe to delete). */
+function leaveStarterAsset(
+  ctx: RouteContext,
+  repo: RepoData,
+  owner: ReleaseData,
+  name: string,
+  contentType: string,
+): void {
+  const now = ctx.store.now();
+  repo.assets.push({
+    id: ctx.store.nextId(),
+    releaseId: owner.id,
+    name,
+    label: ctx.query.get("label") ?? "",
+    content_type: contentType,
+    size: 0,
+    digest: null,
+    state: "starter",
+    download_count: 0,
+    created_at: now,
+    updated_at: now,
+    uploader: ctx.caller.login,
+    blob: "",
+  });
+}

@@ -1,0 +1,195 @@
+/** The emulator's persisted data model (plain JSON: it is written to `stateDir/state.json`). */
+
+export interface GitUser {
+  name: string;
+  email: string;
+  date: string;
+}
+
+export interface CommitData {
+  sha: string;
+  message: string;
+  tree: string;
+  parents: string[];
+  author: GitUser;
+  /** Full file snapshot of the commit: path → content. */
+  files: Record<string, string>;
+}
+
+export interface TagData {
+  sha: string;
+  tag: string;
+  message: string;
+  object: { sha: string; type: string };
+  tagger: GitUser;
+}
+
+export interface ReleaseData {
+  id: number;
+  tag_name: string;
+  target_commitish: string;
+  name: string | null;
+  body: string | null;
+  draft: boolean;
+  prerelease: boolean;
+  make_latest: string;
+  created_at: string;
+  published_at: string | null;
+  author: string;
+}
+
+export interface AssetData {
+  id: number;
+  releaseId: number;
+  name: string;
+  label: string | null;
+  content_type: string;
+  size: number;
+  digest: string | null;
+  state: "uploaded" | "open" | "starter";
+  download_count: number;
+  created_at: string;
+  updated_at: string;
+  uploader: string;
+  /** File name of the blob under the blob directory. */
+  blob: string;
+}
+
+export interface IssueData {
+  id: number;
+  number: number;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  labels: string[];
+  user: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  /** Set when the issue is a pull request. */
+  pull?: { head: string; base: string; headSha: string; baseSha: string; merged: boolean; draft: boolean };
+}
+
+export interface CommentData {
+  id: number;
+  issueNumber: number;
+  body: string;
+  user: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LabelData {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+export interface CheckRunData {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  started_at: string;
+  completed_at: string | null;
+  details_url: string | null;
+  external_id: string | null;
+  output: { title: string | null; summary: string | null; text: string | null; annotations_count: number };
+  annotations: unknown[];
+}
+
+export interface StatusData {
+  id: number;
+  sha: string;
+  state: string;
+  context: string;
+  description: string | null;
+  target_url: string | null;
+  created_at: string;
+  updated_at: string;
+  creator: string;
+}
+
+export interface DeploymentData {
+  id: number;
+  sha: string;
+  ref: string;
+  task: string;
+  payload: unknown;
+  environment: string;
+  original_environment: string;
+  description: string | null;
+  transient_environment: boolean;
+  production_environment: boolean;
+  creator: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeploymentStatusData {
+  id: number;
+  deploymentId: number;
+  state: string;
+  description: string;
+  environment: string;
+  log_url: string;
+  environment_url: string;
+  creator: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EnvironmentData {
+  id: number;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  wait_timer: number;
+  reviewers: unknown[];
+  deployment_branch_policy: unknown;
+}
+
+export interface DispatchData {
+  event_type: string;
+  client_payload: unknown;
+  received_at: string;
+  sender: string;
+}
+
+export interface RepoData {
+  id: number;
+  owner: string;
+  name: string;
+  default_branch: string;
+  created_at: string;
+  commits: Record<string, CommitData>;
+  /** Fully qualified ref name (`refs/tags/x`) → object sha. */
+  refs: Record<string, string>;
+  tags: Record<string, TagData>;
+  releases: ReleaseData[];
+  assets: AssetData[];
+  issues: IssueData[];
+  nextIssueNumber: number;
+  comments: CommentData[];
+  labels: LabelData[];
+  checkRuns: CheckRunData[];
+  statuses: StatusData[];
+  deployments: DeploymentData[];
+  deploymentStatuses: DeploymentStatusData[];
+  environments: EnvironmentData[];
+  dispatches: DispatchData[];
+  /** Free space for plug-ins (the Actions runtime keeps its runs/artifacts here). */
+  extra: Record<string, unknown>;
+}
+
+export interface EmulatorData {
+  version: 1;
+  nextId: number;
+  repos: Record<string, RepoData>;
+  /** Minted tokens: token string → spec. */
+  tokens: Record<string, { login: string; permissions: Record<string, string> }>;
+  /** Free space for plug-ins at the top level. */
+  extra: Record<string, unknown>;
+}

@@ -1,0 +1,254 @@
+import { join } from "node:path";
+import { describeError, InputError } from "@mlops/core";
+import type { GitHubClient } from "./client.js";
+import { createOnce } from "./create-once.js";
+import { withGitHubErrors } from "./errors.js";
+import { type GitHubLog, silentLog } from "./log.js";
+import { listAllPages } from "./paginate.js";
+import { setAliasRef } from "./registry/aliases.js";
+import { downloadModel } from "./registry/download.js";
+import { validateModelName, versionOfAlias, versionTagName } from "./registry/names.js";
+import { readModelRefs } from "./registry/refs.js";
+
+/** Deployment-status descriptions are limited to 140 chars. */
+const MAX_DESCRIPTION = 140;
+
+export interface StepResult {
+  ok: boolean;
+  logUrl?: string;
+  message?: string;
+}
+
+export interface DeployModelOptions {
+  owner: string;
+  repo: string;
+  model: string;
+  /** `latest`, `v7`, `@staging`, an alias, or `previous` (the version deployed before the current `@<environment>`). */
+  selector: string;
+  environment: string;
+  /** Where versions are downloaded (a subdirectory per version is created). */
+  workDir: string;
+  /** Identifies this attempt so a retried call finds its own deployment (e.g. the Actions run id). */
+  runId: string;
+  /** The user's deploy step; receives the verified model directory. */
+  run: (modelDir: string, version: number) => Promise<StepResult>;
+  healthCheck?: (modelDir: string, version: number) => Promise<StepResult>;
+  rollbackOnFailure: boolean;
+  environmentUrl?: string;
+  logUrl?: string;
+  log?: GitHubLog;
+}
+
+export interface DeployResult {
+  ok: boolean;
+  model: string;
+  version: number;
+  environment: string;
+  deploymentId: number;
+  /** The version `@<environment>` pointed at before. */
+  previousVersion?: number;
+  /** Set when the deploy failed and the previous version was redeployed. */
+  rollback?: DeployResult;
+  message?: string;
+}
+
+interface Deployment {
+  id: number;
+  ref: string;
+  payload: { model?: string; version?: number; runId?: string } | string;
+  created_at: string;
+}
+
+function payloadOf(d: Deployment): { model?: string; version?: number; runId?: string } {
+  if (typeof d.payload === "string") {
+    try {
+      return JSON.parse(d.payload) as { version?: number; runId?: string };
+    } catch {
+      return {};
+    }
+  }
+  return d.payload ?? {};
+}
+
+async function listModelDeployments(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  model: string,
+  environment: string,
+): Promise<Deployment[]> {
+  const list = await listAllPages<Deployment>(client, "GET /repos/{owner}/{repo}/deployments", {
+    owner,
+    repo,
+    task: `deploy:${model}`,
+    environment,
+  });
+  // Newest first, whatever order the server used (the spec does not promise one).
+  return list.map((d) => ({ ...d, id: Number(d.id) })).sort((a, b) => b.id - a.id);
+}
+
+async function latestState(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  deploymentId: number,
+): Promise<string | undefined> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+    owner,
+    repo,
+    deployment_id: deploymentId,
+    per_page: 1,
+  });
+  return data[0]?.state;
+}
+
+/**
+ * The version deployed to `environment` before `current`: the newest deployment of another version
+ * whose last status was `success` or `inactive` (a replaced good deploy). Reads deployment history.
+ */
+export async function findPreviousVersion(
+  client: GitHubClient,
+  options: { owner: string; repo: string; model: string; environment: string; current: number },
+): Promise<number | undefined> {
+  const { owner, repo, model, environment, current } = options;
+  for (const d of await listModelDeployments(client, owner, repo, model, environment)) {
+    const version = payloadOf(d).version;
+    if (version === undefined || version === current) continue;
+    const state = await latestState(client, owner, repo, d.id);
+    if (state === "success" || state === "inactive") return version;
+  }
+  return undefined;
+}
+
+/**
+ * Deploys a registered version (ARCHITECTURE §3): resolve → deployment (ref = version tag,
+ * `task: deploy:<model>`, `required_contexts: []`, `auto_merge: false`, payload {model, version,
+ * digest, runId}) → `in_progress` → download + verify → `run` → `healthCheck` → `success`/`failure`
+ * → `@<environment>` moves only after success → the previous deployment is marked `inactive`.
+ * On failure with `rollbackOnFailure`, the version `@<environment>` still names is redeployed the same
+ * way. Retry-safe: a deployment of this version by this `runId` is reused instead of created again.
+ */
+export async function deployModel(client: GitHubClient, options: DeployModelOptions): Promise<DeployResult> {
+  const { owner, repo, environment } = options;
+  const model = validateModelName(options.model);
+  const log = options.log ?? silentLog;
+  const context = { operation: `deploy ${model} to ${environment}`, owner, repo };
+  const refs = await withGitHubErrors(context, () => readModelRefs(client, owner, repo, model));
+  const aliasName = environment.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
+  const previousVersion = versionOfAlias(refs, aliasName);
+  let selector = options.selector;
+  if (selector === "previous") {
+    if (previousVersion === undefined)
+      throw new InputError(
+        `${model} has never been deployed to ${environment}; there is no previous version.`,
+      );
+    const before = await withGitHubErrors(context, () =>
+      findPreviousVersion(client, { owner, repo, model, environment, current: previousVersion }),
+    );
+    if (before === undefined)
+      throw new InputError(`${model}: no version was deployed to ${environment} before v${previousVersion}.`);
+    selector = `v${before}`;
+  }
+  const dir = join(options.workDir, `${model}-${selector.replace(/[^A-Za-z0-9._-]/g, "_")}`);
+  const downloaded = await downloadModel(client, { owner, repo, model, selector, dir, log });
+  const { version, tag, tagSha } = downloaded.resolved;
+  const manifestAsset = downloaded.resolved.release.assets.find((a) => a.name === "model.json");
+
+  return withGitHubErrors(context, async () => {
+    const history = await listModelDeployments(client, owner, repo, model, environment);
+    const findOwn = async () => {
+      const list = await listModelDeployments(client, owner, repo, model, environment);
+      return list.find((d) => payloadOf(d).runId === options.runId && payloadOf(d).version === version)?.id;
+    };
+    const createDeployment = async (): Promise<number> => {
+      const { data } = await client.request("POST /repos/{owner}/{repo}/deployments", {
+        request: { retries: 0 },
+        owner,
+        repo,
+        ref: tag,
+        task: `deploy:${model}`,
+        auto_merge: false,
+        required_contexts: [],
+        environment,
+        production_environment: /^prod(uction)?$/i.test(environment),
+        description: `${model} v${version}`,
+        payload: { model, version, digest: manifestAsset?.digest ?? null, runId: options.runId },
+      });
+      return Number((data as { id: number }).id);
+    };
+    const own = history.find((d) => payloadOf(d).runId === options.runId && payloadOf(d).version === version);
+    const deploymentId = own ? own.id : await createOnce({ create: createDeployment, find: findOwn });
+    const setState = (
+      state: "in_progress" | "success" | "failure" | "inactive",
+      description: string,
+      extra: Record<string, string> = {},
+      id = deploymentId,
+    ) =>
+      client.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+        owner,
+        repo,
+        deployment_id: id,
+        state,
+        description: description.slice(0, MAX_DESCRIPTION),
+        ...extra,
+      });
+    const urls: Record<string, string> = {
+      ...(options.logUrl ? { log_url: options.logUrl } : {}),
+      ...(options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
+    };
+    await setState("in_progress", `Deploying ${model} v${version}`, urls);
+
+    let outcome: StepResult;
+    try {
+      outcome = await options.run(dir, version);
+      if (outcome.ok && options.healthCheck) {
+        const health = await options.healthCheck(dir, version);
+        if (!health.ok) outcome = { ...health, message: health.message ?? "health check failed" };
+      }
+    } catch (error) {
+      outcome = { ok: false, message: describeError(error) };
+    }
+    const finalUrls = { ...urls, ...(outcome.logUrl ? { log_url: outcome.logUrl } : {}) };
+    if (outcome.ok) {
+      await setState("success", `${model} v${version} deployed`, finalUrls);
+      await setAliasRef(client, owner, repo, model, aliasName, tagSha);
+      // Production environments are not auto-inactivated by GitHub: retire the replaced deployment ourselves.
+      const replaced = history.find(
+        (d) =>
+          d.id !== deploymentId && payloadOf(d).version === previousVersion && previousVersion !== version,
+      );
+      if (replaced) await setState("inactive", `Replaced by v${version}`, {}, replaced.id);
+      log.info(`${model} v${version} deployed to ${environment}.`);
+      return {
+        ok: true,
+        model,
+        version,
+        environment,
+        deploymentId,
+        ...(previousVersion !== undefined ? { previousVersion } : {}),
+      };
+    }
+    const message = outcome.message ?? "deploy command failed";
+    await setState("failure", `${model} v${version}: ${message}`, finalUrls);
+    log.warning(`${model} v${version} failed to deploy to ${environment}: ${message}`);
+    const result: DeployResult = {
+      ok: false,
+      model,
+      version,
+      environment,
+      deploymentId,
+      message,
+      ...(previousVersion !== undefined ? { previousVersion } : {}),
+    };
+    if (options.rollbackOnFailure && previousVersion !== undefined && previousVersion !== version) {
+      log.info(`Rolling ${environment} back to ${versionTagName(model, previousVersion)}.`);
+      result.rollback = await deployModel(client, {
+        ...options,
+        selector: `v${previousVersion}`,
+        rollbackOnFailure: false,
+        runId: `${options.runId}:rollback`,
+      });
+    }
+    return result;
+  });
+}

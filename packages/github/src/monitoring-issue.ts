@@ -1,0 +1,143 @@
+import type { GitHubClient } from "./client.js";
+import { createOnce } from "./create-once.js";
+import { withGitHubErrors } from "./errors.js";
+import { listAllPages } from "./paginate.js";
+import { validateModelName } from "./registry/names.js";
+import { MAX_COMMENT_CHARS } from "./sticky-comment.js";
+
+export interface MonitoringIssueOptions {
+  owner: string;
+  repo: string;
+  model: string;
+  title: string;
+  /** Current state (replaces the issue body each run). */
+  body: string;
+  /** Default `mlops-monitoring`. */
+  label?: string;
+  /** This run's report, added as a comment (omit for none). */
+  comment?: string;
+  /** Identifies this run; makes the per-run comment replay-safe (a retried or re-run call does not comment twice). */
+  runId?: string;
+}
+
+export interface MonitoringIssueResult {
+  issueNumber: number;
+  url: string;
+  action: "created" | "updated";
+  commentUrl?: string;
+}
+
+/** The hidden marker identifying the monitoring issue of `model`. */
+export function monitoringMarker(model: string): string {
+  return `<!-- mlops-actions:monitoring:${validateModelName(model)} -->`;
+}
+
+function fit(text: string): string {
+  const note = "\n\n> ✂️ Truncated to fit GitHub's limit; the full report is in the job summary.";
+  return text.length <= MAX_COMMENT_CHARS ? text : text.slice(0, MAX_COMMENT_CHARS - note.length) + note;
+}
+
+/**
+ * One open issue per model, found by label + hidden marker over all pages of open issues; created
+ * once, its body replaced every run, and a comment added per run. A replayed create is detected by
+ * listing again before creating (creates are not retried by Octokit here).
+ */
+export async function upsertMonitoringIssue(
+  client: GitHubClient,
+  options: MonitoringIssueOptions,
+): Promise<MonitoringIssueResult> {
+  const { owner, repo } = options;
+  const label = options.label ?? "mlops-monitoring";
+  const marker = monitoringMarker(options.model);
+  const body = fit(`${marker}\n${options.body}`);
+  return withGitHubErrors(
+    { operation: `update the monitoring issue of ${options.model}`, owner, repo },
+    async () => {
+      const find = async () =>
+        (
+          await listAllPages<{
+            number: number;
+            body?: string | null;
+            html_url: string;
+            pull_request?: unknown;
+          }>(client, "GET /repos/{owner}/{repo}/issues", {
+            owner,
+            repo,
+            labels: label,
+            state: "open",
+          })
+        )
+          .filter((i) => !i.pull_request && i.body?.includes(marker))
+          .sort((a, b) => a.number - b.number)[0];
+      const existing = await find();
+      let issue: { number: number; html_url: string };
+      let action: MonitoringIssueResult["action"];
+      if (existing) {
+        if (existing.body !== body)
+          await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+            owner,
+            repo,
+            issue_number: existing.number,
+            body,
+            title: options.title,
+          });
+        issue = existing;
+        action = "updated";
+      } else {
+        issue = await createOnce({
+          find,
+          create: async () =>
+            (
+              await client.request("POST /repos/{owner}/{repo}/issues", {
+                owner,
+                repo,
+                title: options.title,
+                body,
+                labels: [label],
+                request: { retries: 0 },
+              })
+            ).data,
+        });
+        action = "created";
+      }
+      let commentUrl: string | undefined;
+      if (options.comment) {
+        const runMarker = options.runId
+          ? `<!-- mlops-actions:monitoring-run:${options.runId.replace(/-->/g, "")} -->\n`
+          : "";
+        const commentBody = fit(runMarker + options.comment);
+        const post = async () =>
+          (
+            await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+              owner,
+              repo,
+              issue_number: issue.number,
+              body: commentBody,
+              ...(runMarker ? { request: { retries: 0 } } : {}),
+            })
+          ).data.html_url;
+        const findComment = async () =>
+          (
+            await listAllPages<{ body?: string; html_url: string }>(
+              client,
+              "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+              {
+                owner,
+                repo,
+                issue_number: issue.number,
+              },
+            )
+          ).find((c) => c.body === commentBody)?.html_url;
+        commentUrl = runMarker
+          ? ((await findComment()) ?? (await createOnce({ create: post, find: findComment })))
+          : await post();
+      }
+      return {
+        issueNumber: issue.number,
+        url: issue.html_url,
+        action,
+        ...(commentUrl ? { commentUrl } : {}),
+      };
+    },
+  );
+}

@@ -1,0 +1,242 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { GitHubError, IntegrityError } from "@mlops/core";
+import type { GitHubClient } from "../client.js";
+import { httpStatus, withGitHubErrors } from "../errors.js";
+import { type GitHubLog, silentLog } from "../log.js";
+import { type ModelManifest, parseSha256Sums } from "./metadata.js";
+import type { ReleaseAsset } from "./release.js";
+import { type ResolvedModel, resolveModel } from "./resolve.js";
+import { transferTimeoutMs } from "./upload.js";
+
+const DOWNLOAD_ATTEMPTS = 4;
+
+export interface DownloadModelOptions {
+  owner: string;
+  repo: string;
+  model: string;
+  selector: string;
+  /** Directory the files are written to (created if needed). */
+  dir: string;
+  log?: GitHubLog;
+}
+
+export interface DownloadedModel {
+  resolved: ResolvedModel;
+  manifest: ModelManifest;
+  /** Absolute or `dir`-relative paths of the model files written, in manifest order. */
+  files: Array<{ name: string; path: string; size: number; sha256: string }>;
+}
+
+/** True when the first bytes of a body look like an HTML page (an error page served with 200). */
+export function looksLikeHtml(firstBytes: Buffer): boolean {
+  const head = firstBytes.subarray(0, 512).toString("utf8").trimStart().toLowerCase();
+  return head.startsWith("<!doctype") || head.startsWith("<html");
+}
+
+/** The response body of an asset: the API answers either 200 with the bytes or 302 to a storage URL. */
+async function openAssetStream(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  asset: ReleaseAsset,
+  signal: AbortSignal,
+): Promise<{ body: ReadableStream<Uint8Array>; contentType: string }> {
+  const response = await client.request("GET /repos/{owner}/{repo}/releases/assets/{asset_id}", {
+    owner,
+    repo,
+    asset_id: asset.id,
+    headers: { accept: "application/octet-stream" },
+    request: { redirect: "manual", parseSuccessResponseBody: false, signal },
+  });
+  const headers = response.headers as Record<string, string | undefined>;
+  const status = response.status as number;
+  if (status >= 300 && status < 400) {
+    await (response.data as unknown as ReadableStream | null)?.cancel().catch(() => {});
+    const location = headers.location;
+    if (!location)
+      throw new GitHubError(
+        `Downloading ${asset.name}: GitHub answered ${status} without a Location header.`,
+        { status },
+      );
+    // The storage URL is pre-signed: follow it without our Authorization header.
+    const followed = await fetch(location, { signal });
+    if (!followed.ok || !followed.body) {
+      await followed.body?.cancel().catch(() => {});
+      // A throttled storage answer (429, or any status with Retry-After) is transient: wait, then retry.
+      const retryAfter = Number(followed.headers.get("retry-after"));
+      const throttled =
+        followed.status === 429 || (followed.headers.has("retry-after") && Number.isFinite(retryAfter));
+      if (throttled)
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(Number.isFinite(retryAfter) ? retryAfter : 1, 60) * 1000),
+        );
+      throw Object.assign(
+        new Error(`Downloading ${asset.name} from storage failed with ${followed.status}`),
+        { status: throttled ? 503 : followed.status },
+      );
+    }
+    return { body: followed.body, contentType: followed.headers.get("content-type") ?? "" };
+  }
+  return {
+    body: response.data as unknown as ReadableStream<Uint8Array>,
+    contentType: headers["content-type"] ?? "",
+  };
+}
+
+/** Streams one asset to `target` while hashing; the checks run on the stream, so memory stays flat. */
+async function downloadAssetOnce(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  asset: ReleaseAsset,
+  target: string,
+): Promise<{ size: number; sha256: string }> {
+  const signal = AbortSignal.timeout(transferTimeoutMs(asset.size));
+  const { body, contentType } = await openAssetStream(client, owner, repo, asset, signal);
+  if (/text\/html/i.test(contentType)) {
+    await body.cancel().catch(() => {});
+    throw new IntegrityError(
+      `Download of ${asset.name} returned an HTML page (content-type ${contentType}), not the asset.`,
+    );
+  }
+  const hash = createHash("sha256");
+  let size = 0;
+  let sniffed = false;
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (!sniffed) {
+        sniffed = true;
+        if (looksLikeHtml(chunk)) {
+          done(new IntegrityError(`Download of ${asset.name} returned an HTML page, not the asset.`));
+          return;
+        }
+      }
+      size += chunk.length;
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(
+    Readable.fromWeb(body as Parameters<typeof Readable.fromWeb>[0]),
+    check,
+    createWriteStream(target),
+  );
+  return { size, sha256: hash.digest("hex") };
+}
+
+/**
+ * Downloads one asset with bounded retries of transient failures (5xx, connection reset mid-body);
+ * integrity failures are not retried. Verifies size and the server `digest` (when GitHub has one).
+ */
+async function downloadAsset(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  asset: ReleaseAsset,
+  target: string,
+): Promise<{ size: number; sha256: string }> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
+    try {
+      const got = await downloadAssetOnce(client, owner, repo, asset, target);
+      if (got.size !== asset.size) {
+        throw new IntegrityError(
+          `${asset.name}: downloaded ${got.size} bytes, the release says ${asset.size}.`,
+        );
+      }
+      if (asset.digest !== null && asset.digest !== `sha256:${got.sha256}`) {
+        throw new IntegrityError(
+          `${asset.name}: sha256:${got.sha256} does not match the release digest ${asset.digest}.`,
+        );
+      }
+      return got;
+    } catch (error) {
+      await rm(target, { force: true });
+      if (error instanceof IntegrityError) throw error;
+      const status = httpStatus(error);
+      if (status !== undefined && status < 500 && status !== 429) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+function requireAsset(resolved: ResolvedModel, name: string): ReleaseAsset {
+  const asset = resolved.release.assets.find((a) => a.name === name);
+  if (!asset)
+    throw new IntegrityError(
+      `${resolved.tag} has no ${name} asset; it was not registered by mlops-actions or is incomplete.`,
+    );
+  return asset;
+}
+
+/**
+ * Resolves `selector` and downloads the version into `dir`: `model.json` and `SHA256SUMS` first,
+ * then every file `model.json` lists, each streamed to disk while hashing (Accept:
+ * application/octet-stream; a 302 is followed with a plain fetch without the auth header). Every file
+ * must match its size, the asset `digest`, `model.json` and `SHA256SUMS`; an HTML page served with 200
+ * or any mismatch is an IntegrityError and the bad file is removed.
+ */
+export async function downloadModel(
+  client: GitHubClient,
+  options: DownloadModelOptions,
+): Promise<DownloadedModel> {
+  const { owner, repo, dir } = options;
+  const log = options.log ?? silentLog;
+  const resolved = await resolveModel(client, options);
+  return withGitHubErrors({ operation: `download ${resolved.tag}`, owner, repo }, async () => {
+    await mkdir(dir, { recursive: true });
+    const manifestPath = join(dir, "model.json");
+    const sumsPath = join(dir, "SHA256SUMS");
+    const manifestDigest = await downloadAsset(
+      client,
+      owner,
+      repo,
+      requireAsset(resolved, "model.json"),
+      manifestPath,
+    );
+    await downloadAsset(client, owner, repo, requireAsset(resolved, "SHA256SUMS"), sumsPath);
+    const sums = parseSha256Sums(await readFile(sumsPath, "utf8"));
+    if (sums.get("model.json") !== manifestDigest.sha256)
+      throw new IntegrityError(`${resolved.tag}: model.json does not match SHA256SUMS.`);
+    let manifest: ModelManifest;
+    try {
+      manifest = JSON.parse(await readFile(manifestPath, "utf8")) as ModelManifest;
+    } catch (error) {
+      throw new IntegrityError(`${resolved.tag}: model.json is not valid JSON.`, { cause: error });
+    }
+    if (
+      manifest.model !== resolved.model ||
+      manifest.version !== resolved.version ||
+      !Array.isArray(manifest.files)
+    ) {
+      throw new IntegrityError(
+        `${resolved.tag}: model.json describes ${manifest.model} v${manifest.version}, not this version.`,
+      );
+    }
+    const files: DownloadedModel["files"] = [];
+    for (const entry of manifest.files) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(entry.name))
+        throw new IntegrityError(`${resolved.tag}: model.json lists an unsafe file name '${entry.name}'.`);
+      const asset = requireAsset(resolved, entry.name);
+      const target = join(dir, entry.name);
+      const partial = `${target}.partial`;
+      const got = await downloadAsset(client, owner, repo, asset, partial);
+      if (got.sha256 !== entry.sha256 || got.size !== entry.size || sums.get(entry.name) !== got.sha256) {
+        await rm(partial, { force: true });
+        throw new IntegrityError(
+          `${resolved.tag}: ${entry.name} (sha256:${got.sha256}) does not match model.json / SHA256SUMS.`,
+        );
+      }
+      await rename(partial, target);
+      files.push({ name: entry.name, path: target, size: got.size, sha256: got.sha256 });
+      log.debug(`${resolved.tag}: ${entry.name} verified (${got.size} bytes).`);
+    }
+    return { resolved, manifest, files };
+  });
+}

@@ -1,0 +1,95 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+
+/** The machine-readable block in a release body: `<!-- mlops:v1 {json} -->`. */
+export interface ReleaseMetadata {
+  model: string;
+  version: number;
+  idempotencyKey: string;
+  description?: string;
+  tags?: Record<string, string>;
+  gate?: string;
+}
+
+const BLOCK = /<!-- mlops:v1 (\{.*?\}) -->/s;
+
+/** Renders the release body: a small human model card plus the metadata block. */
+export function renderReleaseBody(meta: ReleaseMetadata, card: string): string {
+  const json = JSON.stringify(meta).replaceAll("--", "\\u002d\\u002d");
+  return `${card.trim()}\n\n<!-- mlops:v1 ${json} -->\n`;
+}
+
+/** The metadata block of a release body, or undefined when it has none (or it is malformed). */
+export function parseReleaseMetadata(body: string | null | undefined): ReleaseMetadata | undefined {
+  const match = body ? BLOCK.exec(body) : null;
+  if (!match?.[1]) return undefined;
+  try {
+    const value = JSON.parse(match[1]) as Partial<ReleaseMetadata>;
+    return typeof value.idempotencyKey === "string" && typeof value.model === "string"
+      ? (value as ReleaseMetadata)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The idempotency-key line a version's tag message carries. */
+export function tagMessage(model: string, version: number, idempotencyKey: string): string {
+  return `${model} v${version}\n\nmlops-idempotency-key: ${idempotencyKey}\n`;
+}
+
+/** The idempotency key in a tag message, if any. */
+export function keyFromTagMessage(message: string): string | undefined {
+  return /^mlops-idempotency-key: (.+)$/m.exec(message)?.[1]?.trim();
+}
+
+export interface FileDigest {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** sha256 and size of a file, streamed (memory does not grow with the file). */
+export async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const info = await stat(path);
+  if (info.size !== size) throw new Error(`${path} changed while it was hashed`);
+  return { size, sha256: hash.digest("hex") };
+}
+
+/** `sha256sum`-compatible listing: `<hex>  <name>` per line, sorted by name. */
+export function renderSha256Sums(files: FileDigest[]): string {
+  return [...files]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((f) => `${f.sha256}  ${f.name}\n`)
+    .join("");
+}
+
+/** Parses a SHA256SUMS file into name → hex. */
+export function parseSha256Sums(text: string): Map<string, string> {
+  const sums = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim());
+    if (match?.[1] && match[2]) sums.set(match[2], match[1]);
+  }
+  return sums;
+}
+
+/** The immutable `model.json` asset (minimal local shape until `@mlops/core` ships its manifest). */
+export interface ModelManifest {
+  schema: "mlops-actions/model@1";
+  model: string;
+  version: number;
+  files: FileDigest[];
+  metrics: Record<string, number>;
+  params: Record<string, unknown>;
+  lineage: Record<string, unknown>;
+  idempotencyKey: string;
+  createdAt: string;
+}

@@ -1,0 +1,416 @@
+import { createHash } from "node:crypto";
+import { basename } from "node:path";
+import { GitHubError, InputError } from "@mlops/core";
+import type { GitHubClient } from "../client.js";
+import { createOnce } from "../create-once.js";
+import { httpStatus, withGitHubErrors } from "../errors.js";
+import { type GitHubLog, silentLog } from "../log.js";
+import { setAliasRef } from "./aliases.js";
+import {
+  type FileDigest,
+  hashFile,
+  keyFromTagMessage,
+  type ModelManifest,
+  parseReleaseMetadata,
+  renderReleaseBody,
+  renderSha256Sums,
+  tagMessage,
+} from "./metadata.js";
+import {
+  type ModelRefs,
+  validateAliasName,
+  validateModelName,
+  versionsDescending,
+  versionTagName,
+} from "./names.js";
+import { readModelRefs } from "./refs.js";
+import { listRecentReleases, type Release, type ReleaseAsset, toRelease } from "./release.js";
+import { type AssetSource, MAX_ASSET_BYTES, uploadAsset } from "./upload.js";
+
+const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const RESERVED_NAMES = new Set(["model.json", "SHA256SUMS"]);
+/** How many times a lost version-number race is retried before giving up. */
+const MAX_ALLOCATION_ATTEMPTS = 50;
+
+export interface RegisterModelOptions {
+  owner: string;
+  repo: string;
+  model: string;
+  /** The commit the model was trained from; the version tag points at it. */
+  commitSha: string;
+  files: Array<{ path: string; name?: string }>;
+  metrics: Record<string, number>;
+  params?: Record<string, unknown>;
+  lineage?: Record<string, unknown>;
+  description?: string;
+  tags?: Record<string, string>;
+  /** Gate result shown in the release body (`passed`, `failed`, …). */
+  gate?: string;
+  aliases?: string[];
+  prerelease?: boolean;
+  /** `<repo>/<run_id>/<model>`: a rerun of the same run returns the same version. */
+  idempotencyKey: string;
+  /** Explicit version number instead of the next free one. */
+  version?: number;
+  log?: GitHubLog;
+}
+
+export interface RegisteredModel {
+  model: string;
+  version: number;
+  tag: string;
+  tagSha: string;
+  releaseId: number;
+  releaseUrl: string;
+  assets: ReleaseAsset[];
+  /** `created`: new version; `resumed`: an unfinished registration of this key was finished; `existing`: already registered. */
+  outcome: "created" | "resumed" | "existing";
+}
+
+interface LocalFile extends FileDigest {
+  path: string;
+}
+
+async function hashInputs(files: RegisterModelOptions["files"]): Promise<LocalFile[]> {
+  if (files.length === 0) throw new InputError("register: no model files given.");
+  const seen = new Set<string>();
+  const result: LocalFile[] = [];
+  for (const file of files) {
+    const name = file.name ?? basename(file.path);
+    if (!ASSET_NAME.test(name))
+      throw new InputError(
+        `Asset name '${name}' is not allowed: GitHub silently renames anything outside [A-Za-z0-9._-].`,
+      );
+    if (RESERVED_NAMES.has(name))
+      throw new InputError(`Asset name '${name}' is reserved for the registry's own metadata.`);
+    if (seen.has(name)) throw new InputError(`Two model files are both named '${name}'.`);
+    seen.add(name);
+    const digest = await hashFile(file.path).catch((error: unknown) => {
+      throw new InputError(`Cannot read model file ${file.path}: ${(error as Error).message}`);
+    });
+    if (digest.size === 0)
+      throw new InputError(`Model file ${file.path} is empty; GitHub rejects empty release assets.`);
+    if (digest.size > MAX_ASSET_BYTES) {
+      throw new InputError(
+        `Model file ${file.path} is ${digest.size} bytes; GitHub release assets must be under 2 GiB. Split the model into smaller files (e.g. shards) and register them together.`,
+      );
+    }
+    result.push({ name, path: file.path, ...digest });
+  }
+  return result;
+}
+
+function sourceFromText(name: string, text: string, contentType: string): AssetSource {
+  const content = Buffer.from(text, "utf8");
+  return {
+    name,
+    size: content.length,
+    sha256: createHash("sha256").update(content).digest("hex"),
+    contentType,
+    content,
+  };
+}
+
+/**
+ * Registers a model version on GitHub Releases (ARCHITECTURE §3):
+ * 1. look for this idempotency key in the newest 100 releases (drafts included) — a published one is
+ *    returned as is, a draft is resumed; a version tag without release whose tag message carries the
+ *    key (crash between ref and release) is resumed too (≤ 3 tag reads, only when such tags exist);
+ * 2. next N from one matching-refs call; create the annotated tag object (message carries the key);
+ * 3. `POST /git/refs` is the lock: 422 "Reference already exists" by someone else → N+1 (bounded);
+ *    a replayed create of our own ref is recognised by its SHA;
+ * 4. draft release (`make_latest: "false"`, metadata block in the body) — created without Octokit
+ *    retries and reconciled by key after a failure, so a replay never makes a second draft;
+ * 5. upload model files, `model.json`, `SHA256SUMS` (streamed; server digest checked);
+ * 6. publish; 7. set aliases.
+ * Calls: about 6 + 1 per asset + 1 per alias.
+ */
+export async function registerModel(
+  client: GitHubClient,
+  options: RegisterModelOptions,
+): Promise<RegisteredModel> {
+  const { owner, repo, idempotencyKey } = options;
+  const model = validateModelName(options.model);
+  for (const alias of options.aliases ?? []) validateAliasName(alias);
+  if (options.version !== undefined && (!Number.isInteger(options.version) || options.version < 1)) {
+    throw new InputError(`Invalid explicit version ${options.version}: use a positive integer.`);
+  }
+  const log = options.log ?? silentLog;
+  const files = await hashInputs(options.files);
+  return withGitHubErrors({ operation: `register ${model}`, owner, repo }, async () => {
+    const refs = await readModelRefs(client, owner, repo, model);
+    const found = await findOwnRegistration(client, owner, repo, model, idempotencyKey, refs);
+    let release: Release;
+    let version: number;
+    let outcome: RegisteredModel["outcome"];
+    if (found?.release && !found.release.draft) {
+      log.info(`${model}: this run already registered v${found.version}; nothing to do.`);
+      await applyAliases(client, owner, repo, model, options.aliases ?? [], found.tagSha);
+      return result(model, found.version, found.tagSha, found.release, "existing");
+    }
+    let tagSha: string;
+    if (found) {
+      ({ version, tagSha } = found);
+      log.info(`${model}: resuming the unfinished registration of v${version}.`);
+      outcome = "resumed";
+    } else {
+      ({ version, tagSha } = await allocateVersion(client, owner, repo, model, options, refs));
+      outcome = "created";
+    }
+    const meta = {
+      model,
+      version,
+      idempotencyKey,
+      ...(options.description !== undefined ? { description: options.description } : {}),
+      ...(options.tags ? { tags: options.tags } : {}),
+      ...(options.gate !== undefined ? { gate: options.gate } : {}),
+    };
+    release =
+      found?.release ??
+      (await createDraftRelease(
+        client,
+        owner,
+        repo,
+        versionTagName(model, version),
+        renderReleaseBody(meta, modelCard(options, version)),
+        options.prerelease ?? false,
+        idempotencyKey,
+      ));
+
+    const manifest: ModelManifest = {
+      schema: "mlops-actions/model@1",
+      model,
+      version,
+      files: files.map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+      metrics: options.metrics,
+      params: options.params ?? {},
+      lineage: { commit: options.commitSha, ...(options.lineage ?? {}) },
+      idempotencyKey,
+      createdAt: new Date().toISOString(),
+    };
+    const existingManifest = release.assets.find((a) => a.name === "model.json");
+    const manifestSource = sourceFromText(
+      "model.json",
+      `${JSON.stringify(manifest, null, 2)}\n`,
+      "application/json",
+    );
+    const sources: AssetSource[] = [
+      ...files.map((f) => ({
+        name: f.name,
+        size: f.size,
+        sha256: f.sha256,
+        path: f.path,
+        contentType: "application/octet-stream",
+      })),
+      manifestSource,
+    ];
+    // A resumed draft keeps its first model.json (createdAt differs on every attempt): upload ours only if absent.
+    if (existingManifest) sources.pop();
+    const sums = renderSha256Sums([
+      ...files,
+      existingManifest?.digest
+        ? {
+            name: "model.json",
+            size: existingManifest.size,
+            sha256: existingManifest.digest.replace(/^sha256:/, ""),
+          }
+        : { name: "model.json", size: manifestSource.size, sha256: manifestSource.sha256 },
+    ]);
+    sources.push(sourceFromText("SHA256SUMS", sums, "text/plain"));
+    const assets: ReleaseAsset[] = [];
+    for (const source of sources) assets.push(await uploadAsset(client, owner, repo, release, source));
+    if (existingManifest) assets.push(existingManifest);
+
+    const { data: published } = await client.request("PATCH /repos/{owner}/{repo}/releases/{release_id}", {
+      owner,
+      repo,
+      release_id: release.id,
+      draft: false,
+      make_latest: "false",
+    });
+    release = toRelease(published as Parameters<typeof toRelease>[0]);
+    await applyAliases(client, owner, repo, model, options.aliases ?? [], tagSha);
+    log.info(`${model}: registered v${version} (${release.htmlUrl}).`);
+    return result(model, version, tagSha, { ...release, assets }, outcome);
+  });
+}
+
+function result(
+  model: string,
+  version: number,
+  tagSha: string,
+  release: Release,
+  outcome: RegisteredModel["outcome"],
+): RegisteredModel {
+  return {
+    model,
+    version,
+    tag: versionTagName(model, version),
+    tagSha,
+    releaseId: release.id,
+    releaseUrl: release.htmlUrl,
+    assets: release.assets,
+    outcome,
+  };
+}
+
+function modelCard(options: RegisterModelOptions, version: number): string {
+  const metrics = Object.entries(options.metrics)
+    .map(([name, value]) => `| ${name} | ${value} |`)
+    .join("\n");
+  const lines = [`## ${options.model} v${version}`];
+  if (options.description) lines.push("", options.description);
+  if (options.gate) lines.push("", `Gate: **${options.gate}**`);
+  if (metrics) lines.push("", "| metric | value |", "|---|---|", metrics);
+  return lines.join("\n");
+}
+
+async function applyAliases(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  model: string,
+  aliases: string[],
+  tagSha: string,
+): Promise<void> {
+  for (const alias of aliases) await setAliasRef(client, owner, repo, model, alias, tagSha);
+}
+
+interface OwnRegistration {
+  version: number;
+  tagSha: string;
+  release?: Release;
+}
+
+async function findOwnRegistration(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  model: string,
+  key: string,
+  refs: ModelRefs,
+): Promise<OwnRegistration | undefined> {
+  const releases = await listRecentReleases(client, owner, repo);
+  const mine = releases.filter((r) => {
+    const meta = parseReleaseMetadata(r.body);
+    return meta?.idempotencyKey === key && meta.model === model;
+  });
+  const published = mine.find((r) => !r.draft);
+  const chosen = published ?? mine[0];
+  if (mine.filter((r) => r.draft).length > 1 && !published) {
+    throw new GitHubError(
+      `Found ${mine.length} draft releases for ${key}; delete the extra drafts and rerun.`,
+    );
+  }
+  if (chosen) {
+    const version = parseReleaseMetadata(chosen.body)?.version ?? 0;
+    return { version, tagSha: refs.versions.get(version) ?? "", release: chosen };
+  }
+  // Crash between the ref and the release: a top version tag without a release, carrying our key.
+  const withRelease = new Set(releases.map((r) => r.tagName));
+  const orphans = versionsDescending(refs)
+    .filter((v) => !withRelease.has(versionTagName(model, v)))
+    .slice(0, 3);
+  for (const version of orphans) {
+    const sha = refs.versions.get(version) ?? "";
+    try {
+      const { data } = await client.request("GET /repos/{owner}/{repo}/git/tags/{tag_sha}", {
+        owner,
+        repo,
+        tag_sha: sha,
+      });
+      if (keyFromTagMessage(data.message) === key) return { version, tagSha: sha };
+    } catch (error) {
+      if (httpStatus(error) !== 404) throw error; // a lightweight tag (commit SHA) is not ours
+    }
+  }
+  return undefined;
+}
+
+async function allocateVersion(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  model: string,
+  options: RegisterModelOptions,
+  refs: ModelRefs,
+): Promise<{ version: number; tagSha: string }> {
+  let version = options.version ?? (versionsDescending(refs)[0] ?? 0) + 1;
+  for (let attempt = 1; attempt <= MAX_ALLOCATION_ATTEMPTS; attempt++) {
+    const tag = versionTagName(model, version);
+    const { data: tagObject } = await client.request("POST /repos/{owner}/{repo}/git/tags", {
+      owner,
+      repo,
+      tag,
+      message: tagMessage(model, version, options.idempotencyKey),
+      object: options.commitSha,
+      type: "commit",
+    });
+    try {
+      await client.request("POST /repos/{owner}/{repo}/git/refs", {
+        owner,
+        repo,
+        ref: `refs/tags/${tag}`,
+        sha: tagObject.sha,
+      });
+      return { version, tagSha: tagObject.sha };
+    } catch (error) {
+      if (httpStatus(error) !== 422) throw error;
+    }
+    // Taken. By a replay of our own request (same SHA), or by another run.
+    const { data: existing } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      owner,
+      repo,
+      ref: `tags/${tag}`,
+    });
+    if (existing.object.sha === tagObject.sha) return { version, tagSha: tagObject.sha };
+    if (options.version !== undefined) {
+      throw new InputError(
+        `${model} v${version} already exists in ${owner}/${repo}; omit the explicit version to take the next free one.`,
+      );
+    }
+    version += 1;
+  }
+  throw new GitHubError(
+    `Could not allocate a version of ${model} after ${MAX_ALLOCATION_ATTEMPTS} attempts (too many concurrent registrations).`,
+  );
+}
+
+async function findDraftByKey(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  key: string,
+): Promise<Release | undefined> {
+  return (await listRecentReleases(client, owner, repo)).find(
+    (r) => parseReleaseMetadata(r.body)?.idempotencyKey === key,
+  );
+}
+
+async function createDraftRelease(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  tag: string,
+  body: string,
+  prerelease: boolean,
+  key: string,
+): Promise<Release> {
+  return createOnce({
+    find: () => findDraftByKey(client, owner, repo, key),
+    create: async () => {
+      const { data } = await client.request("POST /repos/{owner}/{repo}/releases", {
+        owner,
+        repo,
+        tag_name: tag,
+        name: tag.replace("/v", " v"),
+        body,
+        draft: true,
+        prerelease,
+        make_latest: "false",
+        request: { retries: 0 },
+      });
+      return toRelease(data as Parameters<typeof toRelease>[0]);
+    },
+  });
+}

@@ -1,0 +1,148 @@
+import { GitHubError, InputError } from "@mlops/core";
+import type { GitHubClient } from "../client.js";
+import { withGitHubErrors } from "../errors.js";
+import {
+  aliasesOf,
+  parseSelector,
+  validateModelName,
+  versionOfAlias,
+  versionsDescending,
+  versionTagName,
+} from "./names.js";
+import { matchingTagRefs, readModelRefs } from "./refs.js";
+import { getPublishedRelease, type Release } from "./release.js";
+
+export interface ResolveModelOptions {
+  owner: string;
+  repo: string;
+  model: string;
+  /** `latest`, `v7`, `7`, `@production` or an alias name. */
+  selector: string;
+}
+
+export interface ResolvedModel {
+  model: string;
+  version: number;
+  tag: string;
+  /** The SHA the version tag ref points at (the annotated tag object). */
+  tagSha: string;
+  release: Release;
+  /** Aliases pointing at this version. */
+  aliases: string[];
+  /** API calls this resolution made (2 unless `latest` had to step over unpublished versions). */
+  apiCalls: number;
+  /** Higher versions skipped because they have no published release (crash leftovers, drafts). */
+  skipped: number[];
+}
+
+/**
+ * Resolves a selector to a published version with ONE `GET /git/matching-refs/tags/<model>/` and ONE
+ * `GET /releases/tags/<model>%2Fv<N>`, whatever the number of versions. For `latest`, a version whose
+ * release is missing or still a draft (get-by-tag returns only published releases) is skipped and the
+ * next lower one tried: one more call per skipped version, reported in `apiCalls`/`skipped`.
+ * An explicit version or an alias naming an unpublished version is an error.
+ */
+export async function resolveModel(
+  client: GitHubClient,
+  options: ResolveModelOptions,
+): Promise<ResolvedModel> {
+  const { owner, repo } = options;
+  const model = validateModelName(options.model);
+  const selector = parseSelector(options.selector);
+  return withGitHubErrors({ operation: `resolve ${model}@${options.selector}`, owner, repo }, async () => {
+    const refs = await readModelRefs(client, owner, repo, model);
+    let apiCalls = 1;
+    let candidates: number[];
+    if (selector.kind === "version") {
+      if (!refs.versions.has(selector.version))
+        throw new InputError(`Model ${model} has no version v${selector.version} in ${owner}/${repo}.`);
+      candidates = [selector.version];
+    } else if (selector.kind === "alias" || (selector.kind === "latest" && refs.aliases.has("latest"))) {
+      const alias = selector.kind === "alias" ? selector.alias : "latest";
+      const version = versionOfAlias(refs, alias);
+      if (version === undefined) {
+        const known = [...refs.aliases.keys()].sort().join(", ") || "none";
+        throw new InputError(
+          `Model ${model} has no alias @${alias} in ${owner}/${repo} (aliases: ${known}).`,
+        );
+      }
+      candidates = [version];
+    } else {
+      candidates = versionsDescending(refs);
+      if (candidates.length === 0)
+        throw new InputError(`Model ${model} has no registered versions in ${owner}/${repo}.`);
+    }
+    const skipped: number[] = [];
+    for (const version of candidates) {
+      const tag = versionTagName(model, version);
+      const release = await getPublishedRelease(client, owner, repo, tag);
+      apiCalls += 1;
+      if (release) {
+        return {
+          model,
+          version,
+          tag,
+          tagSha: refs.versions.get(version) ?? "",
+          release,
+          aliases: aliasesOf(refs, version),
+          apiCalls,
+          skipped,
+        };
+      }
+      if (selector.kind !== "latest" || refs.aliases.has("latest")) {
+        throw new GitHubError(
+          `${tag} has a tag but no published release (registration unfinished or still a draft).`,
+          { status: 404 },
+        );
+      }
+      skipped.push(version);
+    }
+    throw new InputError(
+      `Model ${model} has no published version in ${owner}/${repo} (unfinished: ${skipped.map((v) => `v${v}`).join(", ")}).`,
+    );
+  });
+}
+
+export interface ModelVersionSummary {
+  version: number;
+  tag: string;
+  tagSha: string;
+  aliases: string[];
+}
+
+/**
+ * Every version of a model with its aliases, highest first: one call. Whether each has a published
+ * release is not checked here (that costs one call per version); `resolveModel` checks it.
+ */
+export async function listVersions(
+  client: GitHubClient,
+  options: { owner: string; repo: string; model: string },
+): Promise<ModelVersionSummary[]> {
+  const { owner, repo } = options;
+  const model = validateModelName(options.model);
+  return withGitHubErrors({ operation: `list the versions of ${model}`, owner, repo }, async () => {
+    const refs = await readModelRefs(client, owner, repo, model);
+    return versionsDescending(refs).map((version) => ({
+      version,
+      tag: versionTagName(model, version),
+      tagSha: refs.versions.get(version) ?? "",
+      aliases: aliasesOf(refs, version),
+    }));
+  });
+}
+
+/** Names of all models with at least one `<model>/v<N>` tag, sorted: one call (`matching-refs/tags/`). */
+export async function listModels(
+  client: GitHubClient,
+  options: { owner: string; repo: string },
+): Promise<string[]> {
+  const { owner, repo } = options;
+  return withGitHubErrors({ operation: "list the registered models", owner, repo }, async () => {
+    const names = new Set<string>();
+    for (const ref of await matchingTagRefs(client, owner, repo, "")) {
+      const match = /^refs\/tags\/([a-z0-9][a-z0-9._-]{0,62})\/v[1-9]\d*$/.exec(ref.ref);
+      if (match?.[1]) names.add(match[1]);
+    }
+    return [...names].sort();
+  });
+}

@@ -1,0 +1,186 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Emulator } from "@mlops/github-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  aliasVersion,
+  deployModel,
+  dispatchEvent,
+  type GitHubClient,
+  registerModel,
+  upsertMonitoringIssue,
+} from "../src/index.js";
+import { emulatorWithClient, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
+
+let emulator: Emulator;
+let client: GitHubClient;
+let work: { dir: string; cleanup: () => Promise<void> };
+
+beforeAll(async () => {
+  ({ emulator, client } = await emulatorWithClient());
+  work = await tempDir();
+});
+afterAll(async () => {
+  await emulator.close();
+  await work.cleanup();
+});
+
+async function registerVersion(c: GitHubClient, repo: string, runId: string): Promise<number> {
+  const dir = join(work.dir, `${repo}-${runId}`);
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(dir, { recursive: true });
+  const files = await writeModelFiles(dir, { "model.bin": `weights ${runId}` });
+  const result = await registerModel(c, {
+    owner: OWNER,
+    repo,
+    model: "fraud",
+    commitSha: await headSha(c, repo),
+    files,
+    metrics: { accuracy: 0.9 },
+    idempotencyKey: `${OWNER}/${repo}/${runId}/fraud`,
+  });
+  return result.version;
+}
+
+async function latestStatus(repo: string, deploymentId: number): Promise<string | undefined> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+    owner: OWNER,
+    repo,
+    deployment_id: deploymentId,
+  });
+  return [...data].sort((a, b) => Number(b.id) - Number(a.id))[0]?.state;
+}
+
+const base = (repo: string, runId: string) => ({
+  owner: OWNER,
+  repo,
+  model: "fraud",
+  environment: "production",
+  workDir: join(work.dir, `deploy-${repo}-${runId}`),
+  runId,
+  rollbackOnFailure: true,
+});
+
+describe("deployModel", () => {
+  it("moves @production only after success, marks the replaced deployment inactive", async () => {
+    const repo = "deploy-basic";
+    await registerVersion(client, repo, "1");
+    await registerVersion(client, repo, "2");
+    let aliasDuringRun: number | undefined = -1;
+    const first = await deployModel(client, {
+      ...base(repo, "d1"),
+      selector: "v1",
+      run: async (dir) => {
+        aliasDuringRun = (
+          await aliasVersion(client, { owner: OWNER, repo, model: "fraud", alias: "production" })
+        )?.version;
+        expect(await readFile(join(dir, "model.bin"), "utf8")).toBe("weights 1");
+        return { ok: true };
+      },
+    });
+    expect(first.ok).toBe(true);
+    expect(aliasDuringRun).toBeUndefined();
+    expect(
+      (await aliasVersion(client, { owner: OWNER, repo, model: "fraud", alias: "production" }))?.version,
+    ).toBe(1);
+
+    const second = await deployModel(client, {
+      ...base(repo, "d2"),
+      selector: "v2",
+      run: async () => ({ ok: true }),
+    });
+    expect(second).toMatchObject({ ok: true, version: 2, previousVersion: 1 });
+    expect(await latestStatus(repo, first.deploymentId)).toBe("inactive");
+    expect(await latestStatus(repo, second.deploymentId)).toBe("success");
+    const { data: deployment } = await client.request(
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}",
+      { owner: OWNER, repo, deployment_id: second.deploymentId },
+    );
+    expect(deployment).toMatchObject({ ref: "fraud/v2", task: "deploy:fraud", environment: "production" });
+  });
+
+  it("a failed deploy leaves the alias and rolls back to the previous good version", async () => {
+    const repo = "deploy-rollback";
+    await registerVersion(client, repo, "1");
+    await registerVersion(client, repo, "2");
+    await deployModel(client, { ...base(repo, "d1"), selector: "v1", run: async () => ({ ok: true }) });
+    const deployed: number[] = [];
+    const result = await deployModel(client, {
+      ...base(repo, "d2"),
+      selector: "v2",
+      run: async (_dir, version) => {
+        deployed.push(version);
+        return { ok: true };
+      },
+      healthCheck: async (_dir, version) => ({ ok: version === 1, message: "health check returned 503" }),
+    });
+    expect(result).toMatchObject({ ok: false, version: 2, message: "health check returned 503" });
+    expect(result.rollback).toMatchObject({ ok: true, version: 1 });
+    expect(deployed).toEqual([2, 1]);
+    expect(await latestStatus(repo, result.deploymentId)).toBe("failure");
+    expect(
+      (await aliasVersion(client, { owner: OWNER, repo, model: "fraud", alias: "production" }))?.version,
+    ).toBe(1);
+  });
+
+  it("'previous' picks the version deployed before the current one; a retried call reuses its deployment", async () => {
+    const repo = "deploy-previous";
+    for (const run of ["1", "2", "3"]) await registerVersion(client, repo, run);
+    await deployModel(client, { ...base(repo, "d1"), selector: "v1", run: async () => ({ ok: true }) });
+    await deployModel(client, { ...base(repo, "d3"), selector: "v3", run: async () => ({ ok: true }) });
+    const back = await deployModel(client, {
+      ...base(repo, "d4"),
+      selector: "previous",
+      run: async () => ({ ok: true }),
+    });
+    expect(back.version).toBe(1);
+    const again = await deployModel(client, {
+      ...base(repo, "d4"),
+      selector: "v1",
+      run: async () => ({ ok: true }),
+    });
+    expect(again.deploymentId).toBe(back.deploymentId);
+  });
+});
+
+describe("dispatchEvent and upsertMonitoringIssue", () => {
+  it("sends repository_dispatch and keeps one monitoring issue with a comment per run", async () => {
+    const repo = "monitoring";
+    await dispatchEvent(client, {
+      owner: OWNER,
+      repo,
+      eventType: "mlops.drift.detected",
+      clientPayload: { model: "fraud" },
+    });
+    const { data: dispatches } = await client.request("GET /_emulator/repos/{owner}/{repo}/dispatches", {
+      owner: OWNER,
+      repo,
+    });
+    expect(dispatches).toEqual([expect.objectContaining({ event_type: "mlops.drift.detected" })]);
+    const options = { owner: OWNER, repo, model: "fraud", title: "Monitoring: fraud" };
+    const first = await upsertMonitoringIssue(client, {
+      ...options,
+      body: "drift: 2 columns",
+      comment: "run 1",
+    });
+    const second = await upsertMonitoringIssue(client, {
+      ...options,
+      body: "drift: 0 columns",
+      comment: "run 2",
+    });
+    expect([first.action, second.action]).toEqual(["created", "updated"]);
+    expect(second.issueNumber).toBe(first.issueNumber);
+    const { data: issue } = await client.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+      owner: OWNER,
+      repo,
+      issue_number: first.issueNumber,
+    });
+    expect(issue.body).toContain("drift: 0 columns");
+    expect(issue.labels.map((l) => (typeof l === "string" ? l : l.name))).toContain("mlops-monitoring");
+    const { data: comments } = await client.request(
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      { owner: OWNER, repo, issue_number: first.issueNumber },
+    );
+    expect(comments.map((c) => c.body)).toEqual(["run 1", "run 2"]);
+  });
+});

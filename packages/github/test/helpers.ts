@@ -1,0 +1,73 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Emulator, type Permissions, startEmulator } from "@mlops/github-emulator";
+import { createGitHubClient, type GitHubClient } from "../src/index.js";
+
+export const OWNER = "acme";
+
+/** A client for the emulator without client-side pacing and with millisecond back-off. */
+export function clientFor(emulator: Emulator, token: string): GitHubClient {
+  return createGitHubClient({
+    token,
+    apiUrl: emulator.url,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+    retryBaseMs: 1,
+    retries: 4,
+    requestTimeoutMs: 10_000,
+  });
+}
+
+export async function emulatorWithClient(
+  permissions?: Permissions,
+  login?: string,
+): Promise<{ emulator: Emulator; client: GitHubClient; token: string }> {
+  const emulator = await startEmulator();
+  const token = emulator.createToken(
+    permissions ?? {
+      contents: "write",
+      issues: "write",
+      pull_requests: "write",
+      checks: "write",
+      statuses: "write",
+      deployments: "write",
+      actions: "read",
+    },
+    login,
+  );
+  return { emulator, client: clientFor(emulator, token), token };
+}
+
+/** Requests in the log, optionally only those matching `method` and a path fragment. */
+export function countRequests(emulator: Emulator, method?: string, pathIncludes?: string): number {
+  return emulator.requestLog.filter(
+    (r) => (!method || r.method === method) && (!pathIncludes || r.path.includes(pathIncludes)),
+  ).length;
+}
+
+export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "mlops-github-test-"));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function writeModelFiles(
+  dir: string,
+  files: Record<string, string>,
+): Promise<Array<{ path: string; name: string }>> {
+  const out: Array<{ path: string; name: string }> = [];
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    await writeFile(path, content);
+    out.push({ path, name });
+  }
+  return out;
+}
+
+export async function headSha(client: GitHubClient, repo: string): Promise<string> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner: OWNER,
+    repo,
+    ref: "heads/main",
+  });
+  return data.object.sha;
+}

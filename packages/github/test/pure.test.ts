@@ -1,0 +1,119 @@
+import { InputError } from "@mlops/core";
+import { describe, expect, it } from "vitest";
+import {
+  acceptedPermissions,
+  aliasesOf,
+  isAuthoredBy,
+  keyFromTagMessage,
+  looksLikeHtml,
+  nextPageUrl,
+  parseModelRefs,
+  parseReleaseMetadata,
+  parseSelector,
+  parseSha256Sums,
+  renderReleaseBody,
+  renderSha256Sums,
+  statusStateFor,
+  tagMessage,
+  validateModelName,
+  versionOfAlias,
+} from "../src/index.js";
+
+describe("model names and selectors", () => {
+  it("accepts registry names and rejects slashes, @ and uppercase", () => {
+    expect(validateModelName("fraud-v2.small_1")).toBe("fraud-v2.small_1");
+    for (const bad of ["Fraud", "a/b", "a@b", "-x", "", "x".repeat(64), "a..b", "m.lock"]) {
+      expect(() => validateModelName(bad)).toThrow(InputError);
+    }
+  });
+
+  it("parses latest, numbers and aliases", () => {
+    expect(parseSelector("latest")).toEqual({ kind: "latest" });
+    expect(parseSelector("v12")).toEqual({ kind: "version", version: 12 });
+    expect(parseSelector("3")).toEqual({ kind: "version", version: 3 });
+    expect(parseSelector("@production")).toEqual({ kind: "alias", alias: "production" });
+    expect(parseSelector("champion")).toEqual({ kind: "alias", alias: "champion" });
+    expect(() => parseSelector("v0")).toThrow(InputError);
+  });
+
+  it("sorts matching refs into versions and aliases without prefix confusion", () => {
+    const refs = parseModelRefs("fraud", [
+      { ref: "refs/tags/fraud/v1", object: { sha: "a", type: "tag" } },
+      { ref: "refs/tags/fraud/v10", object: { sha: "b", type: "tag" } },
+      { ref: "refs/tags/fraud/@production", object: { sha: "b", type: "tag" } },
+      { ref: "refs/tags/fraud2/v3", object: { sha: "c", type: "tag" } },
+      { ref: "refs/tags/fraud/v1x", object: { sha: "d", type: "tag" } },
+    ]);
+    expect([...refs.versions.keys()].sort((x, y) => x - y)).toEqual([1, 10]);
+    expect(versionOfAlias(refs, "production")).toBe(10);
+    expect(aliasesOf(refs, 10)).toEqual(["production"]);
+  });
+});
+
+describe("metadata", () => {
+  it("round-trips the release-body block and the tag message key", () => {
+    const meta = {
+      model: "fraud",
+      version: 3,
+      idempotencyKey: "acme/r/9/fraud",
+      description: "has --> inside",
+    };
+    expect(parseReleaseMetadata(renderReleaseBody(meta, "## card"))).toEqual(meta);
+    expect(parseReleaseMetadata("no block")).toBeUndefined();
+    expect(keyFromTagMessage(tagMessage("fraud", 3, "acme/r/9/fraud"))).toBe("acme/r/9/fraud");
+  });
+
+  it("writes and reads sha256sum-compatible listings", () => {
+    const files = [
+      { name: "b.bin", size: 1, sha256: "b".repeat(64) },
+      { name: "a.bin", size: 1, sha256: "a".repeat(64) },
+    ];
+    const text = renderSha256Sums(files);
+    expect(text.split("\n")[0]).toBe(`${"a".repeat(64)}  a.bin`);
+    expect(parseSha256Sums(text).get("b.bin")).toBe("b".repeat(64));
+  });
+
+  it("recognises HTML bodies", () => {
+    expect(looksLikeHtml(Buffer.from("  <!DOCTYPE html><html>"))).toBe(true);
+    expect(looksLikeHtml(Buffer.from("<HTML><body>"))).toBe(true);
+    expect(looksLikeHtml(Buffer.from([0x89, 0x50, 0x4e, 0x47]))).toBe(false);
+  });
+});
+
+describe("transport helpers", () => {
+  it("follows rel=next in Link headers", () => {
+    const link =
+      '<https://api.github.com/x?page=3>; rel="next", <https://api.github.com/x?page=9>; rel="last"';
+    expect(nextPageUrl(link)).toBe("https://api.github.com/x?page=3");
+    expect(nextPageUrl('<https://api.github.com/x?page=1>; rel="prev"')).toBeUndefined();
+    expect(nextPageUrl(undefined)).toBeUndefined();
+  });
+
+  it("reads x-accepted-github-permissions", () => {
+    expect(acceptedPermissions("contents=write")).toEqual([["contents", "write"]]);
+    expect(acceptedPermissions("pull_requests=write,issues=read; contents=write")).toEqual([
+      ["pull-requests", "write"],
+      ["issues", "read"],
+    ]);
+    expect(acceptedPermissions(undefined)).toEqual([]);
+  });
+
+  it("matches comment authors by login or GitHub App slug", () => {
+    expect(isAuthoredBy({ user: { login: "github-actions[bot]", type: "Bot" } }, "github-actions[bot]")).toBe(
+      true,
+    );
+    expect(
+      isAuthoredBy(
+        { user: { login: "mlops-app[bot]", type: "Bot" }, performed_via_github_app: { slug: "mlops-app" } },
+        "mlops-app[bot]",
+      ),
+    ).toBe(true);
+    expect(isAuthoredBy({ user: { login: "mallory", type: "User" } }, "github-actions[bot]")).toBe(false);
+  });
+
+  it("maps check conclusions to commit-status states", () => {
+    expect(["success", "neutral", "failure", "timed_out"].map((c) => statusStateFor(c as "success"))).toEqual(
+      ["success", "success", "failure", "error"],
+    );
+  });
+});
