@@ -36,7 +36,9 @@ function packageOf(file) {
 
 function licenceText(folder) {
   const file = readdirSync(folder).find((name) => /^(licen[cs]e|copying)(\..*)?$/i.test(name));
-  return file ? readFileSync(join(folder, file), "utf8").replace(/\r\n?/g, "\n").trim() : "(no licence file in the package)";
+  return file
+    ? readFileSync(join(folder, file), "utf8").replace(/\r\n?/g, "\n").trim()
+    : "(no licence file in the package)";
 }
 
 function writeLicences(metafile, outFile) {
