@@ -1,7 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { registerDiffCommand } from "./commands/diff.js";
+import { registerEmulatorCommand } from "./commands/emulator.js";
 import { registerGateCommand } from "./commands/gate.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerRegistryCommand } from "./commands/registry.js";
 import { registerValidateCommand } from "./commands/validate.js";
 import { EXIT_OK, EXIT_USAGE, handleCliError } from "./exit-codes.js";
 import { type CliIo, processIo } from "./io.js";
@@ -13,6 +15,8 @@ const registrars: CommandRegistrar[] = [
   registerValidateCommand,
   registerGateCommand,
   registerInitCommand,
+  registerRegistryCommand,
+  registerEmulatorCommand,
 ];
 
 /** Builds the `mlops` program; every command registers itself from `commands/`. */
