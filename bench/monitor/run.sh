@@ -5,9 +5,8 @@ set -euo pipefail
 mkdir -p bench/data
 [ -f bench/data/ref-1m.csv ] || node bench/monitor/generate-data.mjs 1000000 bench/data/ref-1m.csv 0
 [ -f bench/data/cur-1m.csv ] || node bench/monitor/generate-data.mjs 1000000 bench/data/cur-1m.csv 1
-# bundle like the actions ship (esbuild), main script + worker side by side
-node_modules/.bin/esbuild bench/monitor/ours.ts --bundle --platform=node --format=esm --outfile=bench/data/build/ours.js --log-level=warning
-node_modules/.bin/esbuild packages/monitor/src/profile-worker.ts --bundle --platform=node --format=esm --outfile=bench/data/build/profile-worker.js --log-level=warning
+# bundle like the actions ship (esbuild, ESM): main script + worker side by side
+node bench/monitor/build.mjs
 measure() { # label, command...
   local label=$1; shift
   /usr/bin/time -v "$@" > "bench/data/$label.json" 2> "bench/data/$label.time"
@@ -28,5 +27,5 @@ import json
 a = json.load(open("bench/data/ours-1m.json")); b = json.load(open("bench/data/pandas-scipy-1m.json"))
 ks = [abs(a[c][1] - b[c][1]) for c in a if a[c][0] == "ks"]
 chi = [abs(a[c][1] - b[c][1]) / max(1e-12, abs(b[c][1])) for c in a if a[c][0] == "chisquare"]
-print(f"max |D_ours - D_scipy| = {max(ks):.4f}; max rel. chi-square statistic diff = {max(chi):.2e}")
+print(f"max |D_ours - D_scipy| = {max(ks):.2e}; max rel. chi-square statistic diff = {max(chi):.2e}")
 PY

@@ -1,7 +1,333 @@
-import { type ActionRuntime, readInputs } from "@mlops/action-kit";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import {
+  type ActionDeps,
+  type ActionRuntime,
+  environmentInputs,
+  type RunContext,
+  readInputs,
+  readRunContext,
+  withDefaultDeps,
+  workflowFileName,
+} from "@mlops/action-kit";
+import {
+  collectGateRules,
+  failedRuleTexts,
+  findModel,
+  GateFailed,
+  gateVerdictLine,
+  InputError,
+  JOB_SUMMARY_BUDGET,
+  type MetricSpec,
+  type ModelConfig,
+  metricSpecsOf,
+  type PerExampleInput,
+  parseConfig,
+  renderGateReport,
+  runGate,
+} from "@mlops/core";
+import {
+  attemptArtifactName,
+  createGitHubClient,
+  findPullRequestForCommit,
+  type GitHubClient,
+  MAX_CHECK_TEXT_CHARS,
+  validateModelName,
+} from "@mlops/github";
+import { type Baseline, resolveBaseline } from "./baseline.js";
+import { loadMetricsSource, perExamplePath } from "./candidate.js";
 import { inputSchema } from "./inputs.js";
+import { annotationsFor, publish } from "./publish.js";
 
-export async function main(runtime: ActionRuntime): Promise<void> {
-  const inputs = readInputs(inputSchema);
-  runtime.log.debug(`inputs: ${JSON.stringify({ ...inputs, "github-token": undefined })}`);
+export type GateDeps = ActionDeps<GitHubClient>;
+
+interface ConfigEntry {
+  model?: ModelConfig;
+  specs: Record<string, MetricSpec>;
+  text?: string;
+}
+
+function readConfig(path: string, file: string, name: string | undefined): ConfigEntry {
+  if (!existsSync(path)) return { specs: {} };
+  const text = readFileSync(path, "utf8");
+  const config = parseConfig(text, file);
+  const model = findModel(config, name, file);
+  return { model, specs: metricSpecsOf(config, model), text };
+}
+
+/**
+ * The workflow whose runs this gate belongs to: this run's file (`pr.yml`), or, in a `workflow_run`
+ * companion, the file of the run that triggered it, so the comment key and the base-branch runs are
+ * the PR check's.
+ */
+function gateWorkflowFile(context: RunContext): string | undefined {
+  const triggering = (context.event.workflow_run as { path?: unknown } | undefined)?.path;
+  if (context.eventName === "workflow_run" && typeof triggering === "string")
+    return /([^/]+\.ya?ml)(@.*)?$/.exec(triggering)?.[1];
+  return workflowFileName(context);
+}
+
+/** Sticky-comment key part for the workflow: its file name, else its name, made marker-safe. */
+function workflowKey(context: RunContext): string {
+  const raw = gateWorkflowFile(context) ?? (context.workflow || "workflow");
+  return raw.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 100) || "workflow";
+}
+
+interface PullRequestTarget {
+  number: number;
+  baseRef: string;
+  headSha: string;
+  fromFork: boolean;
+}
+
+/**
+ * The PR the report is about: the event's; or, in a `workflow_run` companion, the `pull-request` input's
+ * (one GET), or the open PR whose head is `head-sha` (one GET).
+ */
+async function pullRequestOf(
+  context: RunContext,
+  inputs: { number: number | undefined; headSha: string | undefined },
+  client: () => GitHubClient,
+): Promise<PullRequestTarget | undefined> {
+  const { number, headSha } = inputs;
+  const companion = context.eventName === "workflow_run";
+  if (number === undefined && (context.pullRequest || headSha === undefined || !companion))
+    return context.pullRequest;
+  if (number !== undefined && context.pullRequest?.number === number) return context.pullRequest;
+  const { owner, repo, repository } = context;
+  if (number === undefined) {
+    const found = await findPullRequestForCommit(client(), { owner, repo, sha: headSha as string });
+    if (!found) return undefined;
+    return {
+      number: found.number,
+      baseRef: found.baseRef,
+      headSha: found.headSha,
+      fromFork: (found.headRepository ?? repository) !== repository,
+    };
+  }
+  const { data } = await client().request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+    owner,
+    repo,
+    pull_number: number,
+  });
+  return {
+    number,
+    baseRef: data.base.ref,
+    headSha: data.head.sha,
+    fromFork: (data.head.repo?.full_name ?? repository) !== repository,
+  };
+}
+
+/**
+ * Compares the candidate's metrics with a baseline, evaluates the gate rules, and reports: one sticky
+ * PR comment, a check run (or commit status), the job summary and a report artifact. A fork PR or a
+ * read-only token gets the report in the summary and the artifact, with a notice, and no crash.
+ */
+export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}): Promise<void> {
+  const deps = withDefaultDeps<GitHubClient>(
+    ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log: runtime.log }),
+    given,
+  );
+  const inputs = readInputs(inputSchema, environmentInputs(deps.env));
+  runtime.mask(inputs["github-token"]);
+  const context = readRunContext(deps.env);
+  if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
+
+  // Everything local first: a mistake in the config, the rules or the metrics fails before any request.
+  const candidate = loadMetricsSource(
+    resolve(deps.cwd, inputs.metrics),
+    "metrics file",
+    inputs["artifact-name"] ?? (inputs["model-name"] ? `mlops-${inputs["model-name"]}` : undefined),
+  );
+  const config = readConfig(
+    resolve(deps.cwd, inputs.config),
+    inputs.config,
+    inputs["model-name"] ?? candidate.manifest?.model,
+  );
+  const model = validateModelName(
+    inputs["model-name"] ??
+      config.model?.name ??
+      candidate.manifest?.model ??
+      (() => {
+        throw new InputError(`'model-name' is required when there is no ${inputs.config} and no run.json`);
+      })(),
+  );
+  // Annotations want the path from the repository root, without `./`.
+  const configFile = relative(deps.cwd, resolve(deps.cwd, inputs.config)).split("\\").join("/");
+  const rules = collectGateRules({
+    specs: config.specs,
+    extra: inputs.rules,
+    ...(config.model ? { model: config.model, configFile } : {}),
+    ...(config.text !== undefined ? { configText: config.text } : {}),
+  });
+  if (rules.length === 0)
+    runtime.log.notice(`No gate rules for ${model}: the report shows the metric diff only.`);
+  runGate({ head: candidate.metrics, rules }); // checks every rule's metric exists before any request
+  const significant = rules.some((r) => r.rule.significant);
+  const configuredPerExample = significant ? config.model?.per_example : undefined;
+  const candidatePerExample = significant
+    ? perExamplePath(
+        candidate,
+        configuredPerExample,
+        inputs["per-example"] && resolve(deps.cwd, inputs["per-example"]),
+      )
+    : undefined;
+
+  let clientInstance: GitHubClient | undefined;
+  const client = () => {
+    clientInstance ??= deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
+    return clientInstance;
+  };
+  const pr = await pullRequestOf(
+    context,
+    { number: inputs["pull-request"], headSha: inputs["head-sha"] },
+    client,
+  );
+  const headSha = inputs["head-sha"] ?? pr?.headSha ?? context.sha;
+  const tempDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), `mlops-gate-${model}-`));
+  const artifactBase = inputs["artifact-name"] ?? `mlops-${model}`;
+
+  const baselineMode =
+    inputs.baseline === "auto" ? (config.model?.gate?.baseline ?? "auto") : inputs.baseline;
+  const baseline: Baseline | undefined = await runtime.log.group(`Baseline (${baselineMode})`, () =>
+    resolveBaseline({
+      mode: baselineMode,
+      model,
+      owner: context.owner,
+      repo: context.repo,
+      token: inputs["github-token"],
+      baseBranch: pr?.baseRef ?? (context.ref.startsWith("refs/heads/") ? context.ref.slice(11) : undefined),
+      workflowFile: gateWorkflowFile(context),
+      artifactName: artifactBase,
+      perExample: configuredPerExample,
+      cwd: deps.cwd,
+      tempDir,
+      client,
+      artifacts: deps.artifacts,
+      log: runtime.log,
+    }),
+  );
+  runtime.log.info(baseline ? `Baseline: ${baseline.source}` : "Baseline: none (first model)");
+
+  let perExample: PerExampleInput | undefined;
+  if (candidatePerExample && baseline?.perExample) {
+    perExample = {
+      head: { file: candidatePerExample, text: readFileSync(candidatePerExample, "utf8") },
+      baseline: { file: baseline.perExample, text: readFileSync(baseline.perExample, "utf8") },
+    };
+  }
+  const run = runGate({
+    head: candidate.metrics,
+    rules,
+    ...(baseline ? { baseline: baseline.metrics } : {}),
+    ...(perExample ? { perExample } : {}),
+  });
+  const verdict = gateVerdictLine(model, run);
+  runtime.log.info(verdict);
+  for (const outcome of run.rules)
+    runtime.log.info(
+      `  ${outcome.skipped ? "–" : outcome.passed ? "✓" : "✗"} ${outcome.rule}: ${outcome.message}`,
+    );
+
+  // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
+  // The event's own PR from a fork: its token is read-only (a companion run reports for it instead).
+  const readOnly = context.pullRequest?.fromFork === true;
+  const reportInput = {
+    model,
+    run,
+    head: candidate.metrics,
+    specs: config.specs,
+    candidateLabel: `commit ${headSha.slice(0, 7)}`,
+    runUrl: context.runUrl,
+    ...(baseline
+      ? {
+          baseline: baseline.metrics,
+          baselineLabel: baseline.label,
+          ...(baseline.url ? { baselineUrl: baseline.url } : {}),
+        }
+      : {}),
+  };
+  const fullReport = renderGateReport(reportInput, { budget: JOB_SUMMARY_BUDGET });
+  const reportDir = join(tempDir, "report");
+  await mkdir(reportDir, { recursive: true });
+  const reportPath = join(reportDir, "report.md");
+  await writeFile(reportPath, `${fullReport}\n`);
+  await writeFile(
+    join(reportDir, "gate.json"),
+    `${JSON.stringify({ model, passed: run.passed, baseline: baseline?.source ?? "none", rules: run.rules }, null, 2)}\n`,
+  );
+
+  let commentUrl = "";
+  let refused: string | undefined = readOnly
+    ? "this pull request comes from a fork, so its token is read-only"
+    : undefined;
+  if (!readOnly && (inputs.comment || inputs.check)) {
+    if (pr !== context.pullRequest && inputs["head-sha"] && pr && pr.headSha !== inputs["head-sha"]) {
+      runtime.log.notice(
+        `PR #${pr.number} has moved on to ${pr.headSha.slice(0, 7)} since ${inputs["head-sha"].slice(0, 7)} was evaluated: nothing posted.`,
+      );
+    } else {
+      const published = await publish(
+        client(),
+        {
+          owner: context.owner,
+          repo: context.repo,
+          pullRequest: pr?.number,
+          sha: headSha || undefined,
+          key: `${model}/${workflowKey(context)}`,
+          checkName: `mlops gate: ${model}`,
+          comment: inputs.comment,
+          check: inputs.check,
+        },
+        {
+          comment: renderGateReport(reportInput, { reserve: 200 }),
+          title: verdict,
+          summary: renderGateReport(reportInput, { budget: MAX_CHECK_TEXT_CHARS }),
+          passed: run.passed,
+          annotations: annotationsFor(run),
+          detailsUrl: context.runUrl,
+        },
+        runtime.log,
+      );
+      commentUrl = published.commentUrl;
+      refused = published.refused;
+    }
+  }
+  const reportArtifact = attemptArtifactName(`mlops-gate-${model}`, context.runAttempt);
+  if (refused) {
+    const where = `It is in the job summary and the artifact ${reportArtifact}`;
+    if (readOnly)
+      runtime.log.notice(
+        `The gate report was not posted: ${refused}. ${where}; the workflow_run companion template (workflows/mlops-fork-report.yml) posts it from the base repository.`,
+      );
+    else
+      runtime.log.warning(
+        `Part of the gate report was not posted. ${where}; a workflow_run companion (workflows/mlops-fork-report.yml) can post it with write permission.\n${refused}`,
+      );
+  }
+  try {
+    await deps.artifacts.upload(reportArtifact, [reportPath, join(reportDir, "gate.json")], reportDir);
+  } catch (error) {
+    runtime.log.warning(
+      `Could not upload the report artifact ${reportArtifact}: ${(error as Error).message}`,
+    );
+  }
+  await runtime.appendSummary(fullReport);
+
+  const failedRules = failedRuleTexts(run);
+  runtime.setOutput("passed", run.passed ? "true" : "false");
+  runtime.setOutput("report", reportPath);
+  runtime.setOutput("failed-rules", failedRules);
+  runtime.setOutput("baseline-source", baseline?.source ?? "none");
+  runtime.setOutput("comment-url", commentUrl);
+  if (!run.passed) {
+    const message = `Gate failed for ${model}: ${run.rules
+      .filter((r) => !r.passed && !r.skipped)
+      .map((r) => `${r.rule} — ${r.message}`)
+      .join("; ")}`;
+    if (inputs["fail-on-regression"]) throw new GateFailed(message);
+    runtime.log.warning(`${message} (not failing the step: fail-on-regression is false)`);
+  }
 }

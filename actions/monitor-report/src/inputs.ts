@@ -1,11 +1,4 @@
-import {
-  booleanInput,
-  defaultedInput,
-  listInput,
-  numberInput,
-  optionalInput,
-  requiredInput,
-} from "@mlops/action-kit";
+import { booleanInput, defaultedInput, listInput, optionalInput, requiredInput } from "@mlops/action-kit";
 import { z } from "zod";
 
 const STATTESTS = ["ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z"] as const;
@@ -19,7 +12,15 @@ export const inputSchema = z.object({
   stattest: optionalInput().pipe(
     z.enum(STATTESTS, { message: `expected one of ${STATTESTS.join(", ")}` }).optional(),
   ),
-  "drift-share": numberInput(0.5, { min: 0, max: 1 }),
+  "drift-share": z.string().transform((raw, ctx) => {
+    if (raw === "") return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      ctx.addIssue({ code: "custom", message: `expected a number between 0 and 1, got "${raw}"` });
+      return z.NEVER;
+    }
+    return value;
+  }),
   issue: booleanInput(true),
   "dispatch-on-drift": booleanInput(false),
   "fail-on-drift": booleanInput(false),

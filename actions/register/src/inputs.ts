@@ -15,6 +15,7 @@ export const inputSchema = z.object({
   tags: listInput({ commas: true }),
   prerelease: booleanInput(false),
   "reference-profile": optionalInput(),
+  "per-example": optionalInput(),
   config: defaultedInput("mlops.yml"),
   dispatch: booleanInput(true),
   "github-token": requiredInput(),

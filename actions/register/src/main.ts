@@ -1,7 +1,109 @@
-import { type ActionRuntime, readInputs } from "@mlops/action-kit";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import {
+  type ActionDeps,
+  type ActionRuntime,
+  environmentInputs,
+  readInputs,
+  readRunContext,
+  withDefaultDeps,
+} from "@mlops/action-kit";
+import { findModel, InputError, loadConfig, type ModelConfig } from "@mlops/core";
+import { createGitHubClient, dispatchEvent, type GitHubClient, registerModel } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
+import { gatherSources } from "./sources.js";
 
-export async function main(runtime: ActionRuntime): Promise<void> {
-  const inputs = readInputs(inputSchema);
-  runtime.log.debug(`inputs: ${JSON.stringify({ ...inputs, "github-token": undefined })}`);
+export type RegisterDeps = ActionDeps<GitHubClient>;
+
+/** The config's entry for the model, when the config file exists. */
+function modelConfigOf(cwd: string, configPath: string, name: string | undefined): ModelConfig | undefined {
+  const path = resolve(cwd, configPath);
+  if (!existsSync(path)) return undefined;
+  return findModel(loadConfig(path), name, configPath);
+}
+
+/**
+ * Registers a model version: files from the inputs, the run manifest or this run's `train` artifact;
+ * version `auto` or explicit; idempotent per run (`<repo>/<run_id>/<model>`: a re-run returns the same
+ * version). Outputs version/tag/release-id/release-url, writes the model card (the release body) to the
+ * job summary and sends `mlops.model.registered`.
+ */
+export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> = {}): Promise<void> {
+  const deps = withDefaultDeps<GitHubClient>(
+    ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log: runtime.log }),
+    given,
+  );
+  const inputs = readInputs(inputSchema, environmentInputs(deps.env));
+  runtime.mask(inputs["github-token"]);
+  const context = readRunContext(deps.env);
+  if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
+  const modelConfig = modelConfigOf(deps.cwd, inputs.config, inputs["model-name"]);
+  const model = inputs["model-name"] ?? modelConfig?.name;
+  if (!model) throw new InputError(`'model-name' is required when there is no ${inputs.config}`);
+
+  const sources = await gatherSources({
+    inputs,
+    model,
+    modelConfig,
+    cwd: deps.cwd,
+    context,
+    artifacts: deps.artifacts,
+    runtime,
+  });
+  const run = sources.run;
+  const client = deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
+  const registered = await registerModel(client, {
+    owner: context.owner,
+    repo: context.repo,
+    model,
+    commitSha: run?.commit ?? context.sha,
+    files: sources.files,
+    extraAssets: sources.extraAssets,
+    metrics: sources.metrics,
+    params: run?.params ?? {},
+    lineage: {
+      repository: context.repository,
+      commit: run?.commit ?? context.sha,
+      workflow_ref: context.workflowRef,
+      run: run
+        ? { id: run.run.id, attempt: run.run.attempt, url: run.run.url }
+        : { id: context.runId, attempt: context.runAttempt, url: context.runUrl },
+      data: run?.data ?? [],
+    },
+    actor: context.actor,
+    serverUrl: context.serverUrl,
+    aliases: inputs.aliases,
+    prerelease: inputs.prerelease,
+    ...(inputs.description !== undefined ? { description: inputs.description } : {}),
+    ...(inputs.tags.length > 0 ? { tags: inputs.tags } : {}),
+    ...(inputs.version !== "auto" ? { version: Number(inputs.version) } : {}),
+    idempotencyKey: `${context.repository}/${context.runId}/${model}`,
+    log: runtime.log,
+  });
+
+  runtime.setOutput("version", registered.version);
+  runtime.setOutput("tag", registered.tag);
+  runtime.setOutput("release-id", registered.releaseId);
+  runtime.setOutput("release-url", registered.releaseUrl);
+  await runtime.appendSummary(`${registered.card}\n\nRelease: ${registered.releaseUrl}\n`);
+  const verb = { created: "Registered", resumed: "Finished registering", existing: "Already registered" };
+  runtime.log.info(`${verb[registered.outcome]} ${registered.tag}: ${registered.releaseUrl}`);
+
+  if (inputs.dispatch && registered.outcome !== "existing") {
+    await dispatchEvent(client, {
+      owner: context.owner,
+      repo: context.repo,
+      eventType: "mlops.model.registered",
+      clientPayload: {
+        model,
+        version: registered.version,
+        tag: registered.tag,
+        release_url: registered.releaseUrl,
+        aliases: inputs.aliases,
+        parent_version: registered.parentVersion,
+        commit: run?.commit ?? context.sha,
+        run_id: context.runId,
+      },
+    });
+  }
 }

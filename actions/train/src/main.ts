@@ -1,7 +1,190 @@
-import { type ActionRuntime, readInputs } from "@mlops/action-kit";
-import { inputSchema } from "./inputs.js";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { arch, platform } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  type ActionDeps,
+  type ActionRuntime,
+  environmentInputs,
+  fingerprintFiles,
+  readInputs,
+  readRunContext,
+  resolveFiles,
+  withDefaultDeps,
+} from "@mlops/action-kit";
+import {
+  buildRunManifest,
+  CommandFailed,
+  findModel,
+  InputError,
+  loadConfig,
+  loadMetricsFiles,
+  type ModelConfig,
+  renderTable,
+} from "@mlops/core";
+import { attemptArtifactName, createGitHubClient, type GitHubClient, validateModelName } from "@mlops/github";
+import { inputSchema, type TrainInputs } from "./inputs.js";
+import { loadParams, metricsTable } from "./load.js";
 
-export async function main(runtime: ActionRuntime): Promise<void> {
-  const inputs = readInputs(inputSchema);
-  runtime.log.debug(`inputs: ${JSON.stringify({ ...inputs, "github-token": undefined })}`);
+export type TrainDeps = ActionDeps<GitHubClient>;
+
+/** The config's entry for the model, when the config file exists. */
+function modelConfigOf(cwd: string, configPath: string, name: string | undefined): ModelConfig | undefined {
+  const path = resolve(cwd, configPath);
+  if (!existsSync(path)) return undefined;
+  return findModel(loadConfig(path), name, configPath);
+}
+
+/** An input list when given, else the config's list, else nothing. */
+function declared(input: string[], fromConfig: string[] | undefined): string[] {
+  return input.length > 0 ? input : (fromConfig ?? []);
+}
+
+/**
+ * Expands each group of declared paths/globs; every declared file the training did not produce is
+ * named in ONE error (per group: `metric files: no files at "a.json", "b/*.json"`).
+ */
+async function resolveDeclared(
+  cwd: string,
+  groups: Array<[patterns: string[], what: string]>,
+): Promise<string[][]> {
+  const resolved: string[][] = [];
+  const problems: string[] = [];
+  for (const [patterns, what] of groups) {
+    try {
+      resolved.push(await resolveFiles(patterns, cwd, what));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(error.message.replace(/ \(relative to .*\)$/, ""));
+      resolved.push([]);
+    }
+  }
+  if (problems.length > 0)
+    throw new InputError(
+      `Declared files are missing after training: ${problems.join("; ")} (relative to ${cwd})`,
+    );
+  return resolved;
+}
+
+/**
+ * Runs the training command (live, grouped log), then collects metrics, params, model files and data
+ * fingerprints into `run.json` and uploads them as `mlops-<model>` (`…-attempt-<n>` on re-runs).
+ */
+export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {}): Promise<void> {
+  const deps = withDefaultDeps<GitHubClient>(
+    ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log: runtime.log }),
+    given,
+  );
+  const inputs: TrainInputs = readInputs(inputSchema, environmentInputs(deps.env));
+  const context = readRunContext(deps.env);
+  const cwd = resolve(deps.cwd, inputs["working-directory"]);
+  const modelConfig = modelConfigOf(cwd, inputs.config, inputs["model-name"]);
+  const model = validateModelName(
+    inputs["model-name"] ??
+      modelConfig?.name ??
+      (() => {
+        throw new InputError(`'model-name' is required when there is no ${inputs.config}`);
+      })(),
+  );
+
+  const command = await runtime.log.group(`Training ${model}: ${inputs.command}`, () =>
+    deps.runCommand(inputs.command, { cwd, env: deps.env, log: runtime.log }),
+  );
+  runtime.setOutput("duration-ms", command.durationMs);
+  if (command.exitCode !== 0) {
+    runtime.log.info(`Training stopped after ${(command.durationMs / 1000).toFixed(1)} s.`);
+    throw new CommandFailed(
+      `Training failed with exit code ${command.exitCode}: ${inputs.command}`,
+      command.exitCode,
+    );
+  }
+  runtime.log.info(`Training finished in ${(command.durationMs / 1000).toFixed(1)} s.`);
+
+  const metricPatterns = declared(inputs.metrics, modelConfig?.metrics);
+  if (metricPatterns.length === 0)
+    throw new InputError(
+      `No metric files declared for ${model}: set the 'metrics' input or models[].metrics in ${inputs.config}`,
+    );
+  const [metricFiles = [], paramFiles = [], artifactFiles = [], dataFiles = []] = await resolveDeclared(cwd, [
+    [metricPatterns, "metric files"],
+    [declared(inputs.params, modelConfig?.params), "parameter files"],
+    [declared(inputs.artifacts, modelConfig?.artifacts), "model files"],
+    [declared(inputs.data, modelConfig?.data), "data files"],
+  ]);
+  const perExample =
+    modelConfig?.per_example && existsSync(resolve(cwd, modelConfig.per_example))
+      ? [modelConfig.per_example]
+      : [];
+
+  const loaded = loadMetricsFiles(metricFiles.map((file) => resolve(cwd, file)));
+  for (const leaf of loaded.nonNumeric)
+    runtime.log.warning(`Metric ${leaf.path} is not a number (${JSON.stringify(leaf.value)}); left out.`);
+  const params = loadParams(paramFiles.map((file) => resolve(cwd, file)));
+  const files = await fingerprintFiles(artifactFiles, cwd);
+  const data = await fingerprintFiles(dataFiles, cwd);
+
+  const manifestPath = join(cwd, "run.json");
+  await writeFile(
+    manifestPath,
+    buildRunManifest({
+      model,
+      commit: context.sha,
+      ref: context.ref,
+      repository: context.repository,
+      run: {
+        id: context.runId,
+        attempt: context.runAttempt,
+        url: context.runUrl,
+        workflow: context.workflowRef || context.workflow,
+      },
+      command: { exit_code: command.exitCode, duration_ms: command.durationMs },
+      params,
+      metrics: loaded.metrics,
+      files,
+      data,
+      runner: {
+        os: deps.env.RUNNER_OS ?? platform(),
+        arch: deps.env.RUNNER_ARCH ?? arch(),
+        node: process.version,
+        name: deps.env.RUNNER_NAME ?? "",
+      },
+      created_at: new Date().toISOString(),
+    }),
+  );
+  runtime.setOutput("metrics", loaded.metrics);
+  runtime.setOutput("manifest", manifestPath);
+
+  let artifactName = "";
+  let artifactId = "";
+  if (inputs["upload-artifact"]) {
+    artifactName = attemptArtifactName(inputs["artifact-name"] ?? `mlops-${model}`, context.runAttempt);
+    const upload = [
+      "run.json",
+      ...new Set([...metricFiles, ...paramFiles, ...perExample, ...artifactFiles]),
+    ].map((file) => resolve(cwd, file));
+    const uploaded = await deps.artifacts.upload(artifactName, upload, cwd);
+    artifactId = String(uploaded.id);
+    runtime.log.info(
+      `Uploaded ${upload.length} files (${uploaded.size.toLocaleString("en-US")} bytes) as artifact ${artifactName}.`,
+    );
+  }
+  runtime.setOutput("artifact-name", artifactName);
+  runtime.setOutput("artifact-id", artifactId);
+
+  await runtime.appendSummary(
+    [
+      `### 🧪 Training ${model}`,
+      `Command \`${inputs.command}\` finished in ${(command.durationMs / 1000).toFixed(1)} s.`,
+      metricsTable(loaded.metrics),
+      files.length > 0
+        ? renderTable(
+            ["Model file", "Size (bytes)", "sha256"],
+            files.map((f) => [f.path, f.size.toLocaleString("en-US"), `\`${f.sha256.slice(0, 12)}…\``]),
+          )
+        : "",
+      artifactName ? `Artifact: \`${artifactName}\`` : "",
+    ]
+      .filter((part) => part !== "")
+      .join("\n\n"),
+  );
 }

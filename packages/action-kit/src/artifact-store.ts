@@ -5,11 +5,17 @@ import { join, relative, resolve } from "node:path";
 export interface ArtifactStore {
   upload(name: string, files: string[], rootDirectory: string): Promise<{ id: number; size: number }>;
   /** Downloads an artifact of this run (by name), or of another run when `from` is given. */
-  download(
-    name: string,
-    directory: string,
-    from?: { runId: number; owner: string; repo: string; token: string },
-  ): Promise<{ path: string }>;
+  download(name: string, directory: string, from?: ArtifactSource): Promise<{ path: string }>;
+  /** Names (and ids) of the artifacts of this run, or of another run when `from` is given. */
+  list?(from?: ArtifactSource): Promise<Array<{ id: number; name: string; size: number }>>;
+}
+
+/** Another workflow run to read artifacts from (cross-run download needs a token with `actions: read`). */
+export interface ArtifactSource {
+  runId: number;
+  owner: string;
+  repo: string;
+  token: string;
 }
 
 /**
@@ -44,15 +50,33 @@ export function createActionsArtifactStore(): ArtifactStore {
       if (result.digestMismatch) throw new Error(`Artifact ${name} failed its digest check after download`);
       return { path: result.downloadPath ?? directory };
     },
+    async list(from) {
+      const findBy = from
+        ? {
+            token: from.token,
+            workflowRunId: from.runId,
+            repositoryOwner: from.owner,
+            repositoryName: from.repo,
+          }
+        : undefined;
+      const { artifacts } = await (await client()).listArtifacts(findBy ? { findBy } : {});
+      return artifacts.map((a) => ({ id: a.id, name: a.name, size: a.size }));
+    },
   };
 }
 
-/** A folder-backed store for the CLI and tests: `<root>/<name>/…`. */
-export function createDirectoryArtifactStore(root: string): ArtifactStore {
+/**
+ * A folder-backed store for the CLI and tests: `<root>/<name>/…`. With `runId`, artifacts are kept per
+ * run (`<root>/runs/<runId>/<name>/…`) and `download(name, dir, from)` / `list(from)` read another run's,
+ * like the cross-run download of the real service.
+ */
+export function createDirectoryArtifactStore(root: string, options: { runId?: number } = {}): ArtifactStore {
   let nextId = 1;
+  const folder = (runId: number | undefined) =>
+    runId === undefined ? root : join(root, "runs", String(runId));
   return {
     async upload(name, files, rootDirectory) {
-      const target = join(root, name);
+      const target = join(folder(options.runId), name);
       await mkdir(target, { recursive: true });
       let size = 0;
       for (const file of files) {
@@ -63,11 +87,18 @@ export function createDirectoryArtifactStore(root: string): ArtifactStore {
       }
       return { id: nextId++, size };
     },
-    async download(name, directory) {
-      const source = join(root, name);
+    async download(name, directory, from) {
+      const source = join(folder(from?.runId ?? options.runId), name);
       await readdir(source);
       await cp(source, directory, { recursive: true });
       return { path: directory };
+    },
+    async list(from) {
+      const base = folder(from?.runId ?? options.runId);
+      const entries = await readdir(base, { withFileTypes: true }).catch(() => []);
+      return entries
+        .filter((entry) => entry.isDirectory() && !(base === root && entry.name === "runs"))
+        .map((entry, index) => ({ id: index + 1, name: entry.name, size: 0 }));
     },
   };
 }

@@ -1,6 +1,7 @@
 export * from "./artifact-store.js";
 export * from "./command.js";
 export * from "./context.js";
+export * from "./deps.js";
 export * from "./files.js";
 export * from "./github-runtime.js";
 export * from "./inputs.js";

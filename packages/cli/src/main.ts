@@ -3,7 +3,10 @@ import { registerDiffCommand } from "./commands/diff.js";
 import { registerEmulatorCommand } from "./commands/emulator.js";
 import { registerGateCommand } from "./commands/gate.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerMonitorCommand } from "./commands/monitor.js";
+import { registerProfileCommand } from "./commands/profile.js";
 import { registerRegistryCommand } from "./commands/registry.js";
+import { registerRunWorkflowCommand } from "./commands/run-workflow.js";
 import { registerValidateCommand } from "./commands/validate.js";
 import { EXIT_OK, EXIT_USAGE, handleCliError } from "./exit-codes.js";
 import { type CliIo, processIo } from "./io.js";
@@ -17,6 +20,9 @@ const registrars: CommandRegistrar[] = [
   registerInitCommand,
   registerRegistryCommand,
   registerEmulatorCommand,
+  registerRunWorkflowCommand,
+  registerProfileCommand,
+  registerMonitorCommand,
 ];
 
 /** Builds the `mlops` program; every command registers itself from `commands/`. */

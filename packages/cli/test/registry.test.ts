@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGitHubClient, registerModel } from "@mlops/github";
@@ -12,7 +12,7 @@ let token: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  token = emulator.createToken({ contents: "write" });
+  token = emulator.createToken({ contents: "write", deployments: "write" });
   const client = createGitHubClient({
     token,
     apiUrl: emulator.url,
@@ -24,8 +24,8 @@ beforeAll(async () => {
     ref: "main",
   });
   const dir = mkdtempSync(join(tmpdir(), "cli-registry-"));
-  writeFileSync(join(dir, "model.bin"), "weights");
   for (const runId of ["101", "102"]) {
+    writeFileSync(join(dir, "model.bin"), `weights ${runId}`);
     await registerModel(client, {
       owner: "acme",
       repo: "models",
@@ -34,22 +34,21 @@ beforeAll(async () => {
       files: [{ path: join(dir, "model.bin"), name: "model.bin" }],
       metrics: { accuracy: 0.9 },
       params: {},
-      lineage: { runId },
       idempotencyKey: `acme/models/${runId}/fraud`,
       aliases: runId === "101" ? ["production"] : ["latest"],
-    } as Parameters<typeof registerModel>[1]);
+    });
   }
 });
 afterAll(() => emulator.close());
 
-async function cli(args: string[]) {
+async function cli(args: string[], cwd = process.cwd()) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
     interactive: false,
-    cwd: process.cwd(),
+    cwd,
     env: { GITHUB_TOKEN: token },
   };
   const code = await runCli([...args, "--repo", "acme/models", "--api-url", emulator.url], io);
@@ -86,5 +85,59 @@ describe("mlops registry", () => {
     const bad = await cli(["registry", "show", "Fraud/X"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.split("\n")).toHaveLength(1);
+  });
+
+  it("downloads and verifies a version into a directory", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "cli-download-"));
+    const result = await cli(
+      ["registry", "download", "fraud@production", "-o", "out", "--format", "json"],
+      cwd,
+    );
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      version: number;
+      directory: string;
+      files: { name: string }[];
+    };
+    expect(json.version).toBe(1);
+    expect(json.files.map((f) => f.name)).toEqual(["model.bin"]);
+    expect(readFileSync(join(cwd, "out", "model.bin"), "utf8")).toBe("weights 101");
+    const table = await cli(["registry", "download", "fraud:v2"], cwd);
+    expect(table.stdout).toMatch(/^fraud v2 → .*fraud-v2 \(every file verified\)/);
+    expect(readFileSync(join(cwd, "fraud-v2", "model.bin"), "utf8")).toBe("weights 102");
+  });
+
+  it("promotes a version to an alias and to an environment, and rolls the environment back", async () => {
+    const promoted = await cli([
+      "registry",
+      "promote",
+      "fraud:v2",
+      "--alias",
+      "champion",
+      "--format",
+      "json",
+    ]);
+    expect(JSON.parse(promoted.stdout)).toMatchObject({ alias: "champion", version: 2 });
+    const shown = JSON.parse((await cli(["registry", "show", "fraud@champion", "--format", "json"])).stdout);
+    expect(shown.version).toBe(2);
+
+    const staged = await cli(["registry", "promote", "fraud:v1", "--to", "staging"]);
+    expect(staged.code).toBe(0);
+    const toV2 = await cli(["registry", "promote", "fraud:v2", "--to", "staging"]);
+    expect(toV2.stdout).toMatch(/^promote: staging now runs fraud v2 \(was v1\)/);
+    const back = await cli(["registry", "rollback", "fraud", "--environment", "staging", "--format", "json"]);
+    expect(back.code).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ ok: true, version: 1, previous_version: 2 });
+    const staging = JSON.parse((await cli(["registry", "show", "fraud@staging", "--format", "json"])).stdout);
+    expect(staging.version).toBe(1);
+  });
+
+  it("exits 2 with one line when promote gets neither --alias nor --to, or rollback has no history", async () => {
+    const neither = await cli(["registry", "promote", "fraud:v2"]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toBe("mlops: promote: give exactly one of --alias ALIAS or --to ENVIRONMENT");
+    const never = await cli(["registry", "rollback", "fraud", "--environment", "qa"]);
+    expect(never.code).toBe(2);
+    expect(never.stderr).toMatch(/^mlops: fraud has never been deployed to qa/);
   });
 });

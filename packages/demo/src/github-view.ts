@@ -54,9 +54,28 @@ export interface ViewIssue {
   comments: ViewComment[];
 }
 
+export interface ViewWorkflowRun {
+  id: number;
+  name: string;
+  event: string;
+  branch: string;
+  attempt: number;
+  status: string;
+  conclusion: string | null;
+}
+
+export interface ViewStage {
+  title: string;
+  status: string;
+  detail: string;
+}
+
 export interface GitHubView {
   repository: string;
   generatedAt: string;
+  /** The demo's stages and their outcomes (shown first). */
+  stages: ViewStage[];
+  runs: ViewWorkflowRun[];
   pulls: ViewPullRequest[];
   releases: ViewRelease[];
   aliases: { alias: string; version: string }[];
@@ -88,7 +107,7 @@ export function renderMarkdown(text: string): string {
 
 function badge(state: string | null): string {
   const value = state ?? "pending";
-  const color = ["success", "active", "passed"].includes(value)
+  const color = ["success", "active", "passed", "merged"].includes(value)
     ? "green"
     : ["failure", "error", "failed"].includes(value)
       ? "red"
@@ -130,7 +149,11 @@ function releaseSection(release: ViewRelease): string {
     release.tag,
   )}</code> ${release.draft ? badge("draft") : ""}${release.prerelease ? badge("pre-release") : ""}</h2>
 <div class="markdown-body">${renderMarkdown(release.body)}</div>
-<h3>Assets</h3><table class="assets"><thead><tr><th>File</th><th>Size</th><th>Digest</th></tr></thead><tbody>${assets}</tbody></table></section>`;
+<h3>Assets</h3>${
+    assets
+      ? `<table class="assets"><thead><tr><th>File</th><th>Size</th><th>Digest</th></tr></thead><tbody>${assets}</tbody></table>`
+      : '<p class="muted">No assets.</p>'
+  }</section>`;
 }
 
 function deploymentsSection(view: GitHubView): string {
@@ -145,8 +168,43 @@ function deploymentsSection(view: GitHubView): string {
   const aliases = view.aliases
     .map((a) => `<li><code>@${escapeHtml(a.alias)}</code> → ${escapeHtml(a.version)}</li>`)
     .join("");
+  if (rows === "")
+    return '<section id="deployments"><h2>Deployments</h2><p class="muted">No deployments.</p></section>';
   return `<section id="deployments"><h2>Deployments</h2><table><thead><tr><th>ID</th><th>Environment</th><th>Ref</th><th>State</th><th>Description</th><th>Created</th></tr></thead><tbody>${rows}</tbody></table>
-<h3>Registry aliases</h3><ul>${aliases}</ul></section>`;
+${aliases ? `<h3>Registry aliases</h3><ul>${aliases}</ul>` : ""}</section>`;
+}
+
+function listOrNone(sections: string[], none: string): string {
+  return sections.length > 0
+    ? sections.join("\n")
+    : `<section><p class="muted">${escapeHtml(none)}</p></section>`;
+}
+
+function stagesSection(view: GitHubView): string {
+  if (view.stages.length === 0) return "";
+  const rows = view.stages
+    .map(
+      (s) =>
+        `<tr><td>${escapeHtml(s.title)}</td><td>${badge(s.status)}</td><td>${escapeHtml(s.detail)}</td></tr>`,
+    )
+    .join("");
+  return `<section id="stages"><h2>Demo stages</h2><table><thead><tr><th>Stage</th><th>Outcome</th><th>Result</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+function runsSection(view: GitHubView): string {
+  const rows = view.runs
+    .map(
+      (r) =>
+        `<tr><td>${r.id}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.event)}</td><td><code>${escapeHtml(
+          r.branch,
+        )}</code></td><td>${r.attempt}</td><td>${badge(r.conclusion ?? r.status)}</td></tr>`,
+    )
+    .join("");
+  return `<section id="runs"><h2>Actions: workflow runs</h2>${
+    rows
+      ? `<table><thead><tr><th>Run</th><th>Workflow</th><th>Event</th><th>Branch</th><th>Attempt</th><th>Conclusion</th></tr></thead><tbody>${rows}</tbody></table>`
+      : '<p class="muted">No workflow runs.</p>'
+  }</section>`;
 }
 
 function issueSection(issue: ViewIssue): string {
@@ -169,7 +227,7 @@ table{border-collapse:collapse}th,td{border:1px solid #d0d7de;padding:6px 13px;f
 .badge.green{background:#1a7f37}.badge.red{background:#cf222e}.badge.gray{background:#6e7781}
 .label{background:#ddf4ff;color:#0969da;border-radius:2em;padding:0 8px;font-size:12px}
 .muted{color:#656d76}code{background:rgba(175,184,193,.2);padding:.2em .4em;border-radius:6px;font-size:85%}
-pre{background:#f6f8fa;padding:12px;border-radius:6px;overflow:auto}pre.mermaid{background:#fff}
+pre{background:#f6f8fa;padding:12px;border-radius:6px;overflow:auto}pre.mermaid{background:#fff;max-width:640px}
 details.check{border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;margin:8px 0}
 ul.contains-task-list{list-style:none;padding-left:1em}.log{font-family:ui-monospace,monospace;font-size:12px;white-space:pre-wrap}`;
 
@@ -179,15 +237,17 @@ export function renderGitHubView(view: GitHubView, mermaidScript: string): strin
 <html lang="en"><head><meta charset="utf-8"><title>mlops-actions demo — ${escapeHtml(view.repository)}</title>
 <style>${STYLE}</style></head>
 <body><header><h1>${escapeHtml(view.repository)} — what reviewers see on GitHub</h1>
-<nav><a href="#pulls">Pull requests</a><a href="#releases">Releases</a><a href="#deployments">Deployments</a><a href="#issues">Monitoring</a><a href="#log">Demo log</a></nav></header>
+<nav><a href="#stages">Stages</a><a href="#runs">Actions</a><a href="#pulls">Pull requests</a><a href="#releases">Releases</a><a href="#deployments">Deployments</a><a href="#issues">Monitoring</a><a href="#log">Demo log</a></nav></header>
 <main>
+${stagesSection(view)}
+${runsSection(view)}
 <h2 id="pulls">Pull requests</h2>
-${view.pulls.map(pullSection).join("\n")}
+${listOrNone(view.pulls.map(pullSection), "No pull requests.")}
 <h2 id="releases">Releases (the model registry)</h2>
-${view.releases.map(releaseSection).join("\n")}
+${listOrNone(view.releases.map(releaseSection), "No releases.")}
 ${deploymentsSection(view)}
 <h2 id="issues">Monitoring issues</h2>
-${view.issues.map(issueSection).join("\n")}
+${listOrNone(view.issues.map(issueSection), "No monitoring issues.")}
 <section id="log"><h2>Demo log</h2><div class="log">${escapeHtml(view.log.join("\n"))}</div></section>
 <p class="muted">Generated ${escapeHtml(view.generatedAt)} from the local GitHub emulator's state.</p>
 </main>

@@ -1,6 +1,11 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { InputError, IntegrityError, type ModelManifest, parseModelManifest } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { withGitHubErrors } from "./errors.js";
 import { listAllPages } from "./paginate.js";
+import { downloadAsset } from "./registry/download.js";
+import { resolveModel } from "./registry/resolve.js";
 
 export interface WorkflowRunRef {
   id: number;
@@ -73,5 +78,102 @@ export async function listRunArtifacts(
       expired: a.expired,
       archiveDownloadUrl: a.archive_download_url,
     }));
+  });
+}
+
+/**
+ * The artifact name of the newest attempt among `names`: `<base>` (attempt 1) or `<base>-attempt-<n>`
+ * (re-runs upload under a new name, since a run cannot hold a name twice). Undefined when none matches.
+ */
+export function newestAttemptArtifact(names: readonly string[], base: string): string | undefined {
+  let best: { name: string; attempt: number } | undefined;
+  for (const name of names) {
+    let attempt: number | undefined;
+    if (name === base) attempt = 1;
+    else if (name.startsWith(`${base}-attempt-`)) {
+      const n = Number(name.slice(base.length + "-attempt-".length));
+      if (Number.isInteger(n) && n > 1) attempt = n;
+    }
+    if (attempt !== undefined && (!best || attempt > best.attempt)) best = { name, attempt };
+  }
+  return best?.name;
+}
+
+/** The artifact name a run's attempt uploads: `<base>` on attempt 1, `<base>-attempt-<n>` after. */
+export function attemptArtifactName(base: string, attempt: number): string {
+  return attempt > 1 ? `${base}-attempt-${attempt}` : base;
+}
+
+/** The asset name `register` gives a version's per-example results. */
+export const REGISTRY_PER_EXAMPLE_ASSET = "per-example.csv";
+
+export interface RegistryBaseline {
+  model: string;
+  version: number;
+  tag: string;
+  alias: string;
+  releaseUrl: string;
+  manifest: ModelManifest;
+  /** Local path of the release's per-example results, when asked for and present. */
+  perExamplePath?: string;
+}
+
+/**
+ * The registered model behind `@<alias>` as a baseline: resolves the alias (2 calls) and downloads the
+ * release's `model.json` with the streaming, verified asset download (plus the per-example results,
+ * when asked for and attached). Undefined when the model has no such alias (or no
+ * versions at all), so callers can fall back to another baseline.
+ */
+export async function fetchRegistryBaseline(
+  client: GitHubClient,
+  options: {
+    owner: string;
+    repo: string;
+    model: string;
+    alias: string;
+    dir: string;
+    /** Also download the per-example results (asset `per-example.csv`, or one of these names). */
+    perExample?: boolean | string[];
+  },
+): Promise<RegistryBaseline | undefined> {
+  const { owner, repo, model, alias, dir } = options;
+  let resolved: Awaited<ReturnType<typeof resolveModel>>;
+  try {
+    resolved = await resolveModel(client, { owner, repo, model, selector: `@${alias}` });
+  } catch (error) {
+    if (error instanceof InputError) return undefined;
+    throw error;
+  }
+  return withGitHubErrors({ operation: `read the baseline ${resolved.tag}`, owner, repo }, async () => {
+    const asset = resolved.release.assets.find((a) => a.name === "model.json");
+    if (!asset)
+      throw new IntegrityError(
+        `${resolved.tag} has no model.json asset; it was not registered by mlops-actions.`,
+      );
+    await mkdir(dir, { recursive: true });
+    const manifestPath = join(dir, "model.json");
+    await downloadAsset(client, owner, repo, asset, manifestPath);
+    const manifest = parseModelManifest(await readFile(manifestPath, "utf8"));
+    let perExamplePath: string | undefined;
+    const names = [
+      REGISTRY_PER_EXAMPLE_ASSET,
+      ...(Array.isArray(options.perExample) ? options.perExample : []),
+    ];
+    const perExample = options.perExample
+      ? resolved.release.assets.find((a) => names.includes(a.name))
+      : undefined;
+    if (perExample) {
+      perExamplePath = join(dir, perExample.name);
+      await downloadAsset(client, owner, repo, perExample, perExamplePath);
+    }
+    return {
+      model,
+      version: resolved.version,
+      tag: resolved.tag,
+      alias,
+      releaseUrl: resolved.release.htmlUrl,
+      manifest,
+      ...(perExamplePath ? { perExamplePath } : {}),
+    };
   });
 }

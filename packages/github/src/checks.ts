@@ -118,6 +118,11 @@ async function publishCheckRun(
     per_page: 100,
   });
   const existing = listed.check_runs.find((run) => run.external_id === externalId);
+  const first = annotations.slice(0, ANNOTATIONS_PER_REQUEST);
+  if (existing && isUnchanged(existing, options, output(first))) {
+    // A re-run with the same result: PATCHing would only re-add the same annotations.
+    return { kind: "check-run", id: Number(existing.id), url: existing.html_url ?? existing.url };
+  }
   const fields = {
     name,
     status: "completed" as const,
@@ -125,7 +130,6 @@ async function publishCheckRun(
     external_id: externalId,
     ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}),
   };
-  const first = annotations.slice(0, ANNOTATIONS_PER_REQUEST);
   const run = existing
     ? (
         await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
@@ -157,11 +161,36 @@ async function publishCheckRun(
   return { kind: "check-run", id: Number(run.id), url: run.html_url ?? run.url };
 }
 
+/** True when a listed check run already shows this conclusion and output (title, summary, text, annotation count). */
+function isUnchanged(
+  existing: {
+    status: string;
+    conclusion: string | null;
+    details_url?: string | null;
+    output: { title: string | null; summary: string | null; text?: string | null; annotations_count: number };
+  },
+  options: PublishCheckOptions,
+  output: { title: string; summary: string; text?: string },
+): boolean {
+  return (
+    existing.status === "completed" &&
+    existing.conclusion === options.conclusion &&
+    existing.output.title === output.title &&
+    existing.output.summary === output.summary &&
+    (existing.output.text ?? undefined) === output.text &&
+    existing.output.annotations_count === (options.annotations ?? []).length &&
+    (options.detailsUrl === undefined || existing.details_url === options.detailsUrl)
+  );
+}
+
 /** The pull request a commit belongs to (an open one preferred), or undefined. */
 export async function findPullRequestForCommit(
   client: GitHubClient,
   options: { owner: string; repo: string; sha: string },
-): Promise<{ number: number; url: string; state: string } | undefined> {
+): Promise<
+  | { number: number; url: string; state: string; baseRef: string; headSha: string; headRepository?: string }
+  | undefined
+> {
   const { owner, repo, sha } = options;
   return withGitHubErrors(
     { operation: `find the pull request of ${sha.slice(0, 7)}`, owner, repo },
@@ -173,7 +202,16 @@ export async function findPullRequestForCommit(
         per_page: 100,
       });
       const pull = data.find((p) => p.state === "open") ?? data[0];
-      return pull ? { number: pull.number, url: pull.html_url, state: pull.state } : undefined;
+      if (!pull) return undefined;
+      const headRepository = pull.head.repo?.full_name;
+      return {
+        number: pull.number,
+        url: pull.html_url,
+        state: pull.state,
+        baseRef: pull.base.ref,
+        headSha: pull.head.sha,
+        ...(headRepository ? { headRepository } : {}),
+      };
     },
   );
 }

@@ -1,14 +1,15 @@
 import { join } from "node:path";
-import { describeError, InputError } from "@mlops/core";
+import { describeError, InputError, IntegrityError } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
 import { withGitHubErrors } from "./errors.js";
 import { type GitHubLog, silentLog } from "./log.js";
 import { listAllPages } from "./paginate.js";
 import { setAliasRef } from "./registry/aliases.js";
-import { downloadModel } from "./registry/download.js";
+import { type DownloadedModel, downloadModel } from "./registry/download.js";
 import { validateModelName, versionOfAlias, versionTagName } from "./registry/names.js";
 import { readModelRefs } from "./registry/refs.js";
+import { resolveModel } from "./registry/resolve.js";
 
 /** Deployment-status descriptions are limited to 140 chars. */
 const MAX_DESCRIPTION = 140;
@@ -30,8 +31,8 @@ export interface DeployModelOptions {
   workDir: string;
   /** Identifies this attempt so a retried call finds its own deployment (e.g. the Actions run id). */
   runId: string;
-  /** The user's deploy step; receives the verified model directory. */
-  run: (modelDir: string, version: number) => Promise<StepResult>;
+  /** The user's deploy step; receives the verified model directory (called only after every file verified). */
+  run: (modelDir: string, version: number, downloaded: DownloadedModel) => Promise<StepResult>;
   healthCheck?: (modelDir: string, version: number) => Promise<StepResult>;
   rollbackOnFailure: boolean;
   environmentUrl?: string;
@@ -49,6 +50,8 @@ export interface DeployResult {
   previousVersion?: number;
   /** Set when the deploy failed and the previous version was redeployed. */
   rollback?: DeployResult;
+  /** The download or verification failed: the deploy command never ran. */
+  integrityFailure?: boolean;
   message?: string;
 }
 
@@ -149,10 +152,10 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
       throw new InputError(`${model}: no version was deployed to ${environment} before v${previousVersion}.`);
     selector = `v${before}`;
   }
-  const dir = join(options.workDir, `${model}-${selector.replace(/[^A-Za-z0-9._-]/g, "_")}`);
-  const downloaded = await downloadModel(client, { owner, repo, model, selector, dir, log });
-  const { version, tag, tagSha } = downloaded.resolved;
-  const manifestAsset = downloaded.resolved.release.assets.find((a) => a.name === "model.json");
+  const resolved = await resolveModel(client, { owner, repo, model, selector, refs });
+  const { version, tag, tagSha } = resolved;
+  const dir = join(options.workDir, `${model}-v${version}`);
+  const manifestAsset = resolved.release.assets.find((a) => a.name === "model.json");
 
   return withGitHubErrors(context, async () => {
     const history = await listModelDeployments(client, owner, repo, model, environment);
@@ -199,8 +202,19 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
     await setState("in_progress", `Deploying ${model} v${version}`, urls);
 
     let outcome: StepResult;
+    let commandRan = false;
+    let integrityFailure = false;
     try {
-      outcome = await options.run(dir, version);
+      let downloaded: DownloadedModel;
+      try {
+        downloaded = await downloadModel(client, { owner, repo, model, selector, dir, log, resolved });
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error;
+        integrityFailure = true;
+        throw error;
+      }
+      commandRan = true;
+      outcome = await options.run(dir, version, downloaded);
       if (outcome.ok && options.healthCheck) {
         const health = await options.healthCheck(dir, version);
         if (!health.ok) outcome = { ...health, message: health.message ?? "health check failed" };
@@ -213,10 +227,8 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
       await setState("success", `${model} v${version} deployed`, finalUrls);
       await setAliasRef(client, owner, repo, model, aliasName, tagSha);
       // Production environments are not auto-inactivated by GitHub: retire the replaced deployment ourselves.
-      const replaced = history.find(
-        (d) =>
-          d.id !== deploymentId && payloadOf(d).version === previousVersion && previousVersion !== version,
-      );
+      // (A redeploy of the same version, e.g. a rollback, supersedes that version's older deployment too.)
+      const replaced = history.find((d) => d.id !== deploymentId && payloadOf(d).version === previousVersion);
       if (replaced) await setState("inactive", `Replaced by v${version}`, {}, replaced.id);
       log.info(`${model} v${version} deployed to ${environment}.`);
       return {
@@ -239,8 +251,15 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
       deploymentId,
       message,
       ...(previousVersion !== undefined ? { previousVersion } : {}),
+      ...(integrityFailure ? { integrityFailure } : {}),
     };
-    if (options.rollbackOnFailure && previousVersion !== undefined && previousVersion !== version) {
+    // Nothing was changed when the command never ran: the previous version is still in place.
+    if (
+      commandRan &&
+      options.rollbackOnFailure &&
+      previousVersion !== undefined &&
+      previousVersion !== version
+    ) {
       log.info(`Rolling ${environment} back to ${versionTagName(model, previousVersion)}.`);
       result.rollback = await deployModel(client, {
         ...options,

@@ -11,6 +11,7 @@ export * from "./paginate.js";
 export * from "./registry/aliases.js";
 export * from "./registry/download.js";
 export * from "./registry/metadata.js";
+export * from "./registry/model-card.js";
 export * from "./registry/names.js";
 export * from "./registry/refs.js";
 export * from "./registry/register.js";

@@ -12,6 +12,11 @@ export interface MonitoringIssueOptions {
   title: string;
   /** Current state (replaces the issue body each run). */
   body: string;
+  /**
+   * Builds title, body and comment from the existing issue's body (undefined on the first run), so a
+   * run can say what changed since the previous one; overrides `title`, `body` and `comment`.
+   */
+  compose?: (previousBody: string | undefined) => { title: string; body: string; comment?: string };
   /** Default `mlops-monitoring`. */
   label?: string;
   /** This run's report, added as a comment (omit for none). */
@@ -49,7 +54,6 @@ export async function upsertMonitoringIssue(
   const { owner, repo } = options;
   const label = options.label ?? "mlops-monitoring";
   const marker = monitoringMarker(options.model);
-  const body = fit(`${marker}\n${options.body}`);
   return withGitHubErrors(
     { operation: `update the monitoring issue of ${options.model}`, owner, repo },
     async () => {
@@ -57,6 +61,7 @@ export async function upsertMonitoringIssue(
         (
           await listAllPages<{
             number: number;
+            title: string;
             body?: string | null;
             html_url: string;
             pull_request?: unknown;
@@ -70,16 +75,20 @@ export async function upsertMonitoringIssue(
           .filter((i) => !i.pull_request && i.body?.includes(marker))
           .sort((a, b) => a.number - b.number)[0];
       const existing = await find();
+      const content = options.compose
+        ? options.compose(existing?.body?.replace(`${marker}\n`, "") ?? undefined)
+        : { title: options.title, body: options.body, comment: options.comment };
+      const body = fit(`${marker}\n${content.body}`);
       let issue: { number: number; html_url: string };
       let action: MonitoringIssueResult["action"];
       if (existing) {
-        if (existing.body !== body)
+        if (existing.body !== body || existing.title !== content.title)
           await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
             owner,
             repo,
             issue_number: existing.number,
             body,
-            title: options.title,
+            title: content.title,
           });
         issue = existing;
         action = "updated";
@@ -91,7 +100,7 @@ export async function upsertMonitoringIssue(
               await client.request("POST /repos/{owner}/{repo}/issues", {
                 owner,
                 repo,
-                title: options.title,
+                title: content.title,
                 body,
                 labels: [label],
                 request: { retries: 0 },
@@ -101,11 +110,11 @@ export async function upsertMonitoringIssue(
         action = "created";
       }
       let commentUrl: string | undefined;
-      if (options.comment) {
+      if (content.comment) {
         const runMarker = options.runId
           ? `<!-- mlops-actions:monitoring-run:${options.runId.replace(/-->/g, "")} -->\n`
           : "";
-        const commentBody = fit(runMarker + options.comment);
+        const commentBody = fit(runMarker + content.comment);
         const post = async () =>
           (
             await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {

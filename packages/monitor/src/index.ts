@@ -1,8 +1,13 @@
+export * from "./columns.js";
 export * from "./compare.js";
+export * from "./config.js";
+export * from "./issue-report.js";
 export * from "./monitor.js";
+export * from "./performance.js";
 export * from "./profile.js";
-export * from "./read-csv.js";
+export * from "./readers/index.js";
 export * from "./render.js";
+export * from "./sketch.js";
 export * from "./stats/distances.js";
 export * from "./stats/ks.js";
 export { chiSquareSf, normalSf } from "./stats/special.js";

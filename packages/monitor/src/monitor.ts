@@ -1,41 +1,147 @@
-/** Convenience entry point for the CLI/action: profile files (or use a stored profile) and compare. */
+/** Entry points for the CLI and the action: profile data files (streaming, optionally in worker threads) and compare. */
+import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { describeError, InputError, MlopsError, type SourcePosition } from "@mlops/core";
+import { type ColumnType, inferType } from "./columns.js";
 import { type CompareOptions, compareProfiles, type MonitoringReport } from "./compare.js";
-import { type Profile, ProfileBuilder } from "./profile.js";
-import { readCsv } from "./read-csv.js";
+import { PerformanceBuilder, type PerformanceSpec } from "./performance.js";
+import { mergeProfiles, type Profile, ProfileBuilder } from "./profile.js";
+import { readTable } from "./readers/index.js";
 
-/** Profiles CSV files (plain or .gz) in one streaming pass; `onProgress` receives rows processed so far. */
+export interface ProfileOptions {
+  /** Declared column types (mlops.yml `monitoring.columns.<name>.type`); the rest are inferred. */
+  types?: Record<string, ColumnType>;
+  /** Label and prediction columns: performance state goes into the profile. */
+  performance?: PerformanceSpec;
+  /** Skip malformed rows (reported through `onSkip`) instead of failing. */
+  skipBadRows?: boolean;
+  onSkip?: (file: string, line: number, reason: string) => void;
+}
+
+export interface Progress {
+  /** Bytes read so far (compressed bytes for .gz) and total bytes of all inputs. */
+  bytes: number;
+  totalBytes: number;
+  rows: number;
+}
+
+/** Sum of the sizes of the files (for progress bars). */
+export async function totalSize(paths: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const p of paths) total += (await stat(p)).size;
+  return total;
+}
+
+/** Profiles data files (CSV, JSONL, Parquet, optionally gzip) in one streaming pass each. */
 export async function profileFiles(
   paths: readonly string[],
-  onProgress?: (rows: number) => void,
+  options: ProfileOptions = {},
+  onProgress?: (progress: { bytes: number; rows: number }) => void,
 ): Promise<Profile> {
-  const builder = new ProfileBuilder();
+  const builder = new ProfileBuilder(options.types ?? {});
+  const performance = options.performance ? new PerformanceBuilder(options.performance) : undefined;
   let rows = 0;
-  for (const path of paths)
-    for await (const batch of readCsv(path)) {
-      builder.add(batch.columnNames, batch.columns, rows);
+  let doneBytes = 0;
+  for (const path of paths) {
+    let fileBytes = 0;
+    const batches = readTable(path, {
+      reuseBuffers: true, // each batch is consumed before the next is read
+      ...(options.skipBadRows ? { skipBadRows: true } : {}),
+      ...(options.onSkip
+        ? { onSkip: (line: number, reason: string) => options.onSkip?.(path, line, reason) }
+        : {}),
+      resolveTypes: (first) =>
+        first.columnNames.map((name, c) => {
+          const known = options.types?.[name] ?? builder.types()[name];
+          return known ?? inferType(first.columns[c] ?? []);
+        }),
+      onBytes: (b) => {
+        fileBytes = b;
+      },
+    });
+    for await (const batch of batches) {
+      builder.add(batch.columnNames, batch.columns, batch.invalid);
+      performance?.add(batch.columnNames, batch.columns);
       rows += batch.rows;
-      onProgress?.(rows);
+      onProgress?.({ bytes: doneBytes + fileBytes, rows });
     }
-  return builder.finish();
+    doneBytes += (await stat(path)).size;
+    onProgress?.({ bytes: doneBytes, rows });
+  }
+  const profile = builder.finish();
+  const perf = performance?.finish();
+  return perf ? { ...profile, performance: perf } : profile;
 }
 
 /**
- * Profiles files in a worker thread (so reference and current use both cores). Needs the worker module
- * next to this one (`profile-worker.js` in a bundle; the bench bundles both with esbuild).
+ * The worker module: `given` (a bundle that calls {@link runProfileWorker} off the main thread, like the
+ * monitor-report action's), else `profile-worker.js` next to this module; undefined when neither is a
+ * JavaScript file on disk (e.g. running from TypeScript sources), so profiling stays on this thread.
+ */
+function workerEntry(given?: URL): URL | undefined {
+  for (const entry of [given, new URL("./profile-worker.js", import.meta.url)])
+    if (entry?.protocol === "file:" && entry.pathname.endsWith(".js") && existsSync(fileURLToPath(entry)))
+      return entry;
+  return undefined;
+}
+
+/** The body of a profiling worker thread: profiles `workerData.paths`, posts progress and the profile. */
+export async function runProfileWorker(): Promise<void> {
+  const { parentPort, workerData } = await import("node:worker_threads");
+  const { paths, options } = workerData as { paths: string[]; options: ProfileOptions };
+  try {
+    const profile = await profileFiles(
+      paths,
+      { ...options, onSkip: (file, line, reason) => parentPort?.postMessage({ skip: [file, line, reason] }) },
+      (progress) => parentPort?.postMessage({ progress }),
+    );
+    parentPort?.postMessage({ profile });
+  } catch (error) {
+    parentPort?.postMessage({
+      error: {
+        message: error instanceof MlopsError ? error.message : describeError(error),
+        input: error instanceof InputError,
+        ...(error instanceof MlopsError && error.position ? { position: error.position } : {}),
+      },
+    });
+  }
+}
+
+/**
+ * Profiles files in a worker thread when the bundled worker module sits next to this one (the action and
+ * bench builds put `profile-worker.js` beside the entry); otherwise on this thread.
  */
 export function profileFilesInWorker(
   paths: readonly string[],
-  onProgress?: (rows: number) => void,
+  options: ProfileOptions & { workerEntry?: URL } = {},
+  onProgress?: (progress: { bytes: number; rows: number }) => void,
 ): Promise<Profile> {
+  const entry = workerEntry(options.workerEntry);
+  if (!entry) return profileFiles(paths, options, onProgress);
   return new Promise((resolve, reject) => {
-    const fromSource = import.meta.url.endsWith(".ts");
-    const entry = new URL(`./profile-worker${fromSource ? ".ts" : ".js"}`, import.meta.url);
-    const worker = new Worker(entry, { workerData: { paths: [...paths] } });
-    worker.on("message", (m: { rows?: number; profile?: Profile }) => {
-      if (m.profile) resolve(m.profile);
-      else if (m.rows !== undefined) onProgress?.(m.rows);
-    });
+    const { onSkip: _onSkip, workerEntry: _entry, ...plain } = options;
+    const worker = new Worker(entry, { workerData: { paths: [...paths], options: plain } });
+    worker.on(
+      "message",
+      (m: {
+        progress?: { bytes: number; rows: number };
+        profile?: Profile;
+        error?: { message: string; input: boolean; position?: SourcePosition };
+        skip?: [string, number, string];
+      }) => {
+        if (m.profile) resolve(m.profile);
+        else if (m.progress) onProgress?.(m.progress);
+        else if (m.skip) options.onSkip?.(...m.skip);
+        else if (m.error)
+          reject(
+            m.error.input
+              ? new InputError(m.error.message, m.error.position ? { position: m.error.position } : {})
+              : new Error(m.error.message),
+          );
+      },
+    );
     worker.on("error", reject);
     worker.on("exit", (code) => {
       if (code !== 0) reject(new Error(`profile worker exited with code ${code}`));
@@ -43,27 +149,83 @@ export function profileFilesInWorker(
   });
 }
 
-export interface MonitorOptions extends CompareOptions {
-  /** Profile reference and current in parallel worker threads (default false). */
-  workers?: boolean;
+/** Profiles each file set separately (e.g. shards) and merges the profiles. */
+export async function profileAndMerge(
+  shards: readonly (readonly string[])[],
+  options: ProfileOptions = {},
+): Promise<Profile> {
+  let merged: Profile | undefined;
+  for (const shard of shards) {
+    const p = await profileFiles(shard, options);
+    merged = merged ? mergeProfiles(merged, p) : p;
+  }
+  return merged ?? { schema_version: 1, rows: 0, columns: {} };
 }
 
-/** Compares current files against reference files or a stored reference profile; progress = total rows read. */
+/** Inputs smaller than this are profiled on the calling thread even when `workers` is set. */
+export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
+
+export interface MonitorOptions extends CompareOptions, ProfileOptions {
+  /** Profile reference and current in parallel worker threads (default false). */
+  workers?: boolean;
+  /** Worker module for `workers` (see {@link profileFilesInWorker}). */
+  workerEntry?: URL;
+}
+
+/** Compares current files against reference files or a stored reference profile. */
 export async function monitor(
   reference: readonly string[] | Profile,
   currentPaths: readonly string[],
   options: MonitorOptions = {},
-  onProgress?: (rows: number) => void,
+  onProgress?: (progress: Progress) => void,
 ): Promise<{ report: MonitoringReport; reference: Profile; current: Profile }> {
-  const seen = [0, 0];
-  const progress = (side: 0 | 1) => (rows: number) => {
-    seen[side] = rows;
-    onProgress?.((seen[0] as number) + (seen[1] as number));
+  const refPaths = Array.isArray(reference) ? (reference as string[]) : [];
+  const totalBytes = await totalSize([...refPaths, ...currentPaths]);
+  const seen = [
+    { bytes: 0, rows: 0 },
+    { bytes: 0, rows: 0 },
+  ];
+  const progress = (side: 0 | 1) => (p: { bytes: number; rows: number }) => {
+    seen[side] = p;
+    const [a, b] = seen as [{ bytes: number; rows: number }, { bytes: number; rows: number }];
+    onProgress?.({ bytes: a.bytes + b.bytes, totalBytes, rows: a.rows + b.rows });
   };
-  const profile = options.workers ? profileFilesInWorker : profileFiles;
-  const [ref, current] = await Promise.all([
-    Array.isArray(reference) ? profile(reference as string[], progress(0)) : (reference as Profile),
-    profile(currentPaths, progress(1)),
-  ]);
-  return { report: compareProfiles(ref, current, options), reference: ref, current };
+  // a worker costs a module load (~0.1-0.3 s): worth it only for inputs of some size
+  const profile = options.workers && totalBytes >= WORKER_MIN_BYTES ? profileFilesInWorker : profileFiles;
+  const profileOptions: ProfileOptions & { workerEntry?: URL } = {
+    ...(options.types ? { types: options.types } : {}),
+    ...(options.performance ? { performance: options.performance } : {}),
+    ...(options.skipBadRows ? { skipBadRows: true } : {}),
+    ...(options.onSkip ? { onSkip: options.onSkip } : {}),
+    ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
+  };
+  // with a stored reference profile, its column types are reused for the current data
+  // the reference goes to a worker thread and the current data stays on this one: both cores, one worker
+  const ref = Array.isArray(reference)
+    ? profile(refPaths, profileOptions, progress(0))
+    : Promise.resolve(reference as Profile);
+  const referenceTypes = Array.isArray(reference)
+    ? {}
+    : Object.fromEntries(Object.entries((reference as Profile).columns).map(([n, c]) => [n, c.type]));
+  const cur = profileFiles(
+    currentPaths,
+    { ...profileOptions, types: { ...referenceTypes, ...profileOptions.types } },
+    progress(1),
+  );
+  const [refProfile, current] = await Promise.all([ref, cur]);
+  const exclude = options.performance
+    ? [
+        options.performance.target,
+        options.performance.prediction,
+        ...(options.performance.timestamp ? [options.performance.timestamp] : []),
+      ]
+    : [];
+  return {
+    report: compareProfiles(refProfile, current, {
+      ...options,
+      exclude: [...(options.exclude ?? []), ...exclude],
+    }),
+    reference: refProfile,
+    current,
+  };
 }

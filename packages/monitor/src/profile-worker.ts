@@ -1,7 +1,4 @@
-/** worker_threads entry: profiles the files in `workerData.paths` and posts progress and the profile back. */
-import { parentPort, workerData } from "node:worker_threads";
-import { profileFiles } from "./monitor.js";
+/** worker_threads entry (bundled beside the caller as `profile-worker.js`). */
+import { runProfileWorker } from "./monitor.js";
 
-const { paths } = workerData as { paths: string[] };
-const profile = await profileFiles(paths, (rows) => parentPort?.postMessage({ rows }));
-parentPort?.postMessage({ profile });
+await runProfileWorker();

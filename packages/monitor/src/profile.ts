@@ -1,29 +1,49 @@
 /**
- * Column profiles: small, versioned, mergeable summaries of a table. Numerical columns keep Welford/Chan
- * moments plus a deterministic bottom-k sample (exact, i.e. every value, while the column has ≤ SAMPLE_SIZE
- * values, so small-sample KS matches scipy exactly); categorical columns keep capped frequencies.
+ * Column profiles: small, versioned, mergeable summaries of a table.
+ * - numerical: count, nulls, invalid (non-numeric values), min/max, mean and M2 (Welford/Chan), a sketch
+ *   (see sketch.ts: relative bucket width ≤ 2^-12) and, while the column has ≤ EXACT_LIMIT values, every
+ *   value (so small-sample KS matches scipy exactly);
+ * - categorical: frequencies capped at MAX_CATEGORIES, the rest counted under OTHER_CATEGORY;
+ * - datetime: count, nulls, invalid, min/max (epoch ms); text: count and nulls only (no drift test).
  */
+import { InputError } from "@mlops/core";
+import {
+  type CodedColumn,
+  type ColumnType,
+  type ColumnValues,
+  columnLength,
+  inferType,
+  isNull,
+  parseDatetime,
+  toNumber,
+} from "./columns.js";
+import { mergePerformance, type PerformanceState } from "./performance.js";
+import { bucketKey, KeyCounter, mergeSketches, type Sketch, sketchFromMap } from "./sketch.js";
 
-/** Maximum values kept per numerical column; at or below it the sample is the whole column. */
-export const SAMPLE_SIZE = 10000;
+export type { ColumnType } from "./columns.js";
+export { inferType, isNull } from "./columns.js";
+
+/** Values kept exactly per numerical column; above it only the sketch is kept. */
+export const EXACT_LIMIT = 10000;
 /** Maximum distinct categories kept; the rest are counted under {@link OTHER_CATEGORY}. */
 export const MAX_CATEGORIES = 1000;
 export const OTHER_CATEGORY = "__other__";
-const NULL_TOKENS = new Set(["", "NA", "N/A", "null", "NULL", "NaN", "nan", "None"]);
-
-export type ColumnType = "numerical" | "categorical";
+export const PROFILE_SCHEMA_VERSION = 1;
 
 export interface NumericalProfile {
   type: "numerical";
   count: number;
   nulls: number;
-  min: number;
-  max: number;
+  /** Non-null values that are not numbers (counted, not tested). */
+  invalid: number;
+  min: number | null;
+  max: number | null;
   mean: number;
   /** Sum of squared deviations from the mean (variance = m2 / count). */
   m2: number;
-  /** Bottom-k sample as [hash, value] pairs sorted by hash; all values while count ≤ SAMPLE_SIZE. */
-  sample: [number, number][];
+  /** Every value, ascending, while count ≤ EXACT_LIMIT; null above. */
+  values: number[] | null;
+  sketch: Sketch;
 }
 
 export interface CategoricalProfile {
@@ -33,146 +53,325 @@ export interface CategoricalProfile {
   frequencies: Record<string, number>;
 }
 
-export type ColumnProfile = NumericalProfile | CategoricalProfile;
+export interface DatetimeProfile {
+  type: "datetime";
+  count: number;
+  nulls: number;
+  invalid: number;
+  min: number | null;
+  max: number | null;
+}
+
+export interface TextProfile {
+  type: "text";
+  count: number;
+  nulls: number;
+}
+
+export type ColumnProfile = NumericalProfile | CategoricalProfile | DatetimeProfile | TextProfile;
 
 export interface Profile {
   schema_version: 1;
   rows: number;
   columns: Record<string, ColumnProfile>;
+  /** Label/prediction state when the data had them (see performance.ts). */
+  performance?: PerformanceState;
 }
 
-/** True for the spellings of a missing value (empty, NA, null, NaN, …); nulls are counted, never dropped. */
-export function isNull(raw: unknown): boolean {
-  return (
-    raw === null ||
-    raw === undefined ||
-    (typeof raw === "string" && NULL_TOKENS.has(raw)) ||
-    (typeof raw === "number" && Number.isNaN(raw))
-  );
+interface NumericalState {
+  type: "numerical";
+  count: number;
+  nulls: number;
+  invalid: number;
+  min: number;
+  max: number;
+  mean: number;
+  m2: number;
+  values: number[] | null;
+  sketch: KeyCounter;
 }
-
-/** Deterministic 32-bit hash of (value, row ordinal) used to pick the bottom-k sample. */
-function sampleHash(value: number, ordinal: number): number {
-  let h = Math.imul(ordinal ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(Math.floor(value * 1e6) | 0, 0xc2b2ae35);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  return h >>> 0;
+interface CategoricalState {
+  type: "categorical";
+  count: number;
+  nulls: number;
+  frequencies: Map<string, number>;
+  other: number;
 }
+interface DatetimeState {
+  type: "datetime";
+  count: number;
+  nulls: number;
+  invalid: number;
+  min: number;
+  max: number;
+}
+interface TextState {
+  type: "text";
+  count: number;
+  nulls: number;
+}
+type ColumnState = NumericalState | CategoricalState | DatetimeState | TextState;
 
-/** Infers a column type from raw values: numerical when every non-null value parses as a finite number. */
-export function inferType(values: readonly unknown[]): ColumnType {
-  let seen = 0;
-  for (const v of values) {
-    if (isNull(v)) continue;
-    seen++;
-    const n = typeof v === "number" ? v : Number(v);
-    if (!Number.isFinite(n) || (typeof v === "string" && v.trim() === "")) return "categorical";
+function newState(type: ColumnType): ColumnState {
+  switch (type) {
+    case "numerical":
+      return {
+        type,
+        count: 0,
+        nulls: 0,
+        invalid: 0,
+        min: Infinity,
+        max: -Infinity,
+        mean: 0,
+        m2: 0,
+        values: [],
+        sketch: new KeyCounter(),
+      };
+    case "categorical":
+      return { type, count: 0, nulls: 0, frequencies: new Map(), other: 0 };
+    case "datetime":
+      return { type, count: 0, nulls: 0, invalid: 0, min: Infinity, max: -Infinity };
+    default:
+      return { type: "text", count: 0, nulls: 0 };
   }
-  return seen > 0 ? "numerical" : "categorical";
-}
-
-function emptyColumn(type: ColumnType): ColumnProfile {
-  return type === "numerical"
-    ? { type, count: 0, nulls: 0, min: Infinity, max: -Infinity, mean: 0, m2: 0, sample: [] }
-    : { type, count: 0, nulls: 0, frequencies: {} };
 }
 
 /** Incremental builder: feed column-major batches, then `finish()`. */
 export class ProfileBuilder {
   private rows = 0;
-  private readonly columns = new Map<string, ColumnProfile>();
+  private readonly columns = new Map<string, ColumnState>();
   constructor(private readonly declaredTypes: Record<string, ColumnType> = {}) {}
 
-  /** Adds one batch; `firstOrdinal` is the global row index of its first row (keeps sampling deterministic). */
-  add(
-    columnNames: readonly string[],
-    columns: readonly (readonly unknown[])[],
-    firstOrdinal = this.rows,
-  ): void {
-    const rowCount = columns[0]?.length ?? 0;
+  /** The type each column got (declared, or inferred from its first batch). */
+  types(): Record<string, ColumnType> {
+    return Object.fromEntries([...this.columns].map(([n, s]) => [n, s.type]));
+  }
+
+  /** Adds one batch of columns (all the same length); `invalid[c]` counts unparsable values a reader saw. */
+  add(columnNames: readonly string[], columns: readonly ColumnValues[], invalid?: ArrayLike<number>): void {
+    const rowCount = columns[0] ? columnLength(columns[0]) : 0;
     columnNames.forEach((name, c) => {
       const values = columns[c] ?? [];
       let col = this.columns.get(name);
       if (!col) {
-        col = emptyColumn(this.declaredTypes[name] ?? inferType(values));
+        col = newState(this.declaredTypes[name] ?? inferType(values));
+        col.nulls += this.rows; // a column first seen now was absent (null) in the rows before
         this.columns.set(name, col);
       }
-      if (col.type === "numerical") addNumerical(col, values, firstOrdinal);
-      else addCategorical(col, values);
+      if (col.type === "numerical") {
+        addNumerical(col, values, invalid?.[c] ?? 0);
+      } else if (col.type === "categorical") addCategorical(col, values);
+      else if (col.type === "datetime") addDatetime(col, values);
+      else addText(col, values);
     });
     this.rows += rowCount;
   }
 
   finish(): Profile {
-    return { schema_version: 1, rows: this.rows, columns: Object.fromEntries(this.columns) };
+    const columns: Record<string, ColumnProfile> = {};
+    for (const [name, s] of this.columns) columns[name] = finishColumn(s);
+    return { schema_version: 1, rows: this.rows, columns };
   }
 }
 
-function addNumerical(col: NumericalProfile, values: readonly unknown[], firstOrdinal: number): void {
-  const batch = emptyColumn("numerical") as NumericalProfile;
-  const sample: [number, number][] = [];
-  // only values that can enter the bottom-k need to be kept
-  const cutoff =
-    col.sample.length >= SAMPLE_SIZE ? (col.sample[SAMPLE_SIZE - 1] as [number, number])[0] : Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const raw = values[i];
-    if (isNull(raw)) {
-      batch.nulls++;
-      continue;
+function finishColumn(s: ColumnState): ColumnProfile {
+  switch (s.type) {
+    case "numerical":
+      return {
+        type: "numerical",
+        count: s.count,
+        nulls: s.nulls,
+        invalid: s.invalid,
+        min: s.count ? s.min : null,
+        max: s.count ? s.max : null,
+        mean: s.mean,
+        m2: s.m2,
+        values: s.values ? [...s.values].sort((a, b) => a - b) : null,
+        sketch: sketchFromMap(s.sketch),
+      };
+    case "categorical": {
+      const frequencies = Object.fromEntries(s.frequencies);
+      if (s.other) frequencies[OTHER_CATEGORY] = (frequencies[OTHER_CATEGORY] ?? 0) + s.other;
+      return { type: "categorical", count: s.count, nulls: s.nulls, frequencies };
     }
-    const x = typeof raw === "number" ? raw : Number(raw);
-    if (!Number.isFinite(x)) {
-      batch.nulls++;
-      continue;
-    }
-    batch.count++;
-    const delta = x - batch.mean;
-    batch.mean += delta / batch.count;
-    batch.m2 += delta * (x - batch.mean);
-    if (x < batch.min) batch.min = x;
-    if (x > batch.max) batch.max = x;
-    const h = sampleHash(x, firstOrdinal + i);
-    if (h <= cutoff) sample.push([h, x]);
+    case "datetime":
+      return {
+        type: "datetime",
+        count: s.count,
+        nulls: s.nulls,
+        invalid: s.invalid,
+        min: s.count ? s.min : null,
+        max: s.count ? s.max : null,
+      };
+    default:
+      return { type: "text", count: s.count, nulls: s.nulls };
   }
-  batch.sample = sample;
-  Object.assign(col, mergeNumerical(col, batch));
 }
 
-function addCategorical(col: CategoricalProfile, values: readonly unknown[]): void {
-  for (const raw of values) {
+/** Moments of one batch (two-pass, then merged with Chan's formula) plus sketch counts. */
+function addNumerical(col: NumericalState, column: ColumnValues, readerInvalid: number): void {
+  const n = columnLength(column);
+  let bad = readerInvalid;
+  const xs =
+    column instanceof Float64Array
+      ? column
+      : Float64Array.from({ length: n }, (_, i) => {
+          const raw = Array.isArray(column) ? (column as unknown[])[i] : numberOfCoded(column, i);
+          if (isNull(raw)) return Number.NaN;
+          const x = toNumber(raw);
+          if (!Number.isFinite(x)) {
+            bad++;
+            return Number.NaN;
+          }
+          return x;
+        });
+  let count = 0;
+  let sum = 0;
+  let min = col.min;
+  let max = col.max;
+  const sketch = col.sketch;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i] as number;
+    if (Number.isNaN(x)) continue; // NaN = null
+    count++;
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    sketch.add(bucketKey(x));
+  }
+  col.invalid += bad;
+  col.nulls += n - count - bad;
+  if (count === 0) return;
+  const mean = sum / count;
+  let m2 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i] as number;
+    if (!Number.isNaN(x)) m2 += (x - mean) * (x - mean);
+  }
+  const total = col.count + count;
+  const delta = mean - col.mean;
+  col.m2 += m2 + (delta * delta * col.count * count) / total;
+  col.mean += (delta * count) / total;
+  col.count = total;
+  col.min = min;
+  col.max = max;
+  if (col.values) {
+    if (total > EXACT_LIMIT) col.values = null;
+    else for (let i = 0; i < n; i++) if (!Number.isNaN(xs[i] as number)) col.values.push(xs[i] as number);
+  }
+}
+
+function numberOfCoded(column: ColumnValues, i: number): unknown {
+  const coded = column as CodedColumn;
+  const code = coded.codes[i] as number;
+  return code < 0 ? null : coded.dictionary[code];
+}
+
+function addCategorical(col: CategoricalState, column: ColumnValues): void {
+  const bump = (key: string, by: number) => {
+    const had = col.frequencies.get(key);
+    if (had !== undefined) col.frequencies.set(key, had + by);
+    else if (col.frequencies.size < MAX_CATEGORIES) col.frequencies.set(key, by);
+    else col.other += by;
+  };
+  if (column instanceof Float64Array) {
+    for (const x of column) {
+      if (Number.isNaN(x)) col.nulls++;
+      else {
+        col.count++;
+        bump(String(x), 1);
+      }
+    }
+    return;
+  }
+  if (!Array.isArray(column)) {
+    const coded = column as CodedColumn;
+    const counts = new Float64Array(coded.dictionary.length);
+    let nulls = 0;
+    for (const code of coded.codes) {
+      if (code < 0) nulls++;
+      else counts[code] = (counts[code] as number) + 1;
+    }
+    col.nulls += nulls;
+    col.count += coded.codes.length - nulls;
+    for (let k = 0; k < counts.length; k++) {
+      const c = counts[k] as number;
+      if (c === 0) continue;
+      const key = coded.dictionary[k] as string;
+      if (isNull(key)) {
+        col.nulls += c;
+        col.count -= c;
+      } else bump(key, c);
+    }
+    return;
+  }
+  for (const raw of column as readonly unknown[]) {
+    if (isNull(raw)) col.nulls++;
+    else {
+      col.count++;
+      bump(String(raw), 1);
+    }
+  }
+}
+
+function addDatetime(col: DatetimeState, column: ColumnValues): void {
+  const n = columnLength(column);
+  for (let i = 0; i < n; i++) {
+    const raw =
+      column instanceof Float64Array
+        ? column[i]
+        : Array.isArray(column)
+          ? (column as unknown[])[i]
+          : numberOfCoded(column, i);
     if (isNull(raw)) {
       col.nulls++;
       continue;
     }
+    const t = typeof raw === "number" ? raw : parseDatetime(raw);
+    if (!Number.isFinite(t)) {
+      col.invalid++;
+      continue;
+    }
     col.count++;
-    const key = String(raw);
-    if (key in col.frequencies) col.frequencies[key] = (col.frequencies[key] as number) + 1;
-    else if (Object.keys(col.frequencies).length < MAX_CATEGORIES) col.frequencies[key] = 1;
-    else col.frequencies[OTHER_CATEGORY] = (col.frequencies[OTHER_CATEGORY] ?? 0) + 1;
+    if (t < col.min) col.min = t;
+    if (t > col.max) col.max = t;
   }
 }
 
-function keepBottomK(a: readonly [number, number][], b: readonly [number, number][]): [number, number][] {
-  const all = [...a, ...b].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  return all.slice(0, SAMPLE_SIZE);
+function addText(col: TextState, column: ColumnValues): void {
+  const n = columnLength(column);
+  for (let i = 0; i < n; i++) {
+    const raw =
+      column instanceof Float64Array
+        ? column[i]
+        : Array.isArray(column)
+          ? (column as unknown[])[i]
+          : numberOfCoded(column, i);
+    if (isNull(raw)) col.nulls++;
+    else col.count++;
+  }
 }
 
-/** Chan et al. parallel merge of moments; sample = bottom-k of the union (associative, deterministic). */
+/** Chan et al. parallel merge of moments; exact values kept while the union is small; sketches add. */
 function mergeNumerical(a: NumericalProfile, b: NumericalProfile): NumericalProfile {
   const count = a.count + b.count;
   const delta = b.mean - a.mean;
   const mean = count === 0 ? 0 : a.mean + (delta * b.count) / count;
   const m2 = count === 0 ? 0 : a.m2 + b.m2 + (delta * delta * a.count * b.count) / count;
+  const minOf = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.min(x, y));
+  const maxOf = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.max(x, y));
   return {
     type: "numerical",
     count,
     nulls: a.nulls + b.nulls,
-    min: Math.min(a.min, b.min),
-    max: Math.max(a.max, b.max),
+    invalid: a.invalid + b.invalid,
+    min: minOf(a.min, b.min),
+    max: maxOf(a.max, b.max),
     mean,
     m2,
-    sample: keepBottomK(a.sample, b.sample),
+    values:
+      a.values && b.values && count <= EXACT_LIMIT ? [...a.values, ...b.values].sort((x, y) => x - y) : null,
+    sketch: mergeSketches(a.sketch, b.sketch),
   };
 }
 
@@ -183,32 +382,80 @@ function mergeCategorical(a: CategoricalProfile, b: CategoricalProfile): Categor
     nulls: a.nulls + b.nulls,
     frequencies: { ...a.frequencies },
   };
+  let kept = Object.keys(out.frequencies).filter((k) => k !== OTHER_CATEGORY).length;
   for (const [k, v] of Object.entries(b.frequencies)) {
-    if (k in out.frequencies || Object.keys(out.frequencies).length < MAX_CATEGORIES || k === OTHER_CATEGORY)
-      out.frequencies[k] = (out.frequencies[k] ?? 0) + v;
-    else out.frequencies[OTHER_CATEGORY] = (out.frequencies[OTHER_CATEGORY] ?? 0) + v;
+    if (k in out.frequencies || k === OTHER_CATEGORY) out.frequencies[k] = (out.frequencies[k] ?? 0) + v;
+    else if (kept < MAX_CATEGORIES) {
+      out.frequencies[k] = v;
+      kept++;
+    } else out.frequencies[OTHER_CATEGORY] = (out.frequencies[OTHER_CATEGORY] ?? 0) + v;
   }
   return out;
 }
 
+function mergeColumn(a: ColumnProfile, b: ColumnProfile): ColumnProfile {
+  if (a.type === "numerical" && b.type === "numerical") return mergeNumerical(a, b);
+  if (a.type === "categorical" && b.type === "categorical") return mergeCategorical(a, b);
+  if (a.type === "datetime" && b.type === "datetime") {
+    const min = [a.min, b.min].filter((x): x is number => x !== null);
+    const max = [a.max, b.max].filter((x): x is number => x !== null);
+    return {
+      type: "datetime",
+      count: a.count + b.count,
+      nulls: a.nulls + b.nulls,
+      invalid: a.invalid + b.invalid,
+      min: min.length ? Math.min(...min) : null,
+      max: max.length ? Math.max(...max) : null,
+    };
+  }
+  if (a.type === "text" && b.type === "text")
+    return { type: "text", count: a.count + b.count, nulls: a.nulls + b.nulls };
+  throw new TypeError(`cannot merge a ${a.type} column with a ${b.type} one`);
+}
+
 /**
- * Merges two profiles of disjoint row sets. Counts, nulls, min/max and categories are exact; mean/variance
- * equal the concatenation's up to floating-point rounding; the sample is the bottom-k of the union.
+ * Merges two profiles of disjoint row sets. Counts, nulls, min/max, sketches and categories (below the
+ * cap) are exact; mean/variance equal the concatenation's up to floating-point rounding. Shards whose
+ * types disagree for a column keep the type with more values.
  */
 export function mergeProfiles(a: Profile, b: Profile): Profile {
   const columns: Record<string, ColumnProfile> = { ...a.columns };
   for (const [name, col] of Object.entries(b.columns)) {
     const left = columns[name];
     if (!left) columns[name] = col;
-    else if (left.type === "numerical" && col.type === "numerical") columns[name] = mergeNumerical(left, col);
-    else if (left.type === "categorical" && col.type === "categorical")
-      columns[name] = mergeCategorical(left, col);
+    else if (left.type === col.type) columns[name] = mergeColumn(left, col);
     else columns[name] = col.count > left.count ? col : left;
   }
-  return { schema_version: 1, rows: a.rows + b.rows, columns };
+  const performance = mergePerformance(a.performance, b.performance);
+  return { schema_version: 1, rows: a.rows + b.rows, columns, ...(performance ? { performance } : {}) };
 }
 
-/** Sorted values of a numerical profile's sample. */
-export function sortedSample(col: NumericalProfile): Float64Array {
-  return Float64Array.from(col.sample, (p) => p[1]).sort();
+/** Parses and checks a profile JSON (as written by `mlops profile` or attached to a release). */
+export function parseProfile(text: string, file: string): Profile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`not valid JSON (${(error as Error).message})`, { position: { file } });
+  }
+  const p = value as Partial<Profile> | null;
+  if (
+    !p ||
+    typeof p !== "object" ||
+    typeof p.columns !== "object" ||
+    p.columns === null ||
+    typeof p.rows !== "number"
+  )
+    throw new InputError("not a profile: expected {schema_version, rows, columns}", { position: { file } });
+  if (p.schema_version !== PROFILE_SCHEMA_VERSION)
+    throw new InputError(
+      `unsupported profile schema_version ${String(p.schema_version)} (expected ${PROFILE_SCHEMA_VERSION})`,
+      {
+        position: { file },
+      },
+    );
+  for (const [name, col] of Object.entries(p.columns))
+    if (!col || !["numerical", "categorical", "datetime", "text"].includes((col as ColumnProfile).type))
+      throw new InputError(`column "${name}" has no valid type`, { position: { file } });
+  return p as Profile;
 }

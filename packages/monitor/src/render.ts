@@ -1,5 +1,8 @@
 /** Markdown and Mermaid rendering of a monitoring report (GitHub renders ```mermaid natively). */
-import type { MonitoringReport } from "./compare.js";
+import { decileBins, type MonitoringReport } from "./compare.js";
+import type { PerformanceReport } from "./performance.js";
+import { OTHER_CATEGORY, type Profile } from "./profile.js";
+import { bucketize, sketchSample, type WeightedSample } from "./sketch.js";
 
 const fmt = (x: number | null) =>
   x === null ? "—" : Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(4) : x.toExponential(2);
@@ -38,8 +41,134 @@ export function driftHistoryChart(history: { label: string; drift_share: number 
   ].join("\n");
 }
 
-/** Markdown for a job summary or issue body. */
-export function renderMarkdown(report: MonitoringReport): string {
+const share = (counts: number[]) => {
+  const total = counts.reduce((a, b) => a + b, 0) || 1;
+  return counts.map((c) => c / total);
+};
+const short = (x: number) => Number(x.toPrecision(4)).toString();
+
+/**
+ * Reference vs current shares of one column: the reference's deciles for a numerical column, the ten
+ * most frequent reference categories (+ "other") for a categorical one. Undefined when not comparable.
+ */
+export function columnDistribution(
+  reference: Profile,
+  current: Profile,
+  column: string,
+): { bins: string[]; reference: number[]; current: number[] } | undefined {
+  const ref = reference.columns[column];
+  const cur = current.columns[column];
+  if (!ref || !cur || ref.type !== cur.type || !ref.count || !cur.count) return undefined;
+  if (ref.type === "numerical" && cur.type === "numerical") {
+    const side = (p: typeof ref): WeightedSample => (p.values ? bucketize(p.values) : sketchSample(p.sketch));
+    const r = side(ref);
+    const c = side(cur);
+    const [rb, cb, edges] = decileBins(r, c);
+    const bins = rb.map((_, i) =>
+      i === 0
+        ? `< ${short(edges[0] ?? 0)}`
+        : i === edges.length
+          ? `≥ ${short(edges[i - 1] ?? 0)}`
+          : `${short(edges[i - 1] ?? 0)}–${short(edges[i] ?? 0)}`,
+    );
+    return { bins, reference: share(rb), current: share(cb) };
+  }
+  if (ref.type === "categorical" && cur.type === "categorical") {
+    const top = Object.entries(ref.frequencies)
+      .filter(([k]) => k !== OTHER_CATEGORY)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 10)
+      .map(([k]) => k);
+    const pick = (f: Record<string, number>, total: number) => {
+      const shown = top.map((k) => f[k] ?? 0);
+      return [...shown, total - shown.reduce((a, b) => a + b, 0)];
+    };
+    return {
+      bins: [...top, "other"],
+      reference: share(pick(ref.frequencies, ref.count)),
+      current: share(pick(cur.frequencies, cur.count)),
+    };
+  }
+  return undefined;
+}
+
+export interface RenderOptions {
+  /** Profiles, for reference-vs-current distribution charts of the drifted columns (at most `charts`). */
+  profiles?: { reference: Profile; current: Profile };
+  charts?: number;
+  /** Earlier runs' drift shares (oldest first) for the drift-over-time chart; this run is appended. */
+  history?: { label: string; drift_share: number }[];
+  /** Title line (default: the drift verdict). */
+  title?: string;
+}
+
+function performanceTable(p: PerformanceReport): string[] {
+  const keys =
+    p.task === "classification"
+      ? ["accuracy", "precision", "recall", "f1", "roc_auc"]
+      : ["mae", "rmse", "r2"];
+  const get = (m: unknown, k: string) => (m as Record<string, number | null>)[k] ?? null;
+  const lines = [
+    "",
+    `### Model performance (${p.task})`,
+    "",
+    "| Metric | Reference | Current | Δ |",
+    "|---|---:|---:|---:|",
+    ...keys.map(
+      (k) =>
+        `| ${k} | ${p.reference ? fmt(get(p.reference, k)) : "—"} | ${fmt(get(p.current, k))} | ${k in p.delta ? fmt(p.delta[k] as number) : "—"} |`,
+    ),
+  ];
+  if (p.chunks.length > 1) {
+    const k = keys[0] as string;
+    lines.push(
+      "",
+      [
+        "```mermaid",
+        "xychart-beta",
+        `  title ${label(`${k} per ${p.chunk}`)}`,
+        `  x-axis [${p.chunks.map((c) => label(c.period)).join(", ")}]`,
+        `  y-axis ${label(k)} 0 --> ${Math.max(1, ...p.chunks.map((c) => Number(get(c.metrics, k) ?? 0)))}`,
+        `  line [${p.chunks.map((c) => Number((get(c.metrics, k) ?? 0).toFixed(4))).join(", ")}]`,
+        "```",
+      ].join("\n"),
+    );
+  }
+  return lines;
+}
+
+/** Markdown for a job summary, an issue body or `mlops monitor --format markdown`. */
+export function renderMarkdown(report: MonitoringReport, options: RenderOptions = {}): string {
+  const body = renderReportTable(report);
+  const extra: string[] = [];
+  if (report.performance) extra.push(...performanceTable(report.performance));
+  if (options.history) {
+    const history = [
+      ...options.history,
+      { label: report.generated_at.slice(0, 16).replace("T", " "), drift_share: report.drift_share },
+    ];
+    if (history.length > 1)
+      extra.push("", "### Drift share over time", "", driftHistoryChart(history.slice(-30)));
+  }
+  if (options.profiles) {
+    const drifted = report.columns.filter((c) => c.drifted).slice(0, options.charts ?? 5);
+    const charts = drifted
+      .map((c) => {
+        const d = columnDistribution(
+          options.profiles?.reference as Profile,
+          options.profiles?.current as Profile,
+          c.name,
+        );
+        return d ? distributionChart(c.name, d.bins, d.reference, d.current) : undefined;
+      })
+      .filter((x): x is string => x !== undefined);
+    if (charts.length)
+      extra.push("", "### Reference (bars) vs current (line)", "", ...charts.flatMap((c) => [c, ""]));
+  }
+  return `${body}${extra.length ? `${extra.join("\n")}\n` : ""}`;
+}
+
+function renderReportTable(report: MonitoringReport): string {
   const drifted = report.columns.filter((c) => c.drifted).length;
   const lines = [
     `## ${report.dataset_drift ? "⚠️ Dataset drift detected" : "✅ No dataset drift"}`,
@@ -87,4 +216,38 @@ export function checkXyChart(block: string): string[] {
       errors.push(`unexpected line: ${t}`);
   }
   return errors;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** A standalone HTML page: the column table, findings, performance and the Mermaid charts (rendered by Mermaid from jsDelivr). */
+export function renderHtml(report: MonitoringReport, options: RenderOptions = {}): string {
+  const markdown = renderMarkdown(report, options);
+  const charts = [...markdown.matchAll(/```mermaid\n([\s\S]*?)\n```/g)].map((m) => m[1] as string);
+  const rows = report.columns
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.name)}</td><td>${c.type}</td><td>${c.test}</td><td>${fmt(c.statistic)}</td><td>${fmt(c.p_value)}</td><td>${fmt(c.threshold)}</td><td>${c.drifted ? "yes" : "no"}</td></tr>`,
+    )
+    .join("\n");
+  const perf = report.performance
+    ? `<h2>Model performance (${report.performance.task})</h2><pre>${escapeHtml(JSON.stringify(report.performance.current, null, 2))}</pre>`
+    : "";
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Monitoring report</title>
+<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}</style>
+</head><body>
+<h1>${report.dataset_drift ? "Dataset drift detected" : "No dataset drift"}</h1>
+<p>Drift share ${fmt(report.drift_share)} (threshold ${fmt(report.drift_share_threshold)}); reference ${report.reference.rows} rows, current ${report.current.rows} rows; generated ${escapeHtml(report.generated_at)}.</p>
+<table><thead><tr><th>Column</th><th>Type</th><th>Test</th><th>Statistic</th><th>p-value</th><th>Threshold</th><th>Drifted</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+${report.findings.length ? `<h2>Findings</h2><ul>${report.findings.map((f) => `<li>${escapeHtml(f.message)}</li>`).join("")}</ul>` : ""}
+${perf}
+${charts.map((c) => `<pre class="mermaid">${escapeHtml(c)}</pre>`).join("\n")}
+<script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs"; mermaid.initialize({ startOnLoad: true });</script>
+</body></html>
+`;
 }

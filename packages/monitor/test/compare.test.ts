@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { compareProfiles, diffReports } from "../src/compare.js";
-import { ProfileBuilder } from "../src/profile.js";
+import { EXACT_LIMIT, ProfileBuilder } from "../src/profile.js";
 import { checkXyChart, distributionChart, driftHistoryChart, renderMarkdown } from "../src/render.js";
+import { ksTwoSample } from "../src/stats/ks.js";
 
 function build(cols: Record<string, unknown[]>) {
   const b = new ProfileBuilder();
@@ -50,8 +51,18 @@ describe("compareProfiles", () => {
   it("diffs reports", () => {
     const before = compareProfiles(reference, reference);
     const after = compareProfiles(reference, current);
-    expect(diffReports(before, after)).toEqual({ newlyDrifted: ["x"], cleared: [], stillDrifting: [] });
-    expect(diffReports(after, before)).toEqual({ newlyDrifted: [], cleared: ["x"], stillDrifting: [] });
+    expect(diffReports(before, after)).toEqual({
+      newlyDrifted: ["x"],
+      cleared: [],
+      stillDrifting: [],
+      datasetDriftCleared: false,
+      datasetDriftStarted: true,
+    });
+    expect(diffReports(after, before)).toMatchObject({
+      newlyDrifted: [],
+      cleared: ["x"],
+      datasetDriftCleared: true,
+    });
   });
 
   it("renders markdown and structurally valid Mermaid charts", () => {
@@ -69,5 +80,95 @@ describe("compareProfiles", () => {
       ),
     ).toEqual([]);
     expect(checkXyChart("```mermaid\nxychart-beta\n  bar [1, x]\n```")).not.toEqual([]);
+  });
+});
+
+describe("corrections and degenerate columns", () => {
+  // four numerical columns with known KS p-values: two clearly shifted, one borderline, one equal
+  const n = 200;
+  const base = seq(n, (i) => String(i));
+  const shifted = (by: number) => seq(n, (i) => String(i + by));
+  const reference = build({ a: base, b: base, c: base, d: base });
+  const current = build({ a: shifted(60), b: shifted(40), c: shifted(27), d: base });
+
+  it("applies Bonferroni (threshold / m) and Benjamini–Hochberg (step-up) to the p-value tests", () => {
+    const none = compareProfiles(reference, current);
+    const p = Object.fromEntries(none.columns.map((c) => [c.name, c.p_value as number]));
+    const expectDrift = (r: typeof none, names: string[]) =>
+      expect(r.columns.filter((c) => c.drifted).map((c) => c.name)).toEqual(names);
+    const bonf = compareProfiles(reference, current, { correction: "bonferroni" });
+    expectDrift(
+      bonf,
+      Object.keys(p).filter((k) => (p[k] as number) <= 0.05 / 4),
+    );
+    expect(bonf.columns[0]?.threshold).toBe(0.05 / 4);
+    // BH by hand: largest k with p_(k) <= k/m * 0.05
+    const sorted = Object.entries(p).sort((x, y) => x[1] - y[1]);
+    let k = 0;
+    sorted.forEach(([, v], i) => {
+      if (v <= ((i + 1) / 4) * 0.05) k = i + 1;
+    });
+    const bh = compareProfiles(reference, current, { correction: "bh" });
+    expectDrift(
+      bh,
+      sorted
+        .slice(0, k)
+        .map(([name]) => name)
+        .sort(),
+    );
+    expect(bh.correction).toBe("bh");
+    expect(k).toBeGreaterThan(0);
+  });
+
+  it("reports unseen categories, empty and single-value columns with defined numbers", () => {
+    const ref = build({
+      cat: seq(100, (i) => ["a", "b", "c"][i % 3]),
+      empty: seq(100, (i) => String(i)),
+      one: seq(100, () => "5"),
+    });
+    const cur = build({
+      cat: seq(100, (i) => ["a", "b", "zebra"][i % 3]),
+      empty: seq(100, () => ""),
+      one: seq(100, () => "5"),
+    });
+    const r = compareProfiles(ref, cur);
+    for (const c of r.columns) {
+      expect(Number.isFinite(c.statistic)).toBe(true);
+      if (c.p_value !== null) expect(Number.isFinite(c.p_value)).toBe(true);
+    }
+    expect(r.columns.find((c) => c.name === "cat")).toMatchObject({ test: "chisquare", drifted: true });
+    expect(r.columns.find((c) => c.name === "empty")).toMatchObject({
+      drifted: false,
+      statistic: 0,
+      note: "no values in the current data",
+    });
+    expect(r.columns.find((c) => c.name === "one")).toMatchObject({ statistic: 0, drifted: false });
+    expect(r.findings.map((f) => [f.kind, f.column])).toEqual([
+      ["unseen_categories", "cat"],
+      ["null_share", "empty"],
+    ]);
+    expect(r.findings[0]?.message).toContain("zebra");
+  });
+
+  it("reports retyped columns and keeps KS from sketches close to the exact statistic", () => {
+    const r = compareProfiles(build({ x: seq(10, String) }), build({ x: seq(10, (i) => `v${i}`) }));
+    expect(r.findings).toEqual([
+      { kind: "retyped_column", column: "x", message: 'column "x" changed type: numerical → categorical' },
+    ]);
+    // above EXACT_LIMIT only sketches remain: D read from them vs D on all values
+    const m = EXACT_LIMIT + 5000;
+    let s = 3;
+    const rnd = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32;
+    };
+    const a = seq(m, () => 100 + Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd()));
+    const b = seq(m, () => 100.05 + Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd()));
+    const sketched = compareProfiles(build({ x: a }), build({ x: b }), { test: "ks" }).columns[0];
+    const exact = ksTwoSample(
+      Float64Array.from(a as number[]).sort(),
+      Float64Array.from(b as number[]).sort(),
+    );
+    expect(Math.abs((sketched?.statistic as number) - exact.statistic)).toBeLessThan(2e-3);
   });
 });

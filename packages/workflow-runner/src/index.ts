@@ -1,1 +1,2 @@
 export * from "./lint/index.js";
+export * from "./run/index.js";

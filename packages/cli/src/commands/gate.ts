@@ -1,9 +1,25 @@
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { evaluateGate, InputError, loadMetricsFile, parseRule, structuredRules } from "@mlops/core";
+import {
+  collectGateRules,
+  InputError,
+  loadMetricsFile,
+  type PerExampleInput,
+  renderGateReport,
+  runGate,
+} from "@mlops/core";
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { loadModelConfig } from "./shared.js";
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new InputError(`${what} not found: ${path}`);
+  }
+}
 
 export function registerGateCommand(program: Command, io: CliIo): void {
   program
@@ -19,27 +35,45 @@ export function registerGateCommand(program: Command, io: CliIo): void {
     )
     .option("--config <file>", "mlops.yml with gate rules")
     .option("--model <name>", "model in the config")
+    .option("--per-example <file>", "per-example results of the candidate (CSV, for `significant` rules)")
+    .option("--baseline-per-example <file>", "per-example results of the baseline (CSV)")
     .option("--format <format>", "markdown or json", "markdown")
     .action((flags) => {
       if (!["markdown", "json"].includes(flags.format))
         throw new InputError(`--format: expected markdown or json, got "${flags.format}"`);
       const { model, specs } = loadModelConfig(io.cwd, flags.config, flags.model);
-      const rules = [
-        ...(model?.gate?.rules ?? []).map(parseRule),
-        ...structuredRules(model?.gate?.metrics ?? {}, specs),
-        ...(flags.rule as string[]).map(parseRule),
-      ];
+      const configFile = resolve(io.cwd, flags.config ?? "mlops.yml");
+      const rules = collectGateRules({
+        specs,
+        extra: flags.rule as string[],
+        ...(model ? { model, configFile: flags.config ?? "mlops.yml" } : {}),
+        ...(model && existsSync(configFile) ? { configText: readFileSync(configFile, "utf8") } : {}),
+      });
       if (rules.length === 0)
         throw new InputError("no gate rules: pass --rule or declare models[].gate in the config");
       const head = loadMetricsFile(resolve(io.cwd, flags.metrics)).metrics;
       const baseline = flags.baseline ? loadMetricsFile(resolve(io.cwd, flags.baseline)).metrics : undefined;
-      const result = evaluateGate({ head, rules, ...(baseline ? { baseline } : {}) });
+      let perExample: PerExampleInput | undefined;
+      if (flags.perExample && flags.baselinePerExample) {
+        const headFile = resolve(io.cwd, flags.perExample);
+        const baseFile = resolve(io.cwd, flags.baselinePerExample);
+        perExample = {
+          head: { file: flags.perExample, text: readText(headFile, "per-example file") },
+          baseline: { file: flags.baselinePerExample, text: readText(baseFile, "per-example file") },
+        };
+      }
+      const run = runGate({
+        head,
+        rules,
+        ...(baseline ? { baseline } : {}),
+        ...(perExample ? { perExample } : {}),
+      });
       if (flags.format === "json") {
         io.stdout(
           JSON.stringify(
             {
-              passed: result.passed,
-              rules: result.rules.map((r) => ({
+              passed: run.passed,
+              rules: run.rules.map((r) => ({
                 rule: r.rule,
                 metric: r.metric,
                 value: r.value,
@@ -54,11 +88,17 @@ export function registerGateCommand(program: Command, io: CliIo): void {
         );
       } else {
         io.stdout(
-          `${result.passed ? "✅ gate passed" : "❌ gate failed"}${result.firstModel ? " (first model: no baseline, absolute rules only)" : ""}`,
+          renderGateReport({
+            model: model?.name ?? flags.model ?? "model",
+            run,
+            head,
+            specs,
+            headLabel: "Candidate",
+            candidateLabel: flags.metrics,
+            ...(baseline ? { baseline, baselineLabel: flags.baseline } : {}),
+          }),
         );
-        for (const r of result.rules)
-          io.stdout(`  ${r.skipped ? "–" : r.passed ? "✓" : "✗"} ${r.rule}: ${r.message}`);
       }
-      if (!result.passed) throw new ExitWith(EXIT_FINDING);
+      if (!run.passed) throw new ExitWith(EXIT_FINDING);
     });
 }

@@ -1,2 +1,4 @@
 export * from "./builder.js";
+export * from "./gate-report.js";
+export * from "./gate-run.js";
 export * from "./table.js";

@@ -37,6 +37,9 @@ function load(): { spec: OpenApiSpec; ajv: Ajv } {
     spec = JSON.parse(readFileSync(file, "utf8")) as OpenApiSpec;
     ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(ajv);
+    // GitHub's bot addresses (`41898282+github-actions[bot]@users.noreply.github.com`, the author of commits
+    // made with GITHUB_TOKEN) have brackets in the local part, which ajv-formats' conservative regex refuses.
+    ajv.addFormat("email", /^[^\s@]+@[^\s@]+\.[^\s@]+$/);
     allowStarterAssets(spec);
     ajv.addSchema({ $id: "gh", components: adaptSchema(spec.components) });
   }

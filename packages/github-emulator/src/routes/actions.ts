@@ -1,7 +1,203 @@
 /**
- * STUB, owned by the Actions-runtime engineer (replace freely): REST routes under
- * `/repos/{owner}/{repo}/actions/...` (artifacts, workflow runs). See README "Adding routes".
+ * Actions REST routes (`/repos/{owner}/{repo}/actions/...`: workflows, workflow runs, artifacts), plus the
+ * emulator-only ones of `actions-emulator.ts`.
  */
+import { signBlobUrl } from "../actions-runtime/signing.js";
+import { actionsOf } from "../actions-runtime/state.js";
+import type { RouteContext } from "../http/context.js";
+import { ApiError, notFound } from "../http/errors.js";
+import { paginate } from "../http/paginate.js";
+import { json, noContent, redirect } from "../http/reply.js";
 import type { Router } from "../http/router.js";
+import type { ArtifactData, RepoData, WorkflowRunData } from "../state/model.js";
+import { registerActionsEmulatorRoutes } from "./actions-emulator.js";
+import {
+  CONCLUSIONS,
+  findArtifact,
+  findRun,
+  findWorkflow,
+  renderArtifact,
+  workflowOf,
+} from "./actions-lookup.js";
+import { workflow, workflowRun } from "./actions-render.js";
 
-export function registerActionsRoutes(_router: Router): void {}
+const READ = { scope: "actions", level: "read" } as const;
+const WRITE = { scope: "actions", level: "write" } as const;
+/** Lifetime of the signed URL a zip download redirects to (GitHub's last about a minute). */
+const DOWNLOAD_URL_SECONDS = 600;
+/** The run list filters GitHub documents: `branch`, `event`, `status` (a status or a conclusion), `head_sha`, `actor`. */
+function runFilter(query: URLSearchParams): (run: WorkflowRunData) => boolean {
+  const branch = query.get("branch");
+  const event = query.get("event");
+  const status = query.get("status");
+  const headSha = query.get("head_sha");
+  const actor = query.get("actor");
+  return (run) =>
+    (!branch || run.head_branch === branch) &&
+    (!event || run.event === event) &&
+    (!headSha || run.head_sha === headSha) &&
+    (!actor || run.actor === actor) &&
+    (!status || (CONCLUSIONS.includes(status) ? run.conclusion === status : run.status === status));
+}
+
+function listRuns(ctx: RouteContext, repo: RepoData, runs: WorkflowRunData[]) {
+  const matching = runs.filter(runFilter(ctx.query)).sort((a, b) => b.id - a.id);
+  const page = paginate(ctx, matching);
+  const excludePullRequests = ctx.query.get("exclude_pull_requests") === "true";
+  return json(
+    {
+      total_count: matching.length,
+      workflow_runs: page.items.map((run) =>
+        workflowRun(ctx, repo, run, workflowOf(repo, run), { excludePullRequests }),
+      ),
+    },
+    200,
+    page.headers,
+  );
+}
+
+function listArtifacts(ctx: RouteContext, repo: RepoData, artifacts: ArtifactData[]) {
+  const name = ctx.query.get("name");
+  const matching = artifacts
+    .filter((a) => a.finalized && (!name || a.name === name))
+    .sort((a, b) => (ctx.query.get("direction") === "asc" ? a.id - b.id : b.id - a.id));
+  const page = paginate(ctx, matching);
+  return json(
+    { total_count: matching.length, artifacts: page.items.map((a) => renderArtifact(ctx, repo, a)) },
+    200,
+    page.headers,
+  );
+}
+
+export function registerActionsRoutes(router: Router): void {
+  registerActionsEmulatorRoutes(router);
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/workflows",
+    (ctx) => {
+      const repo = ctx.repo();
+      const all = [...actionsOf(repo).workflows].sort((a, b) => a.id - b.id);
+      const page = paginate(ctx, all);
+      return json(
+        { total_count: all.length, workflows: page.items.map((w) => workflow(ctx, repo, w)) },
+        200,
+        page.headers,
+      );
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/workflows/{workflow_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      return json(workflow(ctx, repo, findWorkflow(repo, ctx.params.workflow_id)));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+    (ctx) => {
+      const repo = ctx.repo();
+      const flow = findWorkflow(repo, ctx.params.workflow_id);
+      return listRuns(
+        ctx,
+        repo,
+        actionsOf(repo).runs.filter((r) => r.workflowId === flow.id),
+      );
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/runs",
+    (ctx) => listRuns(ctx, ctx.repo(), actionsOf(ctx.repo()).runs),
+    {
+      permission: READ,
+    },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/runs/{run_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const run = findRun(repo, ctx.params.run_id);
+      const excludePullRequests = ctx.query.get("exclude_pull_requests") === "true";
+      return json(workflowRun(ctx, repo, run, workflowOf(repo, run), { excludePullRequests }));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const run = findRun(repo, ctx.params.run_id);
+      const wanted = Number(ctx.params.attempt_number);
+      const earlier = run.previous_attempts?.find((a) => a.run_attempt === wanted);
+      if (wanted !== run.run_attempt && !earlier) throw notFound();
+      const excludePullRequests = ctx.query.get("exclude_pull_requests") === "true";
+      const shown = earlier ? { ...run, ...earlier } : run;
+      return json(workflowRun(ctx, repo, shown, workflowOf(repo, run), { excludePullRequests }));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
+    (ctx) => {
+      const repo = ctx.repo();
+      const run = findRun(repo, ctx.params.run_id);
+      return listArtifacts(
+        ctx,
+        repo,
+        actionsOf(repo).artifacts.filter((a) => a.runId === run.id),
+      );
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/artifacts",
+    (ctx) => listArtifacts(ctx, ctx.repo(), actionsOf(ctx.repo()).artifacts),
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      return json(renderArtifact(ctx, repo, findArtifact(repo, ctx.params.artifact_id)));
+    },
+    { permission: READ },
+  );
+
+  router.get(
+    "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const data = findArtifact(repo, ctx.params.artifact_id);
+      if (ctx.params.archive_format !== "zip") throw notFound();
+      if (data.expired)
+        throw new ApiError(410, "Artifact has expired", {
+          documentationUrl: "https://docs.github.com/rest/actions/artifacts#download-an-artifact",
+        });
+      return redirect(signBlobUrl(ctx.store, ctx.baseUrl, data.blob, "r", DOWNLOAD_URL_SECONDS));
+    },
+    { permission: READ },
+  );
+
+  router.delete(
+    "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}",
+    (ctx) => {
+      const repo = ctx.repo();
+      const data = findArtifact(repo, ctx.params.artifact_id);
+      const actions = actionsOf(repo);
+      actions.artifacts = actions.artifacts.filter((a) => a !== data);
+      ctx.store.deleteBlob(data.blob);
+      return noContent();
+    },
+    { permission: WRITE },
+  );
+}

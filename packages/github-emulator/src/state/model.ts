@@ -158,6 +158,90 @@ export interface DispatchData {
   sender: string;
 }
 
+export interface WorkflowData {
+  id: number;
+  name: string;
+  /** `.github/workflows/x.yml` */
+  path: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WorkflowRunData {
+  id: number;
+  /** `workflow_run_backend_id` of the results service (in the runtime token's `Actions.Results` scope). */
+  backendId: string;
+  workflowId: number;
+  name: string;
+  display_title: string;
+  event: string;
+  head_branch: string;
+  head_sha: string;
+  actor: string;
+  triggering_actor: string;
+  run_number: number;
+  run_attempt: number;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  pull_request_numbers: number[];
+  created_at: string;
+  updated_at: string;
+  run_started_at: string;
+  /** Earlier attempts, oldest first (kept when `rerun_of` starts the next one). */
+  previous_attempts?: RunAttemptData[];
+}
+
+/** What differs between attempts of one run. */
+export interface RunAttemptData {
+  run_attempt: number;
+  status: WorkflowRunData["status"];
+  conclusion: string | null;
+  triggering_actor: string;
+  run_started_at: string;
+  updated_at: string;
+}
+
+export interface WorkflowJobData {
+  id: number;
+  runId: number;
+  run_attempt: number;
+  /** `workflow_job_run_backend_id` (second id of the `Actions.Results` scope). */
+  backendId: string;
+  name: string;
+  permissions: Record<string, string>;
+  created_at: string;
+}
+
+export interface ArtifactData {
+  id: number;
+  runId: number;
+  /** Backend id of the job that uploaded it. */
+  jobBackendId: string;
+  name: string;
+  mime_type: string;
+  /** False between CreateArtifact and FinalizeArtifact (not listed, not downloadable). */
+  finalized: boolean;
+  size: number;
+  /** `sha256:<hex>` as sent by FinalizeArtifact. */
+  digest: string | null;
+  /** File name of the committed blob under the blob directory. */
+  blob: string;
+  /** sha256 (hex) and size of the committed blob, measured while it was assembled. */
+  blobSha256: string | null;
+  blobSize: number | null;
+  expired: boolean;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+}
+
+export interface ActionsData {
+  workflows: WorkflowData[];
+  runs: WorkflowRunData[];
+  jobs: WorkflowJobData[];
+  artifacts: ArtifactData[];
+}
+
 export interface RepoData {
   id: number;
   owner: string;
@@ -180,6 +264,8 @@ export interface RepoData {
   deploymentStatuses: DeploymentStatusData[];
   environments: EnvironmentData[];
   dispatches: DispatchData[];
+  /** Workflows, runs, jobs and artifacts (created on first use by the Actions routes). */
+  actions?: ActionsData;
   /** Free space for plug-ins (the Actions runtime keeps its runs/artifacts here). */
   extra: Record<string, unknown>;
 }

@@ -4,11 +4,11 @@ import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GitHubError, IntegrityError } from "@mlops/core";
+import { GitHubError, IntegrityError, type ModelManifest, parseModelManifest } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { httpStatus, withGitHubErrors } from "../errors.js";
 import { type GitHubLog, silentLog } from "../log.js";
-import { type ModelManifest, parseSha256Sums } from "./metadata.js";
+import { parseSha256Sums } from "./metadata.js";
 import type { ReleaseAsset } from "./release.js";
 import { type ResolvedModel, resolveModel } from "./resolve.js";
 import { transferTimeoutMs } from "./upload.js";
@@ -23,6 +23,8 @@ export interface DownloadModelOptions {
   /** Directory the files are written to (created if needed). */
   dir: string;
   log?: GitHubLog;
+  /** An earlier `resolveModel` answer for this selector: saves the two resolution calls. */
+  resolved?: ResolvedModel;
 }
 
 export interface DownloadedModel {
@@ -133,7 +135,7 @@ async function downloadAssetOnce(
  * Downloads one asset with bounded retries of transient failures (5xx, connection reset mid-body);
  * integrity failures are not retried. Verifies size and the server `digest` (when GitHub has one).
  */
-async function downloadAsset(
+export async function downloadAsset(
   client: GitHubClient,
   owner: string,
   repo: string,
@@ -188,7 +190,7 @@ export async function downloadModel(
 ): Promise<DownloadedModel> {
   const { owner, repo, dir } = options;
   const log = options.log ?? silentLog;
-  const resolved = await resolveModel(client, options);
+  const resolved = options.resolved ?? (await resolveModel(client, options));
   return withGitHubErrors({ operation: `download ${resolved.tag}`, owner, repo }, async () => {
     await mkdir(dir, { recursive: true });
     const manifestPath = join(dir, "model.json");
@@ -204,17 +206,8 @@ export async function downloadModel(
     const sums = parseSha256Sums(await readFile(sumsPath, "utf8"));
     if (sums.get("model.json") !== manifestDigest.sha256)
       throw new IntegrityError(`${resolved.tag}: model.json does not match SHA256SUMS.`);
-    let manifest: ModelManifest;
-    try {
-      manifest = JSON.parse(await readFile(manifestPath, "utf8")) as ModelManifest;
-    } catch (error) {
-      throw new IntegrityError(`${resolved.tag}: model.json is not valid JSON.`, { cause: error });
-    }
-    if (
-      manifest.model !== resolved.model ||
-      manifest.version !== resolved.version ||
-      !Array.isArray(manifest.files)
-    ) {
+    const manifest: ModelManifest = parseModelManifest(await readFile(manifestPath, "utf8"));
+    if (manifest.model !== resolved.model || manifest.version !== resolved.version) {
       throw new IntegrityError(
         `${resolved.tag}: model.json describes ${manifest.model} v${manifest.version}, not this version.`,
       );

@@ -7,8 +7,10 @@ export interface ReleaseMetadata {
   model: string;
   version: number;
   idempotencyKey: string;
+  /** The version `@production` named when this one was registered. */
+  parentVersion?: number | null;
   description?: string;
-  tags?: Record<string, string>;
+  tags?: string[];
   gate?: string;
 }
 
@@ -18,6 +20,11 @@ const BLOCK = /<!-- mlops:v1 (\{.*?\}) -->/s;
 export function renderReleaseBody(meta: ReleaseMetadata, card: string): string {
   const json = JSON.stringify(meta).replaceAll("--", "\\u002d\\u002d");
   return `${card.trim()}\n\n<!-- mlops:v1 ${json} -->\n`;
+}
+
+/** The human part of a release body: everything but the metadata block. */
+export function releaseCardOf(body: string): string {
+  return body.replace(BLOCK, "").trim();
 }
 
 /** The metadata block of a release body, or undefined when it has none (or it is malformed). */
@@ -79,17 +86,4 @@ export function parseSha256Sums(text: string): Map<string, string> {
     if (match?.[1] && match[2]) sums.set(match[2], match[1]);
   }
   return sums;
-}
-
-/** The immutable `model.json` asset (minimal local shape until `@mlops/core` ships its manifest). */
-export interface ModelManifest {
-  schema: "mlops-actions/model@1";
-  model: string;
-  version: number;
-  files: FileDigest[];
-  metrics: Record<string, number>;
-  params: Record<string, unknown>;
-  lineage: Record<string, unknown>;
-  idempotencyKey: string;
-  createdAt: string;
 }

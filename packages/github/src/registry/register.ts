@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
-import { GitHubError, InputError } from "@mlops/core";
+import {
+  buildModelManifest,
+  GitHubError,
+  InputError,
+  type ModelManifest,
+  parseModelManifest,
+} from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { createOnce } from "../create-once.js";
 import { httpStatus, withGitHubErrors } from "../errors.js";
@@ -10,16 +16,18 @@ import {
   type FileDigest,
   hashFile,
   keyFromTagMessage,
-  type ModelManifest,
   parseReleaseMetadata,
+  releaseCardOf,
   renderReleaseBody,
   renderSha256Sums,
   tagMessage,
 } from "./metadata.js";
+import { renderModelCard } from "./model-card.js";
 import {
   type ModelRefs,
   validateAliasName,
   validateModelName,
+  versionOfAlias,
   versionsDescending,
   versionTagName,
 } from "./names.js";
@@ -41,9 +49,18 @@ export interface RegisterModelOptions {
   files: Array<{ path: string; name?: string }>;
   metrics: Record<string, number>;
   params?: Record<string, unknown>;
-  lineage?: Record<string, unknown>;
+  /** Lineage for `model.json`; missing fields get defaults (repository = owner/repo, commit = commitSha). `parent_version` is always the version behind `@production` at registration. */
+  lineage?: Partial<Omit<ModelManifest["lineage"], "parent_version">> & Record<string, unknown>;
+  /** Input/output signature for `model.json`, if known. */
+  signature?: Record<string, unknown>;
+  /** Who registered (the workflow actor). */
+  actor?: string;
+  /** Other files attached to the release and listed in SHA256SUMS but not model files (reference profile, per-example results). */
+  extraAssets?: Array<{ path: string; name?: string }>;
+  /** `https://github.com`: for the links of the model card. */
+  serverUrl?: string;
   description?: string;
-  tags?: Record<string, string>;
+  tags?: string[];
   /** Gate result shown in the release body (`passed`, `failed`, …). */
   gate?: string;
   aliases?: string[];
@@ -63,6 +80,10 @@ export interface RegisteredModel {
   releaseId: number;
   releaseUrl: string;
   assets: ReleaseAsset[];
+  /** The human model card (the release body without its metadata block). */
+  card: string;
+  /** The version `@production` named at registration (`lineage.parent_version`). */
+  parentVersion: number | null;
   /** `created`: new version; `resumed`: an unfinished registration of this key was finished; `existing`: already registered. */
   outcome: "created" | "resumed" | "existing";
 }
@@ -71,9 +92,11 @@ interface LocalFile extends FileDigest {
   path: string;
 }
 
-async function hashInputs(files: RegisterModelOptions["files"]): Promise<LocalFile[]> {
+async function hashInputs(
+  files: RegisterModelOptions["files"],
+  seen = new Set<string>(),
+): Promise<LocalFile[]> {
   if (files.length === 0) throw new InputError("register: no model files given.");
-  const seen = new Set<string>();
   const result: LocalFile[] = [];
   for (const file of files) {
     const name = file.name ?? basename(file.path);
@@ -137,6 +160,8 @@ export async function registerModel(
   }
   const log = options.log ?? silentLog;
   const files = await hashInputs(options.files);
+  const seen = new Set(files.map((f) => f.name));
+  const extras = options.extraAssets?.length ? await hashInputs(options.extraAssets, seen) : [];
   return withGitHubErrors({ operation: `register ${model}`, owner, repo }, async () => {
     const refs = await readModelRefs(client, owner, repo, model);
     const found = await findOwnRegistration(client, owner, repo, model, idempotencyKey, refs);
@@ -146,7 +171,8 @@ export async function registerModel(
     if (found?.release && !found.release.draft) {
       log.info(`${model}: this run already registered v${found.version}; nothing to do.`);
       await applyAliases(client, owner, repo, model, options.aliases ?? [], found.tagSha);
-      return result(model, found.version, found.tagSha, found.release, "existing");
+      const parent = parseReleaseMetadata(found.release.body)?.parentVersion ?? null;
+      return result(model, found.version, found.tagSha, found.release, "existing", parent);
     }
     let tagSha: string;
     if (found) {
@@ -157,14 +183,20 @@ export async function registerModel(
       ({ version, tagSha } = await allocateVersion(client, owner, repo, model, options, refs));
       outcome = "created";
     }
+    const parentVersion = versionOfAlias(refs, "production") ?? null;
     const meta = {
       model,
       version,
       idempotencyKey,
+      parentVersion,
       ...(options.description !== undefined ? { description: options.description } : {}),
       ...(options.tags ? { tags: options.tags } : {}),
       ...(options.gate !== undefined ? { gate: options.gate } : {}),
     };
+    const manifestText = buildModelManifest(
+      buildManifest(owner, repo, model, version, files, parentVersion, options),
+    );
+    const manifest = parseModelManifest(manifestText);
     release =
       found?.release ??
       (await createDraftRelease(
@@ -172,30 +204,25 @@ export async function registerModel(
         owner,
         repo,
         versionTagName(model, version),
-        renderReleaseBody(meta, modelCard(options, version)),
+        renderReleaseBody(
+          meta,
+          renderModelCard({
+            manifest,
+            ...(options.description !== undefined ? { description: options.description } : {}),
+            ...(options.tags ? { tags: options.tags } : {}),
+            ...(options.gate !== undefined ? { gate: options.gate } : {}),
+            ...(options.aliases ? { aliases: options.aliases } : {}),
+            ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
+          }),
+        ),
         options.prerelease ?? false,
         idempotencyKey,
       ));
 
-    const manifest: ModelManifest = {
-      schema: "mlops-actions/model@1",
-      model,
-      version,
-      files: files.map(({ name, size, sha256 }) => ({ name, size, sha256 })),
-      metrics: options.metrics,
-      params: options.params ?? {},
-      lineage: { commit: options.commitSha, ...(options.lineage ?? {}) },
-      idempotencyKey,
-      createdAt: new Date().toISOString(),
-    };
     const existingManifest = release.assets.find((a) => a.name === "model.json");
-    const manifestSource = sourceFromText(
-      "model.json",
-      `${JSON.stringify(manifest, null, 2)}\n`,
-      "application/json",
-    );
+    const manifestSource = sourceFromText("model.json", manifestText, "application/json");
     const sources: AssetSource[] = [
-      ...files.map((f) => ({
+      ...[...files, ...extras].map((f) => ({
         name: f.name,
         size: f.size,
         sha256: f.sha256,
@@ -208,6 +235,7 @@ export async function registerModel(
     if (existingManifest) sources.pop();
     const sums = renderSha256Sums([
       ...files,
+      ...extras,
       existingManifest?.digest
         ? {
             name: "model.json",
@@ -231,7 +259,7 @@ export async function registerModel(
     release = toRelease(published as Parameters<typeof toRelease>[0]);
     await applyAliases(client, owner, repo, model, options.aliases ?? [], tagSha);
     log.info(`${model}: registered v${version} (${release.htmlUrl}).`);
-    return result(model, version, tagSha, { ...release, assets }, outcome);
+    return result(model, version, tagSha, { ...release, assets }, outcome, parentVersion);
   });
 }
 
@@ -241,6 +269,7 @@ function result(
   tagSha: string,
   release: Release,
   outcome: RegisteredModel["outcome"],
+  parentVersion: number | null,
 ): RegisteredModel {
   return {
     model,
@@ -250,19 +279,43 @@ function result(
     releaseId: release.id,
     releaseUrl: release.htmlUrl,
     assets: release.assets,
+    card: releaseCardOf(release.body),
+    parentVersion,
     outcome,
   };
 }
 
-function modelCard(options: RegisterModelOptions, version: number): string {
-  const metrics = Object.entries(options.metrics)
-    .map(([name, value]) => `| ${name} | ${value} |`)
-    .join("\n");
-  const lines = [`## ${options.model} v${version}`];
-  if (options.description) lines.push("", options.description);
-  if (options.gate) lines.push("", `Gate: **${options.gate}**`);
-  if (metrics) lines.push("", "| metric | value |", "|---|---|", metrics);
-  return lines.join("\n");
+function buildManifest(
+  owner: string,
+  repo: string,
+  model: string,
+  version: number,
+  files: LocalFile[],
+  parentVersion: number | null,
+  options: RegisterModelOptions,
+): Omit<ModelManifest, "schema_version"> {
+  const given = options.lineage ?? {};
+  const params: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(options.params ?? {}))
+    params[name] = typeof value === "number" || typeof value === "string" ? value : JSON.stringify(value);
+  return {
+    model,
+    version,
+    metrics: options.metrics,
+    params,
+    ...(options.signature ? { signature: options.signature } : {}),
+    lineage: {
+      repository: given.repository ?? `${owner}/${repo}`,
+      commit: given.commit ?? options.commitSha,
+      workflow_ref: given.workflow_ref ?? "",
+      run: given.run ?? { id: 0, attempt: 1, url: "" },
+      data: given.data ?? [],
+      parent_version: parentVersion,
+    },
+    files: files.map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+    created_at: new Date().toISOString(),
+    actor: options.actor ?? "",
+  };
 }
 
 async function applyAliases(

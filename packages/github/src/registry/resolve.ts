@@ -3,6 +3,7 @@ import type { GitHubClient } from "../client.js";
 import { withGitHubErrors } from "../errors.js";
 import {
   aliasesOf,
+  type ModelRefs,
   parseSelector,
   validateModelName,
   versionOfAlias,
@@ -18,6 +19,8 @@ export interface ResolveModelOptions {
   model: string;
   /** `latest`, `v7`, `7`, `@production` or an alias name. */
   selector: string;
+  /** The model's refs when the caller has just read them (saves the matching-refs call). */
+  refs?: ModelRefs;
 }
 
 export interface ResolvedModel {
@@ -50,8 +53,8 @@ export async function resolveModel(
   const model = validateModelName(options.model);
   const selector = parseSelector(options.selector);
   return withGitHubErrors({ operation: `resolve ${model}@${options.selector}`, owner, repo }, async () => {
-    const refs = await readModelRefs(client, owner, repo, model);
-    let apiCalls = 1;
+    const refs = options.refs ?? (await readModelRefs(client, owner, repo, model));
+    let apiCalls = options.refs ? 0 : 1;
     let candidates: number[];
     if (selector.kind === "version") {
       if (!refs.versions.has(selector.version))

@@ -1,0 +1,118 @@
+import type { ActionRuntime } from "@mlops/action-kit";
+import { type GateRun, GitHubError } from "@mlops/core";
+import {
+  type CheckAnnotation,
+  type GitHubClient,
+  type PublishCheckResult,
+  publishCheck,
+  upsertStickyComment,
+} from "@mlops/github";
+
+/** Where the report goes on GitHub. */
+export interface PublishTarget {
+  owner: string;
+  repo: string;
+  pullRequest: number | undefined;
+  sha: string | undefined;
+  /** Sticky-comment key: `<model>/<workflow>`. */
+  key: string;
+  checkName: string;
+  comment: boolean;
+  check: boolean;
+}
+
+export interface PublishResult {
+  commentUrl: string;
+  check?: PublishCheckResult;
+  /** Set when a write was refused (read-only token): the message GitHub gave. */
+  refused?: string;
+}
+
+/** A write the token may not make: 403 that is not a rate limit. */
+function isRefused(error: unknown): error is GitHubError {
+  return error instanceof GitHubError && error.status === 403 && !/rate limit/i.test(error.message);
+}
+
+/** Check-run annotations for failed rules written in the config (file and line known). */
+export function annotationsFor(
+  run: GateRun & { rules: Array<{ position?: { file: string; line?: number } }> },
+): CheckAnnotation[] {
+  return run.rules
+    .filter((r) => !r.passed && !r.skipped && r.position?.line !== undefined)
+    .map((r) => ({
+      path: r.position?.file as string,
+      start_line: r.position?.line as number,
+      end_line: r.position?.line as number,
+      annotation_level: "failure" as const,
+      title: `Gate rule failed: ${r.rule}`,
+      message: r.message,
+    }));
+}
+
+/**
+ * Writes the sticky comment and the check run. A refused write (fork PR, read-only token) is not a
+ * crash: it is reported in `refused` and the caller falls back to the summary and the artifact.
+ */
+export async function publish(
+  client: GitHubClient,
+  target: PublishTarget,
+  content: {
+    comment: string;
+    title: string;
+    summary: string;
+    passed: boolean;
+    annotations: CheckAnnotation[];
+    detailsUrl: string;
+  },
+  log: ActionRuntime["log"],
+): Promise<PublishResult> {
+  const result: PublishResult = { commentUrl: "" };
+  const refused: string[] = [];
+  // The comment and the check are independent: a token that may write one still writes it.
+  const attempt = async (write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (error) {
+      if (!isRefused(error)) throw error;
+      refused.push(error.message);
+    }
+  };
+  if (target.comment && target.pullRequest !== undefined) {
+    const issueNumber = target.pullRequest;
+    await attempt(async () => {
+      const comment = await upsertStickyComment(client, {
+        owner: target.owner,
+        repo: target.repo,
+        issueNumber,
+        key: target.key,
+        body: content.comment,
+      });
+      result.commentUrl = comment.url;
+      log.info(`PR comment ${comment.action}: ${comment.url}`);
+    });
+  }
+  if (target.check && target.sha) {
+    const sha = target.sha;
+    await attempt(async () => {
+      const check = await publishCheck(client, {
+        owner: target.owner,
+        repo: target.repo,
+        sha,
+        name: target.checkName,
+        conclusion: content.passed ? "success" : "failure",
+        title: content.title,
+        summary: content.summary,
+        annotations: content.annotations,
+        detailsUrl: content.detailsUrl,
+      });
+      result.check = check;
+      log.info(
+        check.kind === "check-run"
+          ? `Check run '${target.checkName}' published.`
+          : `Commit status '${target.checkName}' published (the token has no 'checks: write').`,
+      );
+    });
+  }
+  if (refused.length > 0) result.refused = refused.join("\n");
+  return result;
+}

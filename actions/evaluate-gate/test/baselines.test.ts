@@ -1,0 +1,180 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createDirectoryArtifactStore } from "@mlops/action-kit";
+import { buildRunManifest } from "@mlops/core";
+import { registerModel } from "@mlops/github";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  clientFor,
+  gateComments,
+  metrics,
+  OWNER,
+  openPullRequest,
+  removeTempDirs,
+  runGate,
+  tempDir,
+  WRITE,
+  workspace,
+} from "./helpers.js";
+
+let emulator: Emulator;
+let admin: ReturnType<typeof clientFor>;
+let token: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  admin = clientFor(
+    emulator,
+    emulator.createToken(
+      { contents: "write", issues: "write", pull_requests: "write", checks: "write", actions: "write" },
+      "octocat",
+    ),
+  );
+  token = emulator.createToken(WRITE);
+});
+afterAll(() => emulator.close());
+afterEach(removeTempDirs);
+
+/** Per-example results: `wrong` of `n` examples incorrect (the first ones). */
+function predictions(n: number, wrong: number): string {
+  const rows = Array.from({ length: n }, (_, i) => `ex${i},${i < wrong ? 0 : 1}`);
+  return `id,correct\n${rows.join("\n")}\n`;
+}
+
+async function registerProduction(repo: string, accuracy: number, f1: number, perExample?: string) {
+  const dir = await tempDir("gate-registry-");
+  await writeFile(join(dir, "model.bin"), "weights");
+  const extra = [];
+  if (perExample) {
+    await writeFile(join(dir, "predictions.csv"), perExample);
+    extra.push({ path: join(dir, "predictions.csv"), name: "per-example.csv" }); // as `register` attaches it
+  }
+  const { data: main } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner: OWNER,
+    repo,
+    ref: "heads/main",
+  });
+  return registerModel(admin, {
+    owner: OWNER,
+    repo,
+    model: "churn",
+    commitSha: main.object.sha,
+    files: [{ path: join(dir, "model.bin") }],
+    metrics: { accuracy, f1 },
+    idempotencyKey: `${repo}/1/churn`,
+    aliases: ["production"],
+    ...(extra.length > 0 ? { extraAssets: extra } : {}),
+  });
+}
+
+describe("baselines", () => {
+  it("production: compares with the version behind @production and links its release", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-production");
+    const registered = await registerProduction(pr.repo, 0.92, 0.9);
+    const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
+    for (const baseline of ["production", "auto"]) {
+      const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: { baseline } });
+      expect(runtime.outputs["baseline-source"]).toBe(`registry:churn@production (v${registered.version})`);
+      expect(runtime.failure).toBe(
+        "Gate failed for churn: f1 >= baseline - 0.01 — f1 = 0.85 is below baseline 0.9 - 0.01 = 0.89",
+      );
+    }
+    const [comment] = await gateComments(admin, pr);
+    expect(comment?.body).toContain(`[churn v${registered.version} (@production)](${registered.releaseUrl})`);
+  });
+
+  it("auto with nothing registered and no earlier run: first-model mode, absolute rules only", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-first");
+    const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
+    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.outputs["baseline-source"]).toBe("none");
+    expect(runtime.summary.join("\n")).toContain("First model: there is no baseline");
+    expect(runtime.summary.join("\n")).toMatch(/`f1 >= baseline - 0\.01` +\| ⏭️ skipped/);
+  });
+
+  it("base-branch: the newest attempt's artifact of the latest successful run on main", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-base-branch");
+    const { data: mainRef } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      owner: OWNER,
+      repo: pr.repo,
+      ref: "heads/main",
+    });
+    const { data: run } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+      owner: OWNER,
+      repo: pr.repo,
+      workflow_path: ".github/workflows/pr.yml",
+      event: "push",
+      head_branch: "main",
+      head_sha: mainRef.object.sha,
+    });
+    const runId = (run as { id: number }).id;
+    await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
+      owner: OWNER,
+      repo: pr.repo,
+      run_id: runId,
+      conclusion: "success",
+    });
+    // The main run trained twice (attempt 2 re-ran it): the gate must take attempt 2's metrics.
+    const storeRoot = await tempDir("gate-store-");
+    for (const [attempt, f1] of [
+      [1, 0.7],
+      [2, 0.84],
+    ] as const) {
+      const dir = await tempDir("gate-main-run-");
+      await writeFile(
+        join(dir, "run.json"),
+        buildRunManifest({
+          model: "churn",
+          commit: mainRef.object.sha,
+          ref: "refs/heads/main",
+          repository: `${OWNER}/${pr.repo}`,
+          run: { id: runId, attempt, url: "https://github.localhost/run", workflow: "pr.yml" },
+          command: { exit_code: 0, duration_ms: 10 },
+          params: {},
+          metrics: { accuracy: 0.9, f1 },
+          files: [],
+          data: [],
+          runner: { os: "Linux", arch: "x64", node: "v20", name: "r" },
+          created_at: new Date().toISOString(),
+        }),
+      );
+      const name = attempt === 1 ? "mlops-churn" : `mlops-churn-attempt-${attempt}`;
+      await createDirectoryArtifactStore(storeRoot, { runId }).upload(name, [join(dir, "run.json")], dir);
+    }
+    const work = await workspace({ "metrics.json": metrics(0.91, 0.85) });
+    const store = createDirectoryArtifactStore(storeRoot, { runId: runId + 1000 });
+    for (const baseline of ["base-branch", "auto"]) {
+      const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: { baseline }, store });
+      expect(runtime.failure).toBeUndefined();
+      expect(runtime.outputs["baseline-source"]).toBe(`run:${runId}`);
+      expect(runtime.summary.join("\n")).toMatch(/\| f1 +\| +0\.84 \| +0\.85 \|/);
+    }
+  });
+
+  it("significant rules: a small drop within noise passes with the interval shown, a large one fails", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-significant");
+    await registerProduction(pr.repo, 0.95, 0.9, predictions(400, 20));
+    const rule = "accuracy >= baseline significant";
+    const cases = [
+      { wrong: 22, failure: undefined },
+      {
+        wrong: 60,
+        failure: new RegExp(`^Gate failed for churn: ${rule} — accuracy = 0\\.85 significantly fails`),
+      },
+    ];
+    for (const { wrong, failure } of cases) {
+      const work = await workspace({
+        "metrics.json": metrics((400 - wrong) / 400, 0.9),
+        "predictions.csv": predictions(400, wrong),
+      });
+      const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: { rules: rule } });
+      if (failure) expect(runtime.failure).toMatch(failure);
+      else expect(runtime.failure).toBeUndefined();
+      expect(runtime.summary.join("\n")).toMatch(
+        /Noise-aware `accuracy >= baseline significant`: 95% CI of the change \[-?\d/,
+      );
+    }
+  });
+});

@@ -1,0 +1,275 @@
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { collectGateRules, runGate as evaluateRules, findModel, parseConfig } from "@mlops/core";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { annotationsFor } from "../src/publish.js";
+import {
+  CONFIG,
+  checkRuns,
+  clientFor,
+  gateComments,
+  metrics,
+  openPullRequest,
+  removeTempDirs,
+  runGate,
+  runManifest,
+  WRITE,
+  workspace,
+  writeRequests,
+} from "./helpers.js";
+
+let emulator: Emulator;
+let admin: ReturnType<typeof clientFor>;
+let token: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  admin = clientFor(
+    emulator,
+    emulator.createToken(
+      { contents: "write", issues: "write", pull_requests: "write", checks: "write" },
+      "octocat",
+    ),
+  );
+  token = emulator.createToken(WRITE);
+});
+afterAll(() => emulator.close());
+afterEach(removeTempDirs);
+
+describe("check-run annotations", () => {
+  it("point at the failed rule's line in mlops.yml", () => {
+    const config = parseConfig(CONFIG, "mlops.yml");
+    const model = findModel(config, undefined);
+    const rules = collectGateRules({ model, configFile: "mlops.yml", configText: CONFIG });
+    const run = evaluateRules({
+      head: { accuracy: 0.9, f1: 0.8 },
+      baseline: { accuracy: 0.9, f1: 0.85 },
+      rules,
+    });
+    const ruleLine = CONFIG.split("\n").findIndex((line) => line.includes("f1 >= baseline - 0.01")) + 1;
+    expect(annotationsFor(run)).toEqual([
+      {
+        path: "mlops.yml",
+        start_line: ruleLine,
+        end_line: ruleLine,
+        annotation_level: "failure",
+        title: "Gate rule failed: f1 >= baseline - 0.01",
+        message: "f1 = 0.8 is below baseline 0.85 - 0.01 = 0.84",
+      },
+    ]);
+  });
+});
+
+describe("evaluate-gate against the emulator", () => {
+  it("creates one comment and one check run, then updates them in place behind 150 other comments", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-sticky");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.85), "base.json": metrics(0.88, 0.84) });
+    const first = await runGate({ emulator, token, pr, workspace: work, inputs: { baseline: "base.json" } });
+    expect(first.failure).toBeUndefined();
+    expect(first.outputs).toMatchObject({
+      passed: "true",
+      "baseline-source": "file:base.json",
+      "failed-rules": "[]",
+    });
+    expect(first.outputs["comment-url"]).toMatch(/#issuecomment-\d+$/);
+    const [comment] = await gateComments(admin, pr);
+    expect(comment?.body).toContain("✅ churn: gate passed (2 rules)");
+    expect(comment?.body).toMatch(/\| f1 +\| +0\.84 \| +0\.85 \| +\+0\.01 \|/);
+    expect(await checkRuns(admin, pr)).toMatchObject([{ name: "mlops gate: churn", conclusion: "success" }]);
+
+    // Unchanged re-run: nothing new.
+    const again = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { baseline: "base.json" },
+      attempt: 2,
+    });
+    expect(again.failure).toBeUndefined();
+    expect(again.outputs["comment-url"]).toBe(first.outputs["comment-url"]);
+
+    for (let i = 0; i < 150; i++)
+      await admin.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner: "acme",
+        repo: pr.repo,
+        issue_number: pr.number,
+        body: `unrelated ${i}`,
+      });
+    await writeFile(join(work, "metrics.json"), metrics(0.91, 0.86));
+    const update = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { baseline: "base.json" },
+      attempt: 3,
+    });
+    expect(update.failure).toBeUndefined();
+    expect(update.outputs["comment-url"]).toBe(first.outputs["comment-url"]);
+    const comments = await gateComments(admin, pr);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("0.86");
+    expect(await checkRuns(admin, pr)).toHaveLength(1);
+  });
+
+  it("two concurrent runs end with one comment", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-race");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
+    const runs = await Promise.all([
+      runGate({ emulator, token, pr, workspace: work, inputs: { baseline: "none" }, runId: 1 }),
+      runGate({ emulator, token, pr, workspace: work, inputs: { baseline: "none" }, runId: 2 }),
+    ]);
+    expect(runs.map((r) => r.failure)).toEqual([undefined, undefined]);
+    expect(await gateComments(admin, pr)).toHaveLength(1);
+  });
+
+  it("fails on a regression, names the rule, and annotates its line in mlops.yml", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-regression");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.8), "base.json": metrics(0.9, 0.85) });
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { baseline: "base.json" },
+    });
+    expect(runtime.failure).toBe(
+      "Gate failed for churn: f1 >= baseline - 0.01 — f1 = 0.8 is below baseline 0.85 - 0.01 = 0.84",
+    );
+    expect(JSON.parse(runtime.outputs["failed-rules"] ?? "")).toEqual(["f1 >= baseline - 0.01"]);
+    const [check] = await checkRuns(admin, pr);
+    expect(check?.conclusion).toBe("failure");
+    expect(check?.output.annotations_count).toBe(1);
+    const [comment] = await gateComments(admin, pr);
+    expect(comment?.body).toContain("❌ churn: gate failed — 1 of 2 rules failed");
+
+    const lenient = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { baseline: "base.json", "fail-on-regression": "false" },
+    });
+    expect(lenient.failure).toBeUndefined();
+    expect(lenient.outputs.passed).toBe("false");
+  });
+
+  it("stops at a malformed rule with the caret message and writes nothing", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-malformed");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
+    emulator.clearLog();
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { rules: "f1 >= baseline -" },
+    });
+    expect(runtime.failure).toBe(
+      "invalid rule: expected a number, `baseline` or a metric name\n  f1 >= baseline -\n                  ^ expected a number, `baseline` or a metric name",
+    );
+    expect(writeRequests(emulator)).toEqual([]);
+    expect(emulator.requestLog).toEqual([]);
+  });
+
+  it("with a read-only token, puts the report in the summary and the artifact without crashing", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-readonly");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
+    const readOnly = emulator.createToken({ contents: "read", pull_requests: "read", actions: "read" });
+    emulator.clearLog();
+    const runtime = await runGate({
+      emulator,
+      token: readOnly,
+      pr,
+      workspace: work,
+      inputs: { baseline: "none" },
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.summary.join("\n")).toContain("✅ churn: gate passed (2 rules)");
+    expect(
+      runtime.lines.some(
+        (l) => l.level === "warning" && /workflow_run companion.*\n.*token lacks the/s.test(l.message),
+      ),
+    ).toBe(true);
+    expect(runtime.outputs["comment-url"]).toBe("");
+    const artifact = join(work, ".artifacts", "runs", "500", "mlops-gate-churn");
+    expect((await readdir(artifact)).sort()).toEqual(["gate.json", "report.md"]);
+    expect(await readFile(join(artifact, "report.md"), "utf8")).toBe(`${runtime.summary.join("\n")}\n`);
+    expect(writeRequests(emulator).every((r) => r.status === 403)).toBe(true);
+    expect(await gateComments(admin, pr)).toEqual([]);
+  });
+
+  it("on a fork PR, writes nothing and says how to post the report", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-fork");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
+    emulator.clearLog();
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { baseline: "none" },
+      fork: true,
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(writeRequests(emulator)).toEqual([]);
+    expect(runtime.lines.find((l) => l.level === "notice")?.message).toMatch(/fork.*workflow_run companion/);
+  });
+
+  it("workflow_run companion: posts for the PR given as input, and only when its head still matches", async () => {
+    const pr = await openPullRequest(emulator, admin, "gate-companion");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
+    const stale = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      eventName: "workflow_run",
+      ref: "refs/heads/main",
+      inputs: { baseline: "none", "pull-request": String(pr.number), "head-sha": "f".repeat(40) },
+    });
+    expect(stale.failure).toBeUndefined();
+    expect(
+      stale.lines.some((l) => l.level === "notice" && /has moved on .* nothing posted/.test(l.message)),
+    ).toBe(true);
+    expect(await gateComments(admin, pr)).toEqual([]);
+
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      eventName: "workflow_run",
+      ref: "refs/heads/main",
+      inputs: { baseline: "none", "pull-request": String(pr.number), "head-sha": pr.headSha },
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(await gateComments(admin, pr)).toHaveLength(1);
+    expect(await checkRuns(admin, pr)).toMatchObject([{ head_sha: pr.headSha, conclusion: "success" }]);
+
+    // As the fork-report template calls it: the downloaded artifacts folder, and only the head commit.
+    const downloads = join(work, "fork");
+    await mkdir(join(downloads, "mlops-churn"), { recursive: true });
+    await mkdir(join(downloads, "mlops-churn-attempt-2"), { recursive: true });
+    await writeFile(join(downloads, "mlops-churn", "run.json"), runManifest({ accuracy: 0.5, f1: 0.5 }));
+    await writeFile(
+      join(downloads, "mlops-churn-attempt-2", "run.json"),
+      runManifest({ accuracy: 0.7, f1: 0.6 }, 2),
+    );
+    const fromFolder = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      eventName: "workflow_run",
+      ref: "refs/heads/main",
+      inputs: { baseline: "none", metrics: "fork", "head-sha": pr.headSha },
+    });
+    expect(fromFolder.failure).toBe("Gate failed for churn: accuracy >= 0.8 — accuracy = 0.7 is below 0.8");
+    const comments = await gateComments(admin, pr);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toMatch(/\| accuracy +\| +— \| +0\.7 \|/);
+  });
+});

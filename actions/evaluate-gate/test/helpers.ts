@@ -1,0 +1,231 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type ArtifactStore,
+  createDirectoryArtifactStore,
+  createMemoryRuntime,
+  type MemoryRuntime,
+  runAction,
+} from "@mlops/action-kit";
+import { buildRunManifest } from "@mlops/core";
+import { createGitHubClient, type GitHubClient, stickyMarker } from "@mlops/github";
+import type { Emulator, Permissions } from "@mlops/github-emulator";
+import { main } from "../src/main.js";
+
+export const OWNER = "acme";
+
+export const WRITE: Permissions = {
+  contents: "read",
+  actions: "read",
+  checks: "write",
+  statuses: "write",
+  pull_requests: "write",
+};
+
+export const CONFIG = `version: 1
+models:
+  - name: churn
+    metrics: [metrics.json]
+    per_example: predictions.csv
+    metric_specs:
+      accuracy: { goal: maximize, precision: 4 }
+      f1: { goal: maximize, precision: 4 }
+    gate:
+      rules:
+        - "accuracy >= 0.80"
+        - "f1 >= baseline - 0.01"
+`;
+
+/** A client for the emulator without client-side pacing and with millisecond back-off. */
+export function clientFor(emulator: Emulator, token: string): GitHubClient {
+  return createGitHubClient({
+    token,
+    apiUrl: emulator.url,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+    retryBaseMs: 1,
+    requestTimeoutMs: 10_000,
+  });
+}
+
+const cleanups: string[] = [];
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanups.push(dir);
+  return dir;
+}
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of cleanups.splice(0)) await rm(dir, { recursive: true, force: true });
+}
+
+export interface PullRequest {
+  repo: string;
+  number: number;
+  headSha: string;
+}
+
+/** A repository with a branch and an open PR from it into main. */
+export async function openPullRequest(
+  emulator: Emulator,
+  admin: GitHubClient,
+  repo: string,
+): Promise<PullRequest> {
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner: OWNER,
+    repo,
+    branch: "feature",
+    message: "Tune the model",
+    files: { "params.yaml": "depth: 5\n" },
+  });
+  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
+    owner: OWNER,
+    repo,
+    title: "Tune the model",
+    head: "feature",
+    base: "main",
+  });
+  void emulator;
+  return { repo, number: data.number, headSha: data.head.sha };
+}
+
+export interface GateRunOptions {
+  emulator: Emulator;
+  token: string;
+  pr: PullRequest;
+  workspace: string;
+  inputs: Record<string, string>;
+  store?: ArtifactStore;
+  runId?: number;
+  attempt?: number;
+  fork?: boolean;
+  eventName?: string;
+  ref?: string;
+}
+
+/** A workspace with mlops.yml and the candidate's metrics (and per-example results). */
+export async function workspace(files: Record<string, string>): Promise<string> {
+  const dir = await tempDir("gate-work-");
+  await writeFile(join(dir, "mlops.yml"), CONFIG);
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+  return dir;
+}
+
+/** Runs the action in-process, as the runner would for a `pull_request` event. */
+export async function runGate(options: GateRunOptions): Promise<MemoryRuntime> {
+  const { emulator, pr } = options;
+  const eventPath = join(await tempDir("gate-event-"), "event.json");
+  const full = `${OWNER}/${pr.repo}`;
+  const companion = options.eventName === "workflow_run";
+  await writeFile(
+    eventPath,
+    JSON.stringify(
+      companion
+        ? {
+            workflow_run: {
+              id: 1,
+              head_sha: pr.headSha,
+              event: "pull_request",
+              path: ".github/workflows/pr.yml",
+            },
+          }
+        : {
+            pull_request: {
+              number: pr.number,
+              head: {
+                sha: pr.headSha,
+                ref: "feature",
+                repo: { full_name: options.fork ? "mallory/fork" : full },
+              },
+              base: { ref: "main", repo: { full_name: full } },
+            },
+          },
+    ),
+  );
+  const runId = options.runId ?? 500;
+  const env: NodeJS.ProcessEnv = {
+    GITHUB_REPOSITORY: full,
+    GITHUB_EVENT_NAME: options.eventName ?? "pull_request",
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_SHA: pr.headSha,
+    GITHUB_REF: options.ref ?? `refs/pull/${pr.number}/merge`,
+    GITHUB_RUN_ID: String(runId),
+    GITHUB_RUN_ATTEMPT: String(options.attempt ?? 1),
+    GITHUB_WORKFLOW: "PR check",
+    // A companion runs as its own workflow; the triggering run's file comes from the payload.
+    GITHUB_WORKFLOW_REF: companion
+      ? `${full}/.github/workflows/fork-report.yml@refs/heads/main`
+      : `${full}/.github/workflows/pr.yml@refs/pull/${pr.number}/merge`,
+    GITHUB_API_URL: emulator.url,
+    GITHUB_SERVER_URL: "https://github.localhost",
+    GITHUB_WORKSPACE: options.workspace,
+    RUNNER_TEMP: await tempDir("gate-runner-temp-"),
+    INPUT_METRICS: "metrics.json",
+    "INPUT_GITHUB-TOKEN": options.token,
+  };
+  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const runtime = createMemoryRuntime();
+  await runAction(
+    (rt) =>
+      main(rt, {
+        env,
+        cwd: options.workspace,
+        artifacts:
+          options.store ?? createDirectoryArtifactStore(join(options.workspace, ".artifacts"), { runId }),
+        createClient: ({ token, apiUrl }) =>
+          createGitHubClient({
+            token,
+            apiUrl,
+            pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+            retryBaseMs: 1,
+            requestTimeoutMs: 10_000,
+          }),
+      }),
+    runtime,
+  );
+  return runtime;
+}
+
+/** The sticky comments of the gate on a PR (any author). */
+export async function gateComments(client: GitHubClient, pr: PullRequest, key = "churn/pr.yml") {
+  const all = await client.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner: OWNER,
+    repo: pr.repo,
+    issue_number: pr.number,
+    per_page: 100,
+  });
+  return all.filter((c) => c.body?.includes(stickyMarker(key)));
+}
+
+export async function checkRuns(client: GitHubClient, pr: PullRequest) {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+    owner: OWNER,
+    repo: pr.repo,
+    ref: pr.headSha,
+  });
+  return data.check_runs;
+}
+
+/** Requests in the log that change something. */
+export function writeRequests(emulator: Emulator) {
+  return emulator.requestLog.filter((r) => r.method !== "GET" && r.method !== "HEAD");
+}
+
+export const metrics = (accuracy: number, f1: number) => JSON.stringify({ accuracy, f1 });
+
+/** A `run.json` as `train` writes it, with these metrics. */
+export function runManifest(values: Record<string, number>, attempt = 1): string {
+  return buildRunManifest({
+    model: "churn",
+    commit: "c".repeat(40),
+    ref: "refs/pull/1/merge",
+    repository: `${OWNER}/fork`,
+    run: { id: 9, attempt, url: "https://github.localhost/run/9", workflow: "pr.yml" },
+    command: { exit_code: 0, duration_ms: 1 },
+    params: {},
+    metrics: values,
+    files: [],
+    data: [],
+    runner: { os: "Linux", arch: "x64", node: "v20", name: "runner" },
+    created_at: new Date().toISOString(),
+  });
+}

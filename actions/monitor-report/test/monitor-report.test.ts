@@ -1,0 +1,195 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createDirectoryArtifactStore,
+  createMemoryRuntime,
+  type MemoryRuntime,
+  runAction,
+} from "@mlops/action-kit";
+import { createGitHubClient, type GitHubClient, moveAlias, registerModel } from "@mlops/github";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { checkXyChart, profileFiles } from "@mlops/monitor";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../src/main.js";
+
+const OWNER = "acme";
+let emulator: Emulator;
+let token: string;
+let client: GitHubClient;
+let dir: string;
+
+const fastClient = (apiUrl: string, t: string) =>
+  createGitHubClient({
+    token: t,
+    apiUrl,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+    retryBaseMs: 1,
+  });
+
+/** A CSV with a numerical column `x` (shifted by `shift`) and a categorical `c`. */
+function csv(rows: number, shift: number): string {
+  const lines = ["x,c"];
+  for (let i = 0; i < rows; i++) lines.push(`${(i % 50) + shift},${["a", "b", "c"][i % 3]}`);
+  return `${lines.join("\n")}\n`;
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  token = emulator.createToken({ contents: "write", issues: "write", actions: "read" });
+  client = fastClient(emulator.url, token);
+  dir = await mkdtemp(join(tmpdir(), "monitor-report-"));
+  await writeFile(join(dir, "reference.csv"), csv(300, 0));
+  await writeFile(join(dir, "drifted.csv"), csv(300, 30));
+  await writeFile(join(dir, "same.csv"), csv(300, 0));
+});
+afterAll(async () => {
+  await emulator.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function runStep(repo: string, runId: number, inputs: Record<string, string>): Promise<MemoryRuntime> {
+  const runtime = createMemoryRuntime();
+  const env: NodeJS.ProcessEnv = {
+    GITHUB_REPOSITORY: `${OWNER}/${repo}`,
+    GITHUB_RUN_ID: String(runId),
+    GITHUB_RUN_ATTEMPT: "1",
+    GITHUB_SERVER_URL: "https://github.localhost",
+    GITHUB_API_URL: emulator.url,
+    GITHUB_WORKSPACE: dir,
+  };
+  for (const [k, v] of Object.entries({ "github-token": token, "model-name": "churn", ...inputs }))
+    env[`INPUT_${k.toUpperCase()}`] = v;
+  await runAction(
+    (rt) =>
+      main(rt, {
+        env,
+        cwd: dir,
+        artifacts: createDirectoryArtifactStore(join(dir, "artifacts", repo, String(runId))),
+        createClient: ({ apiUrl, token: t }) => fastClient(apiUrl, t),
+      }),
+    runtime,
+  );
+  return runtime;
+}
+
+async function issuesOf(repo: string) {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/issues", {
+    owner: OWNER,
+    repo,
+    labels: "mlops-monitoring",
+    state: "all",
+  });
+  return data;
+}
+
+describe("monitor-report", () => {
+  it("creates one issue per model, comments what changed each run, and says when drift clears", async () => {
+    const repo = "monitor-issue";
+    const first = await runStep(repo, 1, { reference: "reference.csv", current: "drifted.csv" });
+    expect(first.failure).toBeUndefined();
+    expect(first.outputs["drift-detected"]).toBe("true");
+    expect(JSON.parse(first.outputs["drifted-columns"] ?? "[]")).toEqual(["x"]);
+    const report = JSON.parse(readFileSync(first.outputs["report-path"] as string, "utf8"));
+    expect(report).toMatchObject({ schema_version: 1, model: "churn", dataset_drift: true });
+    expect(first.summary.join("")).toContain("Dataset drift detected");
+
+    await runStep(repo, 2, { reference: "reference.csv", current: "drifted.csv" });
+    const third = await runStep(repo, 3, { reference: "reference.csv", current: "same.csv" });
+    expect(third.outputs["drift-detected"]).toBe("false");
+    // one list of open issues per run
+    const lists = emulator.requestLog.filter(
+      (r) => r.method === "GET" && r.path.split("?")[0] === `/repos/${OWNER}/${repo}/issues`,
+    );
+    expect(lists).toHaveLength(3);
+
+    const issues = await issuesOf(repo);
+    expect(issues).toHaveLength(1);
+    const issue = issues[0] as (typeof issues)[number];
+    expect(issue.labels.map((l) => (typeof l === "string" ? l : l.name))).toEqual(["mlops-monitoring"]);
+    expect(third.outputs["issue-url"]).toBe(issue.html_url);
+    expect(issue.title).toBe("Monitoring: churn");
+    const { data: comments } = await client.request(
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      {
+        owner: OWNER,
+        repo,
+        issue_number: issue.number,
+      },
+    );
+    expect(comments).toHaveLength(3);
+    expect(comments[0]?.body).toContain("First monitoring run: **dataset drift detected**");
+    expect(comments[1]?.body).toContain("Dataset drift continues");
+    expect(comments[1]?.body).toContain("Still drifting: `x`");
+    expect(comments[2]?.body).toContain("**Drift cleared**");
+    expect(comments[2]?.body).toContain("No longer drifting: `x`");
+    // the body holds the drift-share-over-time chart (three runs) and valid Mermaid
+    const body = issue.body ?? "";
+    const charts = [...body.matchAll(/```mermaid\n[\s\S]*?\n```/g)].map((m) => m[0]);
+    expect(charts.length).toBeGreaterThan(0);
+    for (const chart of charts) expect(checkXyChart(chart)).toEqual([]);
+    const history = charts.find((c) => c.includes("Drift share over time")) ?? "";
+    expect(history).toMatch(/line \[0.5, 0.5, 0\]/);
+  });
+
+  it("publishes the summary, artifact, issue and dispatch before failing on drift", async () => {
+    const repo = "monitor-fail";
+    const runtime = await runStep(repo, 7, {
+      reference: "reference.csv",
+      current: "drifted.csv",
+      "fail-on-drift": "true",
+      "dispatch-on-drift": "true",
+    });
+    expect(runtime.failure).toMatch(/^Dataset drift: 1 of 2 columns drifted \(x\); report published\.$/);
+    expect(runtime.summary.join("")).toContain("Dataset drift detected");
+    expect(existsSync(join(dir, "artifacts", repo, "7", "mlops-monitor-churn", "report.json"))).toBe(true);
+    expect(await issuesOf(repo)).toHaveLength(1);
+    const dispatches = (await (
+      await fetch(`${emulator.url}/_emulator/repos/${OWNER}/${repo}/dispatches`)
+    ).json()) as {
+      event_type: string;
+      client_payload: Record<string, unknown>;
+    }[];
+    expect(dispatches).toHaveLength(1);
+    expect(dispatches[0]).toMatchObject({
+      event_type: "mlops.drift.detected",
+      client_payload: { model: "churn", drifted_columns: ["x"] },
+    });
+  });
+
+  it("uses the reference profile of the version behind @production", async () => {
+    const repo = "monitor-registry";
+    const profilePath = join(dir, "reference-profile.json");
+    await writeFile(profilePath, JSON.stringify(await profileFiles([join(dir, "reference.csv")])));
+    await mkdir(join(dir, "model"), { recursive: true });
+    await writeFile(join(dir, "model", "model.bin"), "weights");
+    const { data: ref } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      owner: OWNER,
+      repo,
+      ref: "heads/main",
+    });
+    await registerModel(client, {
+      owner: OWNER,
+      repo,
+      model: "churn",
+      commitSha: ref.object.sha,
+      files: [{ path: join(dir, "model", "model.bin") }],
+      metrics: { accuracy: 0.9 },
+      extraAssets: [{ path: profilePath, name: "reference-profile.json" }],
+      idempotencyKey: `${repo}/1/churn`,
+    });
+    await moveAlias(client, { owner: OWNER, repo, model: "churn", alias: "production", selector: "v1" });
+    const runtime = await runStep(repo, 9, { reference: "registry", current: "drifted.csv", issue: "false" });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.outputs["drifted-columns"]).toBe('["x"]');
+    expect(runtime.outputs["issue-url"]).toBe("");
+    const missing = await runStep("monitor-none", 1, { reference: "registry", current: "drifted.csv" });
+    expect(missing.failure).toMatch(/churn/);
+  });
+
+  it("fails with one clear line on a bad input", async () => {
+    const runtime = await runStep("monitor-bad", 1, { reference: "reference.csv", current: "nothing-*.csv" });
+    expect(runtime.failure).toMatch(/nothing-\*\.csv/);
+  });
+});

@@ -1,0 +1,137 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { type ActionRuntime, type ArtifactStore, type RunContext, resolveFiles } from "@mlops/action-kit";
+import {
+  InputError,
+  loadMetricsFiles,
+  type MetricValues,
+  type ModelConfig,
+  parseRunManifest,
+  type RunManifest,
+} from "@mlops/core";
+import type { RegisterInputs } from "./inputs.js";
+
+/** Everything `registerModel` needs from the workspace or the `train` artifact. */
+export interface RegisterSources {
+  /** Directory the paths are relative to (the working directory or the downloaded artifact). */
+  baseDir: string;
+  files: Array<{ path: string; name: string }>;
+  metrics: MetricValues;
+  run?: RunManifest;
+  extraAssets: Array<{ path: string; name: string }>;
+}
+
+/** Artifact names of the `train` step, newest attempt first: `mlops-<model>-attempt-<n>` … `mlops-<model>`. */
+export function trainArtifactNames(model: string, runAttempt: number): string[] {
+  const names: string[] = [];
+  for (let attempt = runAttempt; attempt >= 2; attempt--) names.push(`mlops-${model}-attempt-${attempt}`);
+  names.push(`mlops-${model}`);
+  return names;
+}
+
+/** Downloads the newest attempt's `train` artifact of this run into a temporary directory, if there is one. */
+async function downloadTrainArtifact(
+  artifacts: ArtifactStore,
+  model: string,
+  context: RunContext,
+  runtime: ActionRuntime,
+): Promise<string | undefined> {
+  for (const name of trainArtifactNames(model, context.runAttempt)) {
+    const dir = await mkdtemp(join(tmpdir(), "mlops-register-"));
+    try {
+      const { path } = await artifacts.download(name, dir);
+      runtime.log.info(`Using the train artifact ${name}.`);
+      return path;
+    } catch (error) {
+      runtime.log.debug(`No artifact ${name}: ${(error as Error).message}`);
+    }
+  }
+  return undefined;
+}
+
+async function readRun(path: string): Promise<RunManifest> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw new InputError(`manifest: no file at ${path}`);
+  }
+  return parseRunManifest(text);
+}
+
+function named(paths: string[], baseDir: string): Array<{ path: string; name: string }> {
+  return paths.map((path) => ({ path: resolve(baseDir, path), name: basename(path) }));
+}
+
+/**
+ * Finds the model files, metrics and run manifest. Order: the `files` input (relative to the working
+ * directory); else the `manifest` input's files (relative to the manifest's directory); else the `train` artifact of this run (newest attempt,
+ * its `run.json`); else the config's `artifacts` globs in the working directory.
+ */
+export async function gatherSources(options: {
+  inputs: RegisterInputs;
+  model: string;
+  modelConfig: ModelConfig | undefined;
+  cwd: string;
+  context: RunContext;
+  artifacts: ArtifactStore;
+  runtime: ActionRuntime;
+}): Promise<RegisterSources> {
+  const { inputs, model, modelConfig, cwd, context, runtime } = options;
+  let baseDir = cwd;
+  let run: RunManifest | undefined;
+  let paths: string[] | undefined;
+  if (inputs.files.length > 0) {
+    paths = await resolveFiles(inputs.files, cwd, "files");
+    if (inputs.manifest) run = await readRun(resolve(cwd, inputs.manifest));
+  } else if (inputs.manifest) {
+    // run.json lists its files relative to the directory it sits in (the train artifact's root).
+    const manifestPath = resolve(cwd, inputs.manifest);
+    run = await readRun(manifestPath);
+    baseDir = dirname(manifestPath);
+    paths = run.files.map((f) => f.path);
+  } else {
+    const downloaded = await downloadTrainArtifact(options.artifacts, model, context, runtime);
+    if (downloaded) {
+      baseDir = downloaded;
+      const runPath = join(downloaded, "run.json");
+      if (existsSync(runPath)) {
+        run = await readRun(runPath);
+        paths = run.files.map((f) => f.path);
+      }
+    }
+    if (!paths && modelConfig?.artifacts?.length)
+      paths = await resolveFiles(modelConfig.artifacts, baseDir, "artifacts");
+  }
+  if (!paths || paths.length === 0)
+    throw new InputError(
+      `register: no model files for ${model}: give 'files', a 'manifest' (run.json), run 'train' earlier in this run, or list 'artifacts' in the config`,
+    );
+  const files = named(paths, baseDir);
+  for (const file of files)
+    if (!existsSync(file.path)) throw new InputError(`register: model file ${file.path} does not exist`);
+
+  let metrics: MetricValues = run?.metrics ?? {};
+  if (inputs.metrics) metrics = loadMetricsFiles([resolve(cwd, inputs.metrics)]).metrics;
+  else if (!run && modelConfig?.metrics?.length) {
+    const found = await resolveFiles(modelConfig.metrics, baseDir, "metrics").catch(() => []);
+    if (found.length > 0) metrics = loadMetricsFiles(found.map((f) => resolve(baseDir, f))).metrics;
+  }
+
+  const extraAssets: Array<{ path: string; name: string }> = [];
+  if (inputs["reference-profile"]) {
+    const path = resolve(cwd, inputs["reference-profile"]);
+    if (!existsSync(path)) throw new InputError(`reference-profile: no file at ${path}`);
+    extraAssets.push({ path, name: "reference-profile.json" });
+  }
+  const perExample = inputs["per-example"] ?? modelConfig?.per_example;
+  if (perExample) {
+    const path = [resolve(baseDir, perExample), resolve(cwd, perExample)].find((p) => existsSync(p));
+    if (path) extraAssets.push({ path, name: "per-example.csv" });
+    else if (inputs["per-example"])
+      throw new InputError(`per-example: no file at ${resolve(cwd, perExample)}`);
+  }
+  return { baseDir, files, metrics, ...(run ? { run } : {}), extraAssets };
+}

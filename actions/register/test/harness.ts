@@ -1,0 +1,124 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import {
+  type ActionDeps,
+  type ActionRuntime,
+  createDirectoryArtifactStore,
+  createMemoryRuntime,
+  type MemoryRuntime,
+  runAction,
+} from "@mlops/action-kit";
+import { createGitHubClient, type GitHubClient } from "@mlops/github";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+
+/** An emulator, a token for it and a scratch directory, for running actions' `main` in-process. */
+export interface Harness {
+  emulator: Emulator;
+  token: string;
+  client: GitHubClient;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** A client for the emulator: no client-side pacing, millisecond back-off. */
+export function fastClient(apiUrl: string, token: string): GitHubClient {
+  return createGitHubClient({
+    token,
+    apiUrl,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+    retryBaseMs: 1,
+    retries: 4,
+    requestTimeoutMs: 10_000,
+  });
+}
+
+export async function startHarness(options: Parameters<typeof startEmulator>[0] = {}): Promise<Harness> {
+  const emulator = await startEmulator(options);
+  const token = emulator.createToken({ contents: "write", deployments: "write", actions: "read" });
+  const dir = await mkdtemp(join(tmpdir(), "mlops-action-test-"));
+  return {
+    emulator,
+    token,
+    client: fastClient(emulator.url, token),
+    dir,
+    close: async () => {
+      await emulator.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function headSha(client: GitHubClient, owner: string, repo: string): Promise<string> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner,
+    repo,
+    ref: "heads/main",
+  });
+  return data.object.sha;
+}
+
+/** Writes `files` (relative path → content) under `dir`. */
+export async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+}
+
+export interface StepOptions {
+  harness: Harness;
+  repository: string;
+  sha: string;
+  runId: number;
+  runAttempt?: number;
+  inputs: Record<string, string>;
+  /** Working directory of the step. */
+  cwd: string;
+  /** Root of the folder artifact store (default `<harness dir>/artifacts/<runId>`). */
+  artifactRoot?: string;
+  token?: string;
+  deps?: Partial<ActionDeps<GitHubClient>>;
+}
+
+/** The `GITHUB_*` and `INPUT_*` environment a runner gives a step. */
+export function stepEnv(options: StepOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    GITHUB_REPOSITORY: options.repository,
+    GITHUB_SHA: options.sha,
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_EVENT_NAME: "push",
+    GITHUB_RUN_ID: String(options.runId),
+    GITHUB_RUN_ATTEMPT: String(options.runAttempt ?? 1),
+    GITHUB_WORKFLOW: "release",
+    GITHUB_WORKFLOW_REF: `${options.repository}/.github/workflows/release.yml@refs/heads/main`,
+    GITHUB_JOB: "release",
+    GITHUB_ACTOR: "octocat",
+    GITHUB_SERVER_URL: "https://github.localhost",
+    GITHUB_API_URL: options.harness.emulator.url,
+    GITHUB_WORKSPACE: options.cwd,
+  };
+  const inputs = { "github-token": options.token ?? options.harness.token, ...options.inputs };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  return env;
+}
+
+/** Runs an action's `main` in-process through `runAction`, with the memory runtime and the emulator. */
+export async function runStep(
+  main: (runtime: ActionRuntime, deps?: Partial<ActionDeps<GitHubClient>>) => Promise<void>,
+  options: StepOptions,
+): Promise<MemoryRuntime> {
+  const runtime = createMemoryRuntime();
+  const deps: Partial<ActionDeps<GitHubClient>> = {
+    env: stepEnv(options),
+    cwd: options.cwd,
+    artifacts: createDirectoryArtifactStore(
+      options.artifactRoot ?? join(options.harness.dir, "artifacts", String(options.runId)),
+    ),
+    createClient: ({ token, apiUrl }) => fastClient(apiUrl, token),
+    ...options.deps,
+  };
+  await runAction((rt) => main(rt, deps), runtime);
+  return runtime;
+}

@@ -1,0 +1,262 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseModelManifest } from "@mlops/core";
+import { downloadModel, getPublishedRelease, listVersions, moveAlias, releaseCardOf } from "@mlops/github";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../src/main.js";
+import { type Harness, headSha, runStep, startHarness, writeTree } from "./harness.js";
+
+const OWNER = "acme";
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => harness.close());
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+async function workspace(name: string, files: Record<string, string>): Promise<string> {
+  const dir = join(harness.dir, name);
+  await mkdir(dir, { recursive: true });
+  await writeTree(dir, files);
+  return dir;
+}
+
+async function register(
+  repo: string,
+  runId: number,
+  cwd: string,
+  inputs: Record<string, string>,
+  runAttempt = 1,
+) {
+  return runStep(main, {
+    harness,
+    repository: `${OWNER}/${repo}`,
+    sha: await headSha(harness.client, OWNER, repo),
+    runId,
+    runAttempt,
+    cwd,
+    inputs: { "model-name": "fraud", ...inputs },
+  });
+}
+
+describe("register action", () => {
+  it("creates the tag, the release and assets whose digests match the local files", async () => {
+    const repo = "reg-action-basic";
+    const files = { "model/weights.bin": "weights v1", "metrics.json": '{"accuracy": 0.91}' };
+    const cwd = await workspace(repo, { ...files, "profile.json": '{"columns": []}' });
+    const runtime = await register(repo, 501, cwd, {
+      files: "model/*.bin",
+      metrics: "metrics.json",
+      description: "fraud detector",
+      "reference-profile": "profile.json",
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.outputs).toMatchObject({ version: "1", tag: "fraud/v1" });
+
+    const { data: ref } = await harness.client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      owner: OWNER,
+      repo,
+      ref: "tags/fraud/v1",
+    });
+    expect(ref.object.type).toBe("tag");
+    const release = await getPublishedRelease(harness.client, OWNER, repo, "fraud/v1");
+    expect(release?.id).toBe(Number(runtime.outputs["release-id"]));
+    const digests = Object.fromEntries(release?.assets.map((a) => [a.name, a.digest]) ?? []);
+    expect(digests["weights.bin"]).toBe(`sha256:${sha256(files["model/weights.bin"])}`);
+    expect(digests["reference-profile.json"]).toBe(`sha256:${sha256('{"columns": []}')}`);
+    expect(Object.keys(digests).sort()).toEqual(
+      ["SHA256SUMS", "model.json", "reference-profile.json", "weights.bin"].sort(),
+    );
+
+    // The job summary carries the same model card as the release body.
+    expect(runtime.summary.join("")).toContain(releaseCardOf(release?.body ?? ""));
+    expect(releaseCardOf(release?.body ?? "")).toContain("| accuracy |");
+
+    const dir = join(harness.dir, `${repo}-download`);
+    const downloaded = await downloadModel(harness.client, {
+      owner: OWNER,
+      repo,
+      model: "fraud",
+      selector: "v1",
+      dir,
+    });
+    const manifest = parseModelManifest(await readFile(join(dir, "model.json"), "utf8"));
+    expect(manifest.metrics).toEqual({ accuracy: 0.91 });
+    expect(manifest.lineage).toMatchObject({ repository: `${OWNER}/${repo}`, parent_version: null });
+    expect(manifest.lineage.run.id).toBe(501);
+    expect(downloaded.files.map((f) => f.name)).toEqual(["weights.bin"]);
+
+    const dispatches = harness.emulator.requestLog.filter(
+      (r) => r.method === "POST" && r.path === `/repos/${OWNER}/${repo}/dispatches`,
+    );
+    expect(dispatches).toHaveLength(1);
+  });
+
+  it("records the production version as lineage.parent_version", async () => {
+    const repo = "reg-action-parent";
+    const cwd = await workspace(repo, { "model.bin": "w" });
+    await register(repo, 601, cwd, { files: "model.bin" });
+    await moveAlias(harness.client, {
+      owner: OWNER,
+      repo,
+      model: "fraud",
+      alias: "production",
+      selector: "v1",
+    });
+    await writeTree(cwd, { "model.bin": "w2" });
+    const second = await register(repo, 602, cwd, { files: "model.bin", aliases: "latest, candidate" });
+    expect(second.outputs.version).toBe("2");
+    const dir = join(harness.dir, `${repo}-download`);
+    const { manifest } = await downloadModel(harness.client, {
+      owner: OWNER,
+      repo,
+      model: "fraud",
+      selector: "@candidate",
+      dir,
+    });
+    expect(manifest.lineage.parent_version).toBe(1);
+    expect(second.summary.join("")).toMatch(/\| Parent version +\| v1 +\|/);
+  });
+
+  it("three re-runs of one run give one version", async () => {
+    const repo = "reg-action-rerun";
+    const cwd = await workspace(repo, { "model.bin": "weights" });
+    const versions: string[] = [];
+    for (const attempt of [1, 2, 3]) {
+      const runtime = await register(repo, 701, cwd, { files: "model.bin" }, attempt);
+      expect(runtime.failure).toBeUndefined();
+      versions.push(runtime.outputs.version ?? "");
+    }
+    expect(versions).toEqual(["1", "1", "1"]);
+    const all = await listVersions(harness.client, { owner: OWNER, repo, model: "fraud" });
+    expect(all.map((v) => v.version)).toEqual([1]);
+    const { data: releases } = await harness.client.request("GET /repos/{owner}/{repo}/releases", {
+      owner: OWNER,
+      repo,
+    });
+    expect(releases).toHaveLength(1);
+  });
+
+  it("ten concurrent registrations get versions 1..10 exactly once", async () => {
+    const repo = "reg-action-concurrent";
+    const cwd = await workspace(repo, { "model.bin": "weights" });
+    const runtimes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => register(repo, 800 + i, cwd, { files: "model.bin" })),
+    );
+    expect(runtimes.map((r) => r.failure)).toEqual(Array(10).fill(undefined));
+    const versions = runtimes.map((r) => Number(r.outputs.version)).sort((a, b) => a - b);
+    expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it("takes the newest attempt's train artifact with its run.json", async () => {
+    const repo = "reg-action-artifact";
+    const sha = await headSha(harness.client, OWNER, repo);
+    const artifactRoot = join(harness.dir, "artifacts-train");
+    const runJson = (weights: string, attempt: number) =>
+      JSON.stringify({
+        schema_version: 1,
+        model: "fraud",
+        commit: sha,
+        ref: "refs/heads/main",
+        repository: `${OWNER}/${repo}`,
+        run: {
+          id: 900,
+          attempt,
+          url: `https://github.localhost/${OWNER}/${repo}/actions/runs/900`,
+          workflow: "release",
+        },
+        command: { exit_code: 0, duration_ms: 10 },
+        params: { depth: 3 },
+        metrics: { accuracy: attempt === 2 ? 0.82 : 0.81 },
+        files: [{ path: "model/weights.bin", size: weights.length, sha256: sha256(weights) }],
+        data: [],
+        runner: { os: "linux", arch: "x64", node: "v20", name: "test" },
+        created_at: "2026-12-01T00:00:00Z",
+      });
+    await writeTree(join(artifactRoot, "mlops-fraud"), {
+      "run.json": runJson("first", 1),
+      "model/weights.bin": "first",
+    });
+    await writeTree(join(artifactRoot, "mlops-fraud-attempt-2"), {
+      "run.json": runJson("second", 2),
+      "model/weights.bin": "second",
+    });
+    const cwd = await workspace(repo, {});
+    const runtime = await runStep(main, {
+      harness,
+      repository: `${OWNER}/${repo}`,
+      sha,
+      runId: 900,
+      runAttempt: 2,
+      cwd,
+      artifactRoot,
+      inputs: { "model-name": "fraud" },
+    });
+    expect(runtime.failure).toBeUndefined();
+    const release = await getPublishedRelease(harness.client, OWNER, repo, "fraud/v1");
+    expect(release?.assets.find((a) => a.name === "weights.bin")?.digest).toBe(`sha256:${sha256("second")}`);
+    const dir = join(harness.dir, `${repo}-download`);
+    const { manifest } = await downloadModel(harness.client, {
+      owner: OWNER,
+      repo,
+      model: "fraud",
+      selector: "v1",
+      dir,
+    });
+    expect(manifest.metrics).toEqual({ accuracy: 0.82 });
+    expect(manifest.params).toEqual({ depth: 3 });
+  });
+
+  it("reads files relative to a downloaded run.json given as 'manifest'", async () => {
+    const repo = "reg-action-manifest";
+    const sha = await headSha(harness.client, OWNER, repo);
+    const weights = "manifest weights";
+    const cwd = await workspace(repo, {
+      "candidate/model/weights.bin": weights,
+      "candidate/predictions.csv": "id,correct\n1,1\n",
+      "candidate/run.json": JSON.stringify({
+        schema_version: 1,
+        model: "fraud",
+        commit: sha,
+        ref: "refs/heads/main",
+        repository: `${OWNER}/${repo}`,
+        run: { id: 990, attempt: 1, url: "", workflow: "release" },
+        command: { exit_code: 0, duration_ms: 1 },
+        params: {},
+        metrics: { f1: 0.7 },
+        files: [{ path: "model/weights.bin", size: weights.length, sha256: sha256(weights) }],
+        data: [{ path: "data/train.csv", size: 10, sha256: sha256("data") }],
+        runner: { os: "linux", arch: "x64", node: "v20", name: "test" },
+        created_at: "2026-12-01T00:00:00Z",
+      }),
+      "mlops.yml": "version: 1\nmodels:\n  - name: fraud\n    per_example: predictions.csv\n",
+    });
+    const runtime = await register(repo, 990, cwd, { "model-name": "", manifest: "candidate/run.json" });
+    expect(runtime.failure).toBeUndefined();
+    const release = await getPublishedRelease(harness.client, OWNER, repo, "fraud/v1");
+    expect(release?.assets.map((a) => a.name).sort()).toEqual(
+      ["SHA256SUMS", "model.json", "per-example.csv", "weights.bin"].sort(),
+    );
+    const dir = join(harness.dir, `${repo}-download`);
+    const { manifest } = await downloadModel(harness.client, {
+      owner: OWNER,
+      repo,
+      model: "fraud",
+      selector: "v1",
+      dir,
+    });
+    expect(manifest.metrics).toEqual({ f1: 0.7 });
+    expect(manifest.lineage.data.map((d) => d.path)).toEqual(["data/train.csv"]);
+  });
+
+  it("fails with one line naming the input for a bad version", async () => {
+    const repo = "reg-action-bad";
+    const cwd = await workspace(repo, { "model.bin": "w" });
+    const runtime = await register(repo, 950, cwd, { files: "model.bin", version: "seven" });
+    expect(runtime.failure).toMatch(/^Invalid input 'version'/);
+    expect(runtime.failure).not.toContain("\n");
+  });
+});

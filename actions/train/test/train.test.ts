@@ -1,0 +1,140 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDirectoryArtifactStore, createMemoryRuntime, runAction } from "@mlops/action-kit";
+import { parseRunManifest } from "@mlops/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../src/main.js";
+
+const CONFIG = `version: 1
+models:
+  - name: churn
+    metrics: [metrics.json]
+    params: [params.yaml]
+    artifacts: ["model/**"]
+    data: [data.csv]
+    per_example: predictions.csv
+`;
+
+const TRAIN = [
+  "mkdir -p model",
+  `printf 'weights-%s' "$SEED" > model/weights.bin`,
+  `echo '{"accuracy": 0.91, "loss": {"val": 0.25}, "note": "ok"}' > metrics.json`,
+  "printf 'id,correct\\n1,1\\n2,0\\n' > predictions.csv",
+  "echo training done",
+].join(" && ");
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function project(): Promise<{ work: string; store: string }> {
+  const work = await mkdtemp(join(tmpdir(), "train-work-"));
+  const store = await mkdtemp(join(tmpdir(), "train-store-"));
+  dirs.push(work, store);
+  await writeFile(join(work, "mlops.yml"), CONFIG);
+  await writeFile(join(work, "params.yaml"), "model:\n  depth: 4\n  kind: forest\nseed: 7\n");
+  await writeFile(join(work, "data.csv"), "a,b\n1,2\n");
+  return { work, store };
+}
+
+function env(work: string, inputs: Record<string, string>, attempt = 1): NodeJS.ProcessEnv {
+  const vars: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    SEED: "42",
+    GITHUB_WORKSPACE: work,
+    GITHUB_REPOSITORY: "acme/churn",
+    GITHUB_SHA: "a".repeat(40),
+    GITHUB_REF: "refs/pull/7/merge",
+    GITHUB_RUN_ID: "1234",
+    GITHUB_RUN_ATTEMPT: String(attempt),
+    GITHUB_WORKFLOW_REF: "acme/churn/.github/workflows/pr.yml@refs/pull/7/merge",
+    GITHUB_SERVER_URL: "https://github.com",
+    RUNNER_OS: "Linux",
+  };
+  for (const [name, value] of Object.entries(inputs)) vars[`INPUT_${name.toUpperCase()}`] = value;
+  return vars;
+}
+
+async function train(work: string, store: string, inputs: Record<string, string>, attempt = 1) {
+  const runtime = createMemoryRuntime();
+  await runAction(
+    (rt) =>
+      main(rt, {
+        env: env(work, inputs, attempt),
+        artifacts: createDirectoryArtifactStore(store),
+      }),
+    runtime,
+  );
+  return runtime;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+describe("train action", () => {
+  it("runs the command, writes run.json with hashes and uploads mlops-<model>", async () => {
+    const { work, store } = await project();
+    const runtime = await train(work, store, { command: TRAIN });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.lines.some((l) => l.message === "training done")).toBe(true);
+
+    const manifest = parseRunManifest(await readFile(join(work, "run.json"), "utf8"));
+    expect(manifest.model).toBe("churn");
+    expect(manifest.commit).toBe("a".repeat(40));
+    expect(manifest.run).toMatchObject({ id: 1234, attempt: 1 });
+    expect(manifest.metrics).toEqual({ accuracy: 0.91, "loss.val": 0.25 });
+    expect(manifest.params).toEqual({ "model.depth": 4, "model.kind": "forest", seed: 7 });
+    expect(manifest.files).toEqual([
+      { path: "model/weights.bin", size: "weights-42".length, sha256: sha256("weights-42") },
+    ]);
+    expect(manifest.data).toEqual([{ path: "data.csv", size: 8, sha256: sha256("a,b\n1,2\n") }]);
+    expect(manifest.command.exit_code).toBe(0);
+    expect(manifest.runner.os).toBe("Linux");
+
+    expect(runtime.outputs["artifact-name"]).toBe("mlops-churn");
+    expect(runtime.outputs.manifest).toBe(join(work, "run.json"));
+    expect(JSON.parse(runtime.outputs.metrics ?? "{}")).toEqual(manifest.metrics);
+    const uploaded = (await readdir(join(store, "mlops-churn"), { recursive: true })).sort();
+    expect(uploaded).toEqual(
+      expect.arrayContaining([
+        "metrics.json",
+        "model/weights.bin",
+        "params.yaml",
+        "predictions.csv",
+        "run.json",
+      ]),
+    );
+    expect(await readFile(join(store, "mlops-churn", "run.json"), "utf8")).toBe(
+      await readFile(join(work, "run.json"), "utf8"),
+    );
+    expect(runtime.lines.some((l) => l.level === "warning" && l.message.includes("note"))).toBe(true);
+    expect(runtime.summary.join("\n")).toMatch(/\| accuracy\s+\|\s+0\.91 \|/);
+  });
+
+  it("uploads a re-run as mlops-<model>-attempt-<n>", async () => {
+    const { work, store } = await project();
+    const runtime = await train(work, store, { command: TRAIN }, 3);
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.outputs["artifact-name"]).toBe("mlops-churn-attempt-3");
+    expect(await readdir(store)).toEqual(["mlops-churn-attempt-3"]);
+  });
+
+  it("fails the step with the command's exit code", async () => {
+    const { work, store } = await project();
+    const runtime = await train(work, store, { command: "echo starting; exit 3" });
+    expect(runtime.failure).toBe("Training failed with exit code 3: echo starting; exit 3");
+    expect(runtime.lines.some((l) => l.message === "starting")).toBe(true);
+    expect(await readdir(store)).toEqual([]);
+  });
+
+  it("names every declared file the training did not write, in one error", async () => {
+    const { work, store } = await project();
+    const runtime = await train(work, store, { command: "true", metrics: "eval.json\nscores/*.json" });
+    expect(runtime.failure).toMatch(
+      /^Declared files are missing after training: metric files: no files at "eval.json", "scores\/\*.json"; model files: no file at "model\/\*\*" \(relative to /,
+    );
+    expect(runtime.failure?.split("\n")).toHaveLength(1);
+  });
+});

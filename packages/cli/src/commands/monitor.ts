@@ -1,0 +1,138 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { findModel, GateFailed, InputError, loadConfig } from "@mlops/core";
+import {
+  DRIFT_TESTS,
+  type DriftTest,
+  type MonitorOptions,
+  monitor,
+  monitorOptionsFromConfig,
+  type Profile,
+  type Progress,
+  parseProfile,
+  renderHtml,
+  renderMarkdown,
+} from "@mlops/monitor";
+import type { Command } from "commander";
+import type { CliIo } from "../io.js";
+
+/**
+ * A one-line progress bar on stderr (bytes read against the input size, rows, elapsed), drawn only when
+ * stderr is a terminal and at most every 100 ms; `done()` clears it.
+ */
+export function progressBar(io: CliIo, label: string): { update(p: Progress): void; done(): void } {
+  if (!io.interactive) return { update: () => {}, done: () => {} };
+  const started = Date.now();
+  let last = 0;
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const share = p.totalBytes ? Math.min(1, p.bytes / p.totalBytes) : 0;
+      const width = 24;
+      const filled = Math.round(share * width);
+      process.stderr.write(
+        `\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${mb(p.bytes)}/${mb(p.totalBytes)} ${p.rows.toLocaleString("en-US")} rows ${((now - started) / 1000).toFixed(1)} s`,
+      );
+    },
+    done() {
+      process.stderr.write("\r\x1b[2K");
+    },
+  };
+}
+
+function driftTest(flag: string, value: string | undefined): DriftTest | undefined {
+  if (value === undefined) return undefined;
+  if (!(DRIFT_TESTS as readonly string[]).includes(value))
+    throw new InputError(`${flag}: expected one of ${DRIFT_TESTS.join(", ")}, got "${value}"`);
+  return value as DriftTest;
+}
+
+/** The `monitoring:` options of the model in `--config` (optional unless given explicitly). */
+export function configOptions(
+  cwd: string,
+  configPath: string | undefined,
+  model: string | undefined,
+): MonitorOptions {
+  const path = resolve(cwd, configPath ?? "mlops.yml");
+  if (configPath === undefined && !existsSync(path)) return {};
+  return monitorOptionsFromConfig(findModel(loadConfig(path), model, path).monitoring);
+}
+
+export function registerMonitorCommand(program: Command, io: CliIo): void {
+  program
+    .command("monitor")
+    .description(
+      "Compare current data with reference data or a reference profile: drift per column, performance",
+    )
+    .requiredOption(
+      "--reference <file>",
+      "reference data (CSV, JSONL, Parquet, optionally .gz) or profile JSON",
+    )
+    .requiredOption("--current <files...>", "current data files")
+    .option("--config <file>", "mlops.yml with the model's monitoring section (types, tests, thresholds)")
+    .option("--model <name>", "model in the config (default: the only one)")
+    .option("--stattest <name>", `test for every column: ${DRIFT_TESTS.join(", ")}`)
+    .option("--stattest-numerical <name>", "test for numerical columns")
+    .option("--stattest-categorical <name>", "test for categorical columns")
+    .option("--threshold <number>", "p-value or distance threshold")
+    .option("--drift-share <number>", "share of drifted columns that means dataset drift (default 0.5)")
+    .option("--correction <name>", "multiple-testing correction: none, bonferroni or bh")
+    .option("--format <format>", "markdown, json or html", "markdown")
+    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .option("--fail-on-drift", "exit 1 when the dataset drifted")
+    .action(async (flags) => {
+      if (!["markdown", "json", "html"].includes(flags.format))
+        throw new InputError(`--format: expected markdown, json or html, got "${flags.format}"`);
+      if (flags.correction !== undefined && !["none", "bonferroni", "bh"].includes(flags.correction))
+        throw new InputError(`--correction: expected none, bonferroni or bh, got "${flags.correction}"`);
+      const options = configOptions(io.cwd, flags.config, flags.model);
+      const test = driftTest("--stattest", flags.stattest);
+      const numerical = driftTest("--stattest-numerical", flags.stattestNumerical);
+      const categorical = driftTest("--stattest-categorical", flags.stattestCategorical);
+      if (test) options.test = test;
+      if (numerical) options.testNumerical = numerical;
+      if (categorical) options.testCategorical = categorical;
+      const number = (flag: string, value: string | undefined) => {
+        if (value === undefined) return undefined;
+        const n = Number(value);
+        if (!Number.isFinite(n) || n < 0)
+          throw new InputError(`${flag}: expected a non-negative number, got "${value}"`);
+        return n;
+      };
+      const threshold = number("--threshold", flags.threshold);
+      const share = number("--drift-share", flags.driftShare);
+      if (threshold !== undefined) options.threshold = threshold;
+      if (share !== undefined) options.driftShare = share;
+      if (flags.correction) options.correction = flags.correction;
+      const refPath = resolve(io.cwd, flags.reference as string);
+      const reference: string[] | Profile = refPath.toLowerCase().endsWith(".json")
+        ? parseProfile(readFileSync(refPath, "utf8"), flags.reference)
+        : [refPath];
+      const bar = progressBar(io, "monitor");
+      const {
+        report,
+        reference: refProfile,
+        current,
+      } = await monitor(
+        reference,
+        (flags.current as string[]).map((c) => resolve(io.cwd, c)),
+        { ...options, workers: true },
+        (p) => bar.update(p),
+      ).finally(() => bar.done());
+      const profiles = { reference: refProfile, current };
+      const text =
+        flags.format === "json"
+          ? JSON.stringify(report, null, 2)
+          : flags.format === "html"
+            ? renderHtml(report, { profiles })
+            : renderMarkdown(report, { profiles });
+      if (flags.output)
+        writeFileSync(resolve(io.cwd, flags.output), text.endsWith("\n") ? text : `${text}\n`);
+      else io.stdout(text);
+      if (flags.failOnDrift && report.dataset_drift)
+        throw new GateFailed(`dataset drift: share ${report.drift_share.toFixed(3)} of columns drifted`);
+    });
+}

@@ -1,0 +1,180 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import type { CliIo } from "../src/io.js";
+import { runCli } from "../src/main.js";
+
+const dir = mkdtempSync(join(tmpdir(), "mlops-monitor-cli-"));
+
+async function cli(args: string[], interactive = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    interactive,
+    cwd: dir,
+    env: {},
+  };
+  const code = await runCli(args, io);
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+function csv(name: string, rows: number, shift: number, offset = 0) {
+  const lines = ["x,c,label,score"];
+  for (let i = offset; i < offset + rows; i++)
+    lines.push(
+      `${(i % 40) + shift},${["a", "b", "c"][i % 3]},${i % 2},${((i % 2) * 0.6 + (i % 7) / 20).toFixed(3)}`,
+    );
+  writeFileSync(join(dir, name), `${lines.join("\n")}\n`);
+}
+csv("ref.csv", 240, 0);
+csv("cur.csv", 240, 25);
+csv("shard1.csv", 120, 0);
+csv("shard2.csv", 120, 0, 120);
+writeFileSync(
+  join(dir, "mlops.yml"),
+  "version: 1\nmodels:\n  - name: churn\n    monitoring:\n      target: label\n      prediction: score\n",
+);
+
+describe("mlops monitor", () => {
+  it("prints the versioned JSON report", async () => {
+    const r = await cli(["monitor", "--reference", "ref.csv", "--current", "cur.csv", "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const json = JSON.parse(r.stdout) as Record<string, unknown> & { columns: Record<string, unknown>[] };
+    expect(json).toMatchObject({ schema_version: 1, dataset_drift: true });
+    expect(typeof json.drift_share).toBe("number");
+    expect(json.columns.map((c) => Object.keys(c).sort())).toEqual(
+      json.columns.map(() => ["drifted", "name", "p_value", "statistic", "test", "threshold", "type"]),
+    );
+    expect(json.columns.find((c) => c.name === "x")).toMatchObject({
+      type: "numerical",
+      test: "ks",
+      drifted: true,
+    });
+  });
+
+  it("honours --stattest-*, --correction and the config's label/prediction columns", async () => {
+    const r = await cli([
+      "monitor",
+      "--reference",
+      "ref.csv",
+      "--current",
+      "cur.csv",
+      "--config",
+      "mlops.yml",
+      "--stattest-numerical",
+      "psi",
+      "--stattest-categorical",
+      "jensenshannon",
+      "--correction",
+      "bonferroni",
+      "--format",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as {
+      columns: { name: string; test: string }[];
+      performance: { task: string; current: { roc_auc: number } };
+    };
+    expect(json.columns.map((c) => [c.name, c.test])).toEqual([
+      ["x", "psi"],
+      ["c", "jensenshannon"],
+    ]);
+    expect(json.performance.task).toBe("classification");
+    expect(json.performance.current.roc_auc).toBeGreaterThan(0.5);
+  });
+
+  it("renders markdown with Mermaid charts and html; rejects an unknown test with exit 2", async () => {
+    const md = await cli(["monitor", "--reference", "ref.csv", "--current", "cur.csv"]);
+    expect(md.stdout).toContain("```mermaid");
+    const html = await cli(["monitor", "--reference", "ref.csv", "--current", "cur.csv", "--format", "html"]);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout).toContain('<pre class="mermaid">');
+    const bad = await cli([
+      "monitor",
+      "--reference",
+      "ref.csv",
+      "--current",
+      "cur.csv",
+      "--stattest",
+      "t-test",
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      "--stattest: expected one of ks, wasserstein, psi, jensenshannon, chisquare, z",
+    );
+    const fail = await cli([
+      "monitor",
+      "--reference",
+      "ref.csv",
+      "--current",
+      "cur.csv",
+      "--fail-on-drift",
+      "--format",
+      "json",
+    ]);
+    expect(fail.code).toBe(1);
+  });
+});
+
+describe("mlops profile", () => {
+  it("profiles data, merges shard profiles like the whole data, and monitors against a profile", async () => {
+    expect((await cli(["profile", "ref.csv", "-o", "ref.json"])).code).toBe(0);
+    expect((await cli(["profile", "shard1.csv", "-o", "s1.json"])).code).toBe(0);
+    expect((await cli(["profile", "shard2.csv", "-o", "s2.json"])).code).toBe(0);
+    expect((await cli(["profile", "s1.json", "s2.json", "-o", "merged.json"])).code).toBe(0);
+    const whole = JSON.parse(readFileSync(join(dir, "ref.json"), "utf8"));
+    const merged = JSON.parse(readFileSync(join(dir, "merged.json"), "utf8"));
+    expect(merged.rows).toBe(240);
+    expect(merged.columns.c).toEqual(whole.columns.c);
+    expect(merged.columns.x.values).toEqual(whole.columns.x.values);
+    expect(merged.columns.x.sketch).toEqual(whole.columns.x.sketch);
+    const r = await cli([
+      "monitor",
+      "--reference",
+      "merged.json",
+      "--current",
+      "cur.csv",
+      "--format",
+      "json",
+    ]);
+    const fromData = await cli([
+      "monitor",
+      "--reference",
+      "ref.csv",
+      "--current",
+      "cur.csv",
+      "--format",
+      "json",
+    ]);
+    const strip = (s: string) => JSON.parse(s).columns;
+    expect(strip(r.stdout)).toEqual(strip(fromData.stdout));
+  });
+});
+
+describe("progress and errors", () => {
+  it("draws a progress bar on a terminal only, and names the file and line of a bad row", async () => {
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      await cli(["profile", "ref.csv", "-o", "quiet.json"]);
+      expect(writes).toEqual([]);
+      await cli(["monitor", "--reference", "ref.csv", "--current", "cur.csv", "--format", "json"], true);
+    } finally {
+      spy.mockRestore();
+    }
+    const bar = writes.find((w) => w.includes("%"));
+    expect(bar).toMatch(/^\rmonitor \[[#.]{24}\] +\d+% [\d.]+ MB\/[\d.]+ MB [\d,]+ rows [\d.]+ s$/);
+    expect(writes.at(-1)).toBe("\r\x1b[2K");
+    writeFileSync(join(dir, "bad.csv"), "x,c\n1,a\n2\n");
+    const bad = await cli(["profile", "bad.csv", "-o", "bad.json"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(`mlops: ${join(dir, "bad.csv")}:3: bad CSV row: expected 2 fields, found 1`);
+  });
+});

@@ -1,0 +1,108 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import type { WorkflowResult } from "@mlops/workflow-runner";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliIo } from "../src/io.js";
+import { runCli } from "../src/main.js";
+
+const fixture = join(import.meta.dirname, "../../workflow-runner/test/fixtures/repo");
+const workflows = join(fixture, ".github/workflows");
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    interactive: false,
+    cwd: fixture,
+    env: {},
+  };
+  const code = await runCli(args, io);
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+describe("mlops run-workflow", () => {
+  it("prints the live log and exits 0 when the run succeeds (inputs, secrets, toolkit root)", async () => {
+    const result = await cli([
+      "run-workflow",
+      ".github/workflows/caller.yml",
+      "--event",
+      "push",
+      "--secret",
+      "api-key=hunter2-secret",
+      "--toolkit-root",
+      ".",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("✓ Job report: success");
+    expect(result.stdout).toContain("A=octocat/true/3/14");
+    expect(result.stdout).not.toContain("hunter2-secret");
+  });
+
+  it("prints the WorkflowResult as JSON with --json and exits 1 when the run fails", async () => {
+    const result = await cli(["run-workflow", join(workflows, "remote.yml"), "--event", "push", "--json"]);
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout) as WorkflowResult;
+    expect(json.conclusion).toBe("failure");
+    expect(json.jobs[0]?.annotations[0]?.message).toContain("some-org/some-action");
+    expect(result.stderr).toContain("✖ Job remote: failure");
+  });
+
+  it("registers the run with the emulator with --api-url, reads --payload and --var", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlops-cli-run-"));
+    const payload = join(dir, "payload.json");
+    writeFileSync(payload, JSON.stringify({ ref: "refs/heads/release/2" }));
+    const result = await cli([
+      "run-workflow",
+      ".github/workflows/sample.yml",
+      "--event",
+      "push",
+      "--payload",
+      payload,
+      "--api-url",
+      emulator.url,
+      "--repository",
+      "octo-org/cli-fixture",
+      "--var",
+      "UNUSED=1",
+      "--json",
+    ]);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as WorkflowResult;
+    expect(json.conclusion).toBe("success");
+    const token = emulator.createToken({ actions: "read" });
+    const response = await fetch(`${emulator.url}/repos/octo-org/cli-fixture/actions/runs/${json.runId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await response.json()).toMatchObject({ head_branch: "release/2", conclusion: "success" });
+  });
+
+  it("exits 2 with one line for usage and parse errors", async () => {
+    const badEvent = await cli(["run-workflow", ".github/workflows/remote.yml", "--event", "nope"]);
+    expect(badEvent.code).toBe(2);
+    expect(badEvent.stderr).toContain("--event: expected one of");
+    const badInput = await cli([
+      "run-workflow",
+      ".github/workflows/remote.yml",
+      "--event",
+      "push",
+      "--input",
+      "x",
+    ]);
+    expect(badInput).toMatchObject({ code: 2, stderr: 'mlops: --input: expected key=value, got "x"' });
+    const notWorkflow = await cli(["run-workflow", "data/a.txt", "--event", "push", "--workspace", "."]);
+    expect(notWorkflow.code).toBe(2);
+    expect(notWorkflow.stderr).toMatch(/^mlops: data\/a\.txt:1:1: /);
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import {
+  collectGateRules,
+  failedRuleTexts,
+  gateVerdictLine,
+  metricSpecsOf,
+  PR_COMMENT_BUDGET,
+  parseConfig,
+  renderGateReport,
+  runGate,
+} from "../src/index.js";
+
+const CONFIG = `version: 1
+models:
+  - name: other
+  - name: churn
+    gate:
+      rules:
+        - "accuracy >= 0.9"
+        - "f1 >= baseline - 0.01"
+      metrics:
+        loss: { max_regression: "5%" }
+    metric_specs:
+      loss: { goal: minimize }
+`;
+
+describe("collectGateRules", () => {
+  it("finds each config rule's line and parses input rules after them", () => {
+    const config = parseConfig(CONFIG, "mlops.yml");
+    const model = config.models[1];
+    const rules = collectGateRules({
+      ...(model ? { model, specs: metricSpecsOf(config, model) } : {}),
+      configFile: "mlops.yml",
+      configText: CONFIG,
+      extra: ["auc > 0.5"],
+    });
+    expect(rules.map((r) => [r.text, r.source, r.position?.line])).toEqual([
+      ["accuracy >= 0.9", "config", 7],
+      ["f1 >= baseline - 0.01", "config", 8],
+      ["loss <= baseline * (1 + 5%)", "config", 9],
+      ["auc > 0.5", "input", undefined],
+    ]);
+  });
+
+  it("reports a malformed config rule at its file and line, with the caret", () => {
+    const text = CONFIG.replace('"f1 >= baseline - 0.01"', '"f1 >= baseline -"');
+    const config = parseConfig(text, "mlops.yml");
+    const model = config.models[1];
+    expect(() =>
+      collectGateRules({ ...(model ? { model } : {}), configFile: "mlops.yml", configText: text }),
+    ).toThrow(
+      expect.objectContaining({
+        position: { file: "mlops.yml", line: 8 },
+        details: expect.stringContaining("^"),
+      }),
+    );
+  });
+});
+
+describe("renderGateReport", () => {
+  const rules = collectGateRules({ extra: ["accuracy >= 0.9", "f1 >= baseline - 0.01"] });
+
+  it("shows the verdict, the baseline identity and one row per metric with its rule and status", () => {
+    const run = runGate({ head: { accuracy: 0.95, f1: 0.8 }, baseline: { accuracy: 0.94, f1: 0.85 }, rules });
+    expect(gateVerdictLine("churn", run)).toBe("❌ churn: gate failed — 1 of 2 rules failed");
+    expect(failedRuleTexts(run)).toEqual(["f1 >= baseline - 0.01"]);
+    const report = renderGateReport({
+      model: "churn",
+      run,
+      head: { accuracy: 0.95, f1: 0.8 },
+      baseline: { accuracy: 0.94, f1: 0.85 },
+      baselineLabel: "churn v3 (@production)",
+      baselineUrl: "https://github.com/acme/churn/releases/tag/churn/v3",
+      runUrl: "https://github.com/acme/churn/actions/runs/1",
+      candidateLabel: "commit abc1234",
+    });
+    const lines = report.split("\n");
+    expect(lines[0]).toBe("### ❌ churn: gate failed — 1 of 2 rules failed");
+    expect(report).toContain(
+      "**Baseline:** [churn v3 (@production)](https://github.com/acme/churn/releases/tag/churn/v3)",
+    );
+    expect(report).toContain("**Candidate:** [commit abc1234](https://github.com/acme/churn/actions/runs/1)");
+    // Failing metric first.
+    const rows = lines.filter((l) => /^\| (accuracy|f1) /.test(l));
+    expect(rows[0]).toMatch(
+      /^\| f1 +\| +0\.85 \| +0\.8 \| +-0\.05 \| +-5\.88% \| `f1 >= baseline - 0\.01` \| ❌ fail +\|$/,
+    );
+    expect(rows[1]).toMatch(/^\| accuracy .*\| ✅ pass +\|$/);
+  });
+
+  it("stays within GitHub's comment limit with thousands of metrics, keeping the verdict and saying what was cut", () => {
+    const head: Record<string, number> = { accuracy: 0.95 };
+    const baseline: Record<string, number> = { accuracy: 0.96 };
+    for (let i = 0; i < 5000; i++) {
+      head[`per_class.class_with_a_long_name_${i}.precision`] = i / 5000;
+      baseline[`per_class.class_with_a_long_name_${i}.precision`] = (i + 1) / 5000;
+    }
+    const run = runGate({ head, baseline, rules: collectGateRules({ extra: ["accuracy >= 0.97"] }) });
+    const report = renderGateReport({ model: "churn", run, head, baseline }, { reserve: 200 });
+    expect(report.length).toBeLessThanOrEqual(PR_COMMENT_BUDGET - 200);
+    expect(report.startsWith("### ❌ churn: gate failed")).toBe(true);
+    expect(report).toMatch(/\| accuracy +\|/);
+    expect(report).toMatch(/more rows not shown — full report in the job summary and the report artifact/);
+  });
+});

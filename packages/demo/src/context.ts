@@ -1,0 +1,65 @@
+/** What every stage works with, and the helpers they share. */
+import type { Emulator } from "@mlops/github-emulator";
+import type { PullRequestInfo } from "./events.js";
+import type { ExampleSpec } from "./examples.js";
+import type { DemoLog } from "./log.js";
+import { DemoCheckFailed, type RestClient } from "./rest.js";
+import { describeJobs, loadRunWorkflow, type WorkflowResult } from "./runner.js";
+import type { WorkingCopies, WorkingCopy } from "./working-copy.js";
+
+export interface DemoState {
+  mainSha?: string;
+  baseline?: WorkingCopy;
+  better?: { pr: PullRequestInfo; copy: WorkingCopy };
+  worse?: { pr: PullRequestInfo; copy: WorkingCopy };
+  merged?: { sha: string; copy: WorkingCopy };
+}
+
+export interface DemoContext {
+  example: ExampleSpec;
+  emulator: Emulator;
+  /** The demo maintainer's client (its calls are counted apart from the workflows'). */
+  rest: RestClient;
+  copies: WorkingCopies;
+  log: DemoLog;
+  toolkitRoot: string;
+  /** Extra environment for workflow steps (toolchain stand-ins on PATH). */
+  env: Record<string, string>;
+  state: DemoState;
+}
+
+/** Fails the current stage with `message` unless `condition` holds. */
+export function check(stage: string, condition: unknown, message: string): asserts condition {
+  if (!condition) throw new DemoCheckFailed(stage, message);
+}
+
+export interface WorkflowRun {
+  workflow: string;
+  copy: WorkingCopy;
+  event: string;
+  payload: object;
+  rerunOf?: number;
+}
+
+/** Runs one of the example's workflow files through the local runner and logs its jobs. */
+export async function runExampleWorkflow(ctx: DemoContext, run: WorkflowRun): Promise<WorkflowResult> {
+  const runWorkflow = await loadRunWorkflow();
+  ctx.log.step(
+    `${run.rerunOf ? `re-run of run ${run.rerunOf}` : "run"}: ${run.workflow} on ${run.event} (runner → emulator)`,
+  );
+  const result = await runWorkflow({
+    workflow: run.workflow,
+    workspace: run.copy.dir,
+    event: run.event,
+    payload: run.payload,
+    repository: ctx.example.repository,
+    apiUrl: ctx.emulator.url,
+    toolkitRoot: ctx.toolkitRoot,
+    env: ctx.env,
+    log: (line) => ctx.log.runner(line),
+    ...(run.rerunOf ? { rerunOf: run.rerunOf } : {}),
+  });
+  for (const line of describeJobs(result)) ctx.log.step(line);
+  ctx.log.step(`workflow run ${result.runId ?? "?"} attempt ${result.runAttempt ?? 1}: ${result.conclusion}`);
+  return result;
+}

@@ -1,0 +1,90 @@
+/** Stage 3: merge the better pull request → release: train, register v1, deploy staging, then production. */
+import { check, type DemoContext, runExampleWorkflow } from "../context.js";
+import { pushPayload } from "../events.js";
+import { branchSha, mergePullRequest } from "../repo-ops.js";
+import type { Stage } from "./stage.js";
+
+interface Ref {
+  ref: string;
+  object: { sha: string };
+}
+
+async function latestDeployment(ctx: DemoContext, environment: string) {
+  const { rest } = ctx;
+  const deployments = await rest.get<{ id: number; ref: string }[]>(
+    rest.repo(`/deployments?environment=${encodeURIComponent(environment)}`),
+  );
+  const newest = deployments[0];
+  check("release", newest, `no deployment to ${environment}`);
+  const statuses = await rest.get<{ state: string }[]>(rest.repo(`/deployments/${newest.id}/statuses`));
+  return { ...newest, state: statuses[0]?.state ?? "none" };
+}
+
+export const releaseStage: Stage = {
+  id: "release",
+  title: "merge the better pull request → train, register v1, deploy staging and production",
+  needs: ["better-pr"],
+  async run(ctx) {
+    const stage = this.id;
+    const { rest, example } = ctx;
+    const better = ctx.state.better;
+    check(stage, better, "the better pull request was not opened");
+    const before = await branchSha(rest, "main");
+    const merge = await mergePullRequest(rest, better.pr, better.copy.changes);
+    const after = await branchSha(rest, "main");
+    check(
+      stage,
+      after === merge.sha,
+      `main is at ${after.slice(0, 7)}, not at the merge ${merge.sha.slice(0, 7)}`,
+    );
+    ctx.log.step(
+      `merged PR #${better.pr.number} into main (${merge.sha.slice(0, 7)}${merge.method === "commit-and-close" ? ", committed and closed: the emulator has no merge route" : ""})`,
+    );
+    const copy = ctx.copies.create("main-merged", better.copy.changes);
+    ctx.state.merged = { sha: merge.sha, copy };
+
+    const result = await runExampleWorkflow(ctx, {
+      workflow: example.workflows.release,
+      copy,
+      event: "push",
+      payload: pushPayload(example.repository, rest.baseUrl, "main", before, merge.sha),
+    });
+    check(stage, result.conclusion === "success", `the release workflow ended "${result.conclusion}"`);
+
+    const tag = `${example.model}/v1`;
+    const release = await rest.get<{ body: string | null; assets: { name: string }[] }>(
+      rest.repo(`/releases/tags/${encodeURIComponent(tag)}`),
+    );
+    check(stage, (release.body ?? "").length > 0, `release ${tag} has an empty body (no model card)`);
+    check(
+      stage,
+      release.assets.some((asset) => asset.name === "model.json"),
+      `release ${tag} has no model.json asset (assets: ${release.assets.map((a) => a.name).join(", ")})`,
+    );
+    ctx.log.step(
+      `release ${tag}: model card of ${release.body?.length} chars, ${release.assets.length} assets`,
+    );
+
+    const refs = await rest.get<Ref[]>(rest.repo(`/git/matching-refs/tags/${example.model}/`));
+    const sha = (name: string) =>
+      refs.find((ref) => ref.ref === `refs/tags/${example.model}/${name}`)?.object.sha;
+    check(stage, sha("v1"), `no tag ${tag}`);
+    for (const environment of ["staging", "production"]) {
+      check(
+        stage,
+        sha(`@${environment}`) === sha("v1"),
+        `alias @${environment} does not point at v1 (refs: ${refs.map((r) => r.ref).join(", ")})`,
+      );
+      const deployment = await latestDeployment(ctx, environment);
+      check(
+        stage,
+        deployment.state === "success",
+        `the newest deployment to ${environment} is "${deployment.state}", expected success`,
+      );
+      ctx.log.step(
+        `deployment ${deployment.id} to ${environment}: ${deployment.state} (ref ${deployment.ref})`,
+      );
+    }
+    return `registered ${tag}; @staging and @production → v1; both deployments succeeded`;
+  },
+};

@@ -1,0 +1,58 @@
+/** Stage 0: the example repository in the emulator, and a PR-check run on main as the PRs' baseline. */
+import { check, runExampleWorkflow } from "../context.js";
+import { pushPayload } from "../events.js";
+import { branchSha, commitFiles } from "../repo-ops.js";
+import { repositoryFiles } from "../working-copy.js";
+import type { Stage } from "./stage.js";
+
+export const setupStage: Stage = {
+  id: "setup",
+  title: "set up the repository and a baseline run of the PR check on main",
+  needs: [],
+  async run(ctx) {
+    const { rest, example } = ctx;
+    const copy = ctx.copies.create("main");
+    const files = repositoryFiles(copy.dir);
+    const before = await branchSha(rest, "main");
+    const sha = await commitFiles(rest, "main", `Add the ${example.model} model`, files);
+    ctx.log.step(
+      `committed ${Object.keys(files).length} files of examples/${example.model} on main (${sha.slice(0, 7)})`,
+    );
+    for (const environment of ["staging", "production"]) {
+      await rest.send("PUT", rest.repo(`/environments/${environment}`), {});
+    }
+    ctx.log.step("created the environments staging and production");
+    ctx.state.mainSha = sha;
+    ctx.state.baseline = copy;
+
+    const result = await runExampleWorkflow(ctx, {
+      workflow: example.workflows.prCheck,
+      copy,
+      event: "push",
+      payload: pushPayload(example.repository, rest.baseUrl, "main", before, sha),
+    });
+    check(
+      "setup",
+      result.conclusion !== "skipped",
+      `${example.workflows.prCheck} does not run on a push to main, so pull requests get no base-branch baseline`,
+    );
+    check("setup", result.conclusion === "success", `the PR check on main ended "${result.conclusion}"`);
+    const runs = await rest.get<{ total_count: number; workflow_runs: { id: number; head_sha: string }[] }>(
+      rest.repo(`/actions/runs?branch=main&event=push&status=success`),
+    );
+    check(
+      "setup",
+      runs.workflow_runs.some((run) => run.head_sha === sha),
+      `GET /actions/runs lists no successful push run on main for ${sha.slice(0, 7)}`,
+    );
+    const artifacts = await rest.get<{ artifacts: { name: string }[] }>(
+      rest.repo(`/actions/runs/${result.runId}/artifacts`),
+    );
+    check(
+      "setup",
+      artifacts.artifacts.some((artifact) => artifact.name.startsWith(`mlops-${example.model}`)),
+      `run ${result.runId} holds no artifact mlops-${example.model} (it has: ${artifacts.artifacts.map((a) => a.name).join(", ") || "none"})`,
+    );
+    return `main at ${sha.slice(0, 7)}; baseline run ${result.runId} succeeded with artifact mlops-${example.model}`;
+  },
+};

@@ -1,0 +1,220 @@
+/**
+ * Emulator-only Actions routes (not GitHub's API): a local runner registers runs (and re-runs), jobs (which
+ * get a GitHub token with exactly the job's permissions and a runtime token for the artifact service),
+ * completes runs, and tests expire artifacts. Documented in the README.
+ */
+import { randomUUID } from "node:crypto";
+import { mintRuntimeToken } from "../actions-runtime/signing.js";
+import { actionsOf } from "../actions-runtime/state.js";
+import { DEFAULT_LOGIN, mintToken } from "../auth.js";
+import type { RouteContext } from "../http/context.js";
+import { validationFailed } from "../http/errors.js";
+import { created, json } from "../http/reply.js";
+import type { Router } from "../http/router.js";
+import type { RepoData, WorkflowRunData } from "../state/model.js";
+import { CONCLUSIONS, findArtifact, findRun, renderArtifact, workflowOf } from "./actions-lookup.js";
+import { runHtmlUrl, workflowRun } from "./actions-render.js";
+
+const EMULATOR_ONLY = { permission: null, openapiPath: false } as const;
+const LEVELS = ["read", "write", "none"];
+
+function requireString(body: Record<string, unknown>, field: string, resource: string): string {
+  const value = body[field];
+  if (typeof value !== "string" || value === "")
+    throw validationFailed({ resource, code: "missing_field", field });
+  return value;
+}
+
+interface RunBody {
+  workflow_path?: unknown;
+  name?: unknown;
+  event?: unknown;
+  head_branch?: unknown;
+  head_sha?: unknown;
+  actor?: unknown;
+  rerun_of?: unknown;
+  pull_request_number?: unknown;
+}
+
+/** The title GitHub shows: the PR's title, else the head commit's first line, else the workflow name. */
+function displayTitle(
+  repo: RepoData,
+  run: Pick<WorkflowRunData, "head_sha" | "name">,
+  pr: number | undefined,
+) {
+  const pull = pr === undefined ? undefined : repo.issues.find((issue) => issue.number === pr && issue.pull);
+  if (pull) return pull.title;
+  const commit = repo.commits[run.head_sha];
+  return commit?.message.split("\n")[0] ?? run.name;
+}
+
+function rerun(ctx: RouteContext, repo: RepoData, body: RunBody) {
+  const run = findRun(repo, String(body.rerun_of));
+  const now = ctx.store.now();
+  const { run_attempt, status, conclusion, triggering_actor, run_started_at, updated_at } = run;
+  run.previous_attempts = [
+    ...(run.previous_attempts ?? []),
+    { run_attempt, status, conclusion, triggering_actor, run_started_at, updated_at },
+  ];
+  run.run_attempt += 1;
+  run.status = "in_progress";
+  run.conclusion = null;
+  run.run_started_at = now;
+  run.updated_at = now;
+  if (typeof body.actor === "string" && body.actor !== "") run.triggering_actor = body.actor;
+  return run;
+}
+
+function registerRun(ctx: RouteContext, repo: RepoData, body: RunBody): WorkflowRunData {
+  const resource = "WorkflowRun";
+  const path = requireString(body as Record<string, unknown>, "workflow_path", resource);
+  const event = requireString(body as Record<string, unknown>, "event", resource);
+  const headBranch = requireString(body as Record<string, unknown>, "head_branch", resource);
+  const headSha = requireString(body as Record<string, unknown>, "head_sha", resource);
+  const name = typeof body.name === "string" && body.name !== "" ? body.name : undefined;
+  const pr = body.pull_request_number;
+  if (pr !== undefined && pr !== null && (typeof pr !== "number" || !Number.isInteger(pr)))
+    throw validationFailed({ resource, code: "invalid", field: "pull_request_number" });
+  const actions = actionsOf(repo);
+  const now = ctx.store.now();
+  let flow = actions.workflows.find((w) => w.path === path);
+  if (!flow) {
+    flow = { id: ctx.store.nextId(), name: name ?? path, path, created_at: now, updated_at: now };
+    actions.workflows.push(flow);
+  } else if (name && flow.name !== name) {
+    flow.name = name;
+    flow.updated_at = now;
+  }
+  const actor =
+    typeof body.actor === "string" && body.actor !== "" ? body.actor : ctx.caller.login || DEFAULT_LOGIN;
+  const workflowId = flow.id;
+  const runNumber = actions.runs.filter((r) => r.workflowId === workflowId).length + 1;
+  const run: WorkflowRunData = {
+    id: ctx.store.nextId(),
+    backendId: randomUUID(),
+    workflowId,
+    name: flow.name,
+    display_title: "",
+    event,
+    head_branch: headBranch,
+    head_sha: headSha,
+    actor,
+    triggering_actor: actor,
+    run_number: runNumber,
+    run_attempt: 1,
+    status: "in_progress",
+    conclusion: null,
+    pull_request_numbers: typeof pr === "number" ? [pr] : [],
+    created_at: now,
+    updated_at: now,
+    run_started_at: now,
+  };
+  run.display_title = displayTitle(repo, run, typeof pr === "number" ? pr : undefined);
+  actions.runs.push(run);
+  return run;
+}
+
+/** `{scope: "read"|"write"|"none"}` → the token's permissions (`none` dropped, `metadata: read` always). */
+function jobPermissions(raw: unknown): Record<string, "read" | "write"> {
+  if (raw !== undefined && (typeof raw !== "object" || raw === null || Array.isArray(raw)))
+    throw validationFailed({ resource: "WorkflowJob", code: "invalid", field: "permissions" });
+  const permissions: Record<string, "read" | "write"> = { metadata: "read" };
+  for (const [name, level] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    // Workflow files spell scopes with hyphens (`pull-requests`); tokens carry the API names (`pull_requests`).
+    const scope = name.replaceAll("-", "_");
+    if (typeof level !== "string" || !LEVELS.includes(level))
+      throw validationFailed({
+        resource: "WorkflowJob",
+        code: "invalid",
+        field: `permissions.${name}`,
+        message: `permission level must be one of ${LEVELS.join(", ")}`,
+      });
+    if (level === "read" || level === "write") permissions[scope] = level;
+    else if (scope === "metadata") permissions.metadata = "read";
+  }
+  return permissions;
+}
+
+export function registerActionsEmulatorRoutes(router: Router): void {
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/actions/runs",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<RunBody>();
+      const run =
+        body.rerun_of !== undefined && body.rerun_of !== null
+          ? rerun(ctx, repo, body)
+          : registerRun(ctx, repo, body);
+      return created({
+        id: run.id,
+        run_number: run.run_number,
+        run_attempt: run.run_attempt,
+        html_url: runHtmlUrl(ctx, repo, run.id),
+      });
+    },
+    EMULATOR_ONLY,
+  );
+
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const run = findRun(repo, ctx.params.run_id);
+      const body = await ctx.body<{ name?: unknown; permissions?: unknown }>();
+      const name = requireString(body as Record<string, unknown>, "name", "WorkflowJob");
+      const permissions = jobPermissions(body.permissions);
+      const job = {
+        id: ctx.store.nextId(),
+        runId: run.id,
+        run_attempt: run.run_attempt,
+        backendId: randomUUID(),
+        name,
+        permissions,
+        created_at: ctx.store.now(),
+      };
+      actionsOf(repo).jobs.push(job);
+      return created({
+        job_id: job.id,
+        github_token: mintToken(ctx.store, permissions),
+        runtime_token: mintRuntimeToken(
+          ctx.store,
+          { runBackendId: run.backendId, jobBackendId: job.backendId },
+          `${repo.owner}/${repo.name}`,
+        ),
+        results_url: ctx.baseUrl,
+      });
+    },
+    EMULATOR_ONLY,
+  );
+
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const run = findRun(repo, ctx.params.run_id);
+      const body = await ctx.body<{ conclusion?: unknown }>();
+      if (typeof body.conclusion !== "string" || !CONCLUSIONS.includes(body.conclusion))
+        throw validationFailed({ resource: "WorkflowRun", code: "invalid", field: "conclusion" });
+      run.status = "completed";
+      run.conclusion = body.conclusion;
+      run.updated_at = ctx.store.now();
+      return json(workflowRun(ctx, repo, run, workflowOf(repo, run)));
+    },
+    EMULATOR_ONLY,
+  );
+
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/expire",
+    (ctx) => {
+      const repo = ctx.repo();
+      const data = findArtifact(repo, ctx.params.artifact_id);
+      const now = ctx.store.now();
+      data.expired = true;
+      data.expires_at = now;
+      data.updated_at = now;
+      ctx.store.deleteBlob(data.blob); // GitHub removes an expired artifact's storage
+      return json(renderArtifact(ctx, repo, data));
+    },
+    EMULATOR_ONLY,
+  );
+}

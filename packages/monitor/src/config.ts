@@ -1,0 +1,33 @@
+/** `mlops.yml` `monitoring:` section → options for `monitor()`; inputs and flags override it. */
+import type { ModelConfig } from "@mlops/core";
+import type { ColumnType } from "./columns.js";
+import type { DriftTest } from "./compare.js";
+import type { MonitorOptions } from "./monitor.js";
+
+export type MonitoringConfig = NonNullable<ModelConfig["monitoring"]>;
+
+export function monitorOptionsFromConfig(monitoring: MonitoringConfig | undefined): MonitorOptions {
+  if (!monitoring) return {};
+  const types: Record<string, ColumnType> = {};
+  const tests: Record<string, DriftTest> = {};
+  const thresholds: Record<string, number> = {};
+  for (const [name, column] of Object.entries(monitoring.columns ?? {})) {
+    if (column.type) types[name] = column.type;
+    if (column.stattest) tests[name] = column.stattest;
+    if (column.threshold !== undefined) thresholds[name] = column.threshold;
+  }
+  const options: MonitorOptions = { types, tests, thresholds };
+  if (monitoring.stattest) options.test = monitoring.stattest;
+  if (monitoring.stattest_numerical) options.testNumerical = monitoring.stattest_numerical;
+  if (monitoring.stattest_categorical) options.testCategorical = monitoring.stattest_categorical;
+  if (monitoring.threshold !== undefined) options.threshold = monitoring.threshold;
+  if (monitoring.drift_share !== undefined) options.driftShare = monitoring.drift_share;
+  if (monitoring.correction) options.correction = monitoring.correction;
+  if (monitoring.target && monitoring.prediction)
+    options.performance = {
+      target: monitoring.target,
+      prediction: monitoring.prediction,
+      ...(monitoring.timestamp ? { timestamp: monitoring.timestamp } : {}),
+    };
+  return options;
+}

@@ -1,0 +1,71 @@
+import { GitHubError } from "@mlops/core";
+
+/** The emulator-only routes the runner uses (contracts §A); no product code depends on the emulator. */
+export class EmulatorClient {
+  constructor(
+    private readonly apiUrl: string,
+    private readonly repository: string,
+  ) {}
+
+  private async post<T>(path: string, body: unknown): Promise<T> {
+    const url = `${this.apiUrl.replace(/\/$/, "")}/_emulator/repos/${this.repository}${path}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new GitHubError(`cannot reach the emulator at ${this.apiUrl}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      throw new GitHubError(`emulator ${path}: ${response.status} ${text.slice(0, 200)}`, {
+        status: response.status,
+      });
+    }
+    return JSON.parse(text) as T;
+  }
+
+  /** The commit a branch points at in the emulator (undefined when it does not exist or cannot be read). */
+  async branchSha(branch: string): Promise<string | undefined> {
+    const url = `${this.apiUrl.replace(/\/$/, "")}/repos/${this.repository}/commits/${encodeURIComponent(branch)}`;
+    try {
+      const response = await fetch(url, {
+        headers: { accept: "application/vnd.github+json", authorization: "Bearer mlops-local-runner" },
+      });
+      if (!response.ok) return undefined;
+      const body = (await response.json()) as { sha?: unknown };
+      return typeof body.sha === "string" ? body.sha : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  registerRun(body: {
+    workflow_path: string;
+    name: string;
+    event: string;
+    head_branch: string;
+    head_sha: string;
+    actor: string;
+    rerun_of?: number;
+    pull_request_number?: number;
+  }): Promise<{ id: number; run_number: number; run_attempt: number; html_url: string }> {
+    return this.post("/actions/runs", body);
+  }
+
+  registerJob(
+    runId: number,
+    body: { name: string; permissions: Record<string, string> },
+  ): Promise<{ job_id: number; github_token: string; runtime_token: string; results_url: string }> {
+    return this.post(`/actions/runs/${runId}/jobs`, body);
+  }
+
+  completeRun(runId: number, conclusion: string): Promise<unknown> {
+    return this.post(`/actions/runs/${runId}/complete`, { conclusion });
+  }
+}

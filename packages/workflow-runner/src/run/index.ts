@@ -1,0 +1,10 @@
+export { hashFiles } from "./hash-files.js";
+export type {
+  Annotation,
+  Conclusion,
+  JobResult,
+  RunWorkflowOptions,
+  StepResult,
+  WorkflowResult,
+} from "./types.js";
+export { runWorkflow } from "./workflow.js";

@@ -1,0 +1,400 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { isBasicExpression } from "@actions/workflow-parser";
+import type { Step } from "@actions/workflow-parser/model/workflow-template";
+import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { MlopsError } from "@mlops/core";
+import {
+  type ExpressionScope,
+  evaluateCondition,
+  evaluateString,
+  evaluateStringMap,
+  evaluateToken,
+  type Json,
+  toText,
+  truthy,
+} from "./expressions.js";
+import { child, rawSteps, where } from "./load.js";
+import { formatDuration } from "./log.js";
+import { grantedScopes, type Permissions } from "./permissions.js";
+import type { Invocation, JobRuntime, RunState } from "./state.js";
+import { runNodeAction } from "./steps/action-step.js";
+import type { ExecResult } from "./steps/exec.js";
+import { stepEnvContext } from "./steps/exec.js";
+import { resolveActionUses } from "./steps/resolve-uses.js";
+import { runScriptStep } from "./steps/run-step.js";
+import { runStandIn } from "./steps/stand-ins.js";
+import type { Conclusion, JobResult, StepResult } from "./types.js";
+
+const DEFAULT_TIMEOUT_MINUTES = 360;
+
+export interface JobInstance {
+  /** Job id in results (`caller/callee` inside a called workflow). */
+  resultId: string;
+  /** The id the job has in its own workflow (GITHUB_JOB, github.job). */
+  jobId: string;
+  displayName: string;
+  steps: Step[];
+  raw: MappingToken | undefined;
+  envToken: MappingToken | undefined;
+  outputsToken: MappingToken | undefined;
+  environmentToken: TemplateToken | undefined;
+  matrix: Record<string, Json> | undefined;
+  strategy: Json;
+  needs: Record<string, Json>;
+  permissions: Permissions;
+}
+
+/** The expression scope of a job instance at this point (env as the next step sees it). */
+export function jobScope(rt: JobRuntime, env: Record<string, string>): ExpressionScope {
+  return {
+    contexts: {
+      ...rt.contexts,
+      env,
+      steps: rt.steps,
+      job: { status: rt.status, container: {}, services: {} },
+    },
+    status: { status: () => rt.status },
+    workspace: rt.workspace,
+  };
+}
+
+/** The `github` context shared by every job of the run (per job: job, token, workspace are added). */
+export function githubContext(state: RunState): Record<string, Json> {
+  const facts = state.facts;
+  const [owner = ""] = state.repository.split("/");
+  return {
+    event_name: state.event,
+    event: state.payload as Json,
+    sha: facts.sha,
+    ref: facts.ref,
+    ref_name: facts.ref.replace(/^refs\/(heads|tags)\//, "").replace(/^refs\/pull\//, ""),
+    ref_type: facts.ref.startsWith("refs/tags/") ? "tag" : "branch",
+    head_ref: facts.headRef,
+    base_ref: facts.baseRef,
+    repository: state.repository,
+    repository_owner: owner,
+    run_id: String(state.runId),
+    run_number: String(state.runNumber),
+    run_attempt: String(state.runAttempt),
+    actor: facts.actor,
+    triggering_actor: facts.actor,
+    workflow: state.workflowName,
+    workflow_ref: state.workflowRef,
+    server_url: state.serverUrl,
+    api_url: state.apiUrl ?? "https://api.github.com",
+    graphql_url: `${state.apiUrl ?? "https://api.github.com"}/graphql`,
+    event_path: state.eventPath,
+    retention_days: "90",
+    action: "",
+    action_path: "",
+  };
+}
+
+function readDefaults(token: MappingToken | undefined): { shell?: string; workingDirectory?: string } {
+  const run = child(child(token, "defaults"), "run");
+  const out: { shell?: string; workingDirectory?: string } = {};
+  const shell = child(run, "shell");
+  const dir = child(run, "working-directory");
+  if (shell && "value" in shell) out.shell = String(shell.value);
+  if (dir && "value" in dir) out.workingDirectory = String(dir.value);
+  return out;
+}
+
+function stepDisplayName(step: Step, raw: MappingToken | undefined, scope: ExpressionScope): string {
+  if (step.name) {
+    try {
+      return evaluateString(step.name, scope);
+    } catch {
+      return step.name.toString();
+    }
+  }
+  if ("run" in step) {
+    const script = child(raw, "run");
+    const text =
+      script === undefined
+        ? ""
+        : isBasicExpression(script)
+          ? (script.source ?? script.expression)
+          : "value" in script
+            ? String(script.value)
+            : script.toString();
+    return `Run ${text.trim().split("\n")[0]?.trim() ?? ""}`;
+  }
+  if ("uses" in step) return `Run ${step.uses.value}`;
+  return step.id;
+}
+
+function numberOf(value: Json, fallback: number): number {
+  const n = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Runs one job (one matrix instance) with its steps; returns its result. */
+export async function runJobInstance(
+  state: RunState,
+  invocation: Invocation,
+  instance: JobInstance,
+): Promise<JobResult> {
+  const { log } = state;
+  const started = Date.now();
+  const workflow = invocation.workflow;
+  const number = ++state.jobCounter;
+  const base = join(state.runDir, "jobs", String(number));
+  const rt: JobRuntime = {
+    state,
+    invocation,
+    jobId: instance.jobId,
+    workspace: join(base, "workspace"),
+    runnerTemp: join(base, "temp"),
+    toolCache: join(state.runDir, "tool-cache"),
+    env: {},
+    githubEnv: {},
+    pathAdditions: [],
+    token: "",
+    contexts: {},
+    steps: {},
+    status: "success",
+    summary: [],
+    annotations: [],
+    deadline: Number.POSITIVE_INFINITY,
+    timedOut: false,
+    posts: [],
+    defaults: {},
+    stepCounter: 0,
+    indent: "  ".repeat(invocation.depth),
+  };
+  for (const dir of [rt.workspace, join(rt.runnerTemp, "_runner_file_commands"), rt.toolCache]) {
+    mkdirSync(dir, { recursive: true });
+  }
+  log.line(`${rt.indent}▶ Job ${instance.displayName}`);
+  const result: JobResult = {
+    id: instance.resultId,
+    name: instance.displayName,
+    conclusion: "success",
+    outputs: {},
+    summary: "",
+    steps: [],
+    annotations: rt.annotations,
+    permissions: grantedScopes(instance.permissions),
+  };
+  if (instance.matrix) result.matrix = instance.matrix;
+
+  if (state.emulator) {
+    const job = await state.emulator.registerJob(state.runId, {
+      name: instance.displayName,
+      permissions: grantedScopes(instance.permissions),
+    });
+    rt.token = job.github_token;
+    rt.runtimeToken = job.runtime_token;
+    rt.resultsUrl = job.results_url;
+  } else {
+    rt.token = invocation.secrets.GITHUB_TOKEN ?? "ghs_local_runner_token";
+  }
+  log.addMask(rt.token);
+  if (rt.runtimeToken) log.addMask(rt.runtimeToken);
+
+  rt.contexts = {
+    github: { ...githubContext(state), job: instance.jobId, token: rt.token, workspace: rt.workspace },
+    vars: state.vars,
+    secrets: { ...invocation.secrets, GITHUB_TOKEN: rt.token },
+    inputs: invocation.inputs,
+    needs: instance.needs,
+    matrix: instance.matrix ?? {},
+    strategy: instance.strategy,
+    runner: {
+      os: "Linux",
+      arch: "X64",
+      name: "mlops-local-runner",
+      environment: "self-hosted",
+      temp: rt.runnerTemp,
+      tool_cache: rt.toolCache,
+      debug: process.env.ACTIONS_STEP_DEBUG === "true" ? "1" : "",
+    },
+  };
+
+  try {
+    const workflowEnv = evaluateStringMap(workflow.template.env, jobScope(rt, {}));
+    rt.env = { ...workflowEnv, ...evaluateStringMap(instance.envToken, jobScope(rt, workflowEnv)) };
+    rt.defaults = { ...readDefaults(workflow.root), ...readDefaults(instance.raw) };
+    const timeout = numberOf(
+      evaluateToken(child(instance.raw, "timeout-minutes"), jobScope(rt, rt.env)),
+      DEFAULT_TIMEOUT_MINUTES,
+    );
+    rt.deadline = started + timeout * 60_000;
+    if (instance.environmentToken) {
+      const environment = evaluateToken(instance.environmentToken, jobScope(rt, rt.env));
+      const name =
+        typeof environment === "object" && environment !== null && !Array.isArray(environment)
+          ? environment.name
+          : environment;
+      if (name !== null && name !== undefined && name !== "") {
+        result.environment = toText(name as Json);
+        log.line(`${rt.indent}  environment: ${result.environment} (recorded; approvals are not emulated)`);
+      }
+    }
+  } catch (error) {
+    rt.status = "failure";
+    const message = error instanceof Error ? error.message : String(error);
+    rt.annotations.push({ level: "error", message });
+    log.line(`${rt.indent}  ✖ ${message}`);
+  }
+
+  for (const key of ["container", "services"]) {
+    if (child(instance.raw, key) !== undefined) {
+      const message = `${key}: is not supported by the local runner; the steps run on this machine`;
+      rt.annotations.push({ level: "warning", message });
+      log.line(`${rt.indent}  ⚠ ${message}`);
+    }
+  }
+  const raws = rawSteps(instance.raw);
+  if (rt.status === "success") {
+    for (const [index, step] of instance.steps.entries()) {
+      result.steps.push(await runStep(rt, step, raws[index], workflow));
+    }
+  }
+  for (const post of [...rt.posts].reverse()) {
+    const postStart = Date.now();
+    log.line(`${rt.indent}  ▷ ${post.name}`);
+    const okPost = await post.run();
+    if (!okPost) rt.status = "failure";
+    log.line(`${rt.indent}  ${okPost ? "✓" : "✖"} ${post.name} (${formatDuration(Date.now() - postStart)})`);
+  }
+  if (instance.outputsToken) {
+    try {
+      result.outputs = evaluateStringMap(instance.outputsToken, jobScope(rt, rt.env));
+      for (const [key, value] of Object.entries(result.outputs)) {
+        if (log.mask(value) !== value) result.outputs[key] = "";
+      }
+    } catch (error) {
+      rt.status = "failure";
+      rt.annotations.push({ level: "error", message: `job outputs: ${(error as Error).message}` });
+    }
+  }
+  if (rt.timedOut) {
+    rt.status = "failure";
+    const message = `The job running on the local runner has exceeded the maximum execution time of ${Math.round((rt.deadline - started) / 60_000)} minutes.`;
+    rt.annotations.push({ level: "error", message });
+    log.line(`${rt.indent}  ✖ ${message}`);
+  }
+  result.conclusion =
+    rt.status === "success" ? "success" : rt.status === "cancelled" ? "cancelled" : "failure";
+  result.summary = rt.summary.join("\n");
+  const mark = result.conclusion === "success" ? "✓" : "✖";
+  log.line(
+    `${rt.indent}${mark} Job ${instance.displayName}: ${result.conclusion} (${formatDuration(Date.now() - started)})`,
+  );
+  return result;
+}
+
+async function runStep(
+  rt: JobRuntime,
+  step: Step,
+  raw: MappingToken | undefined,
+  workflow: Invocation["workflow"],
+): Promise<StepResult> {
+  const { log } = rt.state;
+  const started = Date.now();
+  const userId = step.id && !step.id.startsWith("__") ? step.id : undefined;
+  let env = stepEnvContext(rt, {});
+  let scope = jobScope(rt, env);
+  const name = stepDisplayName(step, raw, scope);
+  const result: StepResult = { name, conclusion: "skipped", outcome: "skipped", outputs: {} };
+  if (userId) result.id = userId;
+  const record = () => {
+    if (step.id)
+      rt.steps[step.id] = { outputs: result.outputs, outcome: result.outcome, conclusion: result.conclusion };
+    return result;
+  };
+  let run = false;
+  let failure: string | undefined;
+  let exec: ExecResult | undefined;
+  try {
+    const condition = "if" in step && step.if ? step.if.expression : "success()";
+    run = !rt.timedOut && evaluateCondition(condition, scope);
+    if (!run) {
+      log.line(`${rt.indent}  ○ ${name} (skipped)`);
+      return record();
+    }
+    log.line(`${rt.indent}  ▷ ${name}`);
+    const stepEnv = "env" in step ? evaluateStringMap(step.env, scope) : {};
+    env = stepEnvContext(rt, stepEnv);
+    scope = jobScope(rt, env);
+    const stepTimeout = evaluateToken(child(raw, "timeout-minutes"), scope);
+    const timeoutMs =
+      typeof stepTimeout === "number" || typeof stepTimeout === "string"
+        ? Number(stepTimeout) * 60_000
+        : undefined;
+    const timeout =
+      timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs > 0 ? { timeoutMs } : {};
+    if ("run" in step) {
+      const shell = child(raw, "shell");
+      const dir = child(raw, "working-directory");
+      exec = await runScriptStep(rt, {
+        label: name,
+        script: evaluateString(step.run, scope),
+        ...(shell ? { shell: evaluateString(shell, scope) } : {}),
+        ...(dir ? { workingDirectory: evaluateString(dir, scope) } : {}),
+        stepEnv,
+        ...timeout,
+      });
+    } else if ("uses" in step) {
+      const uses = step.uses.value;
+      const inputs = evaluateStringMap(child(raw, "with"), scope);
+      const resolved = resolveActionUses(uses, {
+        jobWorkspace: rt.workspace,
+        workspace: rt.state.workspace,
+        toolkitRoot: rt.state.toolkitRoot,
+        repository: rt.state.repository,
+        where: where(workflow, raw ?? step.uses),
+      });
+      exec =
+        resolved.kind === "stand-in"
+          ? await runStandIn(rt, resolved.name, inputs, stepEnv, name)
+          : await runNodeAction(rt, {
+              label: name,
+              dir: resolved.dir,
+              uses,
+              with: inputs,
+              stepEnv,
+              scope,
+              where: where(workflow, raw ?? step.uses),
+              ...timeout,
+            });
+    } else {
+      failure = `${where(workflow, raw)}: unsupported step kind (only run: and uses: steps)`;
+    }
+    if (exec && !exec.ok) failure = exec.error ?? "the step failed";
+  } catch (error) {
+    failure = error instanceof MlopsError || error instanceof Error ? error.message : String(error);
+  }
+  if (exec) result.outputs = exec.outputs;
+  result.outcome = failure === undefined ? "success" : "failure";
+  let continueOnError = false;
+  if (failure !== undefined) {
+    rt.annotations.push({ level: "error", message: failure });
+    log.line(`${rt.indent}    ✖ ${failure}`);
+    const coe = step["continue-on-error"];
+    try {
+      continueOnError =
+        typeof coe === "boolean" ? coe : coe !== undefined ? truthy(evaluateToken(coe, scope)) : false;
+    } catch {
+      continueOnError = false;
+    }
+  }
+  result.conclusion = failure === undefined || continueOnError ? "success" : "failure";
+  if (result.conclusion === "failure") rt.status = "failure";
+  const mark = result.outcome === "success" ? "✓" : continueOnError ? "⚠" : "✖";
+  const note = continueOnError && failure !== undefined ? ", continue-on-error" : "";
+  log.line(`${rt.indent}  ${mark} ${name} (${formatDuration(Date.now() - started)}${note})`);
+  return record();
+}
+
+/** The combined result of a job's instances (matrix), as `needs.<id>.result` reports it. */
+export function combineConclusions(conclusions: Conclusion[]): Conclusion {
+  if (conclusions.includes("failure")) return "failure";
+  if (conclusions.includes("cancelled")) return "cancelled";
+  if (conclusions.length > 0 && conclusions.every((c) => c === "skipped")) return "skipped";
+  return "success";
+}

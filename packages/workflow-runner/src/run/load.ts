@@ -1,0 +1,117 @@
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import {
+  convertWorkflowTemplate,
+  isMapping,
+  isSequence,
+  isString,
+  NoOperationTraceWriter,
+  parseWorkflow,
+  type WorkflowTemplate,
+} from "@actions/workflow-parser";
+import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { ConfigError } from "@mlops/core";
+
+/** A parsed and converted workflow file, with its raw token tree for what the converter drops. */
+export interface LoadedWorkflow {
+  /** Absolute path. */
+  path: string;
+  /** Path shown in messages (relative to the workspace when inside it). */
+  displayPath: string;
+  template: WorkflowTemplate;
+  root: MappingToken;
+  name: string;
+}
+
+/** Parses a workflow with GitHub's parser; any schema error is a ConfigError with file:line:column. */
+export async function loadWorkflow(path: string, workspace: string): Promise<LoadedWorkflow> {
+  const displayPath = path.startsWith(workspace) ? relative(workspace, path) : path;
+  let content: string;
+  try {
+    content = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`workflow file not found: ${displayPath}`, { cause: error });
+  }
+  const parsed = parseWorkflow({ name: displayPath, content }, new NoOperationTraceWriter());
+  throwFirstError(parsed.context.errors.getErrors(), displayPath);
+  if (parsed.value === undefined || !isMapping(parsed.value)) {
+    throw new ConfigError(`${displayPath}: not a workflow (expected a mapping)`, {
+      position: { file: displayPath },
+    });
+  }
+  const template = await convertWorkflowTemplate(parsed.context, parsed.value);
+  throwFirstError(parsed.context.errors.getErrors(), displayPath);
+  if (template.errors && template.errors.length > 0) {
+    throw new ConfigError(template.errors[0]?.Message ?? "invalid workflow", {
+      position: { file: displayPath },
+    });
+  }
+  const nameToken = parsed.value.find("name");
+  const name = nameToken && isString(nameToken) ? nameToken.value : displayPath;
+  return { path, displayPath, template, root: parsed.value, name };
+}
+
+function throwFirstError(
+  errors: Array<{ rawMessage: string; message: string; range?: { start: { line: number; column: number } } }>,
+  file: string,
+): void {
+  const first = errors[0];
+  if (!first) return;
+  const position = first.range
+    ? { file, line: first.range.start.line, column: first.range.start.column }
+    : { file };
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+  // with a position, describeError prints `file:line:column: ` itself: use the message without its prefix
+  const message = first.range ? first.rawMessage : first.message;
+  throw new ConfigError(`${message}${more}`, { position });
+}
+
+/** `mapping[key]` when the token is a mapping. */
+export function child(token: TemplateToken | undefined, key: string): TemplateToken | undefined {
+  return token !== undefined && isMapping(token) ? token.find(key) : undefined;
+}
+
+/** The raw mapping of job `jobId`. */
+export function rawJob(workflow: LoadedWorkflow, jobId: string): MappingToken | undefined {
+  const job = child(child(workflow.root, "jobs"), jobId);
+  return job !== undefined && isMapping(job) ? job : undefined;
+}
+
+/** The raw step mappings of a job, in order. */
+export function rawSteps(job: MappingToken | undefined): MappingToken[] {
+  const steps = child(job, "steps");
+  const out: MappingToken[] = [];
+  if (steps === undefined || !isSequence(steps)) return out;
+  for (let i = 0; i < steps.count; i++) {
+    const step = steps.get(i);
+    if (isMapping(step)) out.push(step);
+  }
+  return out;
+}
+
+/** The raw `on:` configuration of one event (`null` when listed without configuration). */
+export function rawEvent(workflow: LoadedWorkflow, event: string): TemplateToken | null | undefined {
+  const on = workflow.root.find("on");
+  if (on === undefined) return undefined;
+  if (isString(on)) return on.value === event ? null : undefined;
+  if (isSequence(on)) {
+    for (let i = 0; i < on.count; i++) {
+      const item = on.get(i);
+      if (isString(item) && item.value === event) return null;
+    }
+    return undefined;
+  }
+  if (isMapping(on)) {
+    for (const pair of on) {
+      if (isString(pair.key) && pair.key.value === event) return isMapping(pair.value) ? pair.value : null;
+    }
+  }
+  return undefined;
+}
+
+/** `file:line` of a token, for messages. */
+export function where(workflow: LoadedWorkflow, token: TemplateToken | undefined): string {
+  const line = token?.range?.start.line;
+  return line === undefined ? workflow.displayPath : `${workflow.displayPath}:${line}`;
+}

@@ -1,0 +1,76 @@
+/**
+ * `pnpm demo` end to end: the Node example's life through its real workflow files, the runner, the
+ * bundled actions and the emulator; then the page it writes, opened in headless Chromium.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type DemoResult, PULL_REQUESTS, runDemo } from "../packages/demo/src/index.js";
+import { openPage, type RenderedPage } from "../packages/demo/test/browser.js";
+
+const root = join(import.meta.dirname, "..");
+const outDir = join(root, "demo-output");
+const screenshot = join(outDir, "screenshot.png");
+
+let result: DemoResult;
+let rendered: RenderedPage;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  result = await runDemo({ example: "node", verbosity: "quiet", outDir, write: (line) => lines.push(line) });
+  if (result.page && existsSync(result.page)) {
+    rendered = await openPage(result.page, async (page, found) => {
+      await page.screenshot({ path: screenshot, fullPage: true });
+      return found;
+    });
+  }
+}, 600_000);
+
+describe("pnpm demo (node example)", () => {
+  it("passes every stage, checked over REST", () => {
+    const failed = result.stages.filter((stage) => stage.status !== "passed");
+    expect(failed.map((s) => `${s.id}: ${s.detail}`)).toEqual([]);
+    expect(result.stages.map((s) => s.id)).toEqual([
+      "setup",
+      "better-pr",
+      "worse-pr",
+      "release",
+      "monitoring",
+    ]);
+    expect(result.violations).toBe(0);
+    expect(result.ok).toBe(true);
+  });
+
+  it("counts the API calls of every stage, the workflows' apart from the demo's", () => {
+    for (const stage of result.stages) {
+      const { workflowRest, artifactRuntime, runner, demo, total } = stage.apiCalls;
+      expect(workflowRest + artifactRuntime + runner + demo).toBe(total);
+      expect(workflowRest).toBeGreaterThan(0);
+    }
+    expect(lines.some((line) => line.startsWith("total:") && line.includes("API calls"))).toBe(true);
+  });
+
+  it("writes a page showing the PRs, checks, release, deployments and monitoring issue", () => {
+    expect(result.page).toBe(join(outDir, "index.html"));
+    expect(rendered.text).toContain(PULL_REQUESTS.better.title);
+    expect(rendered.text).toContain(PULL_REQUESTS.worse.title);
+    expect(rendered.text).toContain("node-classifier/v1");
+    expect(rendered.text).toMatch(/staging/);
+    expect(rendered.text).toMatch(/production/);
+    expect(rendered.counts.pulls).toBe(2);
+    expect(rendered.counts.comments).toBe(2); // one sticky comment per pull request
+    expect(rendered.counts.checks).toBeGreaterThanOrEqual(2);
+    expect(rendered.counts.releases).toBe(1);
+    expect(rendered.counts.deployments).toBeGreaterThanOrEqual(2);
+    expect(rendered.counts.issues).toBe(1);
+    expect(existsSync(screenshot)).toBe(true);
+  });
+
+  it("draws every Mermaid chart client-side from the local Mermaid copy, offline", () => {
+    expect(rendered.mermaidError).toBeUndefined();
+    expect(rendered.mermaidState).toBe("done");
+    expect(rendered.mermaidBlocks).toBeGreaterThan(0);
+    expect(rendered.mermaidSvgs).toBe(rendered.mermaidBlocks);
+    expect(rendered.networkRequests).toEqual([]);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * End to end: the Node example's release workflow (`mlops-release.yml`, calling the reusable
+ * `reusable-release.yml`) through the local runner against the emulator: train → gate → register v1 →
+ * deploy staging → deploy production, checked over REST. Needs the bundled actions (`pnpm build`).
+ */
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
+import { createGitHubClient, type GitHubClient } from "../packages/github/src/index.js";
+import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
+import { runWorkflow } from "../packages/workflow-runner/src/index.js";
+
+const root = join(import.meta.dirname, "..");
+const example = join(root, "examples", "node-classifier");
+const OWNER = "acme";
+const REPO = "node-classifier";
+const MODEL = "node-classifier";
+const GENERATED = new Set(["node_modules", "model", "metrics.json", "predictions.csv", "deployed"]);
+
+let emulator: Emulator;
+let client: GitHubClient;
+let workspace: string;
+let toolchain: string;
+
+/** The example's committed files plus the reusable workflows it calls by local path, as a repository would vendor them. */
+function workingCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "e2e-release-"));
+  cpSync(example, dir, {
+    recursive: true,
+    filter: (source) => !GENERATED.has(source.split(sep).pop() ?? ""),
+  });
+  symlinkSync(join(example, "node_modules"), join(dir, "node_modules"), "dir");
+  for (const file of readdirSync(join(root, ".github", "workflows")).filter((f) => f.startsWith("reusable-")))
+    cpSync(join(root, ".github", "workflows", file), join(dir, ".github", "workflows", file));
+  return dir;
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  client = createGitHubClient({
+    token: emulator.createToken({ contents: "read", deployments: "read" }),
+    apiUrl: emulator.url,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+  });
+  workspace = workingCopy();
+  toolchain = mkdtempSync(join(tmpdir(), "e2e-toolchain-"));
+});
+afterAll(async () => {
+  await emulator.close();
+  for (const dir of [workspace, toolchain])
+    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function aliasTarget(alias: string): Promise<string> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner: OWNER,
+    repo: REPO,
+    ref: `tags/${MODEL}/@${alias}`,
+  });
+  return data.object.sha;
+}
+
+describe("release workflow (examples/node-classifier)", () => {
+  it("registers v1 and deploys it to staging, then production", { timeout: 600_000 }, async () => {
+    const lines: string[] = [];
+    const result = await runWorkflow({
+      workflow: ".github/workflows/mlops-release.yml",
+      workspace,
+      event: "push",
+      repository: `${OWNER}/${REPO}`,
+      apiUrl: emulator.url,
+      toolkitRoot: root,
+      log: (line) => lines.push(line),
+      // The example's setup runs `corepack enable && pnpm install`: offline stand-ins (a real
+      // `corepack enable` would rewrite this machine's global pnpm).
+      env: {
+        ...installToolchainStandIns(toolchain),
+        DEPLOY_ROOT: join(workspace, "deployed"),
+      },
+    });
+    const failed = result.jobs.filter((j) => j.conclusion !== "success").map((j) => j.name);
+    expect(failed, lines.slice(-60).join("\n")).toEqual([]);
+    expect(result.conclusion).toBe("success");
+
+    const register = result.jobs.find((j) => j.name.includes("register"));
+    expect(register?.outputs.version).toBe("1");
+    expect(register?.summary).toContain(`## ${MODEL} v1`);
+
+    const { data: release } = await client.request("GET /repos/{owner}/{repo}/releases/tags/{tag}", {
+      owner: OWNER,
+      repo: REPO,
+      tag: `${MODEL}/v1`,
+    });
+    expect(release.draft).toBe(false);
+    expect(release.assets.map((a) => a.name)).toEqual(
+      expect.arrayContaining(["classifier.json", "model.json", "SHA256SUMS"]),
+    );
+    const { data: v1 } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      owner: OWNER,
+      repo: REPO,
+      ref: `tags/${MODEL}/v1`,
+    });
+    expect(await aliasTarget("staging")).toBe(v1.object.sha);
+    expect(await aliasTarget("production")).toBe(v1.object.sha);
+
+    const { data: deployments } = await client.request("GET /repos/{owner}/{repo}/deployments", {
+      owner: OWNER,
+      repo: REPO,
+    });
+    expect(deployments.map((d) => d.environment).sort()).toEqual(["production", "staging"]);
+    for (const deployment of deployments) {
+      const { data: statuses } = await client.request(
+        "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+        { owner: OWNER, repo: REPO, deployment_id: Number(deployment.id) },
+      );
+      expect(statuses.map((s) => s.state)).toContain("success");
+    }
+  });
+});
