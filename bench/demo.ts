@@ -2,7 +2,7 @@
  * Benchmark of `pnpm demo`: wall time of the whole demo and of each stage, and the API calls counted
  * from the emulator's request log (workflows' REST, artifact runtime, runner bookkeeping, the demo's own
  * checks). Output goes to a temp dir, not demo-output/.
- * Run: `pnpm exec tsx bench/demo.ts [node|sklearn]` (default node).
+ * Run: `pnpm exec tsx bench/demo.ts [node|sklearn] [TOOLKIT_ROOT]` (default node, this repository).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,13 @@ const example = (process.argv[2] ?? "node") as ExampleId;
 const outDir = mkdtempSync(join(tmpdir(), "mlops-demo-bench-"));
 try {
   const started = process.hrtime.bigint();
-  const result = await runDemo({ example, verbosity: "quiet", outDir, write: () => {} });
+  const result = await runDemo({
+    example,
+    verbosity: "quiet",
+    outDir,
+    write: () => {},
+    ...(process.argv[3] ? { toolkitRoot: process.argv[3] } : {}),
+  });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   console.log(
     `example: ${example}   ok: ${result.ok}   wall: ${wall.toFixed(1)} s   OpenAPI violations: ${result.violations}`,

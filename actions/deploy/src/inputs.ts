@@ -1,4 +1,5 @@
 import { booleanInput, defaultedInput, integerInput, optionalInput, requiredInput } from "@mlops/action-kit";
+import { modelVersionProblem } from "@mlops/core";
 import { z } from "zod";
 
 /** The inputs of `action.yml`, one key per input (checked by the contract test). */
@@ -7,7 +8,14 @@ export const inputSchema = z.object({
   version: optionalInput().pipe(
     z
       .string()
-      .regex(/^(\d+|latest|previous)$/, { message: "expected a whole number, `latest` or `previous`" })
+      .superRefine((text, ctx) => {
+        const problem = ["latest", "previous"].includes(text) ? undefined : modelVersionProblem(text);
+        if (problem)
+          ctx.addIssue({
+            code: "custom",
+            message: `expected a version (7, 1.4.0), \`latest\` or \`previous\`: ${problem}`,
+          });
+      })
       .optional(),
   ),
   alias: optionalInput(),

@@ -10,7 +10,7 @@ import {
   readRunContext,
   withDefaultDeps,
 } from "@mlops/action-kit";
-import { CommandFailed, findModel, InputError, loadConfig } from "@mlops/core";
+import { CommandFailed, findModel, InputError, loadConfig, type ModelVersion } from "@mlops/core";
 import {
   createGitHubClient,
   type DeployResult,
@@ -62,16 +62,16 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
   const client = deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
   const workDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), "mlops-deploy-"));
 
-  const commandEnv = async (dir: string, version: number): Promise<NodeJS.ProcessEnv> => ({
+  const commandEnv = async (dir: string, version: ModelVersion): Promise<NodeJS.ProcessEnv> => ({
     ...deps.env,
     MODEL_DIR: dir,
     MODEL_NAME: model,
-    MODEL_VERSION: String(version),
+    MODEL_VERSION: version,
     // sha256 of model.json, which pins the size and sha256 of every model file.
     MODEL_SHA256: (await hashFile(join(dir, "model.json"))).sha256,
     DEPLOY_ENVIRONMENT: environment,
   });
-  const run = async (dir: string, version: number): Promise<StepResult> => {
+  const run = async (dir: string, version: ModelVersion): Promise<StepResult> => {
     if (!inputs.command) {
       runtime.log.info(`${model} v${version}: verified; no deploy command given.`);
       return { ok: true };
@@ -85,7 +85,7 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
       : { ok: false, message: `deploy command failed with exit code ${result.exitCode}` };
   };
   const healthCheck = inputs["health-check"]
-    ? async (dir: string, version: number): Promise<StepResult> => {
+    ? async (dir: string, version: ModelVersion): Promise<StepResult> => {
         const env = await commandEnv(dir, version);
         const attempts = inputs["health-check-retries"];
         for (let attempt = 1; attempt <= attempts; attempt++) {

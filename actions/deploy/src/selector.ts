@@ -1,4 +1,5 @@
-import { InputError } from "@mlops/core";
+import { InputError, tryParseModelVersion } from "@mlops/core";
+import { versionSelector } from "@mlops/github";
 import type { DeployInputs } from "./inputs.js";
 
 /** The alias an environment's current version is kept under: `production` → `@production`. */
@@ -7,7 +8,7 @@ export function environmentAlias(environment: string): string {
 }
 
 /**
- * The registry selector for what to deploy: `version` (`7`, `latest`, `previous`), `alias`
+ * The registry selector for what to deploy: `version` (`7`, `v7`, `1.4.0`, `latest`, `previous`), `alias`
  * (`@staging`) or `promote-from` (the version behind that environment's alias). Exactly one.
  */
 export function deploySelector(inputs: DeployInputs): string {
@@ -22,8 +23,10 @@ export function deploySelector(inputs: DeployInputs): string {
         ? "Give one of 'version', 'alias' or 'promote-from' to say what to deploy"
         : `Give only one of 'version', 'alias' or 'promote-from' (got ${given.join(", ")})`,
     );
-  if (inputs.version !== undefined)
-    return /^\d+$/.test(inputs.version) ? `v${inputs.version}` : inputs.version;
+  if (inputs.version !== undefined) {
+    const version = tryParseModelVersion(inputs.version);
+    return version ? versionSelector(version.label) : inputs.version;
+  }
   if (inputs.alias !== undefined) return `@${inputs.alias.replace(/^@/, "")}`;
   return `@${environmentAlias(inputs["promote-from"] ?? "")}`;
 }

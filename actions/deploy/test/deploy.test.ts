@@ -19,7 +19,7 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-async function registerVersions(repo: string, count: number): Promise<void> {
+async function registerVersions(repo: string, count: number, versions: string[] = []): Promise<void> {
   const dir = join(harness.dir, `${repo}-models`);
   const commitSha = await headSha(harness.client, OWNER, repo);
   for (let run = 1; run <= count; run++) {
@@ -32,6 +32,7 @@ async function registerVersions(repo: string, count: number): Promise<void> {
       files: [{ path: join(dir, `model-${run}.bin`), name: "model.bin" }],
       metrics: { accuracy: 0.9 },
       idempotencyKey: `${OWNER}/${repo}/${run}/fraud`,
+      ...(versions[run - 1] ? { version: versions[run - 1] } : {}),
     });
   }
 }
@@ -63,16 +64,16 @@ async function deployedLines(repo: string, environment = "production"): Promise<
 async function statesOf(
   client: GitHubClient,
   repo: string,
-): Promise<Array<{ version: number; state: string }>> {
+): Promise<Array<{ version: string; state: string }>> {
   const { data } = await client.request("GET /repos/{owner}/{repo}/deployments", { owner: OWNER, repo });
-  const result: Array<{ version: number; state: string }> = [];
+  const result: Array<{ version: string; state: string }> = [];
   for (const d of [...data].sort((a, b) => Number(a.id) - Number(b.id))) {
     const { data: statuses } = await client.request(
       "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
       { owner: OWNER, repo, deployment_id: Number(d.id) },
     );
     const latest = [...statuses].sort((a, b) => Number(b.id) - Number(a.id))[0];
-    result.push({ version: (d.payload as { version: number }).version, state: latest?.state ?? "none" });
+    result.push({ version: (d.payload as { version: string }).version, state: latest?.state ?? "none" });
   }
   return result;
 }
@@ -102,14 +103,14 @@ describe("deploy action", () => {
     const release = await getPublishedRelease(harness.client, OWNER, repo, "fraud/v1");
     const manifestDigest = release?.assets.find((a) => a.name === "model.json")?.digest;
     expect(line).toBe(`1 ${manifestDigest?.replace("sha256:", "")} weights 1`);
-    expect((await production(repo))?.version).toBe(1);
+    expect((await production(repo))?.version).toBe("1");
 
     const second = await deploy(repo, { version: "latest" });
     expect(second.outputs.version).toBe("2");
-    expect((await production(repo))?.version).toBe(2);
+    expect((await production(repo))?.version).toBe("2");
     expect(await statesOf(harness.client, repo)).toEqual([
-      { version: 1, state: "inactive" },
-      { version: 2, state: "success" },
+      { version: "1", state: "inactive" },
+      { version: "2", state: "success" },
     ]);
     const dispatches = harness.emulator.requestLog.filter(
       (r) => r.method === "POST" && r.path === `/repos/${OWNER}/${repo}/dispatches`,
@@ -125,10 +126,10 @@ describe("deploy action", () => {
     expect(failed.failure).toMatch(
       /fraud v2 was not deployed to production: deploy command failed with exit code 3; production still runs v1/,
     );
-    expect((await production(repo))?.version).toBe(1);
+    expect((await production(repo))?.version).toBe("1");
     expect(await statesOf(harness.client, repo)).toEqual([
-      { version: 1, state: "success" },
-      { version: 2, state: "failure" },
+      { version: "1", state: "success" },
+      { version: "2", state: "failure" },
     ]);
   });
 
@@ -147,7 +148,7 @@ describe("deploy action", () => {
     expect((await readFile(join(harness.dir, repo, "health.txt"), "utf8")).trim().split("\n")).toHaveLength(
       4,
     );
-    expect((await production(repo))?.version).toBe(1);
+    expect((await production(repo))?.version).toBe("1");
     expect((await statesOf(harness.client, repo)).map((d) => `${d.version}:${d.state}`)).toEqual([
       "1:inactive",
       "2:failure",
@@ -162,11 +163,11 @@ describe("deploy action", () => {
     const promoted = await deploy(repo, { "promote-from": "staging" });
     expect(promoted.outputs.version).toBe("1");
     await deploy(repo, { version: "2" });
-    expect((await production(repo))?.version).toBe(2);
+    expect((await production(repo))?.version).toBe("2");
     const rolledBack = await deploy(repo, { version: "previous" });
     expect(rolledBack.failure).toBeUndefined();
     expect(rolledBack.outputs.version).toBe("1");
-    expect((await production(repo))?.version).toBe(1);
+    expect((await production(repo))?.version).toBe("1");
     expect((await deployedLines(repo)).map((l) => l.split(" ")[0])).toEqual(["1", "2", "1"]);
   });
 
@@ -181,8 +182,26 @@ describe("deploy action", () => {
       expect(refused.failure).toMatch(message);
       expect(await deployedLines(repo)).toEqual([]);
       expect(await production(repo)).toBeUndefined();
-      expect(await statesOf(harness.client, repo)).toEqual([{ version: 1, state: "failure" }]);
+      expect(await statesOf(harness.client, repo)).toEqual([{ version: "1", state: "failure" }]);
     }
+  });
+
+  it("deploys semver versions given as 1.4.0 or v2.0.0-rc.1; 'previous' goes back across them", async () => {
+    const repo = "deploy-action-semver";
+    await registerVersions(repo, 2, ["1.4.0", "2.0.0-rc.1"]);
+    const first = await deploy(repo, { version: "1.4.0" });
+    expect(first.failure).toBeUndefined();
+    expect(first.outputs.version).toBe("1.4.0");
+    const second = await deploy(repo, { version: "v2.0.0-rc.1" });
+    expect(second.outputs.version).toBe("2.0.0-rc.1");
+    const back = await deploy(repo, { version: "previous" });
+    expect(back.outputs.version).toBe("1.4.0");
+    expect((await production(repo))?.version).toBe("1.4.0");
+    expect(
+      (await deployedLines(repo)).map((l) => `${l.split(" ")[0]} ${l.split(" ").slice(2).join(" ")}`),
+    ).toEqual(["1.4.0 weights 1", "2.0.0-rc.1 weights 2", "1.4.0 weights 1"]);
+    const bad = await deploy(repo, { version: "2.0.0+build.1" });
+    expect(bad.failure).toMatch(/^Invalid input 'version': .*build metadata/);
   });
 
   it("names the conflicting inputs", async () => {

@@ -66,7 +66,7 @@ describe("register → deploy with 20% injected transient faults", () => {
       (await listVersions(harness.client, { owner: OWNER, repo: REPO, model: "fraud" })).map(
         (v) => v.version,
       ),
-    ).toEqual([1]);
+    ).toEqual(["1"]);
     const { data: releases } = await harness.client.request("GET /repos/{owner}/{repo}/releases", {
       owner: OWNER,
       repo: REPO,

@@ -1,11 +1,17 @@
 import { booleanInput, defaultedInput, listInput, optionalInput, requiredInput } from "@mlops/action-kit";
+import { modelVersionProblem } from "@mlops/core";
 import { z } from "zod";
 
 /** The inputs of `action.yml`, one key per input (checked by the contract test). */
 export const inputSchema = z.object({
   "model-name": optionalInput(),
+  /** `auto`, or an explicit whole number / semver label (validated before anything is read or written). */
   version: defaultedInput("auto").pipe(
-    z.string().regex(/^(auto|\d+)$/, { message: "expected `auto` or a whole number" }),
+    z.string().superRefine((text, ctx) => {
+      const problem = text === "auto" ? undefined : modelVersionProblem(text);
+      if (problem)
+        ctx.addIssue({ code: "custom", message: `expected \`auto\`, a whole number or semver: ${problem}` });
+    }),
   ),
   files: listInput(),
   manifest: optionalInput(),

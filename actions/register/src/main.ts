@@ -24,7 +24,7 @@ function modelConfigOf(cwd: string, configPath: string, name: string | undefined
 
 /**
  * Registers a model version: files from the inputs, the run manifest or this run's `train` artifact;
- * version `auto` or explicit; idempotent per run (`<repo>/<run_id>/<model>`: a re-run returns the same
+ * version `auto` (highest major + 1) or explicit (`7`, `1.4.0`, `2.0.0-rc.1`); idempotent per run (`<repo>/<run_id>/<model>`: a re-run returns the same
  * version). Outputs version/tag/release-id/release-url, writes the model card (the release body) to the
  * job summary and sends `mlops.model.registered`.
  */
@@ -76,7 +76,7 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
     prerelease: inputs.prerelease,
     ...(inputs.description !== undefined ? { description: inputs.description } : {}),
     ...(inputs.tags.length > 0 ? { tags: inputs.tags } : {}),
-    ...(inputs.version !== "auto" ? { version: Number(inputs.version) } : {}),
+    ...(inputs.version !== "auto" ? { version: inputs.version } : {}),
     idempotencyKey: `${context.repository}/${context.runId}/${model}`,
     log: runtime.log,
   });

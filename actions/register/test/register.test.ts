@@ -117,7 +117,7 @@ describe("register action", () => {
       selector: "@candidate",
       dir,
     });
-    expect(manifest.lineage.parent_version).toBe(1);
+    expect(manifest.lineage.parent_version).toBe("1");
     expect(second.summary.join("")).toMatch(/\| Parent version +\| v1 +\|/);
   });
 
@@ -132,7 +132,7 @@ describe("register action", () => {
     }
     expect(versions).toEqual(["1", "1", "1"]);
     const all = await listVersions(harness.client, { owner: OWNER, repo, model: "fraud" });
-    expect(all.map((v) => v.version)).toEqual([1]);
+    expect(all.map((v) => v.version)).toEqual(["1"]);
     const { data: releases } = await harness.client.request("GET /repos/{owner}/{repo}/releases", {
       owner: OWNER,
       repo,
@@ -258,5 +258,37 @@ describe("register action", () => {
     const runtime = await register(repo, 950, cwd, { files: "model.bin", version: "seven" });
     expect(runtime.failure).toMatch(/^Invalid input 'version'/);
     expect(runtime.failure).not.toContain("\n");
+    harness.emulator.clearLog();
+    const build = await register(repo, 951, cwd, { files: "model.bin", version: "1.4.0+build.7" });
+    expect(build.failure).toMatch(/^Invalid input 'version': .*build metadata/);
+    expect(build.failure).not.toContain("\n");
+    // Refused before anything was written: no POST/PATCH/DELETE reached the server.
+    expect(harness.emulator.requestLog.filter((r) => r.method !== "GET")).toEqual([]);
+  });
+
+  it("registers explicit semver versions next to auto ones; the version output is the label", async () => {
+    const repo = "reg-action-semver";
+    const cwd = await workspace(repo, { "model.bin": "w" });
+    const first = await register(repo, 960, cwd, { files: "model.bin", version: "v1.4.0" });
+    expect(first.failure).toBeUndefined();
+    expect(first.outputs).toMatchObject({ version: "1.4.0", tag: "fraud/v1.4.0" });
+    expect(first.summary.join("")).toContain("## fraud v1.4.0");
+    const rc = await register(repo, 961, cwd, {
+      files: "model.bin",
+      version: "2.0.0-rc.1",
+      prerelease: "true",
+    });
+    expect(rc.outputs.version).toBe("2.0.0-rc.1");
+    const auto = await register(repo, 962, cwd, { files: "model.bin" });
+    expect(auto.outputs).toMatchObject({ version: "3", tag: "fraud/v3" });
+    // Another run asking for a version that exists: one line, and the rerun of its own run still works.
+    const taken = await register(repo, 963, cwd, { files: "model.bin", version: "1.4.0" });
+    expect(taken.failure).toBe(
+      `fraud v1.4.0 already exists in ${OWNER}/${repo} (registered by another run); give a new version or use auto.`,
+    );
+    const rerun = await register(repo, 960, cwd, { files: "model.bin", version: "1.4.0" }, 2);
+    expect(rerun.outputs.version).toBe("1.4.0");
+    const all = await listVersions(harness.client, { owner: OWNER, repo, model: "fraud" });
+    expect(all.map((v) => v.version)).toEqual(["3", "2.0.0-rc.1", "1.4.0"]);
   });
 });

@@ -32,7 +32,7 @@ const run: Omit<RunManifest, "schema_version"> = {
 
 const model: Omit<ModelManifest, "schema_version"> = {
   model: "churn",
-  version: 3,
+  version: "1.4.0",
   metrics: { accuracy: 0.9 },
   params: { lr: 0.01 },
   signature: { inputs: [{ name: "x", type: "float" }] },
@@ -42,7 +42,7 @@ const model: Omit<ModelManifest, "schema_version"> = {
     workflow_ref: "acme/ml/.github/workflows/train.yml@refs/heads/main",
     run: { id: 42, attempt: 1, url: "u" },
     data: [],
-    parent_version: 2,
+    parent_version: "7",
   },
   files: [{ name: "model.bin", size: 10, sha256: hash }],
   created_at: "2026-11-22T20:00:00Z",
@@ -76,6 +76,28 @@ describe("run.json and model.json", () => {
       files: [{ name: "m", size: 1, sha256: "xyz" }],
     });
     expect(() => parseModelManifest(badModel)).toThrow(/model.json does not match/);
+  });
+
+  it("read a whole-number version written before semver support as its label", () => {
+    const old = { ...JSON.parse(buildModelManifest(model)), version: 3 };
+    old.lineage.parent_version = 2;
+    const parsed = parseModelManifest(JSON.stringify(old));
+    expect(parsed.version).toBe("3");
+    expect(parsed.lineage.parent_version).toBe("2");
+    expect(buildModelManifest({ ...model, version: "2.0.0-rc.1" })).toContain('"version": "2.0.0-rc.1"');
+  });
+
+  it("reject a version with build metadata, naming the field and the reason", () => {
+    const bad = JSON.stringify({ ...JSON.parse(buildModelManifest(model)), version: "1.4.0+build.7" });
+    expect(() => parseModelManifest(bad)).toThrow(
+      expect.objectContaining({ details: expect.stringMatching(/^version: build metadata/) }),
+    );
+    const zero = JSON.stringify({ ...JSON.parse(buildModelManifest(model)), version: 0 });
+    expect(() => parseModelManifest(zero)).toThrow(
+      expect.objectContaining({
+        details: expect.stringMatching(/^version: whole-number versions start at 1/),
+      }),
+    );
   });
 });
 

@@ -15,12 +15,26 @@ export interface ApiCalls {
   total: number;
 }
 
-export function countApiCalls(entries: readonly RequestLogEntry[]): ApiCalls {
+/**
+ * Counts `entries`; `demoRequests` (`METHOD /path?query`, as sent by the demo's client) are matched one
+ * for one against the log, so the split does not depend on the identity the emulator recorded.
+ */
+export function countApiCalls(
+  entries: readonly RequestLogEntry[],
+  demoRequests: readonly string[] = [],
+): ApiCalls {
   const calls: ApiCalls = { workflowRest: 0, artifactRuntime: 0, runner: 0, demo: 0, total: 0 };
+  const demo = new Map<string, number>();
+  for (const key of demoRequests) demo.set(key, (demo.get(key) ?? 0) + 1);
   for (const entry of entries) {
     calls.total++;
     const path = entry.path;
-    if (entry.login === DEMO_LOGIN) calls.demo++;
+    const key = `${entry.method} ${path}`;
+    const pending = demo.get(key) ?? 0;
+    if (pending > 0) {
+      demo.set(key, pending - 1);
+      calls.demo++;
+    } else if (entry.login === DEMO_LOGIN) calls.demo++;
     else if (path.startsWith("/twirp/") || path.startsWith("/_blob/")) calls.artifactRuntime++;
     else if (path.startsWith("/_emulator/")) calls.runner++;
     else calls.workflowRest++;

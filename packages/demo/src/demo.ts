@@ -69,6 +69,7 @@ async function playStage(
 ): Promise<StageOutcome> {
   const started = Date.now();
   const logStart = ctx.emulator.requestLog.length;
+  const sentStart = ctx.rest.sent.length;
   const blocked = stage.needs.filter((need) => outcomes.find((o) => o.id === need)?.status !== "passed");
   let status: StageOutcome["status"] = "passed";
   let detail: string;
@@ -90,7 +91,7 @@ async function playStage(
       ctx.log.fail(`FAILED ${detail}`);
     }
   }
-  const apiCalls = countApiCalls(ctx.emulator.requestLog.slice(logStart));
+  const apiCalls = countApiCalls(ctx.emulator.requestLog.slice(logStart), ctx.rest.sent.slice(sentStart));
   const seconds = (Date.now() - started) / 1000;
   if (status !== "skipped") ctx.log.step(`${formatApiCalls(apiCalls)} in ${seconds.toFixed(1)} s`);
   return { id: stage.id, title: stage.title, status, detail, seconds, apiCalls };

@@ -29,6 +29,8 @@ export class RestError extends Error {
 export interface RestClient {
   readonly baseUrl: string;
   readonly repository: string;
+  /** Every request sent, as `METHOD /path?query` (to tell the demo's calls apart in the request log). */
+  readonly sent: string[];
   get<T>(path: string): Promise<T>;
   /** GETs every page of a list (`per_page=100`, following `Link: rel="next"`). */
   list<T>(path: string, key?: string): Promise<T[]>;
@@ -44,8 +46,12 @@ export function createRestClient(baseUrl: string, token: string, repository: str
     "x-github-api-version": "2022-11-28",
   };
 
+  const sent: string[] = [];
+
   async function request(method: string, path: string, body?: unknown): Promise<Response> {
     const url = path.startsWith("http") ? path : `${baseUrl}${path}`;
+    const parsed = new URL(url);
+    sent.push(`${method} ${parsed.pathname}${parsed.search}`);
     const response = await fetch(url, {
       method,
       headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
@@ -63,6 +69,7 @@ export function createRestClient(baseUrl: string, token: string, repository: str
   return {
     baseUrl,
     repository,
+    sent,
     repo: (path) => `/repos/${repository}${path}`,
     get: async <T>(path: string) => parse<T>(await request("GET", path)),
     send: async <T>(method: string, path: string, body?: unknown) =>

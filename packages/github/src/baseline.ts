@@ -1,6 +1,12 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { InputError, IntegrityError, type ModelManifest, parseModelManifest } from "@mlops/core";
+import {
+  InputError,
+  IntegrityError,
+  type ModelManifest,
+  type ModelVersion,
+  parseModelManifest,
+} from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { withGitHubErrors } from "./errors.js";
 import { listAllPages } from "./paginate.js";
@@ -109,7 +115,8 @@ export const REGISTRY_PER_EXAMPLE_ASSET = "per-example.csv";
 
 export interface RegistryBaseline {
   model: string;
-  version: number;
+  /** The version label (`7`, `1.4.0`). */
+  version: ModelVersion;
   tag: string;
   alias: string;
   releaseUrl: string;

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { describeError, InputError, IntegrityError } from "@mlops/core";
+import { describeError, InputError, IntegrityError, type ModelVersion } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
 import { withGitHubErrors } from "./errors.js";
@@ -7,7 +7,7 @@ import { type GitHubLog, silentLog } from "./log.js";
 import { listAllPages } from "./paginate.js";
 import { setAliasRef } from "./registry/aliases.js";
 import { type DownloadedModel, downloadModel } from "./registry/download.js";
-import { validateModelName, versionOfAlias, versionTagName } from "./registry/names.js";
+import { validateModelName, versionOfAlias, versionSelector, versionTagName } from "./registry/names.js";
 import { readModelRefs } from "./registry/refs.js";
 import { resolveModel } from "./registry/resolve.js";
 
@@ -24,7 +24,7 @@ export interface DeployModelOptions {
   owner: string;
   repo: string;
   model: string;
-  /** `latest`, `v7`, `@staging`, an alias, or `previous` (the version deployed before the current `@<environment>`). */
+  /** `latest`, `v7`, `v1.4.0`, `@staging`, an alias, or `previous` (the version deployed before the current `@<environment>`). */
   selector: string;
   environment: string;
   /** Where versions are downloaded (a subdirectory per version is created). */
@@ -32,8 +32,8 @@ export interface DeployModelOptions {
   /** Identifies this attempt so a retried call finds its own deployment (e.g. the Actions run id). */
   runId: string;
   /** The user's deploy step; receives the verified model directory (called only after every file verified). */
-  run: (modelDir: string, version: number, downloaded: DownloadedModel) => Promise<StepResult>;
-  healthCheck?: (modelDir: string, version: number) => Promise<StepResult>;
+  run: (modelDir: string, version: ModelVersion, downloaded: DownloadedModel) => Promise<StepResult>;
+  healthCheck?: (modelDir: string, version: ModelVersion) => Promise<StepResult>;
   rollbackOnFailure: boolean;
   environmentUrl?: string;
   logUrl?: string;
@@ -43,11 +43,12 @@ export interface DeployModelOptions {
 export interface DeployResult {
   ok: boolean;
   model: string;
-  version: number;
+  /** The version label (`7`, `1.4.0`). */
+  version: ModelVersion;
   environment: string;
   deploymentId: number;
   /** The version `@<environment>` pointed at before. */
-  previousVersion?: number;
+  previousVersion?: ModelVersion;
   /** Set when the deploy failed and the previous version was redeployed. */
   rollback?: DeployResult;
   /** The download or verification failed: the deploy command never ran. */
@@ -58,19 +59,22 @@ export interface DeployResult {
 interface Deployment {
   id: number;
   ref: string;
-  payload: { model?: string; version?: number; runId?: string } | string;
+  payload: { model?: string; version?: ModelVersion | number; runId?: string } | string;
   created_at: string;
 }
 
-function payloadOf(d: Deployment): { model?: string; version?: number; runId?: string } {
+/** A deployment's payload; `version` as a label (deployments made before semver support hold a number). */
+function payloadOf(d: Deployment): { model?: string; version?: ModelVersion; runId?: string } {
+  let payload: { model?: string; version?: ModelVersion | number; runId?: string } = {};
   if (typeof d.payload === "string") {
     try {
-      return JSON.parse(d.payload) as { version?: number; runId?: string };
+      payload = JSON.parse(d.payload) as typeof payload;
     } catch {
       return {};
     }
-  }
-  return d.payload ?? {};
+  } else payload = d.payload ?? {};
+  const { version, ...rest } = payload;
+  return version === undefined || version === null ? rest : { ...rest, version: String(version) };
 }
 
 async function listModelDeployments(
@@ -111,8 +115,8 @@ async function latestState(
  */
 export async function findPreviousVersion(
   client: GitHubClient,
-  options: { owner: string; repo: string; model: string; environment: string; current: number },
-): Promise<number | undefined> {
+  options: { owner: string; repo: string; model: string; environment: string; current: ModelVersion },
+): Promise<ModelVersion | undefined> {
   const { owner, repo, model, environment, current } = options;
   for (const d of await listModelDeployments(client, owner, repo, model, environment)) {
     const version = payloadOf(d).version;
@@ -149,8 +153,10 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
       findPreviousVersion(client, { owner, repo, model, environment, current: previousVersion }),
     );
     if (before === undefined)
-      throw new InputError(`${model}: no version was deployed to ${environment} before v${previousVersion}.`);
-    selector = `v${before}`;
+      throw new InputError(
+        `${model}: no version was deployed to ${environment} before ${versionSelector(previousVersion)}.`,
+      );
+    selector = versionSelector(before);
   }
   const resolved = await resolveModel(client, { owner, repo, model, selector, refs });
   const { version, tag, tagSha } = resolved;
@@ -263,7 +269,7 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
       log.info(`Rolling ${environment} back to ${versionTagName(model, previousVersion)}.`);
       result.rollback = await deployModel(client, {
         ...options,
-        selector: `v${previousVersion}`,
+        selector: versionSelector(previousVersion),
         rollbackOnFailure: false,
         runId: `${options.runId}:rollback`,
       });

@@ -25,7 +25,12 @@ afterAll(async () => {
   await work.cleanup();
 });
 
-async function registerVersion(c: GitHubClient, repo: string, runId: string): Promise<number> {
+async function registerVersion(
+  c: GitHubClient,
+  repo: string,
+  runId: string,
+  version?: string,
+): Promise<string> {
   const dir = join(work.dir, `${repo}-${runId}`);
   const { mkdir } = await import("node:fs/promises");
   await mkdir(dir, { recursive: true });
@@ -38,6 +43,7 @@ async function registerVersion(c: GitHubClient, repo: string, runId: string): Pr
     files,
     metrics: { accuracy: 0.9 },
     idempotencyKey: `${OWNER}/${repo}/${runId}/fraud`,
+    ...(version !== undefined ? { version } : {}),
   });
   return result.version;
 }
@@ -66,7 +72,7 @@ describe("deployModel", () => {
     const repo = "deploy-basic";
     await registerVersion(client, repo, "1");
     await registerVersion(client, repo, "2");
-    let aliasDuringRun: number | undefined = -1;
+    let aliasDuringRun: string | undefined = "unset";
     const first = await deployModel(client, {
       ...base(repo, "d1"),
       selector: "v1",
@@ -82,14 +88,14 @@ describe("deployModel", () => {
     expect(aliasDuringRun).toBeUndefined();
     expect(
       (await aliasVersion(client, { owner: OWNER, repo, model: "fraud", alias: "production" }))?.version,
-    ).toBe(1);
+    ).toBe("1");
 
     const second = await deployModel(client, {
       ...base(repo, "d2"),
       selector: "v2",
       run: async () => ({ ok: true }),
     });
-    expect(second).toMatchObject({ ok: true, version: 2, previousVersion: 1 });
+    expect(second).toMatchObject({ ok: true, version: "2", previousVersion: "1" });
     expect(await latestStatus(repo, first.deploymentId)).toBe("inactive");
     expect(await latestStatus(repo, second.deploymentId)).toBe("success");
     const { data: deployment } = await client.request(
@@ -104,7 +110,7 @@ describe("deployModel", () => {
     await registerVersion(client, repo, "1");
     await registerVersion(client, repo, "2");
     await deployModel(client, { ...base(repo, "d1"), selector: "v1", run: async () => ({ ok: true }) });
-    const deployed: number[] = [];
+    const deployed: string[] = [];
     const result = await deployModel(client, {
       ...base(repo, "d2"),
       selector: "v2",
@@ -112,15 +118,15 @@ describe("deployModel", () => {
         deployed.push(version);
         return { ok: true };
       },
-      healthCheck: async (_dir, version) => ({ ok: version === 1, message: "health check returned 503" }),
+      healthCheck: async (_dir, version) => ({ ok: version === "1", message: "health check returned 503" }),
     });
-    expect(result).toMatchObject({ ok: false, version: 2, message: "health check returned 503" });
-    expect(result.rollback).toMatchObject({ ok: true, version: 1 });
-    expect(deployed).toEqual([2, 1]);
+    expect(result).toMatchObject({ ok: false, version: "2", message: "health check returned 503" });
+    expect(result.rollback).toMatchObject({ ok: true, version: "1" });
+    expect(deployed).toEqual(["2", "1"]);
     expect(await latestStatus(repo, result.deploymentId)).toBe("failure");
     expect(
       (await aliasVersion(client, { owner: OWNER, repo, model: "fraud", alias: "production" }))?.version,
-    ).toBe(1);
+    ).toBe("1");
   });
 
   it("'previous' picks the version deployed before the current one; a retried call reuses its deployment", async () => {
@@ -133,13 +139,55 @@ describe("deployModel", () => {
       selector: "previous",
       run: async () => ({ ok: true }),
     });
-    expect(back.version).toBe(1);
+    expect(back.version).toBe("1");
     const again = await deployModel(client, {
       ...base(repo, "d4"),
       selector: "v1",
       run: async () => ({ ok: true }),
     });
     expect(again.deploymentId).toBe(back.deploymentId);
+  });
+
+  it("deploys semver versions by label and 'previous' / rollback go back across them", async () => {
+    const repo = "deploy-semver";
+    await registerVersion(client, repo, "1", "1.4.0");
+    await registerVersion(client, repo, "2", "2.0.0-rc.1");
+    await registerVersion(client, repo, "3"); // auto → 3
+    const seen: string[] = [];
+    const run = async (dir: string, version: string) => {
+      seen.push(`${version}:${await readFile(join(dir, "model.bin"), "utf8")}`);
+      return { ok: true };
+    };
+    await deployModel(client, { ...base(repo, "d1"), selector: "v1.4.0", run });
+    const second = await deployModel(client, { ...base(repo, "d2"), selector: "2.0.0-rc.1", run });
+    expect(second).toMatchObject({ ok: true, version: "2.0.0-rc.1", previousVersion: "1.4.0" });
+    const back = await deployModel(client, { ...base(repo, "d3"), selector: "previous", run });
+    expect(back).toMatchObject({ ok: true, version: "1.4.0", previousVersion: "2.0.0-rc.1" });
+    // A failing health check on 3 rolls @production back to 1.4.0.
+    const failed = await deployModel(client, {
+      ...base(repo, "d4"),
+      selector: "latest",
+      run,
+      healthCheck: async (_dir, version) => ({ ok: version !== "3", message: "503" }),
+    });
+    expect(failed).toMatchObject({ ok: false, version: "3", rollback: { ok: true, version: "1.4.0" } });
+    expect(seen).toEqual([
+      "1.4.0:weights 1",
+      "2.0.0-rc.1:weights 2",
+      "1.4.0:weights 1",
+      "3:weights 3",
+      "1.4.0:weights 1",
+    ]);
+    expect(
+      (await aliasVersion(client, { owner: OWNER, repo, model: "fraud", alias: "production" }))?.version,
+    ).toBe("1.4.0");
+    const { data: deployments } = await client.request("GET /repos/{owner}/{repo}/deployments", {
+      owner: OWNER,
+      repo,
+    });
+    expect(new Set(deployments.map((d) => d.ref))).toEqual(
+      new Set(["fraud/v1.4.0", "fraud/v2.0.0-rc.1", "fraud/v3"]),
+    );
   });
 });
 

@@ -58,7 +58,7 @@ describe("with 20% injected transient faults", () => {
         metrics: { accuracy: 0.9 },
         idempotencyKey: `${OWNER}/${repo}/42/fraud`,
       });
-      expect(registered.version).toBe(1);
+      expect(registered.version).toBe("1");
       const deployed = await deployModel(client, {
         owner: OWNER,
         repo,

@@ -17,6 +17,7 @@ import {
   tagMessage,
   validateModelName,
   versionOfAlias,
+  versionsDescending,
 } from "../src/index.js";
 
 describe("model names and selectors", () => {
@@ -27,10 +28,15 @@ describe("model names and selectors", () => {
     }
   });
 
-  it("parses latest, numbers and aliases", () => {
+  it("parses latest, whole-number and semver versions, and aliases", () => {
     expect(parseSelector("latest")).toEqual({ kind: "latest" });
-    expect(parseSelector("v12")).toEqual({ kind: "version", version: 12 });
-    expect(parseSelector("3")).toEqual({ kind: "version", version: 3 });
+    expect(parseSelector("v12")).toEqual({ kind: "version", version: "12" });
+    expect(parseSelector("3")).toEqual({ kind: "version", version: "3" });
+    expect(parseSelector("1.4.0")).toEqual({ kind: "version", version: "1.4.0" });
+    expect(parseSelector("v2.0.0-rc.1")).toEqual({ kind: "version", version: "2.0.0-rc.1" });
+    expect(parseSelector("@1.4.0")).toEqual({ kind: "alias", alias: "1.4.0" });
+    expect(() => parseSelector("1.4.0+build.7")).toThrow(/build metadata/);
+    expect(() => parseSelector("1.4")).toThrow(/Invalid model version '1.4'/);
     expect(parseSelector("@production")).toEqual({ kind: "alias", alias: "production" });
     expect(parseSelector("champion")).toEqual({ kind: "alias", alias: "champion" });
     expect(() => parseSelector("v0")).toThrow(InputError);
@@ -43,10 +49,13 @@ describe("model names and selectors", () => {
       { ref: "refs/tags/fraud/@production", object: { sha: "b", type: "tag" } },
       { ref: "refs/tags/fraud2/v3", object: { sha: "c", type: "tag" } },
       { ref: "refs/tags/fraud/v1x", object: { sha: "d", type: "tag" } },
+      { ref: "refs/tags/fraud/v1.4.0", object: { sha: "e", type: "tag" } },
+      { ref: "refs/tags/fraud/v01", object: { sha: "f", type: "tag" } },
+      { ref: "refs/tags/fraud/v1.4.0+meta", object: { sha: "g", type: "tag" } },
     ]);
-    expect([...refs.versions.keys()].sort((x, y) => x - y)).toEqual([1, 10]);
-    expect(versionOfAlias(refs, "production")).toBe(10);
-    expect(aliasesOf(refs, 10)).toEqual(["production"]);
+    expect(versionsDescending(refs)).toEqual(["10", "1.4.0", "1"]);
+    expect(versionOfAlias(refs, "production")).toBe("10");
+    expect(aliasesOf(refs, "10")).toEqual(["production"]);
   });
 });
 
@@ -54,13 +63,22 @@ describe("metadata", () => {
   it("round-trips the release-body block and the tag message key", () => {
     const meta = {
       model: "fraud",
-      version: 3,
+      version: "2.0.0-rc.1",
       idempotencyKey: "acme/r/9/fraud",
+      parentVersion: "7",
       description: "has --> inside",
     };
     expect(parseReleaseMetadata(renderReleaseBody(meta, "## card"))).toEqual(meta);
     expect(parseReleaseMetadata("no block")).toBeUndefined();
-    expect(keyFromTagMessage(tagMessage("fraud", 3, "acme/r/9/fraud"))).toBe("acme/r/9/fraud");
+    // Blocks written before semver support hold numbers: read as labels.
+    const old = '<!-- mlops:v1 {"model":"fraud","version":3,"idempotencyKey":"k","parentVersion":2} -->';
+    expect(parseReleaseMetadata(old)).toEqual({
+      model: "fraud",
+      version: "3",
+      idempotencyKey: "k",
+      parentVersion: "2",
+    });
+    expect(keyFromTagMessage(tagMessage("fraud", "3", "acme/r/9/fraud"))).toBe("acme/r/9/fraud");
   });
 
   it("writes and reads sha256sum-compatible listings", () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { GitHubError, IntegrityError } from "@mlops/core";
+import { GitHubError, InputError, IntegrityError } from "@mlops/core";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -82,7 +82,7 @@ describe("registerModel", () => {
     const result = await register(repo, "100", { aliases: ["staging"] });
     // Budget: 6 calls + 1 per asset (2 files, model.json, SHA256SUMS) + 1 per alias, plus the test's own head lookup.
     expect(emulator.requestLog.length).toBeLessThanOrEqual(1 + 6 + 4 + 1);
-    expect(result).toMatchObject({ version: 1, tag: "fraud/v1", outcome: "created" });
+    expect(result).toMatchObject({ version: "1", tag: "fraud/v1", outcome: "created" });
     const { data: ref } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo,
@@ -122,11 +122,11 @@ describe("registerModel", () => {
     const repo = "reg-rerun";
     const outcomes = [];
     for (let i = 0; i < 3; i++) outcomes.push(await register(repo, "200"));
-    expect(outcomes.map((o) => o.version)).toEqual([1, 1, 1]);
+    expect(outcomes.map((o) => o.version)).toEqual(["1", "1", "1"]);
     expect(outcomes.map((o) => o.outcome)).toEqual(["created", "existing", "existing"]);
     expect(
       (await listVersions(client, { owner: OWNER, repo, model: "fraud" })).map((v) => v.version),
-    ).toEqual([1]);
+    ).toEqual(["1"]);
   });
 
   it("10 concurrent registrations get versions 1..10 exactly once", async () => {
@@ -135,7 +135,9 @@ describe("registerModel", () => {
       clientFor(emulator, emulator.createToken({ contents: "write" })),
     );
     const results = await Promise.all(clients.map((c, i) => register(repo, `run-${i}`, {}, c)));
-    expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(results.map((r) => Number(r.version)).sort((a, b) => a - b)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
     const { data: releases } = await client.request("GET /repos/{owner}/{repo}/releases", {
       owner: OWNER,
       repo,
@@ -164,7 +166,7 @@ describe("registerModel", () => {
       sha: tagObject.sha,
     });
     const result = await register(repo, "300");
-    expect(result).toMatchObject({ version: 1, outcome: "resumed" });
+    expect(result).toMatchObject({ version: "1", outcome: "resumed" });
   });
 });
 
@@ -179,7 +181,7 @@ describe("registerModel recovery", () => {
     expect(failed).toBeInstanceOf(GitHubError);
     emulator.clearLog();
     const resumed = await register(repo, "500");
-    expect(resumed).toMatchObject({ version: 1, outcome: "resumed" });
+    expect(resumed).toMatchObject({ version: "1", outcome: "resumed" });
     expect(emulator.requestLog.filter((r) => r.path.includes("/assets") && r.method === "POST")).toHaveLength(
       0,
     );
@@ -259,7 +261,7 @@ describe("resolveModel", () => {
       sha: await headSha(client, repo),
     });
     const resolved = await resolveModel(client, { owner: OWNER, repo, model: "fraud", selector: "latest" });
-    expect(resolved).toMatchObject({ version: 1, skipped: [2], apiCalls: 3 });
+    expect(resolved).toMatchObject({ version: "1", skipped: ["2"], apiCalls: 3 });
     expect(await listModels(client, { owner: OWNER, repo })).toEqual(["fraud"]);
   });
 
@@ -270,11 +272,133 @@ describe("resolveModel", () => {
     await moveAlias(client, { owner: OWNER, repo, model: "fraud", alias: "staging", selector: "v2" });
     await promote(client, { owner: OWNER, repo, model: "fraud", from: "@staging", to: "production" });
     const versions = await listVersions(client, { owner: OWNER, repo, model: "fraud" });
-    expect(versions.find((v) => v.version === 2)?.aliases).toEqual(["production", "staging"]);
+    expect(versions.find((v) => v.version === "2")?.aliases).toEqual(["production", "staging"]);
     await moveAlias(client, { owner: OWNER, repo, model: "fraud", alias: "production", selector: "v1" });
     expect(
       (await resolveModel(client, { owner: OWNER, repo, model: "fraud", selector: "production" })).version,
-    ).toBe(1);
+    ).toBe("1");
+  });
+});
+
+describe("semver versions", () => {
+  it("registers 1.4.0, 2.0.0-rc.1, then auto → 3; resolves each in 2 calls", async () => {
+    const repo = "semver-basic";
+    const first = await register(repo, "s1", { version: "1.4.0" });
+    expect(first).toMatchObject({ version: "1.4.0", tag: "fraud/v1.4.0", outcome: "created" });
+    const rc = await register(repo, "s2", { version: "v2.0.0-rc.1", prerelease: true });
+    expect(rc).toMatchObject({ version: "2.0.0-rc.1", tag: "fraud/v2.0.0-rc.1" });
+    const auto = await register(repo, "s3");
+    expect(auto).toMatchObject({ version: "3", tag: "fraud/v3" });
+    expect(
+      (await listVersions(client, { owner: OWNER, repo, model: "fraud" })).map((v) => v.version),
+    ).toEqual(["3", "2.0.0-rc.1", "1.4.0"]);
+    for (const [selector, version] of [
+      ["latest", "3"],
+      ["v1.4.0", "1.4.0"],
+      ["1.4.0", "1.4.0"],
+      ["2.0.0-rc.1", "2.0.0-rc.1"],
+      ["3.0.0", "3"],
+    ]) {
+      emulator.clearLog();
+      const resolved = await resolveModel(client, {
+        owner: OWNER,
+        repo,
+        model: "fraud",
+        selector: selector ?? "",
+      });
+      expect(resolved.version, selector).toBe(version);
+      expect(emulator.requestLog.length, selector).toBeLessThanOrEqual(2);
+    }
+    const dir = join(work.dir, "semver-basic-out");
+    const { manifest } = await downloadModel(client, {
+      owner: OWNER,
+      repo,
+      model: "fraud",
+      selector: "v1.4.0",
+      dir,
+    });
+    expect(manifest.version).toBe("1.4.0");
+    expect(await listModels(client, { owner: OWNER, repo })).toEqual(["fraud"]);
+  });
+
+  it("an existing explicit version is an error for another run and the same version for a rerun", async () => {
+    const repo = "semver-taken";
+    await register(repo, "t1", { version: "1.4.0" });
+    await register(repo, "t2");
+    emulator.clearLog();
+    await expect(register(repo, "t3", { version: "1.4.0" })).rejects.toThrow(
+      `fraud v1.4.0 already exists in ${OWNER}/${repo} (registered by another run); give a new version or use auto.`,
+    );
+    await expect(register(repo, "t4", { version: "2.0.0" })).rejects.toThrow(
+      /^fraud v2.0.0 is the same version as v2, which exists in/,
+    );
+    expect(emulator.requestLog.filter((r) => r.method !== "GET")).toEqual([]);
+    const rerun = await register(repo, "t1", { version: "1.4.0" });
+    expect(rerun).toMatchObject({ version: "1.4.0", outcome: "existing" });
+  });
+
+  it("refuses an invalid version with one line before any request", async () => {
+    const repo = "semver-invalid";
+    const files = await writeModelFiles(work.dir, { "semver-invalid.bin": "w" });
+    emulator.clearLog();
+    for (const [version, message] of [
+      ["1.4.0+build.7", "Invalid model version '1.4.0+build.7': build metadata (`+…`) is not supported"],
+      ["1.4", "Invalid model version '1.4': use a whole number (7) or semver"],
+      ["0", "Invalid model version '0': whole-number versions start at 1."],
+    ]) {
+      const error = await registerModel(client, {
+        owner: OWNER,
+        repo,
+        model: "fraud",
+        commitSha: "0".repeat(40),
+        files,
+        metrics: {},
+        idempotencyKey: `${OWNER}/${repo}/1/fraud`,
+        version: version ?? "",
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toContain(message);
+      expect((error as Error).message).not.toContain("\n");
+    }
+    expect(emulator.requestLog).toEqual([]);
+  });
+
+  it("orders by semver precedence: 1.10.0 > 1.9.0, a release above its prereleases; @latest stays on the highest", async () => {
+    const fast = await startEmulator();
+    const fastClient = clientFor(fast, fast.createToken({ contents: "write" }));
+    const repo = "semver-order";
+    await register(repo, "o1", { version: "1.9.0", aliases: ["latest"] }, fastClient);
+    await register(repo, "o2", { version: "1.10.0", aliases: ["latest"] }, fastClient);
+    const latest = () => resolveModel(fastClient, { owner: OWNER, repo, model: "fraud", selector: "latest" });
+    expect((await latest()).version).toBe("1.10.0");
+    await register(repo, "o3", { version: "2.0.0", aliases: ["latest"] }, fastClient);
+    // A prerelease of 2.0.0 and a hotfix of 1.x registered afterwards do not take @latest.
+    await register(repo, "o4", { version: "2.0.0-rc.2", aliases: ["latest"] }, fastClient);
+    await register(repo, "o5", { version: "1.10.1", aliases: ["latest"] }, fastClient);
+    expect(await latest()).toMatchObject({ version: "2.0.0", aliases: ["latest"] });
+    expect(
+      (await listVersions(fastClient, { owner: OWNER, repo, model: "fraud" })).map((v) => v.version),
+    ).toEqual(["2.0.0", "2.0.0-rc.2", "1.10.1", "1.10.0", "1.9.0"]);
+    // Hundreds of older semver tags do not change the cost of resolving.
+    const commit = await headSha(fastClient, repo);
+    for (let start = 0; start < 300; start += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          fastClient.request("POST /repos/{owner}/{repo}/git/refs", {
+            owner: OWNER,
+            repo,
+            ref: `refs/tags/fraud/v0.${start + i}.0`,
+            sha: commit,
+          }),
+        ),
+      );
+    }
+    for (const selector of ["latest", "@latest", "v1.10.0", "1.9.0"]) {
+      fast.clearLog();
+      await resolveModel(fastClient, { owner: OWNER, repo, model: "fraud", selector });
+      expect(fast.requestLog.length, selector).toBe(2);
+    }
+    await fast.close();
   });
 });
 

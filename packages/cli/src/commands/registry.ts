@@ -90,7 +90,7 @@ function printDeployment(io: CliIo, flags: RegistryFlags, what: string, result: 
   if (!result.ok) throw new ExitWith(1);
 }
 
-/** `MODEL@alias`, `MODEL:v3`, `MODEL:3` or `MODEL` (latest). */
+/** `MODEL@alias`, `MODEL:v3`, `MODEL:3`, `MODEL:v1.4.0`, `MODEL:2.0.0-rc.1` or `MODEL` (latest). */
 export function parseModelReference(text: string): { model: string; selector: string } {
   const at = text.indexOf("@");
   if (at > 0) return { model: text.slice(0, at), selector: text.slice(at) };
@@ -137,7 +137,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
   common(
     registry
       .command("show")
-      .description("Show one version: MODEL, MODEL@alias or MODEL:vN")
+      .description("Show one version: MODEL, MODEL@alias, MODEL:v7 or MODEL:v1.4.0")
       .argument("<reference>"),
   ).action(async (reference: string, flags: RegistryFlags) => {
     const { client, owner, repo } = connect(flags, io);
@@ -180,9 +180,9 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
   common(
     registry
       .command("download")
-      .description("Download and verify a version: MODEL, MODEL@alias or MODEL:vN")
+      .description("Download and verify a version: MODEL, MODEL@alias, MODEL:v7 or MODEL:v1.4.0")
       .argument("<reference>")
-      .option("-o, --output <dir>", "directory to write the files to (default ./<model>-v<N>)"),
+      .option("-o, --output <dir>", "directory to write the files to (default ./<model>-v<version>)"),
   ).action(async (reference: string, flags: RegistryFlags & { output?: string }) => {
     const { client, owner, repo } = connect(flags, io);
     const { model, selector } = parseModelReference(reference);
@@ -218,7 +218,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
     registry
       .command("promote")
       .description(
-        "Point an alias at a version (--alias), or record a verified deployment of it to an environment (--to); MODEL:vN or MODEL@alias",
+        "Point an alias at a version (--alias), or record a verified deployment of it to an environment (--to); MODEL:v7, MODEL:v1.4.0 or MODEL@alias",
       )
       .argument("<reference>")
       .option("--alias <alias>", "the alias to move, e.g. champion")

@@ -1,5 +1,17 @@
 export { parseMetadataBlock, renderMetadataBlock } from "./metadata-block.js";
 export {
+  compareModelVersions,
+  looksLikeModelVersion,
+  type ModelVersion,
+  modelVersionProblem,
+  nextAutoVersion,
+  type ParsedModelVersion,
+  parseModelVersion,
+  sameModelVersion,
+  sortModelVersionsDescending,
+  tryParseModelVersion,
+} from "./model-version.js";
+export {
   buildModelManifest,
   buildRunManifest,
   describeIssues,

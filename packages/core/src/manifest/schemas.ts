@@ -1,9 +1,21 @@
 import { z } from "zod";
+import { modelVersionProblem, tryParseModelVersion } from "./model-version.js";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");
 const metrics = z.record(z.string(), z.number());
 const params = z.record(z.string(), z.union([z.number(), z.string()]));
 const fingerprint = z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), sha256 });
+
+/**
+ * A version label (`7`, `1.4.0`, `2.0.0-rc.1`). Manifests written before semver support hold a number:
+ * it is read as its label (`7` → `"7"`).
+ */
+const modelVersion = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const parsed = tryParseModelVersion(String(value));
+  if (parsed) return parsed.label;
+  ctx.addIssue({ code: "custom", message: modelVersionProblem(String(value)) ?? "invalid version" });
+  return z.NEVER;
+});
 
 /** Schema of `run.json` (schema_version 1), written by the train action. */
 export const runManifestSchema = z.object({
@@ -33,7 +45,7 @@ export type RunManifest = z.infer<typeof runManifestSchema>;
 export const modelManifestSchema = z.object({
   schema_version: z.literal(1),
   model: z.string().min(1),
-  version: z.number().int().positive(),
+  version: modelVersion,
   metrics,
   params,
   signature: z.record(z.string(), z.unknown()).optional(),
@@ -43,7 +55,7 @@ export const modelManifestSchema = z.object({
     workflow_ref: z.string(),
     run: z.object({ id: z.number().int(), attempt: z.number().int().positive(), url: z.string() }),
     data: z.array(fingerprint),
-    parent_version: z.number().int().positive().nullable(),
+    parent_version: modelVersion.nullable(),
   }),
   files: z.array(z.object({ name: z.string().min(1), size: z.number().int().nonnegative(), sha256 })),
   created_at: z.string().datetime({ offset: true }),

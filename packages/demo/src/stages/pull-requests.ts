@@ -119,9 +119,16 @@ export const worsePullRequestStage: Stage = {
       comment?.body ?? "",
       ...runs.map((run) => `${run.output.title ?? ""}\n${run.output.summary ?? ""}`),
     ].join("\n");
-    const named = [...new Set(configuredRules(ctx))].filter((rule) => reported.includes(rule));
-    check(stage, named.length > 0, "neither the comment nor the check run names a gate rule of mlops.yml");
-    ctx.log.step(`gate failed; the report names ${named.map((r) => `\`${r}\``).join(", ")}`);
+    const failedLines = reported.split("\n").filter((line) => /fail|❌|✗/i.test(line));
+    const named = [...new Set(configuredRules(ctx))].filter((rule) =>
+      failedLines.some((line) => line.includes(rule)),
+    );
+    check(
+      stage,
+      named.length > 0,
+      "neither the comment nor the check run names a gate rule of mlops.yml as failed",
+    );
+    ctx.log.step(`gate failed; the report names the failed ${named.map((r) => `\`${r}\``).join(", ")}`);
 
     check(stage, first.runId !== undefined, "the runner did not register the run in the emulator (no runId)");
     const rerun = await runExampleWorkflow(ctx, {
@@ -140,11 +147,16 @@ export const worsePullRequestStage: Stage = {
     check(stage, rerun.conclusion === "failure", `the re-run ended "${rerun.conclusion}", expected failure`);
     const [updated] = await gateComments(ctx, stage, opened.pr);
     check(stage, updated?.id === comment?.id, `the re-run wrote comment ${updated?.id}, not ${comment?.id}`);
+    check(stage, updated !== undefined && comment !== undefined, "the sticky comment disappeared");
+    // The gate skips a write whose body would not change (same metrics to the printed precision).
+    const edited = updated.updated_at > comment.updated_at;
     check(
       stage,
-      updated !== undefined && comment !== undefined && updated.updated_at > comment.updated_at,
-      `the re-run did not update comment ${comment?.id} (updated_at ${updated?.updated_at})`,
+      edited || updated.body === comment.body,
+      `the re-run changed comment ${comment.id}'s body without updating it`,
     );
-    return `PR #${opened.pr.number}: gate failed naming ${named[0]}; re-run (attempt ${rerun.runAttempt}) updated comment ${comment?.id}`;
+    return `PR #${opened.pr.number}: gate failed naming ${named.join(", ")}; re-run (attempt ${rerun.runAttempt}) ${
+      edited ? "updated" : "kept (same report)"
+    } comment ${comment.id}`;
   },
 };

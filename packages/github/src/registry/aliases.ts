@@ -1,4 +1,4 @@
-import { InputError } from "@mlops/core";
+import { InputError, type ModelVersion } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { httpStatus, withGitHubErrors } from "../errors.js";
 import {
@@ -49,7 +49,7 @@ export async function setAliasRef(
 export async function moveAlias(
   client: GitHubClient,
   options: { owner: string; repo: string; model: string; alias: string; selector: string },
-): Promise<{ version: number; tag: string }> {
+): Promise<{ version: ModelVersion; tag: string }> {
   const { owner, repo } = options;
   const model = validateModelName(options.model);
   const resolved = await resolveModel(client, { owner, repo, model, selector: options.selector });
@@ -63,7 +63,7 @@ export async function moveAlias(
 export async function promote(
   client: GitHubClient,
   options: { owner: string; repo: string; model: string; from: string; to: string },
-): Promise<{ version: number; tag: string }> {
+): Promise<{ version: ModelVersion; tag: string }> {
   const from = parseSelector(options.from);
   if (from.kind !== "alias")
     throw new InputError(`promote expects an alias to promote from, got '${options.from}'.`);
@@ -101,7 +101,7 @@ export async function removeAlias(
 export async function aliasVersion(
   client: GitHubClient,
   options: { owner: string; repo: string; model: string; alias: string },
-): Promise<{ version: number; tag: string } | undefined> {
+): Promise<{ version: ModelVersion; tag: string } | undefined> {
   const { owner, repo } = options;
   const model = validateModelName(options.model);
   const refs = await withGitHubErrors({ operation: `read ${model}/@${options.alias}`, owner, repo }, () =>

@@ -1,14 +1,16 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { type ModelVersion, tryParseModelVersion } from "@mlops/core";
 
 /** The machine-readable block in a release body: `<!-- mlops:v1 {json} -->`. */
 export interface ReleaseMetadata {
   model: string;
-  version: number;
+  /** The version label (`7`, `1.4.0`); blocks written before semver support hold a number, read as its label. */
+  version: ModelVersion;
   idempotencyKey: string;
   /** The version `@production` named when this one was registered. */
-  parentVersion?: number | null;
+  parentVersion?: ModelVersion | null;
   description?: string;
   tags?: string[];
   gate?: string;
@@ -32,17 +34,34 @@ export function parseReleaseMetadata(body: string | null | undefined): ReleaseMe
   const match = body ? BLOCK.exec(body) : null;
   if (!match?.[1]) return undefined;
   try {
-    const value = JSON.parse(match[1]) as Partial<ReleaseMetadata>;
-    return typeof value.idempotencyKey === "string" && typeof value.model === "string"
-      ? (value as ReleaseMetadata)
-      : undefined;
+    const value = JSON.parse(match[1]) as Omit<Partial<ReleaseMetadata>, "version" | "parentVersion"> & {
+      version?: unknown;
+      parentVersion?: unknown;
+    };
+    const version = labelOf(value.version);
+    if (typeof value.idempotencyKey !== "string" || typeof value.model !== "string" || !version)
+      return undefined;
+    const { parentVersion, ...rest } = value;
+    return {
+      ...rest,
+      model: value.model,
+      idempotencyKey: value.idempotencyKey,
+      version,
+      ...(parentVersion !== undefined ? { parentVersion: labelOf(parentVersion) ?? null } : {}),
+    };
   } catch {
     return undefined;
   }
 }
 
+/** A version label from a block: a number (older blocks) or a label string. */
+function labelOf(value: unknown): ModelVersion | undefined {
+  if (typeof value !== "number" && typeof value !== "string") return undefined;
+  return tryParseModelVersion(String(value))?.label;
+}
+
 /** The idempotency-key line a version's tag message carries. */
-export function tagMessage(model: string, version: number, idempotencyKey: string): string {
+export function tagMessage(model: string, version: ModelVersion, idempotencyKey: string): string {
   return `${model} v${version}\n\nmlops-idempotency-key: ${idempotencyKey}\n`;
 }
 

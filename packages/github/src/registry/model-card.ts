@@ -1,4 +1,5 @@
 import { formatNumber, type ModelManifest, renderTable } from "@mlops/core";
+import { versionSelector } from "./names.js";
 
 export interface ModelCardInput {
   manifest: ModelManifest;
@@ -31,7 +32,7 @@ export function renderModelCard(input: ModelCardInput): string {
   const { manifest } = input;
   const lineage = manifest.lineage;
   const server = (input.serverUrl ?? "https://github.com").replace(/\/+$/, "");
-  const lines = [`## ${manifest.model} v${manifest.version}`];
+  const lines = [`## ${manifest.model} ${versionSelector(manifest.version)}`];
   if (input.description) lines.push("", input.description);
   const facts: string[] = [];
   if (input.gate) facts.push(`Gate: **${input.gate}**`);
@@ -70,7 +71,7 @@ export function renderModelCard(input: ModelCardInput): string {
     : `\`${commit.slice(0, 7)}\``;
   const lineageRows: string[][] = [
     ["Commit", commitLink],
-    ["Parent version", lineage.parent_version === null ? "none" : `v${lineage.parent_version}`],
+    ["Parent version", lineage.parent_version === null ? "none" : versionSelector(lineage.parent_version)],
   ];
   if (lineage.run.id > 0)
     lineageRows.push([

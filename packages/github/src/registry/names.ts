@@ -1,4 +1,12 @@
-import { InputError } from "@mlops/core";
+import {
+  InputError,
+  looksLikeModelVersion,
+  type ModelVersion,
+  parseModelVersion,
+  sameModelVersion,
+  sortModelVersionsDescending,
+  tryParseModelVersion,
+} from "@mlops/core";
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -20,9 +28,14 @@ export function validateAliasName(alias: string): string {
   return alias;
 }
 
-/** `fraud/v7` — the tag name (and release `tag_name`) of a version. */
-export function versionTagName(model: string, version: number): string {
+/** `fraud/v7`, `fraud/v1.4.0` — the tag name (and release `tag_name`) of a version label. */
+export function versionTagName(model: string, version: ModelVersion): string {
   return `${model}/v${version}`;
+}
+
+/** `v7`, `v1.4.0`: how a version is written in selectors, messages and file names. */
+export function versionSelector(version: ModelVersion): string {
+  return `v${version}`;
 }
 
 /** `fraud/@production` — the tag name of an alias. */
@@ -30,25 +43,20 @@ export function aliasTagName(model: string, alias: string): string {
   return `${model}/@${alias}`;
 }
 
-/** What a user may ask for: the newest version, a number, or an alias. */
+/** What a user may ask for: the newest version, a version label, or an alias. */
 export type ModelSelector =
   | { kind: "latest" }
-  | { kind: "version"; version: number }
+  | { kind: "version"; version: ModelVersion }
   | { kind: "alias"; alias: string };
 
 /**
- * Parses `latest`, `v7` / `7`, `@production` or a bare alias name (`production`).
- * `latest` means the newest published version unless an `@latest` alias ref exists.
+ * Parses `latest`, a version (`v7`, `7`, `1.4.0`, `v2.0.0-rc.1`), `@production` or a bare alias name
+ * (`production`). `latest` means the highest published version unless an `@latest` alias ref exists.
  */
 export function parseSelector(selector: string): ModelSelector {
   const text = selector.trim();
   if (text === "" || text === "latest") return { kind: "latest" };
-  const version = /^v?(\d{1,9})$/.exec(text);
-  if (version?.[1]) {
-    const n = Number(version[1]);
-    if (n < 1) throw new InputError(`Invalid model version '${selector}': versions start at v1.`);
-    return { kind: "version", version: n };
-  }
+  if (looksLikeModelVersion(text)) return { kind: "version", version: parseModelVersion(text).label };
   return { kind: "alias", alias: validateAliasName(text.startsWith("@") ? text.slice(1) : text) };
 }
 
@@ -60,35 +68,49 @@ export interface GitRef {
 
 /** Every version and alias of one model, read from one matching-refs answer. */
 export interface ModelRefs {
-  /** version number → tag-object SHA (annotated tags) or commit SHA (lightweight tags). */
-  versions: Map<number, string>;
+  /** version label → tag-object SHA (annotated tags) or commit SHA (lightweight tags). */
+  versions: Map<ModelVersion, string>;
   /** alias name → the SHA it points at. */
   aliases: Map<string, string>;
+}
+
+/** The version label of a tag's last segment (`v7` → `7`, `v1.4.0` → `1.4.0`); only canonical spellings count. */
+export function versionOfTagSegment(segment: string): ModelVersion | undefined {
+  if (!segment.startsWith("v")) return undefined;
+  const parsed = tryParseModelVersion(segment.slice(1));
+  return parsed && `v${parsed.label}` === segment ? parsed.label : undefined;
 }
 
 /** Sorts the refs under `refs/tags/<model>/` into versions and aliases; ignores anything else. */
 export function parseModelRefs(model: string, refs: GitRef[]): ModelRefs {
   const prefix = `refs/tags/${model}/`;
-  const versions = new Map<number, string>();
+  const versions = new Map<ModelVersion, string>();
   const aliases = new Map<string, string>();
   for (const ref of refs) {
     if (!ref.ref.startsWith(prefix)) continue;
     const rest = ref.ref.slice(prefix.length);
-    const version = /^v([1-9]\d{0,8})$/.exec(rest);
-    if (version?.[1]) versions.set(Number(version[1]), ref.object.sha);
+    const version = versionOfTagSegment(rest);
+    if (version !== undefined) versions.set(version, ref.object.sha);
     else if (rest.startsWith("@") && NAME_PATTERN.test(rest.slice(1)))
       aliases.set(rest.slice(1), ref.object.sha);
   }
   return { versions, aliases };
 }
 
-/** Version numbers, highest first. */
-export function versionsDescending(refs: ModelRefs): number[] {
-  return [...refs.versions.keys()].sort((a, b) => b - a);
+/** Version labels, highest semver precedence first (a whole number N counts as N.0.0). */
+export function versionsDescending(refs: ModelRefs): ModelVersion[] {
+  return sortModelVersionsDescending(refs.versions.keys());
+}
+
+/** The registered label for `version`: the same label, else one of equal precedence (`7` ↔ `7.0.0`). */
+export function findVersion(refs: ModelRefs, version: ModelVersion): ModelVersion | undefined {
+  if (refs.versions.has(version)) return version;
+  for (const label of refs.versions.keys()) if (sameModelVersion(label, version)) return label;
+  return undefined;
 }
 
 /** The aliases that point at `version`'s SHA. */
-export function aliasesOf(refs: ModelRefs, version: number): string[] {
+export function aliasesOf(refs: ModelRefs, version: ModelVersion): string[] {
   const sha = refs.versions.get(version);
   return [...refs.aliases]
     .filter(([, target]) => target === sha)
@@ -97,7 +119,7 @@ export function aliasesOf(refs: ModelRefs, version: number): string[] {
 }
 
 /** The version an alias points at (by SHA), if any. */
-export function versionOfAlias(refs: ModelRefs, alias: string): number | undefined {
+export function versionOfAlias(refs: ModelRefs, alias: string): ModelVersion | undefined {
   const sha = refs.aliases.get(alias);
   if (sha === undefined) return undefined;
   for (const [version, target] of refs.versions) if (target === sha) return version;

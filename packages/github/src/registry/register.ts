@@ -4,8 +4,12 @@ import {
   buildModelManifest,
   GitHubError,
   InputError,
+  compareModelVersions,
   type ModelManifest,
+  type ModelVersion,
+  nextAutoVersion,
   parseModelManifest,
+  parseModelVersion,
 } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { createOnce } from "../create-once.js";
@@ -24,10 +28,12 @@ import {
 } from "./metadata.js";
 import { renderModelCard } from "./model-card.js";
 import {
+  findVersion,
   type ModelRefs,
   validateAliasName,
   validateModelName,
   versionOfAlias,
+  versionSelector,
   versionsDescending,
   versionTagName,
 } from "./names.js";
@@ -37,7 +43,7 @@ import { type AssetSource, MAX_ASSET_BYTES, uploadAsset } from "./upload.js";
 
 const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const RESERVED_NAMES = new Set(["model.json", "SHA256SUMS"]);
-/** How many times a lost version-number race is retried before giving up. */
+/** How many times a lost `auto` version race is retried before giving up. */
 const MAX_ALLOCATION_ATTEMPTS = 50;
 
 export interface RegisterModelOptions {
@@ -67,14 +73,20 @@ export interface RegisterModelOptions {
   prerelease?: boolean;
   /** `<repo>/<run_id>/<model>`: a rerun of the same run returns the same version. */
   idempotencyKey: string;
-  /** Explicit version number instead of the next free one. */
-  version?: number;
+  /**
+   * An explicit version instead of `auto` (the highest major + 1, as a whole number): a whole number
+   * (`7`) or semver (`1.4.0`, `2.0.0-rc.1`; a leading `v` is fine; build metadata `+…` is refused).
+   * A version that already exists (or one of equal precedence, `7` ↔ `7.0.0`) is an error, unless this
+   * run (idempotency key) registered it.
+   */
+  version?: ModelVersion;
   log?: GitHubLog;
 }
 
 export interface RegisteredModel {
   model: string;
-  version: number;
+  /** The version label (`7`, `1.4.0`). */
+  version: ModelVersion;
   tag: string;
   tagSha: string;
   releaseId: number;
@@ -83,7 +95,7 @@ export interface RegisteredModel {
   /** The human model card (the release body without its metadata block). */
   card: string;
   /** The version `@production` named at registration (`lineage.parent_version`). */
-  parentVersion: number | null;
+  parentVersion: ModelVersion | null;
   /** `created`: new version; `resumed`: an unfinished registration of this key was finished; `existing`: already registered. */
   outcome: "created" | "resumed" | "existing";
 }
@@ -155,9 +167,8 @@ export async function registerModel(
   const { owner, repo, idempotencyKey } = options;
   const model = validateModelName(options.model);
   for (const alias of options.aliases ?? []) validateAliasName(alias);
-  if (options.version !== undefined && (!Number.isInteger(options.version) || options.version < 1)) {
-    throw new InputError(`Invalid explicit version ${options.version}: use a positive integer.`);
-  }
+  const explicit =
+    options.version === undefined ? undefined : parseModelVersion(String(options.version)).label;
   const log = options.log ?? silentLog;
   const files = await hashInputs(options.files);
   const seen = new Set(files.map((f) => f.name));
@@ -166,23 +177,29 @@ export async function registerModel(
     const refs = await readModelRefs(client, owner, repo, model);
     const found = await findOwnRegistration(client, owner, repo, model, idempotencyKey, refs);
     let release: Release;
-    let version: number;
+    let version: ModelVersion;
     let outcome: RegisteredModel["outcome"];
     if (found?.release && !found.release.draft) {
-      log.info(`${model}: this run already registered v${found.version}; nothing to do.`);
-      await applyAliases(client, owner, repo, model, options.aliases ?? [], found.tagSha);
+      log.info(`${model}: this run already registered ${versionSelector(found.version)}; nothing to do.`);
+      if (explicit !== undefined && found.version !== explicit)
+        log.warning(
+          `${model}: version ${explicit} was asked for, but this run already registered ${versionSelector(found.version)}; keeping it.`,
+        );
+      const aliases = aliasesToMove(model, found.version, options.aliases ?? [], refs, log);
+      await applyAliases(client, owner, repo, model, aliases, found.tagSha);
       const parent = parseReleaseMetadata(found.release.body)?.parentVersion ?? null;
       return result(model, found.version, found.tagSha, found.release, "existing", parent);
     }
     let tagSha: string;
     if (found) {
       ({ version, tagSha } = found);
-      log.info(`${model}: resuming the unfinished registration of v${version}.`);
+      log.info(`${model}: resuming the unfinished registration of ${versionSelector(version)}.`);
       outcome = "resumed";
     } else {
-      ({ version, tagSha } = await allocateVersion(client, owner, repo, model, options, refs));
+      ({ version, tagSha } = await allocateVersion(client, owner, repo, model, options, explicit, refs));
       outcome = "created";
     }
+    const aliases = aliasesToMove(model, version, options.aliases ?? [], refs, log);
     const parentVersion = versionOfAlias(refs, "production") ?? null;
     const meta = {
       model,
@@ -211,7 +228,7 @@ export async function registerModel(
             ...(options.description !== undefined ? { description: options.description } : {}),
             ...(options.tags ? { tags: options.tags } : {}),
             ...(options.gate !== undefined ? { gate: options.gate } : {}),
-            ...(options.aliases ? { aliases: options.aliases } : {}),
+            ...(aliases.length > 0 ? { aliases } : {}),
             ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
           }),
         ),
@@ -257,19 +274,19 @@ export async function registerModel(
       make_latest: "false",
     });
     release = toRelease(published as Parameters<typeof toRelease>[0]);
-    await applyAliases(client, owner, repo, model, options.aliases ?? [], tagSha);
-    log.info(`${model}: registered v${version} (${release.htmlUrl}).`);
+    await applyAliases(client, owner, repo, model, aliases, tagSha);
+    log.info(`${model}: registered ${versionSelector(version)} (${release.htmlUrl}).`);
     return result(model, version, tagSha, { ...release, assets }, outcome, parentVersion);
   });
 }
 
 function result(
   model: string,
-  version: number,
+  version: ModelVersion,
   tagSha: string,
   release: Release,
   outcome: RegisteredModel["outcome"],
-  parentVersion: number | null,
+  parentVersion: ModelVersion | null,
 ): RegisteredModel {
   return {
     model,
@@ -289,9 +306,9 @@ function buildManifest(
   owner: string,
   repo: string,
   model: string,
-  version: number,
+  version: ModelVersion,
   files: LocalFile[],
-  parentVersion: number | null,
+  parentVersion: ModelVersion | null,
   options: RegisterModelOptions,
 ): Omit<ModelManifest, "schema_version"> {
   const given = options.lineage ?? {};
@@ -318,6 +335,26 @@ function buildManifest(
   };
 }
 
+/**
+ * The aliases to point at `version`: all of them, except `latest` when a higher version (semver
+ * precedence) already exists — registering a hotfix `1.4.1` after `2` leaves `@latest` on `2`.
+ */
+function aliasesToMove(
+  model: string,
+  version: ModelVersion,
+  aliases: string[],
+  refs: ModelRefs,
+  log: GitHubLog,
+): string[] {
+  if (!aliases.includes("latest")) return aliases;
+  const higher = versionsDescending(refs).find((other) => compareModelVersions(other, version) > 0);
+  if (higher === undefined) return aliases;
+  log.info(
+    `${model}: @latest stays on ${versionSelector(higher)}, which is higher than ${versionSelector(version)}.`,
+  );
+  return aliases.filter((alias) => alias !== "latest");
+}
+
 async function applyAliases(
   client: GitHubClient,
   owner: string,
@@ -330,7 +367,7 @@ async function applyAliases(
 }
 
 interface OwnRegistration {
-  version: number;
+  version: ModelVersion;
   tagSha: string;
   release?: Release;
 }
@@ -356,7 +393,7 @@ async function findOwnRegistration(
     );
   }
   if (chosen) {
-    const version = parseReleaseMetadata(chosen.body)?.version ?? 0;
+    const version = parseReleaseMetadata(chosen.body)?.version ?? "";
     return { version, tagSha: refs.versions.get(version) ?? "", release: chosen };
   }
   // Crash between the ref and the release: a top version tag without a release, carrying our key.
@@ -386,9 +423,19 @@ async function allocateVersion(
   repo: string,
   model: string,
   options: RegisterModelOptions,
+  explicit: ModelVersion | undefined,
   refs: ModelRefs,
-): Promise<{ version: number; tagSha: string }> {
-  let version = options.version ?? (versionsDescending(refs)[0] ?? 0) + 1;
+): Promise<{ version: ModelVersion; tagSha: string }> {
+  const taken = (label: ModelVersion) =>
+    new InputError(
+      `${model} ${versionSelector(explicit ?? label)} ${explicit === undefined || explicit === label ? "already exists" : `is the same version as ${versionSelector(label)}, which exists`} in ${owner}/${repo} (registered by another run); give a new version or use auto.`,
+    );
+  if (explicit !== undefined) {
+    // Checked before anything is written; the ref below stays the lock against a concurrent run.
+    const existing = findVersion(refs, explicit);
+    if (existing !== undefined) throw taken(existing);
+  }
+  let version = explicit ?? nextAutoVersion(refs.versions.keys());
   for (let attempt = 1; attempt <= MAX_ALLOCATION_ATTEMPTS; attempt++) {
     const tag = versionTagName(model, version);
     const { data: tagObject } = await client.request("POST /repos/{owner}/{repo}/git/tags", {
@@ -417,12 +464,8 @@ async function allocateVersion(
       ref: `tags/${tag}`,
     });
     if (existing.object.sha === tagObject.sha) return { version, tagSha: tagObject.sha };
-    if (options.version !== undefined) {
-      throw new InputError(
-        `${model} v${version} already exists in ${owner}/${repo}; omit the explicit version to take the next free one.`,
-      );
-    }
-    version += 1;
+    if (explicit !== undefined) throw taken(version);
+    version = String(Number(version) + 1);
   }
   throw new GitHubError(
     `Could not allocate a version of ${model} after ${MAX_ALLOCATION_ATTEMPTS} attempts (too many concurrent registrations).`,

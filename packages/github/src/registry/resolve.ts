@@ -1,12 +1,15 @@
-import { GitHubError, InputError } from "@mlops/core";
+import { GitHubError, InputError, type ModelVersion } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { withGitHubErrors } from "../errors.js";
 import {
   aliasesOf,
+  findVersion,
   type ModelRefs,
   parseSelector,
   validateModelName,
   versionOfAlias,
+  versionOfTagSegment,
+  versionSelector,
   versionsDescending,
   versionTagName,
 } from "./names.js";
@@ -17,7 +20,7 @@ export interface ResolveModelOptions {
   owner: string;
   repo: string;
   model: string;
-  /** `latest`, `v7`, `7`, `@production` or an alias name. */
+  /** `latest`, `v7`, `7`, `1.4.0`, `v2.0.0-rc.1`, `@production` or an alias name. */
   selector: string;
   /** The model's refs when the caller has just read them (saves the matching-refs call). */
   refs?: ModelRefs;
@@ -25,7 +28,8 @@ export interface ResolveModelOptions {
 
 export interface ResolvedModel {
   model: string;
-  version: number;
+  /** The version label (`7`, `1.4.0`). */
+  version: ModelVersion;
   tag: string;
   /** The SHA the version tag ref points at (the annotated tag object). */
   tagSha: string;
@@ -35,14 +39,15 @@ export interface ResolvedModel {
   /** API calls this resolution made (2 unless `latest` had to step over unpublished versions). */
   apiCalls: number;
   /** Higher versions skipped because they have no published release (crash leftovers, drafts). */
-  skipped: number[];
+  skipped: ModelVersion[];
 }
 
 /**
  * Resolves a selector to a published version with ONE `GET /git/matching-refs/tags/<model>/` and ONE
- * `GET /releases/tags/<model>%2Fv<N>`, whatever the number of versions. For `latest`, a version whose
- * release is missing or still a draft (get-by-tag returns only published releases) is skipped and the
- * next lower one tried: one more call per skipped version, reported in `apiCalls`/`skipped`.
+ * `GET /releases/tags/<model>%2Fv<version>`, whatever the number of versions. `latest` is the highest
+ * version by semver precedence (a whole number N = N.0.0; prereleases rank below their release). A version whose
+ * release is missing or still a draft (get-by-tag returns only published releases) is skipped by `latest` and
+ * the next lower one tried: one more call per skipped version, reported in `apiCalls`/`skipped`.
  * An explicit version or an alias naming an unpublished version is an error.
  */
 export async function resolveModel(
@@ -55,11 +60,14 @@ export async function resolveModel(
   return withGitHubErrors({ operation: `resolve ${model}@${options.selector}`, owner, repo }, async () => {
     const refs = options.refs ?? (await readModelRefs(client, owner, repo, model));
     let apiCalls = options.refs ? 0 : 1;
-    let candidates: number[];
+    let candidates: ModelVersion[];
     if (selector.kind === "version") {
-      if (!refs.versions.has(selector.version))
-        throw new InputError(`Model ${model} has no version v${selector.version} in ${owner}/${repo}.`);
-      candidates = [selector.version];
+      const version = findVersion(refs, selector.version);
+      if (version === undefined)
+        throw new InputError(
+          `Model ${model} has no version ${versionSelector(selector.version)} in ${owner}/${repo}.`,
+        );
+      candidates = [version];
     } else if (selector.kind === "alias" || (selector.kind === "latest" && refs.aliases.has("latest"))) {
       const alias = selector.kind === "alias" ? selector.alias : "latest";
       const version = versionOfAlias(refs, alias);
@@ -75,7 +83,7 @@ export async function resolveModel(
       if (candidates.length === 0)
         throw new InputError(`Model ${model} has no registered versions in ${owner}/${repo}.`);
     }
-    const skipped: number[] = [];
+    const skipped: ModelVersion[] = [];
     for (const version of candidates) {
       const tag = versionTagName(model, version);
       const release = await getPublishedRelease(client, owner, repo, tag);
@@ -101,20 +109,20 @@ export async function resolveModel(
       skipped.push(version);
     }
     throw new InputError(
-      `Model ${model} has no published version in ${owner}/${repo} (unfinished: ${skipped.map((v) => `v${v}`).join(", ")}).`,
+      `Model ${model} has no published version in ${owner}/${repo} (unfinished: ${skipped.map(versionSelector).join(", ")}).`,
     );
   });
 }
 
 export interface ModelVersionSummary {
-  version: number;
+  version: ModelVersion;
   tag: string;
   tagSha: string;
   aliases: string[];
 }
 
 /**
- * Every version of a model with its aliases, highest first: one call. Whether each has a published
+ * Every version of a model with its aliases, highest (semver precedence) first: one call. Whether each has a published
  * release is not checked here (that costs one call per version); `resolveModel` checks it.
  */
 export async function listVersions(
@@ -134,7 +142,7 @@ export async function listVersions(
   });
 }
 
-/** Names of all models with at least one `<model>/v<N>` tag, sorted: one call (`matching-refs/tags/`). */
+/** Names of all models with at least one version tag (`<model>/v7`, `<model>/v1.4.0`), sorted: one call (`matching-refs/tags/`). */
 export async function listModels(
   client: GitHubClient,
   options: { owner: string; repo: string },
@@ -143,8 +151,8 @@ export async function listModels(
   return withGitHubErrors({ operation: "list the registered models", owner, repo }, async () => {
     const names = new Set<string>();
     for (const ref of await matchingTagRefs(client, owner, repo, "")) {
-      const match = /^refs\/tags\/([a-z0-9][a-z0-9._-]{0,62})\/v[1-9]\d*$/.exec(ref.ref);
-      if (match?.[1]) names.add(match[1]);
+      const match = /^refs\/tags\/([a-z0-9][a-z0-9._-]{0,62})\/([^/]+)$/.exec(ref.ref);
+      if (match?.[1] && match[2] && versionOfTagSegment(match[2]) !== undefined) names.add(match[1]);
     }
     return [...names].sort();
   });

@@ -1,0 +1,365 @@
+/**
+ * End to end, the PR check's edge cases (issue 4 "Done when", issue 7 fork companion): the Node
+ * example's workflows through the local runner against the emulator. Re-runs and concurrent runs keep
+ * one gate comment and one check run; a failing training command and a malformed rule fail where they
+ * should and write nothing to the PR; a fork PR's read-only run reports in its summary and an artifact,
+ * and the `workflow_run` companion template posts that report. Needs the bundled actions (`pnpm build`).
+ */
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadMetricsFile } from "../packages/core/src/index.js";
+import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
+import {
+  createGitHubClient,
+  type GitHubClient,
+  registerModel,
+  stickyMarker,
+} from "../packages/github/src/index.js";
+import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
+import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
+
+const root = join(import.meta.dirname, "..");
+const example = join(root, "examples", "node-classifier");
+const OWNER = "acme";
+const REPO = "node-classifier";
+const REPOSITORY = `${OWNER}/${REPO}`;
+const FORK = "forker/node-classifier";
+const MODEL = "node-classifier";
+const PR_CHECK = ".github/workflows/mlops-pr-check.yml";
+const GENERATED = new Set([
+  "node_modules",
+  "model",
+  "metrics.json",
+  "predictions.csv",
+  "deployed",
+  "run.json",
+]);
+const COMMENT_POST = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments";
+/** Gate writes to a PR: comments (create, edit, delete), check runs and commit statuses. */
+const PR_WRITE =
+  /^(POST|PATCH|DELETE) \/repos\/\{owner\}\/\{repo\}\/(issues\/.*comments|check-runs|statuses)/;
+
+let emulator: Emulator;
+let admin: GitHubClient;
+let workspace: string;
+let toolchain: string;
+let env: Record<string, string>;
+
+interface PullRequest {
+  number: number;
+  headSha: string;
+  branch: string;
+}
+
+/** The example's committed files, the better params, the reusable workflows and the fork companion. */
+function workingCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "e2e-pr-edge-"));
+  cpSync(example, dir, {
+    recursive: true,
+    filter: (source) => !GENERATED.has(source.split(sep).pop() ?? ""),
+  });
+  symlinkSync(join(example, "node_modules"), join(dir, "node_modules"), "dir");
+  const workflows = join(dir, ".github", "workflows");
+  for (const file of readdirSync(join(root, ".github", "workflows")).filter((f) => f.startsWith("reusable-")))
+    cpSync(join(root, ".github", "workflows", file), join(workflows, file));
+  copyFileSync(join(root, "workflows", "mlops-fork-report.yml"), join(workflows, "mlops-fork-report.yml"));
+  copyFileSync(join(example, "variants", "better.params.yaml"), join(dir, "params.yaml"));
+  return dir;
+}
+
+/** A caller of the reusable PR check with the given `with:` lines (no setup: node_modules is linked). */
+function callerWorkflow(file: string, withLines: string[]): string {
+  const text = [
+    `name: ${file}`,
+    "on:",
+    "  pull_request:",
+    "permissions:",
+    "  contents: read",
+    "jobs:",
+    "  model:",
+    "    uses: ./.github/workflows/reusable-pr-check.yml",
+    "    permissions:",
+    "      contents: read",
+    "      actions: read",
+    "      checks: write",
+    "      statuses: write",
+    "      pull-requests: write",
+    "    with:",
+    `      model-name: ${MODEL}`,
+    "      metrics: metrics.json",
+    ...withLines.map((line) => `      ${line}`),
+    "",
+  ].join("\n");
+  const path = join(".github", "workflows", file);
+  mkdirSync(join(workspace, ".github", "workflows"), { recursive: true });
+  writeFileSync(join(workspace, path), text);
+  return path;
+}
+
+async function openPullRequest(branch: string): Promise<PullRequest> {
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner: OWNER,
+    repo: REPO,
+    branch,
+    message: `Change ${branch}`,
+    files: { "params.yaml": `# ${branch}\nn_estimators: 20\n` },
+  });
+  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
+    owner: OWNER,
+    repo: REPO,
+    title: branch,
+    head: branch,
+    base: "main",
+  });
+  return { number: data.number, headSha: data.head.sha, branch };
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  admin = createGitHubClient({
+    token: emulator.createToken(
+      { contents: "write", issues: "write", pull_requests: "write", checks: "read", actions: "read" },
+      "octocat",
+    ),
+    apiUrl: emulator.url,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+  });
+  workspace = workingCopy();
+  toolchain = mkdtempSync(join(tmpdir(), "e2e-pr-edge-toolchain-"));
+  // Always: without the stand-ins the example's `corepack enable` would rewrite the machine's pnpm.
+  env = installToolchainStandIns(toolchain);
+
+  const { data: main } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner: OWNER,
+    repo: REPO,
+    ref: "heads/main",
+  });
+  const modelFile = join(toolchain, "classifier.json");
+  writeFileSync(modelFile, "{}");
+  await registerModel(admin, {
+    owner: OWNER,
+    repo: REPO,
+    model: MODEL,
+    commitSha: main.object.sha,
+    files: [{ path: modelFile }],
+    metrics: loadMetricsFile(join(root, "examples", "metrics", "base.json")).metrics,
+    idempotencyKey: `${REPOSITORY}/0/${MODEL}`,
+    aliases: ["production"],
+  });
+});
+afterAll(async () => {
+  await emulator?.close();
+  for (const dir of [workspace, toolchain])
+    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function pullRequestRun(
+  pr: PullRequest,
+  options: { workflow?: string; rerunOf?: number; headRepository?: string } = {},
+): Promise<{ result: WorkflowResult; log: string }> {
+  const lines: string[] = [];
+  const result = await runWorkflow({
+    workflow: options.workflow ?? PR_CHECK,
+    workspace,
+    event: "pull_request",
+    repository: REPOSITORY,
+    payload: {
+      pull_request: {
+        number: pr.number,
+        head: { sha: pr.headSha, ref: pr.branch, repo: { full_name: options.headRepository ?? REPOSITORY } },
+        base: { ref: "main", repo: { full_name: REPOSITORY } },
+      },
+    },
+    apiUrl: emulator.url,
+    toolkitRoot: root,
+    log: (line) => lines.push(line),
+    env,
+    ...(options.rerunOf !== undefined ? { rerunOf: options.rerunOf } : {}),
+  });
+  return { result, log: lines.slice(-80).join("\n") };
+}
+
+async function gateComments(pr: PullRequest) {
+  const all = await admin.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    owner: OWNER,
+    repo: REPO,
+    issue_number: pr.number,
+    per_page: 100,
+  });
+  return all.filter((c) => c.body?.includes("<!-- "));
+}
+
+async function checkRuns(pr: PullRequest) {
+  const { data } = await admin.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+    owner: OWNER,
+    repo: REPO,
+    ref: pr.headSha,
+  });
+  return data.check_runs;
+}
+
+/** PR writes the emulator served since `from` (an index into its request log). */
+function prWritesSince(from: number): string[] {
+  return emulator.requestLog
+    .slice(from)
+    .map((entry) => `${entry.method} ${entry.route}`)
+    .filter((call) => PR_WRITE.test(call));
+}
+
+const job = (result: WorkflowResult, name: string) => result.jobs.find((j) => j.name.endsWith(name));
+const messages = (result: WorkflowResult, name: string) =>
+  (job(result, name)?.annotations ?? []).map((a) => a.message).join("\n");
+
+describe("PR check edge cases (examples/node-classifier)", () => {
+  it("keeps one comment and one check run across three re-runs", { timeout: 300_000 }, async () => {
+    const pr = await openPullRequest("reruns");
+    const first = await pullRequestRun(pr);
+    expect(first.result.conclusion, first.log).toBe("success");
+    const runId = first.result.runId as number;
+    for (const attempt of [2, 3, 4]) {
+      const rerun = await pullRequestRun(pr, { rerunOf: runId });
+      expect(rerun.result.conclusion, rerun.log).toBe("success");
+      expect(rerun.result.runId).toBe(runId);
+      expect(rerun.result.runAttempt).toBe(attempt);
+      expect(job(rerun.result, "train")?.outputs["artifact-name"]).toBe(`mlops-${MODEL}-attempt-${attempt}`);
+    }
+    const comments = await gateComments(pr);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(stickyMarker(`${MODEL}/mlops-pr-check.yml`));
+    expect(await checkRuns(pr)).toMatchObject([{ conclusion: "success" }]);
+  });
+
+  it("keeps one comment when two runs race on a fresh PR", { timeout: 300_000 }, async () => {
+    const pr = await openPullRequest("concurrent");
+    // Each gate lists the PR's comments, finds none and posts; holding every POST for a few seconds
+    // makes both runs find none, so the race (two comments, one removed) really happens.
+    emulator.setFaults([{ route: COMMENT_POST, kind: "slow", delayMs: 6_000 }]);
+    const from = emulator.requestLog.length;
+    const runs = await Promise.all([pullRequestRun(pr), pullRequestRun(pr)]).finally(() =>
+      emulator.setFaults([]),
+    );
+    for (const run of runs) expect(run.result.conclusion, run.log).toBe("success");
+    expect(runs[0]?.result.runId).not.toBe(runs[1]?.result.runId);
+    const comments = await gateComments(pr);
+    const calls = emulator.requestLog.slice(from).map((e) => `${e.method} ${e.route} ${e.status}`);
+    expect(calls.filter((call) => call === `${COMMENT_POST} 201`)).toHaveLength(2);
+    expect(
+      calls.filter((call) => call.startsWith("DELETE /repos/{owner}/{repo}/issues/comments/")).length,
+    ).toBeGreaterThan(0);
+    expect(prWritesSince(from)).toContain(COMMENT_POST); // the filter the other cases rely on sees writes
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(`✅ ${MODEL}: gate passed`);
+    // Two runs that both find no check run create one each (GitHub has no API to delete one, and shows
+    // the newest per name): whatever is there is the gate's, and it passed.
+    const checks = await checkRuns(pr);
+    expect(checks.length).toBeGreaterThan(0);
+    for (const check of checks)
+      expect(check).toMatchObject({ name: `mlops gate: ${MODEL}`, conclusion: "success" });
+  });
+
+  it("fails train with the command's exit code and skips the gate", { timeout: 120_000 }, async () => {
+    const pr = await openPullRequest("broken-training");
+    const workflow = callerWorkflow("edge-exit-3.yml", ["train-command: echo training; exit 3"]);
+    const from = emulator.requestLog.length;
+    const { result, log } = await pullRequestRun(pr, { workflow });
+    expect(result.conclusion, log).toBe("failure");
+    expect(job(result, "train")?.conclusion).toBe("failure");
+    expect(messages(result, "train"), log).toMatch(/exit code 3/);
+    expect(job(result, "gate")?.conclusion).toBe("skipped");
+    expect(prWritesSince(from)).toEqual([]);
+    expect(await gateComments(pr)).toEqual([]);
+  });
+
+  it("fails the gate on a malformed rule with a caret and writes nothing to GitHub", {
+    timeout: 120_000,
+  }, async () => {
+    const pr = await openPullRequest("bad-rule");
+    const workflow = callerWorkflow("edge-bad-rule.yml", [
+      "train-command: node --import tsx src/train.ts",
+      'rules: "accuracy >>= 0.9"',
+    ]);
+    const from = emulator.requestLog.length;
+    const { result, log } = await pullRequestRun(pr, { workflow });
+    expect(result.conclusion, log).toBe("failure");
+    expect(job(result, "train")?.conclusion).toBe("success");
+    expect(job(result, "gate")?.conclusion).toBe("failure");
+    const gateErrors = messages(result, "gate");
+    expect(gateErrors, log).toContain("invalid rule");
+    expect(gateErrors).toMatch(/accuracy >>= 0\.9\n\s*\^/);
+    expect(prWritesSince(from)).toEqual([]);
+    expect(await gateComments(pr)).toEqual([]);
+    expect(await checkRuns(pr)).toEqual([]);
+  });
+
+  it("reports a fork PR in its summary and an artifact; the workflow_run companion posts it", {
+    timeout: 300_000,
+  }, async () => {
+    const pr = await openPullRequest("from-a-fork");
+    const forkFrom = emulator.requestLog.length;
+    const fork = await pullRequestRun(pr, { headRepository: FORK });
+    expect(fork.result.conclusion, fork.log).toBe("success");
+    const gate = job(fork.result, "gate");
+    expect(gate?.permissions).toMatchObject({ "pull-requests": "read", checks: "read", statuses: "read" });
+    expect(prWritesSince(forkFrom)).toEqual([]);
+    expect(gate?.summary).toContain(`✅ ${MODEL}: gate passed`);
+    expect(messages(fork.result, "gate")).toContain("workflows/mlops-fork-report.yml");
+    expect(await gateComments(pr)).toEqual([]);
+    expect(await checkRuns(pr)).toEqual([]);
+    const forkRunId = fork.result.runId as number;
+    const { data: artifacts } = await admin.request(
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
+      { owner: OWNER, repo: REPO, run_id: forkRunId },
+    );
+    expect(artifacts.artifacts.map((a) => a.name).sort()).toEqual([`mlops-gate-${MODEL}`, `mlops-${MODEL}`]);
+
+    const lines: string[] = [];
+    const companion = await runWorkflow({
+      workflow: ".github/workflows/mlops-fork-report.yml",
+      workspace,
+      event: "workflow_run",
+      repository: REPOSITORY,
+      payload: {
+        action: "completed",
+        workflow_run: {
+          id: forkRunId,
+          name: "Model PR check",
+          path: PR_CHECK,
+          event: "pull_request",
+          status: "completed",
+          conclusion: fork.result.conclusion,
+          head_branch: pr.branch,
+          head_sha: pr.headSha,
+          run_attempt: fork.result.runAttempt,
+          head_repository: { full_name: FORK },
+          // GitHub leaves this empty for a fork's run: the companion finds the PR from the commit.
+          pull_requests: [],
+        },
+        workflow: { name: "Model PR check", path: PR_CHECK },
+      },
+      apiUrl: emulator.url,
+      toolkitRoot: root,
+      log: (line) => lines.push(line),
+      env,
+    });
+    const companionLog = lines.slice(-80).join("\n");
+    expect(companion.conclusion, companionLog).toBe("success");
+    expect(job(companion, "report")?.conclusion).toBe("success");
+    const comments = await gateComments(pr);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(stickyMarker(`${MODEL}/mlops-pr-check.yml`));
+    expect(comments[0]?.body).toContain(`✅ ${MODEL}: gate passed`);
+    expect(await checkRuns(pr)).toMatchObject([{ conclusion: "success", name: `mlops gate: ${MODEL}` }]);
+  });
+});
