@@ -1,22 +1,14 @@
-import { existsSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { type ActionDeps, type ActionRuntime, requireRepository, startAction } from "@mlops/action-kit";
+import { CommandFailed, findModelIfConfigured, type ModelVersion, requireModelName } from "@mlops/core";
 import {
-  type ActionDeps,
-  type ActionRuntime,
-  environmentInputs,
-  readInputs,
-  readRunContext,
-  withDefaultDeps,
-} from "@mlops/action-kit";
-import { CommandFailed, findModel, InputError, loadConfig, type ModelVersion } from "@mlops/core";
-import {
-  createGitHubClient,
   type DeployResult,
   deployModel,
   dispatchEvent,
   type GitHubClient,
+  githubClientFactory,
   hashFile,
   type StepResult,
 } from "@mlops/github";
@@ -35,9 +27,7 @@ export function healthCheckDelayMs(attempt: number): number {
 
 function modelName(inputs: DeployInputs, cwd: string): string {
   if (inputs["model-name"]) return inputs["model-name"];
-  const path = resolve(cwd, inputs.config);
-  if (!existsSync(path)) throw new InputError(`'model-name' is required when there is no ${inputs.config}`);
-  return findModel(loadConfig(path), undefined, inputs.config).name;
+  return requireModelName(undefined, findModelIfConfigured(cwd, inputs.config, undefined), inputs.config);
 }
 
 /**
@@ -47,16 +37,15 @@ function modelName(inputs: DeployInputs, cwd: string): string {
  * with rollback-on-failure, the last good version redeployed) → `mlops.model.deployed`.
  */
 export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = {}): Promise<void> {
-  const deps = withDefaultDeps<GitHubClient>(
-    ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log: runtime.log }),
-    given,
-  );
   const sleep = given.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
-  const inputs = readInputs(inputSchema, environmentInputs(deps.env));
-  runtime.mask(inputs["github-token"]);
+  const { deps, inputs, context } = startAction(
+    runtime,
+    inputSchema,
+    given,
+    githubClientFactory(runtime.log),
+  );
   const selector = deploySelector(inputs);
-  const context = readRunContext(deps.env);
-  if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
+  requireRepository(context);
   const model = modelName(inputs, deps.cwd);
   const environment = inputs.environment;
   const client = deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });

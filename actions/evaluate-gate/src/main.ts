@@ -5,11 +5,9 @@ import { join, relative, resolve } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
-  environmentInputs,
   type RunContext,
-  readInputs,
-  readRunContext,
-  withDefaultDeps,
+  requireRepository,
+  startAction,
   workflowFileName,
 } from "@mlops/action-kit";
 import {
@@ -30,9 +28,9 @@ import {
 } from "@mlops/core";
 import {
   attemptArtifactName,
-  createGitHubClient,
   findPullRequestForCommit,
   type GitHubClient,
+  githubClientFactory,
   MAX_CHECK_TEXT_CHARS,
   validateModelName,
 } from "@mlops/github";
@@ -126,14 +124,13 @@ async function pullRequestOf(
  * read-only token gets the report in the summary and the artifact, with a notice, and no crash.
  */
 export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}): Promise<void> {
-  const deps = withDefaultDeps<GitHubClient>(
-    ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log: runtime.log }),
+  const { deps, inputs, context } = startAction(
+    runtime,
+    inputSchema,
     given,
+    githubClientFactory(runtime.log),
   );
-  const inputs = readInputs(inputSchema, environmentInputs(deps.env));
-  runtime.mask(inputs["github-token"]);
-  const context = readRunContext(deps.env);
-  if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
+  requireRepository(context);
 
   // Everything local first: a mistake in the config, the rules or the metrics fails before any request.
   const candidate = loadMetricsSource(

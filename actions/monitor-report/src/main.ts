@@ -5,18 +5,22 @@ import { join, resolve } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
-  environmentInputs,
-  readInputs,
-  readRunContext,
+  requireRepository,
   resolveFiles,
-  withDefaultDeps,
+  startAction,
 } from "@mlops/action-kit";
-import { findModel, GateFailed, InputError, loadConfig, type ModelConfig } from "@mlops/core";
 import {
-  createGitHubClient,
+  findModelIfConfigured,
+  GateFailed,
+  InputError,
+  type ModelConfig,
+  requireModelName,
+} from "@mlops/core";
+import {
   dispatchEvent,
   downloadAsset,
   type GitHubClient,
+  githubClientFactory,
   resolveModel,
   upsertMonitoringIssue,
 } from "@mlops/github";
@@ -37,12 +41,6 @@ export type MonitorDeps = ActionDeps<GitHubClient>;
 /** The asset `register` attaches with the reference profile of a version. */
 export const REFERENCE_PROFILE_ASSET = "reference-profile.json";
 export const DRIFT_EVENT = "mlops.drift.detected";
-
-function modelConfigOf(cwd: string, configPath: string, name: string | undefined): ModelConfig | undefined {
-  const path = resolve(cwd, configPath);
-  if (!existsSync(path)) return undefined;
-  return findModel(loadConfig(path), name, configPath);
-}
 
 /** The reference profile of the version behind `@production`, downloaded (streamed, verified) from its release. */
 async function registryProfile(
@@ -83,16 +81,14 @@ function optionsOf(inputs: MonitorInputs, modelConfig: ModelConfig | undefined):
  * `fail-on-drift` failure.
  */
 export async function main(runtime: ActionRuntime, given: Partial<MonitorDeps> = {}): Promise<void> {
-  const deps = withDefaultDeps<GitHubClient>(
-    ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log: runtime.log }),
+  const { deps, inputs, context } = startAction(
+    runtime,
+    inputSchema,
     given,
+    githubClientFactory(runtime.log),
   );
-  const inputs = readInputs(inputSchema, environmentInputs(deps.env));
-  runtime.mask(inputs["github-token"]);
-  const context = readRunContext(deps.env);
-  const modelConfig = modelConfigOf(deps.cwd, inputs.config, inputs["model-name"]);
-  const model = inputs["model-name"] ?? modelConfig?.name;
-  if (!model) throw new InputError(`'model-name' is required when there is no ${inputs.config}`);
+  const modelConfig = findModelIfConfigured(deps.cwd, inputs.config, inputs["model-name"]);
+  const model = requireModelName(inputs["model-name"], modelConfig, inputs.config);
   const referenceSpec = inputs.reference ?? modelConfig?.monitoring?.reference;
   if (!referenceSpec)
     throw new InputError("'reference' is required (a data file, a profile JSON or registry)");
@@ -105,7 +101,7 @@ export async function main(runtime: ActionRuntime, given: Partial<MonitorDeps> =
 
   let reference: readonly string[] | Profile;
   if (referenceSpec === "registry") {
-    if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
+    requireRepository(context);
     reference = await registryProfile(client, context.owner, context.repo, model);
   } else if (referenceSpec.toLowerCase().endsWith(".json")) {
     const path = resolve(deps.cwd, referenceSpec);
@@ -153,7 +149,7 @@ export async function main(runtime: ActionRuntime, given: Partial<MonitorDeps> =
   // 2. the monitoring issue and the dispatch
   let issueUrl = "";
   if (inputs.issue) {
-    if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
+    requireRepository(context);
     const issue = await upsertMonitoringIssue(client, {
       owner: context.owner,
       repo: context.repo,
@@ -172,7 +168,7 @@ export async function main(runtime: ActionRuntime, given: Partial<MonitorDeps> =
   }
   runtime.setOutput("issue-url", issueUrl);
   if (report.dataset_drift && inputs["dispatch-on-drift"]) {
-    if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
+    requireRepository(context);
     await dispatchEvent(client, {
       owner: context.owner,
       repo: context.repo,

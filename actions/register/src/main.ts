@@ -1,26 +1,10 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import {
-  type ActionDeps,
-  type ActionRuntime,
-  environmentInputs,
-  readInputs,
-  readRunContext,
-  withDefaultDeps,
-} from "@mlops/action-kit";
-import { findModel, InputError, loadConfig, type ModelConfig } from "@mlops/core";
-import { createGitHubClient, dispatchEvent, type GitHubClient, registerModel } from "@mlops/github";
+import { type ActionDeps, type ActionRuntime, requireRepository, startAction } from "@mlops/action-kit";
+import { findModelIfConfigured, requireModelName } from "@mlops/core";
+import { dispatchEvent, type GitHubClient, githubClientFactory, registerModel } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
 import { gatherSources } from "./sources.js";
 
 export type RegisterDeps = ActionDeps<GitHubClient>;
-
-/** The config's entry for the model, when the config file exists. */
-function modelConfigOf(cwd: string, configPath: string, name: string | undefined): ModelConfig | undefined {
-  const path = resolve(cwd, configPath);
-  if (!existsSync(path)) return undefined;
-  return findModel(loadConfig(path), name, configPath);
-}
 
 /**
  * Registers a model version: files from the inputs, the run manifest or this run's `train` artifact;
@@ -29,17 +13,15 @@ function modelConfigOf(cwd: string, configPath: string, name: string | undefined
  * job summary and sends `mlops.model.registered`.
  */
 export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> = {}): Promise<void> {
-  const deps = withDefaultDeps<GitHubClient>(
-    ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log: runtime.log }),
+  const { deps, inputs, context } = startAction(
+    runtime,
+    inputSchema,
     given,
+    githubClientFactory(runtime.log),
   );
-  const inputs = readInputs(inputSchema, environmentInputs(deps.env));
-  runtime.mask(inputs["github-token"]);
-  const context = readRunContext(deps.env);
-  if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
-  const modelConfig = modelConfigOf(deps.cwd, inputs.config, inputs["model-name"]);
-  const model = inputs["model-name"] ?? modelConfig?.name;
-  if (!model) throw new InputError(`'model-name' is required when there is no ${inputs.config}`);
+  requireRepository(context);
+  const modelConfig = findModelIfConfigured(deps.cwd, inputs.config, inputs["model-name"]);
+  const model = requireModelName(inputs["model-name"], modelConfig, inputs.config);
 
   const sources = await gatherSources({
     inputs,

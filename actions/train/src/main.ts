@@ -5,35 +5,29 @@ import { join, resolve } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
-  environmentInputs,
   fingerprintFiles,
-  readInputs,
-  readRunContext,
   resolveFiles,
-  withDefaultDeps,
+  startAction,
 } from "@mlops/action-kit";
 import {
   buildRunManifest,
   CommandFailed,
-  findModel,
+  findModelIfConfigured,
   InputError,
-  loadConfig,
   loadMetricsFiles,
-  type ModelConfig,
   renderTable,
+  requireModelName,
 } from "@mlops/core";
-import { attemptArtifactName, createGitHubClient, type GitHubClient, validateModelName } from "@mlops/github";
-import { inputSchema, type TrainInputs } from "./inputs.js";
+import {
+  attemptArtifactName,
+  type GitHubClient,
+  githubClientFactory,
+  validateModelName,
+} from "@mlops/github";
+import { inputSchema } from "./inputs.js";
 import { loadParams, metricsTable } from "./load.js";
 
 export type TrainDeps = ActionDeps<GitHubClient>;
-
-/** The config's entry for the model, when the config file exists. */
-function modelConfigOf(cwd: string, configPath: string, name: string | undefined): ModelConfig | undefined {
-  const path = resolve(cwd, configPath);
-  if (!existsSync(path)) return undefined;
-  return findModel(loadConfig(path), name, configPath);
-}
 
 /** An input list when given, else the config's list, else nothing. */
 function declared(input: string[], fromConfig: string[] | undefined): string[] {
@@ -71,21 +65,15 @@ async function resolveDeclared(
  * fingerprints into `run.json` and uploads them as `mlops-<model>` (`…-attempt-<n>` on re-runs).
  */
 export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {}): Promise<void> {
-  const deps = withDefaultDeps<GitHubClient>(
-    ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log: runtime.log }),
+  const { deps, inputs, context } = startAction(
+    runtime,
+    inputSchema,
     given,
+    githubClientFactory(runtime.log),
   );
-  const inputs: TrainInputs = readInputs(inputSchema, environmentInputs(deps.env));
-  const context = readRunContext(deps.env);
   const cwd = resolve(deps.cwd, inputs["working-directory"]);
-  const modelConfig = modelConfigOf(cwd, inputs.config, inputs["model-name"]);
-  const model = validateModelName(
-    inputs["model-name"] ??
-      modelConfig?.name ??
-      (() => {
-        throw new InputError(`'model-name' is required when there is no ${inputs.config}`);
-      })(),
-  );
+  const modelConfig = findModelIfConfigured(cwd, inputs.config, inputs["model-name"]);
+  const model = validateModelName(requireModelName(inputs["model-name"], modelConfig, inputs.config));
 
   const command = await runtime.log.group(`Training ${model}: ${inputs.command}`, () =>
     deps.runCommand(inputs.command, { cwd, env: deps.env, log: runtime.log }),

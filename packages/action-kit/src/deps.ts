@@ -1,5 +1,10 @@
+import { InputError } from "@mlops/core";
+import type { z } from "zod";
 import { type ArtifactStore, createActionsArtifactStore } from "./artifact-store.js";
 import { runCommand } from "./command.js";
+import { type RunContext, readRunContext } from "./context.js";
+import { environmentInputs, type InputSchema, readInputs } from "./inputs.js";
+import type { ActionRuntime } from "./runtime.js";
 
 /**
  * What an action's `main(runtime, deps)` talks to besides the runtime: the environment it reads inputs
@@ -28,4 +33,28 @@ export function withDefaultDeps<Client>(
     runCommand: given.runCommand ?? runCommand,
     createClient: given.createClient ?? createClient,
   };
+}
+
+/**
+ * The start every action shares: the deps (real defaults for what the caller did not give), the inputs
+ * read and validated against the action's schema (all problems at once), the `github-token` input masked
+ * when the action has one, and the run context.
+ */
+export function startAction<S extends InputSchema, Client>(
+  runtime: ActionRuntime,
+  schema: S,
+  given: Partial<ActionDeps<Client>>,
+  createClient: ActionDeps<Client>["createClient"],
+): { deps: ActionDeps<Client>; inputs: z.output<S>; context: RunContext } {
+  const deps = withDefaultDeps(createClient, given);
+  const inputs = readInputs(schema, environmentInputs(deps.env));
+  const token = (inputs as Record<string, unknown>)["github-token"];
+  if (typeof token === "string" && token) runtime.mask(token);
+  return { deps, inputs, context: readRunContext(deps.env) };
+}
+
+/** `owner` and `repo` of the run; one clear error when `GITHUB_REPOSITORY` is not set. */
+export function requireRepository(context: RunContext): { owner: string; repo: string } {
+  if (!context.owner || !context.repo) throw new InputError("GITHUB_REPOSITORY is not set (owner/name)");
+  return { owner: context.owner, repo: context.repo };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../src/errors.js";
 import {
   compareModelVersions,
+  looksLikeModelVersion,
   modelVersionProblem,
   nextAutoVersion,
   parseModelVersion,
@@ -43,6 +44,13 @@ describe("model version labels", () => {
     expect(modelVersionProblem(`1.0.0-${"a".repeat(64)}`)).toMatch(/at most 64 characters/);
     expect(modelVersionProblem("1.4.0")).toBeUndefined();
     for (const bad of ["1.4", "1.4.0+x"]) expect(() => parseModelVersion(bad)).toThrow(/^[^\n]+$/);
+  });
+
+  it("tell version-looking selectors from alias names", () => {
+    for (const text of ["7", "v7", "1.4", "1.4.0", "v2.0.0-rc.1", "1.4.0+build"])
+      expect(looksLikeModelVersion(text), text).toBe(true);
+    for (const text of ["production", "2024-champion", "v-next", "1st"])
+      expect(looksLikeModelVersion(text), text).toBe(false);
   });
 });
 

@@ -84,6 +84,13 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
  * an empty *successful* response; reading it here makes the reset a network error (status 500 in
  * Octokit), which plugin-retry retries. Binary bodies (asset downloads) stay streamed.
  */
+/** The client factory the actions hand to `startAction`: Octokit logging into the step's log. */
+export function githubClientFactory(
+  log: GitHubLog,
+): (options: { token: string; apiUrl: string }) => GitHubClient {
+  return ({ token, apiUrl }) => createGitHubClient({ token, apiUrl, log });
+}
+
 export function fetchWithTimeout(timeoutMs: number): typeof fetch {
   return async (input, init) => {
     const response = await fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });

@@ -7,6 +7,7 @@ import {
   deployModel,
   dispatchEvent,
   type GitHubClient,
+  moveAlias,
   registerModel,
   upsertMonitoringIssue,
 } from "../src/index.js";
@@ -146,6 +147,43 @@ describe("deployModel", () => {
       run: async () => ({ ok: true }),
     });
     expect(again.deploymentId).toBe(back.deploymentId);
+  });
+
+  it("reads deployments recorded before semver support (numeric payload version)", async () => {
+    const repo = "deploy-legacy-payload";
+    await registerVersion(client, repo, "1");
+    await registerVersion(client, repo, "2");
+    const { data: old } = await client.request("POST /repos/{owner}/{repo}/deployments", {
+      owner: OWNER,
+      repo,
+      ref: "fraud/v1",
+      task: "deploy:fraud",
+      environment: "production",
+      auto_merge: false,
+      required_contexts: [],
+      payload: { model: "fraud", version: 1, runId: "old" },
+    });
+    const oldId = Number((old as { id: number }).id);
+    await client.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+      owner: OWNER,
+      repo,
+      deployment_id: oldId,
+      state: "success",
+    });
+    await moveAlias(client, { owner: OWNER, repo, model: "fraud", alias: "production", selector: "v1" });
+    const next = await deployModel(client, {
+      ...base(repo, "n1"),
+      selector: "v2",
+      run: async () => ({ ok: true }),
+    });
+    expect(next).toMatchObject({ ok: true, version: "2", previousVersion: "1" });
+    expect(await latestStatus(repo, oldId)).toBe("inactive");
+    const back = await deployModel(client, {
+      ...base(repo, "n2"),
+      selector: "previous",
+      run: async () => ({ ok: true }),
+    });
+    expect(back).toMatchObject({ ok: true, version: "1" });
   });
 
   it("deploys semver versions by label and 'previous' / rollback go back across them", async () => {

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
-import { ConfigError, type SourcePosition } from "../errors.js";
+import { ConfigError, InputError, type SourcePosition } from "../errors.js";
 import type { MetricSpec, Tolerance } from "../types.js";
 import { configSchema, type MlopsConfig, type ModelConfig } from "./schema.js";
 
@@ -94,6 +95,32 @@ export function findModel(config: MlopsConfig, name: string | undefined, file = 
       `model "${name}" is not in ${file} (it has: ${config.models.map((m) => m.name).join(", ")})`,
     );
   return model;
+}
+
+/**
+ * The model's entry of the config file at `configPath` (relative to `cwd`), or `undefined` when the file
+ * does not exist: action inputs and CLI flags may stand in for a config.
+ */
+export function findModelIfConfigured(
+  cwd: string,
+  configPath: string,
+  name: string | undefined,
+): ModelConfig | undefined {
+  const path = resolve(cwd, configPath);
+  if (!existsSync(path)) return undefined;
+  return findModel(loadConfig(path), name, configPath);
+}
+
+/** The model name given, else the config's; one clear error when there is neither. */
+export function requireModelName(
+  given: string | undefined,
+  fromConfig: ModelConfig | undefined,
+  configPath: string,
+  alsoLookedIn = "",
+): string {
+  const name = given ?? fromConfig?.name;
+  if (!name) throw new InputError(`'model-name' is required when there is no ${configPath}${alsoLookedIn}`);
+  return name;
 }
 
 export function parseTolerance(value: number | string | undefined): Tolerance | undefined {

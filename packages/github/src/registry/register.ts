@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import {
   buildModelManifest,
+  compareModelVersions,
   GitHubError,
   InputError,
-  compareModelVersions,
   type ModelManifest,
   type ModelVersion,
   nextAutoVersion,
