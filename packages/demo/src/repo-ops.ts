@@ -1,6 +1,6 @@
 /** What a maintainer does on GitHub during the demo: commit, open and merge pull requests. */
 import type { PullRequestInfo } from "./events.js";
-import { type RestClient, RestError } from "./rest.js";
+import type { RestClient } from "./rest.js";
 
 /** Commits `files` on `branch` (created from main when missing) with the emulator's commit helper. */
 export async function commitFiles(
@@ -39,40 +39,35 @@ export async function openPullRequest(
   return { number: pr.number, title, headRef: branch, headSha, baseRef: "main", baseSha: pr.base.sha };
 }
 
-export interface MergeResult {
+export interface MergedPullRequest {
+  /** The merge commit, now the tip of the base branch. */
   sha: string;
-  /** `merge-route` when the emulator merged the pull request; `commit-and-close` otherwise. */
-  method: "merge-route" | "commit-and-close";
+  state: string;
+  merged: boolean;
+  mergeCommitSha: string | null;
 }
 
 /**
- * Merges a pull request: through `PUT /pulls/{n}/merge` when the emulator serves it; otherwise its
- * changes are committed on main and the pull request is closed (the emulator cannot mark it merged).
+ * Merges a pull request with `PUT /pulls/{n}/merge` (a merge commit; `sha` pins the head the demo pushed),
+ * then reads the pull request back as GitHub shows it.
  */
-export async function mergePullRequest(
-  rest: RestClient,
-  pr: PullRequestInfo,
-  changes: Record<string, string>,
-): Promise<MergeResult> {
-  try {
-    const merged = await rest.send<{ sha: string; merged: boolean }>(
-      "PUT",
-      rest.repo(`/pulls/${pr.number}/merge`),
-      {
-        merge_method: "merge",
-        commit_title: `Merge pull request #${pr.number} from ${rest.repository.split("/")[0]}/${pr.headRef}`,
-      },
-    );
-    return { sha: merged.sha, method: "merge-route" };
-  } catch (error) {
-    if (!(error instanceof RestError) || error.status !== 404) throw error;
-  }
-  const sha = await commitFiles(
-    rest,
-    "main",
-    `Merge pull request #${pr.number} from ${rest.repository.split("/")[0]}/${pr.headRef}`,
-    changes,
+export async function mergePullRequest(rest: RestClient, pr: PullRequestInfo): Promise<MergedPullRequest> {
+  const merged = await rest.send<{ sha: string; merged: boolean }>(
+    "PUT",
+    rest.repo(`/pulls/${pr.number}/merge`),
+    {
+      merge_method: "merge",
+      sha: pr.headSha,
+      commit_title: `Merge pull request #${pr.number} from ${rest.repository.split("/")[0]}/${pr.headRef}`,
+    },
   );
-  await rest.send("PATCH", rest.repo(`/issues/${pr.number}`), { state: "closed" });
-  return { sha, method: "commit-and-close" };
+  const after = await rest.get<{ state: string; merged: boolean; merge_commit_sha: string | null }>(
+    rest.repo(`/pulls/${pr.number}`),
+  );
+  return {
+    sha: merged.sha,
+    state: after.state,
+    merged: after.merged,
+    mergeCommitSha: after.merge_commit_sha,
+  };
 }

@@ -157,7 +157,13 @@ async function serve(
   }
   if (parts.validate && definition.openapiPath !== false && !fault) {
     const openapiPath = definition.openapiPath ?? openapiPathOf(definition);
-    const errors = validateResponse(method, openapiPath, reply.status, reply.stream ? undefined : reply.json);
+    let errors: string[];
+    try {
+      errors = validateResponse(method, openapiPath, reply.status, reply.stream ? undefined : reply.json);
+    } catch (error) {
+      // A schema the validator cannot compile is a violation too: a silent skip would hide the route.
+      errors = [`validator failed: ${(error as Error).message}`];
+    }
     if (errors.length > 0)
       parts.violations.push({
         method,

@@ -30,7 +30,12 @@ export const releaseStage: Stage = {
     const better = ctx.state.better;
     check(stage, better, "the better pull request was not opened");
     const before = await branchSha(rest, "main");
-    const merge = await mergePullRequest(rest, better.pr, better.copy.changes);
+    const merge = await mergePullRequest(rest, better.pr);
+    check(
+      stage,
+      merge.merged && merge.state === "closed" && merge.mergeCommitSha === merge.sha,
+      `PR #${better.pr.number} does not show merged (state ${merge.state}, merged ${merge.merged}, merge_commit_sha ${merge.mergeCommitSha})`,
+    );
     const after = await branchSha(rest, "main");
     check(
       stage,
@@ -38,7 +43,7 @@ export const releaseStage: Stage = {
       `main is at ${after.slice(0, 7)}, not at the merge ${merge.sha.slice(0, 7)}`,
     );
     ctx.log.step(
-      `merged PR #${better.pr.number} into main (${merge.sha.slice(0, 7)}${merge.method === "commit-and-close" ? ", committed and closed: the emulator has no merge route" : ""})`,
+      `merged PR #${better.pr.number} into main with PUT /pulls/${better.pr.number}/merge (${merge.sha.slice(0, 7)})`,
     );
     const copy = ctx.copies.create("main-merged", better.copy.changes);
     ctx.state.merged = { sha: merge.sha, copy };

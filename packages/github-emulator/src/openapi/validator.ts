@@ -74,7 +74,8 @@ function validatorFor(method: string, openapiPath: string, status: number): Vali
  * Adapts GitHub's OpenAPI 3.0 schemas to Ajv:
  * - local `#/components/...` refs point at the shared `gh` schema;
  * - `nullable: true` with an `enum` gets `null` added to the enum (OpenAPI 3.0.3 semantics; Ajv would
- *   otherwise reject `conclusion: null`);
+ *   otherwise reject `conclusion: null`); `nullable: true` without a `type` (next to `allOf`, `$ref`)
+ *   becomes `anyOf: [schema, null]`, which Ajv would otherwise refuse to compile;
  * - a `format` whose declared `default` is `""` also accepts `""` (GitHub sends `log_url: ""`).
  */
 export function adaptSchema(node: unknown): unknown {
@@ -89,6 +90,11 @@ export function adaptSchema(node: unknown): unknown {
   }
   if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null))
     out.enum = [...out.enum, null];
+  if (out.nullable === true && out.type === undefined) {
+    // Ajv only understands `nullable` next to `type`; GitHub also puts it next to `allOf`/`anyOf`/`$ref`.
+    const { nullable: _, ...rest } = out;
+    return { anyOf: [rest, { type: "null" }] };
+  }
   if (typeof out.format === "string" && out.default === "") {
     const { format, ...rest } = out;
     return { ...rest, anyOf: [{ const: "" }, { format }] };

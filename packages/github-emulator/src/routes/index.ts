@@ -6,6 +6,7 @@ import { registerDeploymentRoutes } from "./deployments.js";
 import { registerGitRoutes } from "./git.js";
 import { registerIssueRoutes } from "./issues.js";
 import { type MetaHooks, registerMetaRoutes } from "./meta.js";
+import { registerPullMergeRoutes } from "./pulls-merge.js";
 import { registerReleaseRoutes } from "./releases.js";
 
 export function buildRouter(hooks: MetaHooks): Router {
@@ -14,6 +15,7 @@ export function buildRouter(hooks: MetaHooks): Router {
   registerGitRoutes(router);
   registerReleaseRoutes(router);
   registerIssueRoutes(router);
+  registerPullMergeRoutes(router);
   registerCheckRoutes(router);
   registerDeploymentRoutes(router);
   registerActionsRoutes(router);

@@ -301,7 +301,7 @@ export function issue(ctx: Pick<RouteContext, "baseUrl" | "store">, repo: RepoDa
       html_url: `${htmlUrl(ctx, repo)}/pull/${data.number}`,
       diff_url: `${htmlUrl(ctx, repo)}/pull/${data.number}.diff`,
       patch_url: `${htmlUrl(ctx, repo)}/pull/${data.number}.patch`,
-      merged_at: null,
+      merged_at: data.pull.mergedAt ?? null,
     };
   }
   return json;
@@ -350,8 +350,8 @@ export function pullRequest(
     created_at: data.created_at,
     updated_at: data.updated_at,
     closed_at: data.closed_at,
-    merged_at: null,
-    merge_commit_sha: null,
+    merged_at: pull.mergedAt ?? null,
+    merge_commit_sha: pull.mergeCommitSha ?? null,
     assignee: null,
     assignees: [],
     requested_reviewers: [],
@@ -375,10 +375,10 @@ export function pullRequest(
   if (full) {
     Object.assign(json, {
       merged: pull.merged,
-      mergeable: true,
-      rebaseable: true,
-      mergeable_state: "clean",
-      merged_by: null,
+      mergeable: pull.merged ? null : true,
+      rebaseable: pull.merged ? null : true,
+      mergeable_state: pull.merged ? "unknown" : "clean",
+      merged_by: pull.mergedBy ? simpleUser(ctx, pull.mergedBy) : null,
       comments: repo.comments.filter((c) => c.issueNumber === data.number).length,
       review_comments: 0,
       maintainer_can_modify: false,

@@ -67,7 +67,18 @@ export interface IssueData {
   updated_at: string;
   closed_at: string | null;
   /** Set when the issue is a pull request. */
-  pull?: { head: string; base: string; headSha: string; baseSha: string; merged: boolean; draft: boolean };
+  pull?: {
+    head: string;
+    base: string;
+    headSha: string;
+    baseSha: string;
+    merged: boolean;
+    draft: boolean;
+    /** Set by `PUT /pulls/{n}/merge`. */
+    mergedAt?: string;
+    mergeCommitSha?: string;
+    mergedBy?: string;
+  };
 }
 
 export interface CommentData {
