@@ -5,22 +5,13 @@
  * should and write nothing to the PR; a fork PR's read-only run reports in its summary and an artifact,
  * and the `workflow_run` companion template posts that report. Needs the bundled actions (`pnpm build`).
  */
-import {
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMetricsFile } from "../packages/core/src/index.js";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
+import { WorkingCopies } from "../packages/demo/src/working-copy.js";
 import {
   createGitHubClient,
   type GitHubClient,
@@ -38,14 +29,6 @@ const REPOSITORY = `${OWNER}/${REPO}`;
 const FORK = "forker/node-classifier";
 const MODEL = "node-classifier";
 const PR_CHECK = ".github/workflows/mlops-pr-check.yml";
-const GENERATED = new Set([
-  "node_modules",
-  "model",
-  "metrics.json",
-  "predictions.csv",
-  "deployed",
-  "run.json",
-]);
 const COMMENT_POST = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments";
 /** Gate writes to a PR: comments (create, edit, delete), check runs and commit statuses. */
 const PR_WRITE =
@@ -54,6 +37,7 @@ const PR_WRITE =
 let emulator: Emulator;
 let admin: GitHubClient;
 let workspace: string;
+const copies = new WorkingCopies(example, root);
 let toolchain: string;
 let env: Record<string, string>;
 
@@ -63,20 +47,15 @@ interface PullRequest {
   branch: string;
 }
 
-/** The example's committed files, the better params, the reusable workflows and the fork companion. */
+/** The example's committed files with the test's changes, plus the reusable workflows it calls by local path. */
 function workingCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), "e2e-pr-edge-"));
-  cpSync(example, dir, {
-    recursive: true,
-    filter: (source) => !GENERATED.has(source.split(sep).pop() ?? ""),
-  });
-  symlinkSync(join(example, "node_modules"), join(dir, "node_modules"), "dir");
-  const workflows = join(dir, ".github", "workflows");
-  for (const file of readdirSync(join(root, ".github", "workflows")).filter((f) => f.startsWith("reusable-")))
-    cpSync(join(root, ".github", "workflows", file), join(workflows, file));
-  copyFileSync(join(root, "workflows", "mlops-fork-report.yml"), join(workflows, "mlops-fork-report.yml"));
-  copyFileSync(join(example, "variants", "better.params.yaml"), join(dir, "params.yaml"));
-  return dir;
+  return copies.create("pr-edge", {
+    "params.yaml": readFileSync(join(example, "variants", "better.params.yaml"), "utf8"),
+    ".github/workflows/mlops-fork-report.yml": readFileSync(
+      join(root, "workflows", "mlops-fork-report.yml"),
+      "utf8",
+    ),
+  }).dir;
 }
 
 /** A caller of the reusable PR check with the given `with:` lines (no setup: node_modules is linked). */
@@ -161,8 +140,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator?.close();
-  for (const dir of [workspace, toolchain])
-    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  copies.dispose();
+  if (toolchain && existsSync(toolchain)) rmSync(toolchain, { recursive: true, force: true });
 });
 
 async function pullRequestRun(

@@ -5,21 +5,13 @@
  * a worse one fails naming its rules, and the PR keeps exactly one gate comment across runs and a re-run.
  * Needs the bundled actions (`pnpm build`).
  */
-import {
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMetricsFile } from "../packages/core/src/index.js";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
+import { WorkingCopies } from "../packages/demo/src/working-copy.js";
 import {
   createGitHubClient,
   type GitHubClient,
@@ -34,32 +26,17 @@ const example = join(root, "examples", "node-classifier");
 const OWNER = "acme";
 const REPO = "node-classifier";
 const MODEL = "node-classifier";
-const GENERATED = new Set([
-  "node_modules",
-  "model",
-  "metrics.json",
-  "predictions.csv",
-  "deployed",
-  "run.json",
-]);
 
 let emulator: Emulator;
 let admin: GitHubClient;
 let workspace: string;
+const copies = new WorkingCopies(example, root);
 let toolchain: string;
 let pr: { number: number; headSha: string };
 
-/** The example's committed files plus the reusable workflows it calls by local path. */
+/** The example's committed files, plus the reusable workflows it calls by local path. */
 function workingCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), "e2e-pr-loop-"));
-  cpSync(example, dir, {
-    recursive: true,
-    filter: (source) => !GENERATED.has(source.split(sep).pop() ?? ""),
-  });
-  symlinkSync(join(example, "node_modules"), join(dir, "node_modules"), "dir");
-  for (const file of readdirSync(join(root, ".github", "workflows")).filter((f) => f.startsWith("reusable-")))
-    cpSync(join(root, ".github", "workflows", file), join(dir, ".github", "workflows", file));
-  return dir;
+  return copies.create("pr-loop").dir;
 }
 
 beforeAll(async () => {
@@ -119,8 +96,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator.close();
-  for (const dir of [workspace, toolchain])
-    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  copies.dispose();
+  if (toolchain && existsSync(toolchain)) rmSync(toolchain, { recursive: true, force: true });
 });
 
 async function prCheck(

@@ -3,11 +3,12 @@
  * `reusable-release.yml`) through the local runner against the emulator: train → gate → register v1 →
  * deploy staging → deploy production, checked over REST. Needs the bundled actions (`pnpm build`).
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
+import { WorkingCopies } from "../packages/demo/src/working-copy.js";
 import { createGitHubClient, type GitHubClient } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { runWorkflow } from "../packages/workflow-runner/src/index.js";
@@ -17,24 +18,16 @@ const example = join(root, "examples", "node-classifier");
 const OWNER = "acme";
 const REPO = "node-classifier";
 const MODEL = "node-classifier";
-const GENERATED = new Set(["node_modules", "model", "metrics.json", "predictions.csv", "deployed"]);
 
 let emulator: Emulator;
 let client: GitHubClient;
 let workspace: string;
+const copies = new WorkingCopies(example, root);
 let toolchain: string;
 
-/** The example's committed files plus the reusable workflows it calls by local path, as a repository would vendor them. */
+/** The example's committed files, plus the reusable workflows it calls by local path. */
 function workingCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), "e2e-release-"));
-  cpSync(example, dir, {
-    recursive: true,
-    filter: (source) => !GENERATED.has(source.split(sep).pop() ?? ""),
-  });
-  symlinkSync(join(example, "node_modules"), join(dir, "node_modules"), "dir");
-  for (const file of readdirSync(join(root, ".github", "workflows")).filter((f) => f.startsWith("reusable-")))
-    cpSync(join(root, ".github", "workflows", file), join(dir, ".github", "workflows", file));
-  return dir;
+  return copies.create("release").dir;
 }
 
 beforeAll(async () => {
@@ -49,8 +42,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator.close();
-  for (const dir of [workspace, toolchain])
-    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  copies.dispose();
+  if (toolchain && existsSync(toolchain)) rmSync(toolchain, { recursive: true, force: true });
 });
 
 async function aliasTarget(alias: string): Promise<string> {

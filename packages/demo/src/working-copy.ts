@@ -18,7 +18,16 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 
 /** Paths (relative, `/`-separated) left out of a working copy and of the commits. */
-const IGNORED = new Set(["node_modules", "model", "metrics.json", "predictions.csv", "__pycache__", ".venv"]);
+const IGNORED = new Set([
+  "node_modules",
+  "model",
+  "metrics.json",
+  "predictions.csv",
+  "run.json",
+  "deployed",
+  "__pycache__",
+  ".venv",
+]);
 
 /** Every file of the example that a repository would hold, as `relative path → UTF-8 content`. */
 export function repositoryFiles(dir: string): Record<string, string> {
