@@ -1,10 +1,11 @@
 /** What every stage works with, and the helpers they share. */
 import type { Emulator } from "@mlops/github-emulator";
+import { runWorkflow, type WorkflowResult } from "@mlops/workflow-runner";
 import type { PullRequestInfo } from "./events.js";
 import type { ExampleSpec } from "./examples.js";
 import type { DemoLog } from "./log.js";
 import { DemoCheckFailed, type RestClient } from "./rest.js";
-import { describeJobs, loadRunWorkflow, type WorkflowResult } from "./runner.js";
+import { describeJobs } from "./runner.js";
 import type { WorkingCopies, WorkingCopy } from "./working-copy.js";
 
 export interface DemoState {
@@ -37,13 +38,12 @@ export interface WorkflowRun {
   workflow: string;
   copy: WorkingCopy;
   event: string;
-  payload: object;
+  payload: Record<string, unknown>;
   rerunOf?: number;
 }
 
 /** Runs one of the example's workflow files through the local runner and logs its jobs. */
 export async function runExampleWorkflow(ctx: DemoContext, run: WorkflowRun): Promise<WorkflowResult> {
-  const runWorkflow = await loadRunWorkflow();
   ctx.log.step(
     `${run.rerunOf ? `re-run of run ${run.rerunOf}` : "run"}: ${run.workflow} on ${run.event} (runner → emulator)`,
   );

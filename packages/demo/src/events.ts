@@ -29,7 +29,7 @@ export function pullRequestPayload(
   apiUrl: string,
   pr: PullRequestInfo,
   action: "opened" | "synchronize" = "opened",
-): object {
+): Record<string, unknown> {
   const repo = repositoryObject(repository, apiUrl);
   return {
     action,
@@ -54,7 +54,7 @@ export function pushPayload(
   branch: string,
   before: string,
   after: string,
-): object {
+): Record<string, unknown> {
   return {
     ref: `refs/heads/${branch}`,
     before,
@@ -65,6 +65,6 @@ export function pushPayload(
   };
 }
 
-export function schedulePayload(repository: string, apiUrl: string, cron: string): object {
+export function schedulePayload(repository: string, apiUrl: string, cron: string): Record<string, unknown> {
   return { schedule: cron, repository: repositoryObject(repository, apiUrl) };
 }
