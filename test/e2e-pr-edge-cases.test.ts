@@ -9,17 +9,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMetricsFile } from "../packages/core/src/index.js";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
 import { WorkingCopies } from "../packages/demo/src/working-copy.js";
-import {
-  createGitHubClient,
-  type GitHubClient,
-  registerModel,
-  stickyMarker,
-} from "../packages/github/src/index.js";
+import { createGitHubClient, type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
+import { registerProductionBaseline } from "./support/production-baseline.js";
 
 const root = join(import.meta.dirname, "..");
 const example = join(root, "examples", "node-classifier");
@@ -120,23 +115,7 @@ beforeAll(async () => {
   // Always: without the stand-ins the example's `corepack enable` would rewrite the machine's pnpm.
   env = installToolchainStandIns(toolchain);
 
-  const { data: main } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
-    owner: OWNER,
-    repo: REPO,
-    ref: "heads/main",
-  });
-  const modelFile = join(toolchain, "classifier.json");
-  writeFileSync(modelFile, "{}");
-  await registerModel(admin, {
-    owner: OWNER,
-    repo: REPO,
-    model: MODEL,
-    commitSha: main.object.sha,
-    files: [{ path: modelFile }],
-    metrics: loadMetricsFile(join(root, "examples", "metrics", "base.json")).metrics,
-    idempotencyKey: `${REPOSITORY}/0/${MODEL}`,
-    aliases: ["production"],
-  });
+  await registerProductionBaseline(admin, { owner: OWNER, repo: REPO, model: MODEL, scratchDir: toolchain });
 });
 afterAll(async () => {
   await emulator?.close();

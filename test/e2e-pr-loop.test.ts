@@ -5,21 +5,16 @@
  * a worse one fails naming its rules, and the PR keeps exactly one gate comment across runs and a re-run.
  * Needs the bundled actions (`pnpm build`).
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMetricsFile } from "../packages/core/src/index.js";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
 import { WorkingCopies } from "../packages/demo/src/working-copy.js";
-import {
-  createGitHubClient,
-  type GitHubClient,
-  registerModel,
-  stickyMarker,
-} from "../packages/github/src/index.js";
+import { createGitHubClient, type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
+import { registerProductionBaseline } from "./support/production-baseline.js";
 
 const root = join(import.meta.dirname, "..");
 const example = join(root, "examples", "node-classifier");
@@ -53,23 +48,7 @@ beforeAll(async () => {
   toolchain = mkdtempSync(join(tmpdir(), "e2e-pr-toolchain-"));
 
   // Production is the model trained with the example's default params (its metrics, as registered).
-  const { data: main } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
-    owner: OWNER,
-    repo: REPO,
-    ref: "heads/main",
-  });
-  const modelFile = join(toolchain, "classifier.json");
-  writeFileSync(modelFile, "{}");
-  await registerModel(admin, {
-    owner: OWNER,
-    repo: REPO,
-    model: MODEL,
-    commitSha: main.object.sha,
-    files: [{ path: modelFile }],
-    metrics: loadMetricsFile(join(root, "examples", "metrics", "base.json")).metrics,
-    idempotencyKey: `${OWNER}/${REPO}/0/${MODEL}`,
-    aliases: ["production"],
-  });
+  await registerProductionBaseline(admin, { owner: OWNER, repo: REPO, model: MODEL, scratchDir: toolchain });
 
   await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
     owner: OWNER,

@@ -18,6 +18,13 @@ export interface ArtifactSource {
   token: string;
 }
 
+/** Where the real client looks for another run's artifacts (`undefined`: this run). */
+function findByOf(from: ArtifactSource | undefined) {
+  return from
+    ? { token: from.token, workflowRunId: from.runId, repositoryOwner: from.owner, repositoryName: from.repo }
+    : undefined;
+}
+
 /**
  * The real service through the unmodified `@actions/artifact` client. It is imported lazily: it reads
  * `GITHUB_API_URL` at module load, and only steps that use artifacts should pay for loading it.
@@ -34,14 +41,7 @@ export function createActionsArtifactStore(): ArtifactStore {
     },
     async download(name, directory, from) {
       const artifacts = await client();
-      const findBy = from
-        ? {
-            token: from.token,
-            workflowRunId: from.runId,
-            repositoryOwner: from.owner,
-            repositoryName: from.repo,
-          }
-        : undefined;
+      const findBy = findByOf(from);
       const { artifact } = await artifacts.getArtifact(name, findBy ? { findBy } : undefined);
       const result = await artifacts.downloadArtifact(artifact.id, {
         path: directory,
@@ -51,14 +51,7 @@ export function createActionsArtifactStore(): ArtifactStore {
       return { path: result.downloadPath ?? directory };
     },
     async list(from) {
-      const findBy = from
-        ? {
-            token: from.token,
-            workflowRunId: from.runId,
-            repositoryOwner: from.owner,
-            repositoryName: from.repo,
-          }
-        : undefined;
+      const findBy = findByOf(from);
       const { artifacts } = await (await client()).listArtifacts(findBy ? { findBy } : {});
       return artifacts.map((a) => ({ id: a.id, name: a.name, size: a.size }));
     },

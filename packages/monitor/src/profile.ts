@@ -314,15 +314,16 @@ function addCategorical(col: CategoricalState, column: ColumnValues): void {
   }
 }
 
+/** The i-th value of a column batch, whatever its representation (numbers, values, or coded categories). */
+function valueAt(column: ColumnValues, i: number): unknown {
+  if (column instanceof Float64Array) return column[i];
+  return Array.isArray(column) ? (column as unknown[])[i] : numberOfCoded(column, i);
+}
+
 function addDatetime(col: DatetimeState, column: ColumnValues): void {
   const n = columnLength(column);
   for (let i = 0; i < n; i++) {
-    const raw =
-      column instanceof Float64Array
-        ? column[i]
-        : Array.isArray(column)
-          ? (column as unknown[])[i]
-          : numberOfCoded(column, i);
+    const raw = valueAt(column, i);
     if (isNull(raw)) {
       col.nulls++;
       continue;
@@ -341,12 +342,7 @@ function addDatetime(col: DatetimeState, column: ColumnValues): void {
 function addText(col: TextState, column: ColumnValues): void {
   const n = columnLength(column);
   for (let i = 0; i < n; i++) {
-    const raw =
-      column instanceof Float64Array
-        ? column[i]
-        : Array.isArray(column)
-          ? (column as unknown[])[i]
-          : numberOfCoded(column, i);
+    const raw = valueAt(column, i);
     if (isNull(raw)) col.nulls++;
     else col.count++;
   }
