@@ -57,6 +57,9 @@ export async function runExampleWorkflow(ctx: DemoContext, run: WorkflowRun): Pr
     toolkitRoot: ctx.toolkitRoot,
     env: ctx.env,
     log: (line) => ctx.log.runner(line),
+    approvalPollMs: 100,
+    // a review the demo fails to give ends the run within two minutes instead of GitHub's 30 days
+    approvalTimeoutMs: 120_000,
     ...(run.rerunOf ? { rerunOf: run.rerunOf } : {}),
   });
   for (const line of describeJobs(result)) ctx.log.step(line);

@@ -1,4 +1,6 @@
 /** Stage 3: merge the better pull request → release: train, register v1, deploy staging, then production. */
+import { DEMO_LOGIN } from "../api-calls.js";
+import { approveWhenWaiting } from "../approvals.js";
 import { check, type DemoContext, runExampleWorkflow } from "../context.js";
 import { pushPayload } from "../events.js";
 import { branchSha, mergePullRequest } from "../repo-ops.js";
@@ -48,13 +50,42 @@ export const releaseStage: Stage = {
     const copy = ctx.copies.create("main-merged", better.copy.changes);
     ctx.state.merged = { sha: merge.sha, copy };
 
+    // The production job waits for its required reviewer: approve it over REST while the run is in flight.
+    let finished = false;
+    const approval = approveWhenWaiting(rest, {
+      workflow: example.workflows.release,
+      headSha: merge.sha,
+      environment: "production",
+      comment: `Ship ${example.model} v1`,
+      finished: () => finished,
+    }).catch((error: unknown) => error as Error); // settled here; reported after the run
+
     const result = await runExampleWorkflow(ctx, {
       workflow: example.workflows.release,
       copy,
       event: "push",
       payload: pushPayload(example.repository, rest.baseUrl, "main", before, merge.sha),
+    }).finally(() => {
+      finished = true;
     });
+    const given = await approval;
+    if (given instanceof Error) throw given;
+    check(stage, given, `the release run ${result.runId} never waited for a review of production`);
     check(stage, result.conclusion === "success", `the release workflow ended "${result.conclusion}"`);
+    const approvals = await rest.get<
+      { state: string; user: { login: string }; environments: { name: string }[] }[]
+    >(rest.repo(`/actions/runs/${given.runId}/approvals`));
+    check(
+      stage,
+      approvals.some(
+        (a) =>
+          a.state === "approved" &&
+          a.user.login === DEMO_LOGIN &&
+          a.environments.some((e) => e.name === "production"),
+      ),
+      `run ${given.runId} records no approval of production by ${DEMO_LOGIN}`,
+    );
+    ctx.log.step(`${DEMO_LOGIN} approved the waiting production deployment of run ${given.runId}`);
 
     const tag = `${example.model}/v1`;
     const release = await rest.get<{ body: string | null; assets: { name: string }[] }>(
@@ -90,6 +121,6 @@ export const releaseStage: Stage = {
         `deployment ${deployment.id} to ${environment}: ${deployment.state} (ref ${deployment.ref})`,
       );
     }
-    return `registered ${tag}; @staging and @production → v1; both deployments succeeded`;
+    return `registered ${tag}; production approved by ${DEMO_LOGIN}; @staging and @production → v1; both deployments succeeded`;
   },
 };

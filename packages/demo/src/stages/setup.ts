@@ -18,10 +18,12 @@ export const setupStage: Stage = {
     ctx.log.step(
       `committed ${Object.keys(files).length} files of examples/${example.model} on main (${sha.slice(0, 7)})`,
     );
-    for (const environment of ["staging", "production"]) {
-      await rest.send("PUT", rest.repo(`/environments/${environment}`), {});
-    }
-    ctx.log.step("created the environments staging and production");
+    const maintainer = await rest.get<{ id: number; login: string }>("/user");
+    await rest.send("PUT", rest.repo("/environments/staging"), {});
+    await rest.send("PUT", rest.repo("/environments/production"), {
+      reviewers: [{ type: "User", id: maintainer.id }],
+    });
+    ctx.log.step(`created the environments staging and production (required reviewer: ${maintainer.login})`);
     ctx.state.mainSha = sha;
     ctx.state.baseline = copy;
 

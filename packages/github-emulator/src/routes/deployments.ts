@@ -5,6 +5,7 @@ import { paginate } from "../http/paginate.js";
 import { created, json, noContent } from "../http/reply.js";
 import type { Router } from "../http/router.js";
 import type { DeploymentData, DeploymentStatusData, EnvironmentData, RepoData } from "../state/model.js";
+import { resolveReviewers, reviewerRules } from "./environment-reviews.js";
 import { resolveCommit } from "./git.js";
 import { htmlUrl, nodeId, repoUrl, simpleUser } from "./render.js";
 
@@ -72,10 +73,12 @@ function renderEnvironment(
     html_url: `${htmlUrl(ctx, repo)}/deployments/activity_log?environments_filter=${encodeURIComponent(data.name)}`,
     created_at: data.created_at,
     updated_at: data.updated_at,
-    protection_rules:
-      data.wait_timer > 0
+    protection_rules: [
+      ...(data.wait_timer > 0
         ? [{ id: data.id, node_id: nodeId("Gate", data.id), type: "wait_timer", wait_timer: data.wait_timer }]
-        : [],
+        : []),
+      ...reviewerRules(ctx, data),
+    ],
     deployment_branch_policy: data.deployment_branch_policy ?? null,
   };
 }
@@ -316,11 +319,8 @@ export function registerDeploymentRoutes(router: Router): void {
           throw validationFailed({ resource: "Environment", code: "invalid", field: "wait_timer" });
         data.wait_timer = body.wait_timer;
       }
-      if (Array.isArray(body.reviewers)) {
-        if (body.reviewers.length > 6)
-          throw validationFailed({ resource: "Environment", code: "invalid", field: "reviewers" });
-        data.reviewers = body.reviewers;
-      }
+      if (Array.isArray(body.reviewers)) data.reviewers = resolveReviewers(ctx, body.reviewers);
+      else if (body.reviewers === null) data.reviewers = [];
       if (body.deployment_branch_policy !== undefined)
         data.deployment_branch_policy = body.deployment_branch_policy;
       data.updated_at = ctx.store.now();

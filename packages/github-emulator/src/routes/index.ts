@@ -3,6 +3,7 @@ import { Router } from "../http/router.js";
 import { registerActionsRoutes } from "./actions.js";
 import { registerCheckRoutes } from "./checks.js";
 import { registerDeploymentRoutes } from "./deployments.js";
+import { registerEnvironmentReviewRoutes } from "./environment-reviews.js";
 import { registerGitRoutes } from "./git.js";
 import { registerIssueRoutes } from "./issues.js";
 import { type MetaHooks, registerMetaRoutes } from "./meta.js";
@@ -18,6 +19,7 @@ export function buildRouter(hooks: MetaHooks): Router {
   registerPullMergeRoutes(router);
   registerCheckRoutes(router);
   registerDeploymentRoutes(router);
+  registerEnvironmentReviewRoutes(router);
   registerActionsRoutes(router);
   return router;
 }

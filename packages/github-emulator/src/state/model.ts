@@ -158,8 +158,39 @@ export interface EnvironmentData {
   created_at: string;
   updated_at: string;
   wait_timer: number;
-  reviewers: unknown[];
+  /** Required reviewers (`PUT /environments/{name}`), with the login their id resolved to. */
+  reviewers: ReviewerData[];
   deployment_branch_policy: unknown;
+}
+
+export interface ReviewerData {
+  type: "User";
+  id: number;
+  login: string;
+}
+
+/** A job of a run waiting for an environment's required reviewers (registered by the local runner). */
+export interface DeploymentWaitData {
+  id: number;
+  runId: number;
+  run_attempt: number;
+  job: string;
+  environmentId: number;
+  state: "waiting" | "approved" | "rejected" | "withdrawn";
+  created_at: string;
+  /** Who decided, and their comment (set with `state` approved/rejected). */
+  reviewer?: string;
+  comment?: string;
+}
+
+/** One review of pending deployments (`GET /actions/runs/{id}/approvals`). */
+export interface DeploymentReviewData {
+  runId: number;
+  environmentIds: number[];
+  state: "approved" | "rejected";
+  user: string;
+  comment: string;
+  created_at: string;
 }
 
 export interface DispatchData {
@@ -251,6 +282,9 @@ export interface ActionsData {
   runs: WorkflowRunData[];
   jobs: WorkflowJobData[];
   artifacts: ArtifactData[];
+  /** Jobs waiting for required reviewers, and the reviews given (created on first use). */
+  waits?: DeploymentWaitData[];
+  reviews?: DeploymentReviewData[];
 }
 
 export interface RepoData {

@@ -7,14 +7,18 @@ export class EmulatorClient {
     private readonly repository: string,
   ) {}
 
-  private async post<T>(path: string, body: unknown): Promise<T> {
+  private post<T>(path: string, body: unknown): Promise<T> {
+    return this.request("POST", path, body);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.apiUrl.replace(/\/$/, "")}/_emulator/repos/${this.repository}${path}`;
     let response: Response;
     try {
       response = await fetch(url, {
-        method: "POST",
+        method,
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
       throw new GitHubError(`cannot reach the emulator at ${this.apiUrl}: ${(error as Error).message}`, {
@@ -68,4 +72,27 @@ export class EmulatorClient {
   completeRun(runId: number, conclusion: string): Promise<unknown> {
     return this.post(`/actions/runs/${runId}/complete`, { conclusion });
   }
+
+  /** Registers that a job waits for the environment's required reviewers (`approved` at once without any). */
+  waitForEnvironment(runId: number, body: { environment: string; job: string }): Promise<EnvironmentWait> {
+    return this.post(`/actions/runs/${runId}/environment-waits`, body);
+  }
+
+  environmentWait(runId: number, waitId: number): Promise<EnvironmentWait> {
+    return this.request("GET", `/actions/runs/${runId}/environment-waits/${waitId}`);
+  }
+
+  /** The job stops waiting (it gave up): reviewers can no longer approve it. */
+  withdrawEnvironmentWait(runId: number, waitId: number): Promise<EnvironmentWait> {
+    return this.request("DELETE", `/actions/runs/${runId}/environment-waits/${waitId}`);
+  }
+}
+
+export interface EnvironmentWait {
+  id: number;
+  environment: string;
+  state: "waiting" | "approved" | "rejected" | "withdrawn";
+  reviewer: string | null;
+  comment: string | null;
+  reviewers: string[];
 }

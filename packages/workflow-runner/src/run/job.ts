@@ -5,6 +5,7 @@ import type { Step } from "@actions/workflow-parser/model/workflow-template";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { MlopsError } from "@mlops/core";
+import { awaitApproval } from "./approval.js";
 import {
   type ExpressionScope,
   evaluateCondition,
@@ -231,7 +232,19 @@ export async function runJobInstance(
           : environment;
       if (name !== null && name !== undefined && name !== "") {
         result.environment = toText(name as Json);
-        log.line(`${rt.indent}  environment: ${result.environment} (recorded; approvals are not emulated)`);
+        log.line(`${rt.indent}  environment: ${result.environment}`);
+        if (state.emulator) {
+          const refusal = await awaitApproval({
+            emulator: state.emulator,
+            runId: state.runId,
+            job: instance.displayName,
+            environment: result.environment,
+            pollMs: state.approvalPollMs,
+            timeoutMs: state.approvalTimeoutMs,
+            log: (line) => log.line(`${rt.indent}  ${line}`),
+          });
+          if (refusal !== undefined) throw new MlopsError("deployment-review", refusal);
+        }
       }
     }
   } catch (error) {

@@ -28,6 +28,8 @@ export interface RunState {
   workflowName: string;
   emulator?: EmulatorClient;
   jobCounter: number;
+  approvalPollMs: number;
+  approvalTimeoutMs: number;
 }
 
 /** One workflow file being run: the top-level one or a called (reusable) one. */

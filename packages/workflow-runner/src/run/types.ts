@@ -23,6 +23,10 @@ export interface RunWorkflowOptions {
   log?: (line: string) => void;
   /** Extra environment for every step (over the host environment). */
   env?: Record<string, string>;
+  /** Pause between polls while a job waits for its environment's required reviewers (default 1000 ms). */
+  approvalPollMs?: number;
+  /** Longest wait for a review before the job fails (default 30 days, as GitHub). */
+  approvalTimeoutMs?: number;
 }
 
 export type Conclusion = "success" | "failure" | "cancelled" | "skipped";
@@ -56,7 +60,7 @@ export interface JobResult {
   steps: StepResult[];
   /** Matrix values of this instance, when the job has a matrix. */
   matrix?: Record<string, unknown>;
-  /** Name of the job's `environment:`, when it has one (recorded; approvals are not emulated). */
+  /** Name of the job's `environment:`, when it has one (with `apiUrl`, its required reviewers are awaited). */
   environment?: string;
   /** The permissions the job's token held. */
   permissions?: Record<string, string>;

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { isBasicExpression, isMapping, isString } from "@actions/workflow-parser";
 import type { ReusableWorkflowJob, WorkflowJob } from "@actions/workflow-parser/model/workflow-template";
 import { ConfigError } from "@mlops/core";
+import { DEFAULT_APPROVAL_POLL_MS, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { EmulatorClient } from "./emulator-client.js";
 import { buildPayload, eventBranch, eventFacts, eventFilterMismatch } from "./events.js";
 import {
@@ -340,6 +341,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     workflowRef: `${repository}/${relPath}@${facts.ref}`,
     workflowName: workflow.name,
     jobCounter: 0,
+    approvalPollMs: options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS,
+    approvalTimeoutMs: options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
   };
   if (options.apiUrl) {
     state.apiUrl = options.apiUrl.replace(/\/$/, "");
