@@ -13,10 +13,10 @@ import {
   createMemoryRuntime,
   runAction,
 } from "../packages/action-kit/src/index.js";
-import { createGitHubClient, type GitHubClient, registerModel } from "../packages/github/src/index.js";
+import { createGitHubClient, registerModel } from "../packages/github/src/index.js";
+import { clientFor, OWNER, openPullRequest } from "../packages/github/test/helpers.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 
-const OWNER = "acme";
 const CONFIG = `version: 1
 models:
   - name: churn
@@ -26,32 +26,6 @@ models:
         - "accuracy >= 0.80"
         - "f1 >= baseline - 0.01"
 `;
-
-const clientFor = (emulator: Emulator, token: string): GitHubClient =>
-  createGitHubClient({
-    token,
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-    retryBaseMs: 1,
-  });
-
-async function openPullRequest(admin: GitHubClient, repo: string) {
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-    owner: OWNER,
-    repo,
-    branch: "feature",
-    message: "change",
-    files: { "params.yaml": "depth: 5\n" },
-  });
-  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
-    owner: OWNER,
-    repo,
-    title: "change",
-    head: "feature",
-    base: "main",
-  });
-  return { repo, number: data.number, headSha: data.head.sha };
-}
 
 async function gate(
   emulator: Emulator,

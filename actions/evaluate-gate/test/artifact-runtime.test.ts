@@ -78,7 +78,7 @@ async function startJob(
 
 describe("train and gate through the Actions artifact service", () => {
   it("the PR's gate compares with the artifact main's latest successful run uploaded", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-artifacts");
+    const pr = await openPullRequest(admin, "gate-artifacts");
     const { data: mainRef } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo: pr.repo,

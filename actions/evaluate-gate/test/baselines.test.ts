@@ -70,7 +70,7 @@ async function registerProduction(repo: string, accuracy: number, f1: number, pe
 
 describe("baselines", () => {
   it("production: compares with the version behind @production and links its release", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-production");
+    const pr = await openPullRequest(admin, "gate-production");
     const registered = await registerProduction(pr.repo, 0.92, 0.9);
     const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
     for (const baseline of ["production", "auto"]) {
@@ -85,7 +85,7 @@ describe("baselines", () => {
   });
 
   it("auto with nothing registered and no earlier run: first-model mode, absolute rules only", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-first");
+    const pr = await openPullRequest(admin, "gate-first");
     const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
     const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
     expect(runtime.failure).toBeUndefined();
@@ -95,7 +95,7 @@ describe("baselines", () => {
   });
 
   it("base-branch: the newest attempt's artifact of the latest successful run on main", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-base-branch");
+    const pr = await openPullRequest(admin, "gate-base-branch");
     const { data: mainRef } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo: pr.repo,
@@ -154,7 +154,7 @@ describe("baselines", () => {
   });
 
   it("significant rules: a small drop within noise passes with the interval shown, a large one fails", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-significant");
+    const pr = await openPullRequest(admin, "gate-significant");
     await registerProduction(pr.repo, 0.95, 0.9, predictions(400, 20));
     const rule = "accuracy >= baseline significant";
     const cases = [

@@ -63,7 +63,7 @@ describe("check-run annotations", () => {
 
 describe("evaluate-gate against the emulator", () => {
   it("creates one comment and one check run, then updates them in place behind 150 other comments", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-sticky");
+    const pr = await openPullRequest(admin, "gate-sticky");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85), "base.json": metrics(0.88, 0.84) });
     const first = await runGate({ emulator, token, pr, workspace: work, inputs: { baseline: "base.json" } });
     expect(first.failure).toBeUndefined();
@@ -115,7 +115,7 @@ describe("evaluate-gate against the emulator", () => {
   });
 
   it("two concurrent runs end with one comment", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-race");
+    const pr = await openPullRequest(admin, "gate-race");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
     const runs = await Promise.all([
       runGate({ emulator, token, pr, workspace: work, inputs: { baseline: "none" }, runId: 1 }),
@@ -126,7 +126,7 @@ describe("evaluate-gate against the emulator", () => {
   });
 
   it("fails on a regression, names the rule, and annotates its line in mlops.yml", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-regression");
+    const pr = await openPullRequest(admin, "gate-regression");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.8), "base.json": metrics(0.9, 0.85) });
     const runtime = await runGate({
       emulator,
@@ -157,7 +157,7 @@ describe("evaluate-gate against the emulator", () => {
   });
 
   it("stops at a malformed rule with the caret message and writes nothing", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-malformed");
+    const pr = await openPullRequest(admin, "gate-malformed");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
     emulator.clearLog();
     const runtime = await runGate({
@@ -175,7 +175,7 @@ describe("evaluate-gate against the emulator", () => {
   });
 
   it("with a read-only token, puts the report in the summary and the artifact without crashing", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-readonly");
+    const pr = await openPullRequest(admin, "gate-readonly");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
     const readOnly = emulator.createToken({ contents: "read", pull_requests: "read", actions: "read" });
     emulator.clearLog();
@@ -202,7 +202,7 @@ describe("evaluate-gate against the emulator", () => {
   });
 
   it("on a fork PR, writes nothing and says how to post the report", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-fork");
+    const pr = await openPullRequest(admin, "gate-fork");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
     emulator.clearLog();
     const runtime = await runGate({
@@ -219,7 +219,7 @@ describe("evaluate-gate against the emulator", () => {
   });
 
   it("workflow_run companion: posts for the PR given as input, and only when its head still matches", async () => {
-    const pr = await openPullRequest(emulator, admin, "gate-companion");
+    const pr = await openPullRequest(admin, "gate-companion");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
     const stale = await runGate({
       emulator,

@@ -11,9 +11,10 @@ import {
 import { buildRunManifest } from "@mlops/core";
 import { createGitHubClient, type GitHubClient, stickyMarker } from "@mlops/github";
 import type { Emulator, Permissions } from "@mlops/github-emulator";
+import { clientFor, OWNER, openPullRequest } from "../../../packages/github/test/helpers.js";
 import { main } from "../src/main.js";
 
-export const OWNER = "acme";
+export { clientFor, OWNER, openPullRequest };
 
 export const WRITE: Permissions = {
   contents: "read",
@@ -37,17 +38,6 @@ models:
         - "f1 >= baseline - 0.01"
 `;
 
-/** A client for the emulator without client-side pacing and with millisecond back-off. */
-export function clientFor(emulator: Emulator, token: string): GitHubClient {
-  return createGitHubClient({
-    token,
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-    retryBaseMs: 1,
-    requestTimeoutMs: 10_000,
-  });
-}
-
 const cleanups: string[] = [];
 export async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -58,35 +48,7 @@ export async function removeTempDirs(): Promise<void> {
   for (const dir of cleanups.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
-export interface PullRequest {
-  repo: string;
-  number: number;
-  headSha: string;
-}
-
-/** A repository with a branch and an open PR from it into main. */
-export async function openPullRequest(
-  emulator: Emulator,
-  admin: GitHubClient,
-  repo: string,
-): Promise<PullRequest> {
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-    owner: OWNER,
-    repo,
-    branch: "feature",
-    message: "Tune the model",
-    files: { "params.yaml": "depth: 5\n" },
-  });
-  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
-    owner: OWNER,
-    repo,
-    title: "Tune the model",
-    head: "feature",
-    base: "main",
-  });
-  void emulator;
-  return { repo, number: data.number, headSha: data.head.sha };
-}
+export type PullRequest = Awaited<ReturnType<typeof openPullRequest>>;
 
 export interface GateRunOptions {
   emulator: Emulator;

@@ -18,6 +18,28 @@ export function clientFor(emulator: Emulator, token: string): GitHubClient {
   });
 }
 
+/** A branch `feature` changing one file, and an open PR from it into main. */
+export async function openPullRequest(
+  admin: GitHubClient,
+  repo: string,
+): Promise<{ repo: string; number: number; headSha: string }> {
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner: OWNER,
+    repo,
+    branch: "feature",
+    message: "Tune the model",
+    files: { "params.yaml": "depth: 5\n" },
+  });
+  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
+    owner: OWNER,
+    repo,
+    title: "Tune the model",
+    head: "feature",
+    base: "main",
+  });
+  return { repo, number: data.number, headSha: data.head.sha };
+}
+
 export async function emulatorWithClient(
   permissions?: Permissions,
   login?: string,
