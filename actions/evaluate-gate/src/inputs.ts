@@ -16,6 +16,9 @@ export const inputSchema = z.object({
   config: defaultedInput("mlops.yml"),
   comment: booleanInput(true),
   check: booleanInput(true),
+  "on-skipped": optionalInput().pipe(
+    z.enum(["warn", "fail"], { message: "expected warn or fail" }).optional(),
+  ),
   "fail-on-regression": booleanInput(true),
   "artifact-name": optionalInput(),
   "pull-request": optionalInput().pipe(

@@ -13,6 +13,7 @@ import {
 import {
   collectGateRules,
   failedRuleTexts,
+  failsGate,
   findModel,
   GateFailed,
   gateVerdictLine,
@@ -218,6 +219,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   const run = runGate({
     head: candidate.metrics,
     rules,
+    onSkipped: inputs["on-skipped"] ?? config.model?.gate?.on_skipped ?? "warn",
     ...(baseline ? { baseline: baseline.metrics } : {}),
     ...(perExample ? { perExample } : {}),
   });
@@ -237,6 +239,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     head: candidate.metrics,
     specs: config.specs,
     candidateLabel: `commit ${headSha.slice(0, 7)}`,
+    ...(headSha ? { candidateUrl: `${context.serverUrl}/${context.repository}/commit/${headSha}` } : {}),
     runUrl: context.runUrl,
     ...(baseline
       ? {
@@ -321,9 +324,11 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   runtime.setOutput("comment-url", commentUrl);
   if (!run.passed) {
     const message = `Gate failed for ${model}: ${run.rules
-      .filter((r) => !r.passed && !r.skipped)
+      .filter((r) => failsGate(r, run))
       .map((r) => `${r.rule} — ${r.message}`)
-      .join("; ")}`;
+      .join(
+        "; ",
+      )}${run.onSkipped === "fail" && run.rules.some((r) => r.skipped) ? " (on-skipped: fail)" : ""}`;
     if (inputs["fail-on-regression"]) throw new GateFailed(message);
     runtime.log.warning(`${message} (not failing the step: fail-on-regression is false)`);
   }

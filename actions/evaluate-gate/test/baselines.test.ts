@@ -6,6 +6,8 @@ import { registerModel } from "@mlops/github";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  CONFIG,
+  checkRuns,
   clientFor,
   gateComments,
   metrics,
@@ -90,8 +92,44 @@ describe("baselines", () => {
     const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
     expect(runtime.failure).toBeUndefined();
     expect(runtime.outputs["baseline-source"]).toBe("none");
-    expect(runtime.summary.join("\n")).toContain("First model: there is no baseline");
-    expect(runtime.summary.join("\n")).toMatch(/`f1 >= baseline - 0\.01` +\| ⏭️ skipped/);
+    const summary = runtime.summary.join("\n");
+    // The headline and the check run's title count the skipped rule: never a plain "gate passed (2 rules)".
+    expect(summary).toContain("### ⚠️ churn: gate passed — 1 rule checked, 1 skipped: no baseline");
+    expect(summary).toContain("run the PR check on `main` once");
+    expect(summary).toMatch(/`f1 >= baseline - 0\.01` +\| ⏭️ skipped/);
+    expect(await checkRuns(admin, pr)).toMatchObject([
+      {
+        conclusion: "success",
+        output: { title: "⚠️ churn: gate passed — 1 rule checked, 1 skipped: no baseline" },
+      },
+    ]);
+  });
+
+  it("on-skipped fail (input or gate.on_skipped): a gate that could not check a rule fails", async () => {
+    const pr = await openPullRequest(admin, "gate-first-strict");
+    const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
+    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: { "on-skipped": "fail" } });
+    expect(runtime.failure).toBe(
+      'Gate failed for churn: f1 >= baseline - 0.01 — skipped: no baseline model yet (first model), so "f1 >= baseline - 0.01" cannot be checked (on-skipped: fail)',
+    );
+    expect(runtime.outputs["failed-rules"]).toBe('["f1 >= baseline - 0.01"]');
+    expect(await checkRuns(admin, pr)).toMatchObject([
+      {
+        conclusion: "failure",
+        output: {
+          title: "❌ churn: gate failed — 1 rule checked, 1 skipped: no baseline (gate.on_skipped: fail)",
+        },
+      },
+    ]);
+    // The same from mlops.yml.
+    const configured = await workspace({ "metrics.json": metrics(0.93, 0.85) });
+    await writeFile(
+      join(configured, "mlops.yml"),
+      CONFIG.replace("    gate:\n", "    gate:\n      on_skipped: fail\n"),
+    );
+    const fromConfig = await runGate({ emulator, token, pr, workspace: configured, inputs: {} });
+    expect(fromConfig.outputs.passed).toBe("false");
+    expect(fromConfig.failure).toContain("(on-skipped: fail)");
   });
 
   it("base-branch: the newest attempt's artifact of the latest successful run on main", async () => {

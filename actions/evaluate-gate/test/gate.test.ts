@@ -187,7 +187,10 @@ describe("evaluate-gate against the emulator", () => {
       inputs: { baseline: "none" },
     });
     expect(runtime.failure).toBeUndefined();
-    expect(runtime.summary.join("\n")).toContain("✅ churn: gate passed (2 rules)");
+    // No baseline: the relative rule is counted as skipped, not as a pass.
+    expect(runtime.summary.join("\n")).toContain(
+      "⚠️ churn: gate passed — 1 rule checked, 1 skipped: no baseline",
+    );
     expect(
       runtime.lines.some(
         (l) => l.level === "warning" && /workflow_run companion.*\n.*token lacks the/s.test(l.message),

@@ -93,6 +93,37 @@ describe("mlops validate and gate", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("f1 >= baseline -\n                  ^");
   });
+
+  it("without a baseline counts skipped rules, and fails on them with --on-skipped fail or gate.on_skipped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-gate-"));
+    writeFileSync(join(dir, "m.json"), '{"accuracy": 0.95, "f1": 0.7}');
+    const args = [
+      "gate",
+      "--metrics",
+      "m.json",
+      "--rule",
+      "accuracy >= 0.9",
+      "--rule",
+      "f1 >= baseline - 0.01",
+    ];
+    const warn = await cli(args, dir);
+    expect(warn.code).toBe(0);
+    expect(warn.stdout).toContain("gate passed — 1 rule checked, 1 skipped: no baseline");
+    const strict = await cli([...args, "--on-skipped", "fail", "--format", "json"], dir);
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({
+      passed: false,
+      verdict: "❌ model: gate failed — 1 rule checked, 1 skipped: no baseline (gate.on_skipped: fail)",
+      rules: [{ skipped: false }, { skipped: true, skip_reason: "no baseline" }],
+    });
+    writeFileSync(
+      join(dir, "mlops.yml"),
+      "version: 1\nmodels:\n  - name: m\n    gate:\n      on_skipped: fail\n      rules: ['f1 >= baseline']\n",
+    );
+    expect((await cli(["gate", "--metrics", "m.json"], dir)).code).toBe(1);
+    expect((await cli(["gate", "--metrics", "m.json", "--on-skipped", "warn"], dir)).code).toBe(0);
+    expect((await cli(["gate", "--metrics", "m.json", "--on-skipped", "maybe"], dir)).code).toBe(2);
+  });
 });
 
 describe("mlops init", () => {

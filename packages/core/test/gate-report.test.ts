@@ -73,13 +73,17 @@ describe("renderGateReport", () => {
       baselineUrl: "https://github.com/acme/churn/releases/tag/churn/v3",
       runUrl: "https://github.com/acme/churn/actions/runs/1",
       candidateLabel: "commit abc1234",
+      candidateUrl: "https://github.com/acme/churn/commit/abc1234def",
     });
     const lines = report.split("\n");
     expect(lines[0]).toBe("### ❌ churn: gate failed — 1 of 2 rules failed");
     expect(report).toContain(
       "**Baseline:** [churn v3 (@production)](https://github.com/acme/churn/releases/tag/churn/v3)",
     );
-    expect(report).toContain("**Candidate:** [commit abc1234](https://github.com/acme/churn/actions/runs/1)");
+    // The candidate links to its commit; the run is its own link.
+    expect(report).toContain(
+      "**Candidate:** [commit abc1234](https://github.com/acme/churn/commit/abc1234def) ([run](https://github.com/acme/churn/actions/runs/1))",
+    );
     // Failing metric first.
     const rows = lines.filter((l) => /^\| (accuracy|f1) /.test(l));
     expect(rows[0]).toMatch(
@@ -101,5 +105,54 @@ describe("renderGateReport", () => {
     expect(report.startsWith("### ❌ churn: gate failed")).toBe(true);
     expect(report).toMatch(/\| accuracy +\|/);
     expect(report).toMatch(/more rows not shown — full report in the job summary and the report artifact/);
+  });
+
+  it("counts skipped rules in the headline and says how to get a baseline (first model)", () => {
+    const three = collectGateRules({
+      extra: ["accuracy >= 0.9", "f1 >= baseline - 0.01", "loss <= baseline * 1.05"],
+    });
+    const head = { accuracy: 0.95, f1: 0.8, loss: 0.3 };
+    const run = runGate({ head, rules: three });
+    expect(run.passed).toBe(true);
+    expect(gateVerdictLine("churn", run)).toBe(
+      "⚠️ churn: gate passed — 1 rule checked, 2 skipped: no baseline",
+    );
+    const report = renderGateReport({ model: "churn", run, head });
+    expect(report).toContain("run the PR check on `main` once");
+    expect(report).toContain("`gate.on_skipped: fail`");
+    // A failure among the checked rules still counts the skipped ones.
+    const failing = runGate({ head: { ...head, accuracy: 0.5 }, rules: three });
+    expect(gateVerdictLine("churn", failing)).toBe(
+      "❌ churn: gate failed — 1 of 1 checked rule failed, 2 skipped: no baseline",
+    );
+  });
+
+  it("on_skipped fail: skipped rules fail the gate, are listed as failed and marked in the table", () => {
+    const head = { accuracy: 0.95, f1: 0.8 };
+    const run = runGate({ head, rules, onSkipped: "fail" });
+    expect(run.passed).toBe(false);
+    expect(gateVerdictLine("churn", run)).toBe(
+      "❌ churn: gate failed — 1 rule checked, 1 skipped: no baseline (gate.on_skipped: fail)",
+    );
+    expect(failedRuleTexts(run)).toEqual(["f1 >= baseline - 0.01"]);
+    const report = renderGateReport({ model: "churn", run, head });
+    expect(report).toMatch(/\| f1 +\|.*\| ❌ skipped +\|/);
+    expect(report).toContain("**Failed rules**");
+  });
+
+  it("a baseline that lacks a rule's metric is counted as such, with no first-model advice", () => {
+    const head = { accuracy: 0.95, f1: 0.8 };
+    const run = runGate({ head, baseline: { accuracy: 0.9 }, rules });
+    expect(gateVerdictLine("churn", run)).toBe(
+      "⚠️ churn: gate passed — 1 rule checked, 1 skipped: metric not in baseline",
+    );
+    const report = renderGateReport({ model: "churn", run, head, baseline: { accuracy: 0.9 } });
+    expect(report).toContain("The baseline has no value for the metric of `f1 >= baseline - 0.01`");
+    expect(report).not.toContain("run the PR check on `main` once");
+  });
+
+  it("a rule set where nothing was skipped keeps the plain headline", () => {
+    const run = runGate({ head: { accuracy: 0.95, f1: 0.9 }, baseline: { accuracy: 0.9, f1: 0.9 }, rules });
+    expect(gateVerdictLine("churn", run)).toBe("✅ churn: gate passed (2 rules)");
   });
 });

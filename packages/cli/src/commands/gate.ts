@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   collectGateRules,
+  gateVerdictLine,
   InputError,
   loadMetricsFile,
   type PerExampleInput,
@@ -37,10 +38,16 @@ export function registerGateCommand(program: Command, io: CliIo): void {
     .option("--model <name>", "model in the config")
     .option("--per-example <file>", "per-example results of the candidate (CSV, for `significant` rules)")
     .option("--baseline-per-example <file>", "per-example results of the baseline (CSV)")
+    .option(
+      "--on-skipped <warn|fail>",
+      "rules that could not be checked (no baseline): warn (pass, counted in the headline) or fail (default: gate.on_skipped in the config, else warn)",
+    )
     .option("--format <format>", "markdown or json", "markdown")
     .action((flags) => {
       if (!["markdown", "json"].includes(flags.format))
         throw new InputError(`--format: expected markdown or json, got "${flags.format}"`);
+      if (flags.onSkipped !== undefined && !["warn", "fail"].includes(flags.onSkipped))
+        throw new InputError(`--on-skipped: expected warn or fail, got "${flags.onSkipped}"`);
       const { model, specs } = loadModelConfig(io.cwd, flags.config, flags.model);
       const configFile = resolve(io.cwd, flags.config ?? "mlops.yml");
       const rules = collectGateRules({
@@ -65,6 +72,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
       const run = runGate({
         head,
         rules,
+        onSkipped: (flags.onSkipped as "warn" | "fail" | undefined) ?? model?.gate?.on_skipped ?? "warn",
         ...(baseline ? { baseline } : {}),
         ...(perExample ? { perExample } : {}),
       });
@@ -73,12 +81,15 @@ export function registerGateCommand(program: Command, io: CliIo): void {
           JSON.stringify(
             {
               passed: run.passed,
+              verdict: gateVerdictLine(model?.name ?? flags.model ?? "model", run),
               rules: run.rules.map((r) => ({
                 rule: r.rule,
                 metric: r.metric,
                 value: r.value,
                 baseline: r.baseline,
                 passed: r.passed,
+                skipped: r.skipped,
+                ...(r.skipReason ? { skip_reason: r.skipReason } : {}),
                 message: r.message,
               })),
             },

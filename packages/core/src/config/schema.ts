@@ -105,6 +105,12 @@ export const modelConfigSchema = z
           .describe("min / max / max_regression per metric.")
           .optional(),
         baseline: z.string().describe("production, base-branch, none or a file.").optional(),
+        on_skipped: z
+          .enum(["warn", "fail"])
+          .describe(
+            "Rules that could not be checked (no baseline yet, or a metric the baseline lacks): `warn` passes the gate and counts them in the headline, `fail` fails it.",
+          )
+          .optional(),
       })
       .strict()
       .optional(),

@@ -21,15 +21,28 @@ export interface RuleOutcome {
   threshold: number | null;
   passed: boolean;
   skipped: boolean;
+  /** Why a skipped rule could not be checked. */
+  skipReason?: SkipReason;
   message: string;
   interval?: { low: number; high: number; level: number };
 }
 
-/** Overall gate verdict; skipped rules do not fail the gate. */
+/** Why a rule was skipped: no baseline at all (first model), or a baseline without the rule's metric. */
+export type SkipReason = "no baseline" | "metric not in baseline";
+
+/**
+ * What skipped rules do to the verdict: `warn` (default) passes the gate and says how many rules were
+ * skipped; `fail` fails it, so nothing merges on a gate that checked less than it was asked to.
+ */
+export type OnSkipped = "warn" | "fail";
+
+/** Overall gate verdict; skipped rules fail the gate only with `onSkipped: "fail"`. */
 export interface GateResult {
   passed: boolean;
   /** True when no baseline was given (first model): baseline rules were skipped. */
   firstModel: boolean;
+  /** What skipped rules did to the verdict. */
+  onSkipped: OnSkipped;
   rules: RuleOutcome[];
 }
 
@@ -39,6 +52,8 @@ export interface GateInput {
   baseline?: MetricValues;
   rules: readonly Rule[];
   bootstrap?: BootstrapInput;
+  /** What skipped rules do to the verdict (default `warn`). */
+  onSkipped?: OnSkipped;
 }
 
 /** Short human number: up to 4 significant digits, no trailing zeros. */
@@ -165,6 +180,7 @@ function evaluateRule(rule: Rule, input: GateInput): RuleOutcome {
         threshold: null,
         passed: true,
         skipped: true,
+        skipReason: "no baseline",
         message: `skipped: no baseline model yet (first model), so "${text}" cannot be checked`,
       };
     }
@@ -176,6 +192,7 @@ function evaluateRule(rule: Rule, input: GateInput): RuleOutcome {
         threshold: null,
         passed: true,
         skipped: true,
+        skipReason: "metric not in baseline",
         message: `skipped: the baseline has no "${rule.metric}" (new metric), so "${text}" cannot be checked`,
       };
     }
@@ -212,15 +229,23 @@ function evaluateRule(rule: Rule, input: GateInput): RuleOutcome {
   };
 }
 
+/** Whether a set of outcomes passes: no rule failed, and no rule was skipped when skipping fails. */
+export function gatePasses(rules: readonly RuleOutcome[], onSkipped: OnSkipped = "warn"): boolean {
+  return rules.every((r) => (r.skipped ? onSkipped === "warn" : r.passed));
+}
+
 /**
  * Evaluates gate rules against head metrics and an optional baseline. A rule on a metric the head lacks is an
- * InputError (never a pass). Without a baseline, baseline rules are skipped and `firstModel` is true.
+ * InputError (never a pass). Without a baseline, baseline rules are skipped and `firstModel` is true; skipped
+ * rules fail the gate when `onSkipped` is `fail`.
  */
 export function evaluateGate(input: GateInput): GateResult {
   const rules = input.rules.map((rule) => evaluateRule(rule, input));
+  const onSkipped = input.onSkipped ?? "warn";
   return {
-    passed: rules.every((r) => r.passed || r.skipped),
+    passed: gatePasses(rules, onSkipped),
     firstModel: input.baseline === undefined,
+    onSkipped,
     rules,
   };
 }

@@ -18,6 +18,8 @@ export interface GateReportInput {
   baselineUrl?: string;
   /** Identity of the candidate, e.g. `commit abc1234`. */
   candidateLabel?: string;
+  /** Link to the candidate itself (its commit page). */
+  candidateUrl?: string;
   /** Link to the run that produced this report. */
   runUrl?: string;
   /** Header of the candidate column (default `PR`). */
@@ -33,30 +35,85 @@ export interface GateReportOptions {
   reserve?: number;
 }
 
-/** `✅ node-classifier: gate passed (3 rules)` / `❌ node-classifier: gate failed — 1 of 3 rules failed`. */
+const plural = (n: number, word = "rule") => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** `2 skipped: no baseline` (one part per reason), or "" when nothing was skipped. */
+function skippedText(run: GateRun): string {
+  const counts = new Map<string, number>();
+  for (const r of run.rules)
+    if (r.skipped) counts.set(r.skipReason ?? "skipped", (counts.get(r.skipReason ?? "skipped") ?? 0) + 1);
+  return [...counts].map(([reason, n]) => `${n} skipped: ${reason}`).join(", ");
+}
+
+/**
+ * The headline, also the check run's title. Every rule is accounted for, so a gate that checked less
+ * than it was asked to never reads like a full pass:
+ * `✅ m: gate passed (3 rules)` · `⚠️ m: gate passed — 1 rule checked, 2 skipped: no baseline` ·
+ * `❌ m: gate failed — 1 of 3 rules failed` · `❌ m: gate failed — 1 rule checked, 2 skipped: no
+ * baseline (gate.on_skipped: fail)`.
+ */
 export function gateVerdictLine(model: string, run: GateRun): string {
-  const failed = run.rules.filter((r) => !r.passed && !r.skipped).length;
-  const total = run.rules.length;
-  const plural = (n: number) => `${n} rule${n === 1 ? "" : "s"}`;
-  return run.passed
-    ? `✅ ${model}: gate passed (${plural(total)})`
-    : `❌ ${model}: gate failed — ${failed} of ${plural(total)} failed`;
+  const checked = run.rules.filter((r) => !r.skipped);
+  const failed = checked.filter((r) => !r.passed).length;
+  const skipped = skippedText(run);
+  if (skipped === "")
+    return run.passed
+      ? `✅ ${model}: gate passed (${plural(run.rules.length)})`
+      : `❌ ${model}: gate failed — ${failed} of ${plural(run.rules.length)} failed`;
+  const counted =
+    failed > 0
+      ? `${failed} of ${checked.length} checked rule${checked.length === 1 ? "" : "s"} failed, ${skipped}`
+      : `${plural(checked.length)} checked, ${skipped}`;
+  if (run.passed) return `⚠️ ${model}: gate passed — ${counted}`;
+  return `❌ ${model}: gate failed — ${counted}${run.onSkipped === "fail" ? " (gate.on_skipped: fail)" : ""}`;
 }
 
-/** The rules that failed (not skipped), as their texts. */
+/** The rules that failed the gate, as their texts: failed ones, and skipped ones under `on_skipped: fail`. */
 export function failedRuleTexts(run: GateRun): string[] {
-  return run.rules.filter((r) => !r.passed && !r.skipped).map((r) => r.rule);
+  return run.rules.filter((r) => failsGate(r, run)).map((r) => r.rule);
 }
 
-function statusOf(outcomes: readonly GateRuleOutcome[], diff: MetricDiff | undefined): string {
+/** Whether an outcome counts against the gate. */
+export function failsGate(outcome: GateRuleOutcome, run: Pick<GateRun, "onSkipped">): boolean {
+  return outcome.skipped ? run.onSkipped === "fail" : !outcome.passed;
+}
+
+/** How to get the baseline a skipped rule needed (shown in the report, `init`'s next steps, the README). */
+export const BASELINE_HOWTO =
+  "To get a baseline, run the PR check on `main` once (a push to `main`, or **Run workflow** on its Actions page): " +
+  "its training becomes the `base-branch` baseline of later pull requests; after the first release, the " +
+  "`@production` version is the baseline.";
+
+/** The notice above the table when rules were skipped: why, how to get a baseline, how to fail instead. */
+function skippedNotice(run: GateRun): string | undefined {
+  const skipped = run.rules.filter((r) => r.skipped);
+  if (skipped.length === 0) return undefined;
+  const list = skipped.map((r) => `\`${r.rule}\``).join(", ");
+  const why = run.firstModel
+    ? `No baseline: there is no production model and no earlier run on the base branch to compare with, so ${plural(skipped.length)} that use${skipped.length === 1 ? "s" : ""} \`baseline\` ${skipped.length === 1 ? "was" : "were"} not checked: ${list}.`
+    : `The baseline has no value for ${skipped.length === 1 ? "the metric of" : "the metrics of"} ${list}, so ${skipped.length === 1 ? "it was" : "they were"} not checked.`;
+  const effect =
+    run.onSkipped === "fail"
+      ? "`gate.on_skipped: fail` is set in mlops.yml, so skipped rules fail the gate."
+      : "Skipped rules do not fail the gate; set `gate.on_skipped: fail` in mlops.yml (or the `on-skipped` input) to fail it instead.";
+  const how = run.firstModel ? ` ${BASELINE_HOWTO}` : "";
+  return `> [!${run.onSkipped === "fail" ? "CAUTION" : "WARNING"}]\n> ${why}${how}\n> ${effect}`;
+}
+
+function statusOf(
+  outcomes: readonly GateRuleOutcome[],
+  diff: MetricDiff | undefined,
+  run: Pick<GateRun, "onSkipped">,
+): string {
   if (outcomes.some((o) => !o.passed && !o.skipped)) return "❌ fail";
-  if (outcomes.length > 0 && outcomes.every((o) => o.skipped)) return "⏭️ skipped";
+  if (outcomes.length > 0 && outcomes.every((o) => o.skipped))
+    return run.onSkipped === "fail" ? "❌ skipped" : "⏭️ skipped";
   if (outcomes.length > 0) return "✅ pass";
   return diff ? VERDICT_LABEL[diff.verdict] : "";
 }
 
-function rank(outcomes: readonly GateRuleOutcome[]): number {
-  if (outcomes.some((o) => !o.passed && !o.skipped)) return 0;
+function rank(outcomes: readonly GateRuleOutcome[], run: Pick<GateRun, "onSkipped">): number {
+  if (outcomes.some((o) => failsGate(o, run))) return 0;
   return outcomes.length > 0 ? 1 : 2;
 }
 
@@ -78,17 +135,18 @@ export function renderGateReport(input: GateReportInput, options: GateReportOpti
       ? "**Baseline:** none"
       : `**Baseline:** ${link(input.baselineLabel ?? "given metrics", input.baselineUrl)}`,
   );
-  if (input.candidateLabel || input.runUrl)
-    identity.push(`**Candidate:** ${link(input.candidateLabel ?? "this run", input.runUrl)}`);
-  report.markdown(identity.join(" · "), 9);
-  if (run.firstModel)
-    report.markdown(
-      "> [!NOTE]\n> First model: there is no baseline to compare with, so only absolute rules were checked; rules that use `baseline` were skipped.",
-      9,
+  // The candidate links to what it names (its commit); the run that produced the report is its own link.
+  if (input.candidateLabel)
+    identity.push(
+      `**Candidate:** ${link(input.candidateLabel, input.candidateUrl)}${input.runUrl ? ` ([run](${input.runUrl}))` : ""}`,
     );
+  else if (input.runUrl) identity.push(`**Candidate:** ${link("this run", input.runUrl)}`);
+  report.markdown(identity.join(" · "), 9);
+  const notice = skippedNotice(run);
+  if (notice) report.markdown(notice, 9);
   for (const note of input.notes ?? []) report.markdown(note, 9);
 
-  const failed = run.rules.filter((r) => !r.passed && !r.skipped);
+  const failed = run.rules.filter((r) => failsGate(r, run));
   if (failed.length > 0)
     report.markdown(
       `**Failed rules**\n\n${failed.map((r) => `- \`${r.rule}\`: ${r.message}`).join("\n")}`,
@@ -99,7 +157,7 @@ export function renderGateReport(input: GateReportInput, options: GateReportOpti
   const byName = new Map(diffs.map((d) => [d.name, d]));
   const names = [...new Set([...diffs.map((d) => d.name), ...run.rules.map((r) => r.metric)])];
   const outcomesOf = (name: string) => run.rules.filter((r) => r.metric === name);
-  names.sort((a, b) => rank(outcomesOf(a)) - rank(outcomesOf(b)) || a.localeCompare(b));
+  names.sort((a, b) => rank(outcomesOf(a), run) - rank(outcomesOf(b), run) || a.localeCompare(b));
   const rows = names.map((name) => {
     const d = byName.get(name);
     const spec = specs[name];
@@ -115,7 +173,7 @@ export function renderGateReport(input: GateReportInput, options: GateReportOpti
       d?.delta === null || d?.delta === undefined ? "—" : formatDelta(d.delta, { precision }),
       d?.relative === null || d?.relative === undefined ? "—" : formatPercent(d.relative),
       outcomes.map((o) => `\`${o.rule}\``).join("<br>"),
-      statusOf(outcomes, input.baseline === undefined ? undefined : d),
+      statusOf(outcomes, input.baseline === undefined ? undefined : d, run),
     ];
   });
   report.table(["Metric", "Baseline", input.headLabel ?? "PR", "Δ", "Δ%", "Rule", "Status"], rows, {
@@ -143,7 +201,13 @@ export function renderGateReport(input: GateReportInput, options: GateReportOpti
           ["Rule", "Result", "Details"],
           run.rules.map((r) => [
             `\`${r.rule}\``,
-            r.skipped ? "⏭️ skipped" : r.passed ? "✅ pass" : "❌ fail",
+            r.skipped
+              ? run.onSkipped === "fail"
+                ? "❌ skipped"
+                : "⏭️ skipped"
+              : r.passed
+                ? "✅ pass"
+                : "❌ fail",
             r.message,
           ]),
         ),

@@ -1,6 +1,12 @@
 import type { ModelConfig } from "../config/schema.js";
 import { InputError, MlopsError, type SourcePosition } from "../errors.js";
-import { evaluateGate, type GateResult, type RuleOutcome } from "../gate/evaluate.js";
+import {
+  evaluateGate,
+  type GateResult,
+  gatePasses,
+  type OnSkipped,
+  type RuleOutcome,
+} from "../gate/evaluate.js";
 import { type PerExample, parsePerExample } from "../gate/per-example.js";
 import type { Rule } from "../rules/ast.js";
 import { formatRule } from "../rules/format.js";
@@ -107,6 +113,8 @@ export interface RunGateInput {
   baseline?: MetricValues;
   rules: readonly GateRule[];
   perExample?: PerExampleInput;
+  /** What skipped rules do to the verdict (default `warn`; `gate.on_skipped` in mlops.yml). */
+  onSkipped?: OnSkipped;
 }
 
 /** A rule's outcome together with the rule it came from. */
@@ -167,9 +175,11 @@ export function runGate(input: RunGateInput): GateRun {
       ...(gateRule.position ? { position: gateRule.position } : {}),
     };
   });
+  const onSkipped = input.onSkipped ?? "warn";
   return {
-    passed: outcomes.every((r) => r.passed || r.skipped),
+    passed: gatePasses(outcomes, onSkipped),
     firstModel: input.baseline === undefined,
+    onSkipped,
     rules: outcomes,
   };
 }
