@@ -102,7 +102,13 @@ describe("release workflow (examples/node-classifier)", () => {
       owner: OWNER,
       repo: REPO,
     });
+    // Exactly one deployment per environment per deploy: the deploy step's (ref = version tag, model
+    // payload). The jobs reference their environments with `deployment: false`, so the runner (like
+    // GitHub) creates no second, job-level deployment (task `deploy`, ref `main`).
     expect(deployments.map((d) => d.environment).sort()).toEqual(["production", "staging"]);
+    for (const deployment of deployments)
+      expect(deployment).toMatchObject({ task: `deploy:${MODEL}`, ref: `${MODEL}/v1` });
+    expect(lines.filter((line) => line.includes("deployment: false")).length).toBe(2);
     for (const deployment of deployments) {
       const { data: statuses } = await client.request(
         "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",

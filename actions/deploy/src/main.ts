@@ -102,6 +102,8 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
     rollbackOnFailure: inputs["rollback-on-failure"],
     ...(inputs["environment-url"] ? { environmentUrl: inputs["environment-url"] } : {}),
     logUrl: context.runUrl,
+    // Finds a deployment GitHub made for this job (no `deployment: false`) and reports the duplicate.
+    runSha: deps.env.GITHUB_SHA ?? context.sha,
     log: runtime.log,
   });
 
@@ -157,5 +159,11 @@ function summaryOf(result: DeployResult, url: string | undefined): string {
         : `Rollback to v${result.rollback.version} failed: ${result.rollback.message ?? ""}`,
     );
   if (url) lines.push("", `Environment: ${url}`);
+  if (result.jobDeploymentId !== undefined)
+    lines.push(
+      "",
+      `⚠️ GitHub also created deployment ${result.jobDeploymentId} for this job: add \`deployment: false\` ` +
+        "to the job's `environment:` for one deployment per deploy (not available on GitHub Enterprise Server).",
+    );
   return `${lines.join("\n")}\n`;
 }

@@ -37,6 +37,12 @@ export interface DeployModelOptions {
   rollbackOnFailure: boolean;
   environmentUrl?: string;
   logUrl?: string;
+  /**
+   * The workflow run's commit (`GITHUB_SHA`). With it, a deployment that GitHub itself created for this
+   * job (the job references the environment without `deployment: false`) is looked for and reported as a
+   * duplicate: see {@link findJobDeployment}.
+   */
+  runSha?: string;
   log?: GitHubLog;
 }
 
@@ -53,12 +59,19 @@ export interface DeployResult {
   rollback?: DeployResult;
   /** The download or verification failed: the deploy command never ran. */
   integrityFailure?: boolean;
+  /**
+   * The deployment GitHub created for this job because its `environment:` lacks `deployment: false`
+   * (always on GHES, where that setting does not exist): a second deployment next to `deploymentId`.
+   */
+  jobDeploymentId?: number;
   message?: string;
 }
 
 interface Deployment {
   id: number;
   ref: string;
+  sha?: string;
+  task?: string;
   payload: { model?: string; version?: ModelVersion | number; runId?: string } | string;
   created_at: string;
 }
@@ -107,6 +120,40 @@ async function latestState(
     per_page: 1,
   });
   return data[0]?.state;
+}
+
+/**
+ * The deployment GitHub created for the running job, if any: a job that references an environment gets
+ * one unless `environment: {name, deployment: false}` (docs "Deploying with GitHub Actions", *Using
+ * environments without deployments*; github.com and GHE.com only, not GHES). It is the newest deployment
+ * of `environment` at the run's commit with GitHub's default task `deploy` (ours are `deploy:<model>`)
+ * whose status links to this run (`log_url`/`target_url` …/actions/runs/<runId>/…). 1–2 calls.
+ */
+export async function findJobDeployment(
+  client: GitHubClient,
+  options: { owner: string; repo: string; environment: string; sha: string; runId: string },
+): Promise<number | undefined> {
+  const { owner, repo, environment, sha, runId } = options;
+  const { data } = await client.request("GET /repos/{owner}/{repo}/deployments", {
+    owner,
+    repo,
+    environment,
+    sha,
+    task: "deploy",
+    per_page: 20,
+  });
+  const runPath = `/actions/runs/${runId}/`;
+  for (const d of [...data].sort((a, b) => Number(b.id) - Number(a.id))) {
+    const { data: statuses } = await client.request(
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+      { owner, repo, deployment_id: Number(d.id), per_page: 10 },
+    );
+    const linked = statuses.some((s) =>
+      [s.log_url, s.target_url].some((url) => typeof url === "string" && `${url}/`.includes(runPath)),
+    );
+    if (linked) return Number(d.id);
+  }
+  return undefined;
 }
 
 /**
@@ -164,6 +211,23 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
   const manifestAsset = resolved.release.assets.find((a) => a.name === "model.json");
 
   return withGitHubErrors(context, async () => {
+    const jobDeploymentId = options.runSha
+      ? await findJobDeployment(client, {
+          owner,
+          repo,
+          environment,
+          sha: options.runSha,
+          runId: options.runId,
+        })
+      : undefined;
+    if (jobDeploymentId !== undefined)
+      log.warning(
+        `GitHub created deployment ${jobDeploymentId} for this job (its environment: ${environment} has no ` +
+          "`deployment: false`); this deploy records its own deployment with the model version, so " +
+          `${environment} gets two. Add \`deployment: false\` to the job's environment (github.com and ` +
+          "GHE.com; GitHub Enterprise Server does not support it) to keep one deployment per deploy.",
+      );
+    const duplicate = jobDeploymentId !== undefined ? { jobDeploymentId } : {};
     const history = await listModelDeployments(client, owner, repo, model, environment);
     const findOwn = async () => {
       const list = await listModelDeployments(client, owner, repo, model, environment);
@@ -243,6 +307,7 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
         version,
         environment,
         deploymentId,
+        ...duplicate,
         ...(previousVersion !== undefined ? { previousVersion } : {}),
       };
     }
@@ -255,6 +320,7 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
       version,
       environment,
       deploymentId,
+      ...duplicate,
       message,
       ...(previousVersion !== undefined ? { previousVersion } : {}),
       ...(integrityFailure ? { integrityFailure } : {}),
@@ -272,6 +338,7 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
         selector: versionSelector(previousVersion),
         rollbackOnFailure: false,
         runId: `${options.runId}:rollback`,
+        runSha: undefined,
       });
     }
     return result;

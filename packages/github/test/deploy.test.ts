@@ -149,6 +149,51 @@ describe("deployModel", () => {
     expect(again.deploymentId).toBe(back.deploymentId);
   });
 
+  it("reports the deployment GitHub made for the job (no `deployment: false`) instead of hiding the duplicate", async () => {
+    const repo = "deploy-job-deployment";
+    await registerVersion(client, repo, "1");
+    const sha = await headSha(client, repo);
+    // GitHub's part, played by the emulator: the run, its job, and the job's own deployment of staging.
+    const emulatorPost = async <T>(path: string, body: unknown): Promise<T> => {
+      const response = await fetch(`${emulator.url}/_emulator/repos/${OWNER}/${repo}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(201);
+      return (await response.json()) as T;
+    };
+    const run = await emulatorPost<{ id: number }>("/actions/runs", {
+      workflow_path: ".github/workflows/release.yml",
+      event: "push",
+      head_branch: "main",
+      head_sha: sha,
+    });
+    const job = await emulatorPost<{ job_id: number }>(`/actions/runs/${run.id}/jobs`, { name: "deploy" });
+    const jobDeployment = await emulatorPost<{ id: number }>(
+      `/actions/runs/${run.id}/jobs/${job.job_id}/deployment`,
+      { environment: "staging" },
+    );
+    const warnings: string[] = [];
+    const log = { info: () => {}, warning: (m: string) => warnings.push(m), debug: () => {} };
+    const options = {
+      ...base(repo, String(run.id)),
+      environment: "staging",
+      selector: "v1",
+      run: async () => ({ ok: true }),
+      runSha: sha,
+      log,
+    };
+    const result = await deployModel(client, options);
+    expect(result).toMatchObject({ ok: true, jobDeploymentId: jobDeployment.id });
+    expect(result.deploymentId).not.toBe(jobDeployment.id);
+    expect(warnings.join("\n")).toContain(`GitHub created deployment ${jobDeployment.id} for this job`);
+    expect(warnings.join("\n")).toContain("deployment: false");
+    // Another run at the same commit does not claim this run's job deployment.
+    const other = await deployModel(client, { ...options, runId: "999999", selector: "v1" });
+    expect(other.jobDeploymentId).toBeUndefined();
+  });
+
   it("reads deployments recorded before semver support (numeric payload version)", async () => {
     const repo = "deploy-legacy-payload";
     await registerVersion(client, repo, "1");

@@ -1,10 +1,15 @@
 /** Deployments, deployment statuses and environments (created on first deployment). */
+
+import { actionsOf } from "../actions-runtime/state.js";
+import { DEFAULT_LOGIN } from "../auth.js";
 import type { RouteContext } from "../http/context.js";
 import { ApiError, notFound, validationFailed } from "../http/errors.js";
 import { paginate } from "../http/paginate.js";
 import { created, json, noContent } from "../http/reply.js";
 import type { Router } from "../http/router.js";
 import type { DeploymentData, DeploymentStatusData, EnvironmentData, RepoData } from "../state/model.js";
+import { findRun } from "./actions-lookup.js";
+import { runHtmlUrl } from "./actions-render.js";
 import { resolveReviewers, reviewerRules } from "./environment-reviews.js";
 import { resolveCommit } from "./git.js";
 import { htmlUrl, nodeId, repoUrl, simpleUser } from "./render.js";
@@ -12,6 +17,7 @@ import { htmlUrl, nodeId, repoUrl, simpleUser } from "./render.js";
 const WRITE = { scope: "deployments", level: "write" } as const;
 const READ = { scope: "deployments", level: "read" } as const;
 const STATES = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"];
+const EMULATOR_ONLY = { permission: null, openapiPath: false } as const;
 
 function renderDeployment(ctx: RouteContext, repo: RepoData, data: DeploymentData): Record<string, unknown> {
   const url = `${repoUrl(ctx, repo)}/deployments/${data.id}`;
@@ -113,6 +119,7 @@ function currentState(repo: RepoData, deploymentId: number): string | undefined 
 }
 
 export function registerDeploymentRoutes(router: Router): void {
+  registerJobDeploymentRoutes(router);
   router.post(
     "/repos/{owner}/{repo}/deployments",
     async (ctx) => {
@@ -231,13 +238,9 @@ export function registerDeploymentRoutes(router: Router): void {
         deployment.environment = body.environment;
         ensureEnvironment(ctx, repo, body.environment);
       }
-      const now = ctx.store.now();
-      const data: DeploymentStatusData = {
-        id: ctx.store.nextId(),
-        deploymentId: deployment.id,
+      const data = addStatus(ctx, repo, deployment, {
         state: body.state,
         description,
-        environment: deployment.environment,
         log_url:
           typeof body.log_url === "string"
             ? body.log_url
@@ -246,13 +249,8 @@ export function registerDeploymentRoutes(router: Router): void {
               : "",
         environment_url: typeof body.environment_url === "string" ? body.environment_url : "",
         creator: ctx.caller.login,
-        created_at: now,
-        updated_at: now,
-      };
-      repo.deploymentStatuses.push(data);
-      deployment.updated_at = now;
-      if (data.state === "success" && body.auto_inactive !== false)
-        markEarlierInactive(ctx, repo, deployment);
+        autoInactive: body.auto_inactive !== false,
+      });
       return created(renderStatus(ctx, repo, data));
     },
     { permission: WRITE },
@@ -327,6 +325,118 @@ export function registerDeploymentRoutes(router: Router): void {
       return json(renderEnvironment(ctx, repo, data));
     },
     { permission: { scope: "actions", level: "write" } },
+  );
+}
+
+function addStatus(
+  ctx: RouteContext,
+  repo: RepoData,
+  deployment: DeploymentData,
+  status: {
+    state: string;
+    description: string;
+    log_url: string;
+    environment_url: string;
+    creator: string;
+    autoInactive: boolean;
+  },
+): DeploymentStatusData {
+  const now = ctx.store.now();
+  const data: DeploymentStatusData = {
+    id: ctx.store.nextId(),
+    deploymentId: deployment.id,
+    state: status.state,
+    description: status.description,
+    environment: deployment.environment,
+    log_url: status.log_url,
+    environment_url: status.environment_url,
+    creator: status.creator,
+    created_at: now,
+    updated_at: now,
+  };
+  repo.deploymentStatuses.push(data);
+  deployment.updated_at = now;
+  if (data.state === "success" && status.autoInactive) markEarlierInactive(ctx, repo, deployment);
+  return data;
+}
+
+/**
+ * Emulator-only routes through which the local runner plays GitHub's part for a job that references an
+ * environment. GitHub docs, "Deploying with GitHub Actions" (data/reusables/actions/environment-deployment-event.md):
+ * "When a workflow job that references an environment runs, it creates a deployment object with the
+ * environment property set to the name of your environment. As the workflow progresses, it also creates
+ * deployment status objects with the environment property set to the name of your environment, the
+ * environment_url property set to the URL for environment (if specified in the workflow), and the state
+ * property set to the status of the job." `environment: {deployment: false}` turns this off (docs
+ * control-deployments#using-environments-without-deployments, github/docs commit 84e7f9c): the runner then
+ * does not call these routes. Undocumented details chosen here: ref = the run's head branch, sha = its head
+ * commit, task `deploy`, empty payload, creator `github-actions[bot]`, `log_url` = the job's page.
+ */
+function registerJobDeploymentRoutes(router: Router): void {
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/jobs/{job_id}/deployment",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const run = findRun(repo, ctx.params.run_id);
+      const job = actionsOf(repo).jobs.find((j) => j.runId === run.id && String(j.id) === ctx.params.job_id);
+      if (!job) throw notFound();
+      const body = await ctx.body<{ environment?: unknown; environment_url?: unknown }>();
+      if (typeof body.environment !== "string" || body.environment === "")
+        throw validationFailed({ resource: "Deployment", code: "missing_field", field: "environment" });
+      const environment = body.environment;
+      const now = ctx.store.now();
+      const data: DeploymentData = {
+        id: ctx.store.nextId(),
+        sha: run.head_sha,
+        ref: run.head_branch,
+        task: "deploy",
+        payload: {},
+        environment,
+        original_environment: environment,
+        description: null,
+        transient_environment: false,
+        production_environment: environment === "production",
+        creator: DEFAULT_LOGIN,
+        created_at: now,
+        updated_at: now,
+      };
+      ensureEnvironment(ctx, repo, environment);
+      repo.deployments.push(data);
+      const logUrl = `${runHtmlUrl(ctx, repo, run.id)}/job/${job.id}`;
+      addStatus(ctx, repo, data, {
+        state: "in_progress",
+        description: "",
+        log_url: logUrl,
+        environment_url: typeof body.environment_url === "string" ? body.environment_url : "",
+        creator: DEFAULT_LOGIN,
+        autoInactive: true,
+      });
+      return created(renderDeployment(ctx, repo, data));
+    },
+    EMULATOR_ONLY,
+  );
+
+  // The job ended: its deployment gets the job's result (`success` or `failure`; `error` when cancelled).
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/jobs/{job_id}/deployment/{deployment_id}/statuses",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const run = findRun(repo, ctx.params.run_id);
+      const deployment = findDeployment(repo, ctx.params.deployment_id);
+      const body = await ctx.body<{ state?: unknown; environment_url?: unknown }>();
+      if (body.state !== "success" && body.state !== "failure" && body.state !== "error")
+        throw validationFailed({ resource: "DeploymentStatus", code: "invalid", field: "state" });
+      const data = addStatus(ctx, repo, deployment, {
+        state: body.state,
+        description: "",
+        log_url: `${runHtmlUrl(ctx, repo, run.id)}/job/${ctx.params.job_id}`,
+        environment_url: typeof body.environment_url === "string" ? body.environment_url : "",
+        creator: DEFAULT_LOGIN,
+        autoInactive: true,
+      });
+      return created(renderStatus(ctx, repo, data));
+    },
+    EMULATOR_ONLY,
   );
 }
 

@@ -197,8 +197,9 @@ export function registerEnvironmentReviewRoutes(router: Router): void {
         comment: body.comment,
         created_at: ctx.store.now(),
       });
-      // GitHub answers with the deployments it creates for the approved jobs; the emulator creates none
-      // (the deploy action creates its own), so the list is empty.
+      // GitHub answers with the deployments it creates for the approved jobs. Here the local runner
+      // creates an approved job's deployment when the job starts (POST …/jobs/{job_id}/deployment, unless
+      // `deployment: false`), after this answer: the list stays empty (a known gap, README).
       return json([]);
     },
     { permission: { scope: "deployments", level: "write" } },

@@ -69,6 +69,25 @@ export class EmulatorClient {
     return this.post(`/actions/runs/${runId}/jobs`, body);
   }
 
+  /** GitHub's own deployment for a job that references an environment (not with `deployment: false`). */
+  createJobDeployment(
+    runId: number,
+    jobId: number,
+    body: { environment: string; environment_url?: string },
+  ): Promise<{ id: number }> {
+    return this.post(`/actions/runs/${runId}/jobs/${jobId}/deployment`, body);
+  }
+
+  /** The job ended: its deployment gets the job's result. */
+  completeJobDeployment(
+    runId: number,
+    jobId: number,
+    deploymentId: number,
+    body: { state: "success" | "failure" | "error"; environment_url?: string },
+  ): Promise<unknown> {
+    return this.post(`/actions/runs/${runId}/jobs/${jobId}/deployment/${deploymentId}/statuses`, body);
+  }
+
   completeRun(runId: number, conclusion: string): Promise<unknown> {
     return this.post(`/actions/runs/${runId}/complete`, { conclusion });
   }

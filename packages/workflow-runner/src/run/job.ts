@@ -132,6 +132,22 @@ function numberOf(value: Json, fallback: number): number {
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/**
+ * A job's evaluated `environment:` — a name, or `{name, url, deployment}` (`deployment` defaults to true;
+ * docs "Deploying with GitHub Actions", *Using environments without deployments*).
+ */
+export function jobEnvironment(value: Json): { name?: string; url?: string; deployment: boolean } {
+  const mapping = typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+  const name = mapping ? mapping.name : value;
+  const url = mapping?.url;
+  const deployment = mapping?.deployment;
+  return {
+    ...(name !== null && name !== undefined && name !== "" ? { name: toText(name as Json) } : {}),
+    ...(url !== null && url !== undefined && url !== "" ? { url: toText(url as Json) } : {}),
+    deployment: !(deployment === false || deployment === "false"),
+  };
+}
+
 /** Runs one job (one matrix instance) with its steps; returns its result. */
 export async function runJobInstance(
   state: RunState,
@@ -181,12 +197,14 @@ export async function runJobInstance(
     permissions: grantedScopes(instance.permissions),
   };
   if (instance.matrix) result.matrix = instance.matrix;
+  let jobDeploymentId: number | undefined;
 
   if (state.emulator) {
     const job = await state.emulator.registerJob(state.runId, {
       name: instance.displayName,
       permissions: grantedScopes(instance.permissions),
     });
+    rt.emulatorJobId = job.job_id;
     rt.token = job.github_token;
     rt.runtimeToken = job.runtime_token;
     rt.resultsUrl = job.results_url;
@@ -226,11 +244,9 @@ export async function runJobInstance(
     rt.deadline = started + timeout * 60_000;
     if (instance.environmentToken) {
       const environment = evaluateToken(instance.environmentToken, jobScope(rt, rt.env));
-      const name =
-        typeof environment === "object" && environment !== null && !Array.isArray(environment)
-          ? environment.name
-          : environment;
-      if (name !== null && name !== undefined && name !== "") {
+      const settings = jobEnvironment(environment);
+      const name = settings.name;
+      if (name !== undefined) {
         result.environment = toText(name as Json);
         log.line(`${rt.indent}  environment: ${result.environment}`);
         if (state.emulator) {
@@ -244,6 +260,18 @@ export async function runJobInstance(
             log: (line) => log.line(`${rt.indent}  ${line}`),
           });
           if (refusal !== undefined) throw new MlopsError("deployment-review", refusal);
+          // As GitHub: the job that passed its environment's protection rules gets a deployment, unless
+          // `deployment: false` (docs control-deployments#using-environments-without-deployments).
+          if (settings.deployment && rt.emulatorJobId !== undefined) {
+            const created = await state.emulator.createJobDeployment(state.runId, rt.emulatorJobId, {
+              environment: result.environment,
+              ...(settings.url ? { environment_url: settings.url } : {}),
+            });
+            jobDeploymentId = created.id;
+            log.line(`${rt.indent}  deployment ${created.id} created for ${result.environment}`);
+          } else if (!settings.deployment) {
+            log.line(`${rt.indent}  deployment: false (no deployment object for this job)`);
+          }
         }
       }
     }
@@ -293,6 +321,23 @@ export async function runJobInstance(
   }
   result.conclusion =
     rt.status === "success" ? "success" : rt.status === "cancelled" ? "cancelled" : "failure";
+  if (jobDeploymentId !== undefined && state.emulator && rt.emulatorJobId !== undefined) {
+    // The environment URL may name step outputs: evaluated now that the steps ran.
+    let url: string | undefined;
+    try {
+      url = jobEnvironment(evaluateToken(instance.environmentToken, jobScope(rt, rt.env))).url;
+    } catch {
+      url = undefined;
+    }
+    const stateName =
+      result.conclusion === "success" ? "success" : result.conclusion === "cancelled" ? "error" : "failure";
+    await state.emulator
+      .completeJobDeployment(state.runId, rt.emulatorJobId, jobDeploymentId, {
+        state: stateName,
+        ...(url ? { environment_url: url } : {}),
+      })
+      .catch((error: Error) => log.line(`${rt.indent}  ⚠ job deployment status: ${error.message}`));
+  }
   result.summary = rt.summary.join("\n");
   const mark = result.conclusion === "success" ? "✓" : "✖";
   log.line(

@@ -60,6 +60,8 @@ export interface JobRuntime {
   /** Directories written to `GITHUB_PATH` (latest first). */
   pathAdditions: string[];
   token: string;
+  /** The job's id in the emulator (with `apiUrl`). */
+  emulatorJobId?: number;
   runtimeToken?: string;
   resultsUrl?: string;
   contexts: Record<string, Json>;
