@@ -2,17 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { fileURLToPath } from "node:url";
 import { InputError } from "@mlops/core";
 import type { Command } from "commander";
 import { Document, parseDocument } from "yaml";
 import type { CliIo } from "../io.js";
+import { TOOLKIT_ROOT, TOOLKIT_VERSION } from "../toolkit.js";
 
 /** Where the starter templates live: the toolkit's own `workflows/` folder (one source of truth). */
-const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../../workflows");
-const TOOLKIT_VERSION = JSON.parse(
-  readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../../../package.json"), "utf8"),
-).version as string;
+const TEMPLATE_DIR = join(TOOLKIT_ROOT, "workflows");
 
 export type Language = "python" | "node";
 

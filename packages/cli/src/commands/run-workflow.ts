@@ -4,6 +4,7 @@ import { InputError } from "@mlops/core";
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { TOOLKIT_ROOT } from "../toolkit.js";
 
 const EVENTS = ["pull_request", "push", "schedule", "workflow_dispatch", "workflow_run", "workflow_call"];
 
@@ -58,7 +59,10 @@ export function registerRunWorkflowCommand(program: Command, io: CliIo): void {
     .option("--var <k=v>", "configuration variable, the vars context (repeatable)", collect, [])
     .option("--workspace <dir>", "working copy (default: the folder holding .github/workflows)")
     .option("--repository <owner/name>", "repository (default: from the payload, else octo-org/octo-repo)")
-    .option("--toolkit-root <dir>", "where mlops-actions/mlops-actions/…@ref is mapped (default: this repo)")
+    .option(
+      "--toolkit-root <dir>",
+      "where mlops-actions/mlops-actions/…@ref is mapped (default: this toolkit's own copy)",
+    )
     .option("--rerun-of <run-id>", "re-run an earlier run (next attempt; needs --api-url)")
     .option("--json", "print the WorkflowResult as JSON on stdout (the live log goes to stderr)")
     .action(async (file: string, flags) => {
@@ -90,7 +94,7 @@ export function registerRunWorkflowCommand(program: Command, io: CliIo): void {
         ...(flags.payload ? { payload: readPayload(resolve(io.cwd, flags.payload)) } : {}),
         ...(flags.apiUrl ? { apiUrl: flags.apiUrl as string } : {}),
         ...(flags.repository ? { repository: flags.repository as string } : {}),
-        ...(flags.toolkitRoot ? { toolkitRoot: resolve(io.cwd, flags.toolkitRoot) } : {}),
+        toolkitRoot: flags.toolkitRoot ? resolve(io.cwd, flags.toolkitRoot) : TOOLKIT_ROOT,
         ...(rerunOf !== undefined ? { rerunOf } : {}),
       };
       process.once("SIGINT", interrupt);

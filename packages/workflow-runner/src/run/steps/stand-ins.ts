@@ -58,13 +58,14 @@ function which(command: string, path: string): string | undefined {
   return undefined;
 }
 
-const ARTIFACT_SCRIPT = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "stand-ins",
-  "artifact-step.mjs",
-);
+/**
+ * The artifact stand-in's script: beside this module when bundled (the CLI package puts a bundled
+ * `artifact-step.mjs` next to its chunks), else the source in `src/stand-ins/`.
+ */
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ARTIFACT_SCRIPT = existsSync(join(HERE, "artifact-step.mjs"))
+  ? join(HERE, "artifact-step.mjs")
+  : join(HERE, "..", "..", "stand-ins", "artifact-step.mjs");
 
 /** Runs a stand-in for a well-known external action (documented in the package README). */
 export async function runStandIn(
