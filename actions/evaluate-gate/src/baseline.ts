@@ -136,8 +136,9 @@ async function tolerant(
 
 /**
  * Resolves the baseline: `production`/`@alias` (registry), `base-branch` (newest artifact of the latest
- * successful run of this workflow on the base branch), `none`, a file, or `auto` (production, then
- * base-branch, then none). Undefined means first-model mode.
+ * successful `push` run of this workflow on the base branch: never a pull request's run, which a fork
+ * could name after the base branch), `none`, a file, or `auto` (production, then base-branch, then none).
+ * Undefined means first-model mode.
  */
 export async function resolveBaseline(ctx: BaselineContext): Promise<Baseline | undefined> {
   const mode = ctx.mode.trim();
@@ -152,7 +153,7 @@ export async function resolveBaseline(ctx: BaselineContext): Promise<Baseline | 
     const found = await fromBaseBranch(ctx);
     if (!found)
       ctx.log.notice(
-        `No successful run with a ${ctx.artifactName} artifact on ${ctx.baseBranch ?? "the base branch"} yet: comparing with no baseline.`,
+        `No successful push run with a ${ctx.artifactName} artifact on ${ctx.baseBranch ?? "the base branch"} yet: comparing with no baseline.`,
       );
     return found;
   }

@@ -34,6 +34,7 @@ export const inputSchema = z.object({
       .regex(/^[0-9a-f]{40}$/, { message: "expected a 40-character commit SHA" })
       .optional(),
   ),
+  "comment-author": optionalInput(),
   "github-token": requiredInput(),
 });
 

@@ -280,6 +280,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
           checkName: `mlops gate: ${model}`,
           comment: inputs.comment,
           check: inputs.check,
+          ...(inputs["comment-author"] ? { commentAuthor: inputs["comment-author"] } : {}),
         },
         {
           comment: renderGateReport(reportInput, { reserve: 200 }),

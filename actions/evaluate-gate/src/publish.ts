@@ -19,6 +19,8 @@ export interface PublishTarget {
   checkName: string;
   comment: boolean;
   check: boolean;
+  /** The login the token writes comments as (`comment-author`); default `github-actions[bot]`. */
+  commentAuthor?: string;
 }
 
 export interface PublishResult {
@@ -86,9 +88,16 @@ export async function publish(
         issueNumber,
         key: target.key,
         body: content.comment,
+        ...(target.commentAuthor ? { identity: target.commentAuthor } : {}),
       });
       result.commentUrl = comment.url;
       log.info(`PR comment ${comment.action}: ${comment.url}`);
+      if (comment.identityMismatch) {
+        const { assumed, actual } = comment.identityMismatch;
+        log.warning(
+          `This token writes comments as ${actual}, not ${assumed}: set the input 'comment-author: ${actual}' so that later runs find and edit this comment directly (without it each run posts a new comment and deletes it again).`,
+        );
+      }
     });
   }
   if (target.check && target.sha) {

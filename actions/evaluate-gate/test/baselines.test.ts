@@ -15,6 +15,7 @@ import {
   openPullRequest,
   removeTempDirs,
   runGate,
+  runManifest,
   tempDir,
   WRITE,
   workspace,
@@ -189,6 +190,69 @@ describe("baselines", () => {
       expect(runtime.outputs["baseline-source"]).toBe(`run:${runId}`);
       expect(runtime.summary.join("\n")).toMatch(/\| f1 +\| +0\.84 \| +0\.85 \|/);
     }
+  });
+
+  it("base-branch: a fork PR's run from its own `main` never supplies the baseline (issue 12, item 7)", async () => {
+    const pr = await openPullRequest(admin, "gate-base-branch-fork");
+    const { data: mainRef } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      owner: OWNER,
+      repo: pr.repo,
+      ref: "heads/main",
+    });
+    const storeRoot = await tempDir("gate-store-");
+    /** A completed, successful run of pr.yml whose `mlops-churn` artifact holds these metrics. */
+    const runWithArtifact = async (body: Record<string, string>, f1: number) => {
+      const { data } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+        owner: OWNER,
+        repo: pr.repo,
+        workflow_path: ".github/workflows/pr.yml",
+        head_sha: mainRef.object.sha,
+        ...body,
+      });
+      const runId = (data as { id: number }).id;
+      await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
+        owner: OWNER,
+        repo: pr.repo,
+        run_id: runId,
+        conclusion: "success",
+      });
+      const dir = await tempDir("gate-run-");
+      await writeFile(join(dir, "run.json"), runManifest({ accuracy: 0.9, f1 }));
+      await createDirectoryArtifactStore(storeRoot, { runId }).upload(
+        "mlops-churn",
+        [join(dir, "run.json")],
+        dir,
+      );
+      return runId;
+    };
+    const pushRun = await runWithArtifact({ event: "push", head_branch: "main" }, 0.84);
+    // Newer, successful, head_branch `main`: a pull request from mallory's fork, whose branch is `main`.
+    const forkRun = await runWithArtifact(
+      { event: "pull_request", head_branch: "main", head_repository: `mallory/${pr.repo}` },
+      0.3,
+    );
+    const { data: listed } = await admin.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+      owner: OWNER,
+      repo: pr.repo,
+      run_id: forkRun,
+    });
+    expect(listed).toMatchObject({ head_branch: "main", event: "pull_request" });
+    expect(listed.head_repository.full_name).toBe(`mallory/${pr.repo}`);
+
+    const work = await workspace({ "metrics.json": metrics(0.91, 0.5) });
+    const store = createDirectoryArtifactStore(storeRoot, { runId: forkRun + 1000 });
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { baseline: "base-branch" },
+      store,
+    });
+    expect(runtime.outputs["baseline-source"]).toBe(`run:${pushRun}`);
+    expect(runtime.failure).toBe(
+      "Gate failed for churn: f1 >= baseline - 0.01 — f1 = 0.5 is below baseline 0.84 - 0.01 = 0.83",
+    );
   });
 
   it("significant rules: a small drop within noise passes with the interval shown, a large one fails", async () => {

@@ -114,6 +114,37 @@ describe("evaluate-gate against the emulator", () => {
     expect(await checkRuns(admin, pr)).toHaveLength(1);
   });
 
+  it("a GitHub App token: `comment-author` finds its comment; without it the run warns which login to set", async () => {
+    const pr = await openPullRequest(admin, "gate-app-token");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
+    const app = emulator.createToken(WRITE, "mlops-app[bot]");
+    emulator.clearLog();
+    const first = await runGate({ emulator, token: app, pr, workspace: work, inputs: { baseline: "none" } });
+    expect(first.failure).toBeUndefined();
+    expect(first.lines).toContainEqual(
+      expect.objectContaining({
+        level: "warning",
+        message: expect.stringContaining("set the input 'comment-author: mlops-app[bot]'"),
+      }),
+    );
+    await writeFile(join(work, "metrics.json"), metrics(0.91, 0.86));
+    const second = await runGate({
+      emulator,
+      token: app,
+      pr,
+      workspace: work,
+      inputs: { baseline: "none", "comment-author": "mlops-app[bot]" },
+      attempt: 2,
+    });
+    expect(second.failure).toBeUndefined();
+    expect(second.lines.filter((l) => l.level === "warning")).toEqual([]);
+    expect(second.outputs["comment-url"]).toBe(first.outputs["comment-url"]);
+    const comments = await gateComments(admin, pr);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("0.86");
+    expect(emulator.requestLog.filter((r) => r.route === "/user")).toEqual([]);
+  });
+
   it("two concurrent runs end with one comment", async () => {
     const pr = await openPullRequest(admin, "gate-race");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });

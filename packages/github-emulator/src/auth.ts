@@ -27,6 +27,15 @@ export const ALL_SCOPES = [
 ] as const;
 export const DEFAULT_LOGIN = "github-actions[bot]";
 
+/**
+ * True for the login of an installation token (`github-actions[bot]` for `GITHUB_TOKEN` and the runner's
+ * per-job tokens, `<slug>[bot]` for a GitHub App): GitHub's bot accounts end in `[bot]`. Other logins are
+ * users (personal tokens).
+ */
+export function isInstallationLogin(login: string): boolean {
+  return /\[bot\]$/.test(login);
+}
+
 export function allPermissions(): Permissions {
   return Object.fromEntries(ALL_SCOPES.map((scope) => [scope, "write"]));
 }

@@ -29,10 +29,6 @@ describe("permissions", () => {
       login: "octocat",
       type: "User",
     });
-    expect((await call(emulator(), "GET", "/user")).json).toMatchObject({
-      login: "github-actions[bot]",
-      type: "Bot",
-    });
     const issue = await call(emulator(), "POST", "/repos/acme/perm/issues", { title: "by default token" });
     const number = (issue.json as { number: number }).number;
     const comment = await call(
@@ -49,6 +45,42 @@ describe("permissions", () => {
       route: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
       status: 201,
       login: "octocat",
+    });
+  });
+
+  it("GET /user: 200 for a personal token, 403 for installation tokens, 401 without a token (issue 12, item 6)", async () => {
+    const personal = emulator().createToken({ issues: "write" }, "octocat");
+    const app = emulator().createToken({ issues: "write" }, "mlops-app[bot]");
+    const actionsBot = emulator().createToken({ issues: "write" }); // github-actions[bot], like GITHUB_TOKEN
+    const user = await call(emulator(), "GET", "/user", undefined, { authorization: `token ${personal}` });
+    expect(user).toMatchObject({ status: 200, json: { login: "octocat", type: "User" } });
+    for (const token of [app, actionsBot]) {
+      const refused = await call(emulator(), "GET", "/user", undefined, { authorization: `token ${token}` });
+      expect(refused).toMatchObject({
+        status: 403,
+        json: { message: "Resource not accessible by integration" },
+      });
+    }
+    // The per-job token the local runner gets is an installation token too.
+    const run = await call(emulator(), "POST", "/_emulator/repos/acme/user-probe/actions/runs", {
+      workflow_path: ".github/workflows/ci.yml",
+      event: "push",
+      head_branch: "main",
+      head_sha: "a".repeat(40),
+    });
+    const job = await call(
+      emulator(),
+      "POST",
+      `/_emulator/repos/acme/user-probe/actions/runs/${(run.json as { id: number }).id}/jobs`,
+      { name: "build", permissions: { contents: "read" } },
+    );
+    const jobToken = (job.json as { github_token: string }).github_token;
+    expect(
+      (await call(emulator(), "GET", "/user", undefined, { authorization: `token ${jobToken}` })).status,
+    ).toBe(403);
+    expect(await call(emulator(), "GET", "/user", undefined, { authorization: "" })).toMatchObject({
+      status: 401,
+      json: { message: "Requires authentication" },
     });
   });
 

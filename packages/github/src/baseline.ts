@@ -28,14 +28,20 @@ export interface RunArtifact {
   archiveDownloadUrl: string;
 }
 
-/** The newest successful run of `workflowFile` (e.g. `train.yml`) on `branch`, or undefined. One call. */
+/**
+ * The newest successful `push` run of `workflowFile` (e.g. `train.yml`) on `branch`, or undefined. One call.
+ * Only `push` runs: the runs list's `branch` filter matches a run's `head_branch`, and a pull request from
+ * a fork's `main` runs with `head_branch: main` too (event `pull_request`), so without `event: push` a
+ * fork could supply the baseline its own PR is compared with (REST "List workflow runs for a workflow",
+ * parameters `branch` and `event`).
+ */
 export async function findLatestSuccessfulRun(
   client: GitHubClient,
   options: { owner: string; repo: string; workflowFile: string; branch: string },
 ): Promise<WorkflowRunRef | undefined> {
   const { owner, repo, workflowFile, branch } = options;
   return withGitHubErrors(
-    { operation: `find the latest successful run of ${workflowFile} on ${branch}`, owner, repo },
+    { operation: `find the latest successful push run of ${workflowFile} on ${branch}`, owner, repo },
     async () => {
       const { data } = await client.request(
         "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
@@ -44,6 +50,7 @@ export async function findLatestSuccessfulRun(
           repo,
           workflow_id: workflowFile,
           branch,
+          event: "push",
           status: "success",
           per_page: 1,
         },

@@ -1,6 +1,3 @@
-import type { GitHubClient } from "./client.js";
-import { httpStatus } from "./errors.js";
-
 /** The login `GITHUB_TOKEN` writes as. */
 export const GITHUB_ACTIONS_BOT = "github-actions[bot]";
 
@@ -11,20 +8,19 @@ export interface Author {
 }
 
 /**
- * The login the token writes as. An explicit `identity` wins (pass `<app-slug>[bot]` for a GitHub App
- * installation token). Otherwise `GET /user` answers for user tokens (PAT, OAuth); installation tokens,
- * `GITHUB_TOKEN` included, get 403/404 there on real GitHub, so we then assume `github-actions[bot]`.
+ * The login the token is assumed to write as, with no request: the given `identity` (`<app-slug>[bot]`
+ * for a GitHub App installation token, a user's login for a personal token), else `github-actions[bot]`
+ * (`GITHUB_TOKEN`). `GET /user` is not asked: it answers 403 "Resource not accessible by integration" to
+ * every installation token (actions/create-github-app-token#258). A wrong assumption is corrected by the
+ * login GitHub reports on the token's own first write (see `upsertStickyComment`).
  */
-export async function resolveIdentity(client: GitHubClient, identity?: string): Promise<string> {
-  if (identity) return identity;
-  try {
-    const { data } = await client.request("GET /user");
-    return data.login;
-  } catch (error) {
-    const status = httpStatus(error);
-    if (status === 401 || status === 403 || status === 404) return GITHUB_ACTIONS_BOT;
-    throw error;
-  }
+export function assumedIdentity(identity?: string): string {
+  return identity?.trim() || GITHUB_ACTIONS_BOT;
+}
+
+/** True when two logins name the same account (GitHub logins are case-insensitive). */
+export function sameLogin(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /**
@@ -33,7 +29,7 @@ export async function resolveIdentity(client: GitHubClient, identity?: string): 
  */
 export function isAuthoredBy(item: Author, identity: string): boolean {
   const login = item.user?.login;
-  if (login && login.toLowerCase() === identity.toLowerCase()) return true;
+  if (login && sameLogin(login, identity)) return true;
   const botSlug = /^(.+)\[bot\]$/i.exec(identity)?.[1];
   return (
     botSlug !== undefined &&

@@ -1,7 +1,7 @@
 import { InputError } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { httpStatus, withGitHubErrors } from "./errors.js";
-import { isAuthoredBy, resolveIdentity } from "./identity.js";
+import { assumedIdentity, isAuthoredBy, sameLogin } from "./identity.js";
 import { listAllPages } from "./paginate.js";
 
 /** GitHub's limit on a comment body. */
@@ -14,7 +14,7 @@ export interface StickyCommentOptions {
   /** One comment per key, e.g. `<model>/<workflow>`. */
   key: string;
   body: string;
-  /** The login the token writes as; see `resolveIdentity`. */
+  /** The login the token writes as (default `github-actions[bot]`); see `assumedIdentity`. */
   identity?: string;
 }
 
@@ -22,6 +22,16 @@ export interface StickyCommentResult {
   commentId: number;
   url: string;
   action: "created" | "updated" | "unchanged";
+  /**
+   * The login the comment is written as: `identity` (or `github-actions[bot]`), or the author GitHub
+   * reported on a comment this call created when that differs.
+   */
+  author: string;
+  /**
+   * Set when the token writes as another login than was assumed (learned from the comment it created):
+   * the next run finds its comment only with `identity: author`, else it posts and cleans up again.
+   */
+  identityMismatch?: { assumed: string; actual: string };
 }
 
 interface IssueComment {
@@ -32,11 +42,17 @@ interface IssueComment {
   performed_via_github_app?: { slug?: string } | null;
 }
 
-function toComment(data: { id: number | bigint; body?: string; html_url: string }): IssueComment {
+function toComment(data: {
+  id: number | bigint;
+  body?: string;
+  html_url: string;
+  user?: { login?: string } | null;
+}): IssueComment {
   return {
     id: Number(data.id),
     html_url: data.html_url,
     ...(data.body !== undefined ? { body: data.body } : {}),
+    ...(data.user?.login ? { user: { login: data.user.login } } : {}),
   };
 }
 
@@ -64,6 +80,11 @@ export function renderStickyBody(key: string, body: string): string {
  * alone), skips the PATCH when the body is identical, and after writing removes duplicates left by a
  * concurrent run (keeps the oldest, which ends up with this run's body), so racing runs converge on
  * one comment. Costs: 1+ list, 0–1 write, 1+ list, plus deletions only when a race happened.
+ *
+ * Identity costs no request: `identity`, else `github-actions[bot]`. When a comment it creates comes back
+ * with another author (a GitHub App or personal token given no `identity`), that author is ours from then
+ * on: the clean-up pass then finds our older comment, keeps it with this body and deletes the new one, so
+ * the PR still ends with one comment, and `identityMismatch` says which `identity` to pass next time.
  */
 export async function upsertStickyComment(
   client: GitHubClient,
@@ -74,7 +95,8 @@ export async function upsertStickyComment(
   return withGitHubErrors(context, async () => {
     const body = renderStickyBody(options.key, options.body);
     const marker = stickyMarker(options.key);
-    const identity = await resolveIdentity(client, options.identity);
+    const assumed = assumedIdentity(options.identity);
+    let identity = assumed;
     const ours = async () =>
       (
         await listAllPages<IssueComment>(client, "GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
@@ -117,12 +139,23 @@ export async function upsertStickyComment(
       );
       action = "created";
     }
-    if (action === "unchanged") return { commentId: written.id, url: written.html_url, action };
+    const actual = action === "created" ? written.user?.login : undefined;
+    const identityMismatch =
+      actual && !sameLogin(actual, assumed) ? { identityMismatch: { assumed, actual } } : {};
+    if (actual) identity = actual; // learned from our own write
+    const done = (commentId: number, url: string, action: StickyCommentResult["action"]) => ({
+      commentId,
+      url,
+      action,
+      author: identity,
+      ...identityMismatch,
+    });
+    if (action === "unchanged") return done(written.id, written.html_url, action);
 
     // Race clean-up: concurrent runs (or a replayed POST) may have created more comments with the marker.
     const after = await ours();
     const keep = after[0];
-    if (!keep || after.length === 1) return { commentId: written.id, url: written.html_url, action };
+    if (!keep || after.length === 1) return done(written.id, written.html_url, action);
     for (const duplicate of after.slice(1)) {
       try {
         await client.request("DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}", {
@@ -134,7 +167,7 @@ export async function upsertStickyComment(
         if (httpStatus(error) !== 404) throw error; // the other run deleted it first
       }
     }
-    if (keep.id === written.id) return { commentId: keep.id, url: keep.html_url, action };
+    if (keep.id === written.id) return done(keep.id, keep.html_url, action);
     if (keep.body !== body) {
       await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
         owner,
@@ -143,6 +176,6 @@ export async function upsertStickyComment(
         body,
       });
     }
-    return { commentId: keep.id, url: keep.html_url, action: "updated" };
+    return done(keep.id, keep.html_url, "updated");
   });
 }

@@ -138,3 +138,71 @@ describe("upsertStickyComment", () => {
     expect(data.body).toContain("Truncated");
   });
 });
+
+describe("upsertStickyComment: whose comment is ours (issue 12, item 6)", () => {
+  const key = "fraud/pr-check";
+
+  it("never asks GET /user: GITHUB_TOKEN (an installation token) gets 403 there on GitHub", async () => {
+    const repo = "sticky-no-user";
+    const issue = await newIssue(repo);
+    emulator.clearLog();
+    const first = await upsertStickyComment(client, {
+      owner: OWNER,
+      repo,
+      issueNumber: issue,
+      key,
+      body: "v1",
+    });
+    const second = await upsertStickyComment(client, {
+      owner: OWNER,
+      repo,
+      issueNumber: issue,
+      key,
+      body: "v2",
+    });
+    expect(emulator.requestLog.filter((r) => r.route === "/user")).toEqual([]);
+    expect(second).toMatchObject({
+      commentId: first.commentId,
+      action: "updated",
+      author: "github-actions[bot]",
+    });
+    expect(first.identityMismatch).toBeUndefined();
+  });
+
+  it("a GitHub App token with `identity: <slug>[bot]` edits its own comment in place", async () => {
+    const repo = "sticky-app";
+    const issue = await newIssue(repo);
+    const app = clientFor(
+      emulator,
+      emulator.createToken({ issues: "write", pull_requests: "write" }, "mlops-app[bot]"),
+    );
+    const options = { owner: OWNER, repo, issueNumber: issue, key, identity: "mlops-app[bot]" };
+    emulator.clearLog();
+    const first = await upsertStickyComment(app, { ...options, body: "v1" });
+    const second = await upsertStickyComment(app, { ...options, body: "v2" });
+    expect(second).toMatchObject({ commentId: first.commentId, action: "updated", author: "mlops-app[bot]" });
+    expect(emulator.requestLog.filter((r) => r.method === "POST").length).toBe(1);
+    expect(await commentsWithMarker(repo, issue, key)).toHaveLength(1);
+  });
+
+  it("without `identity`, learns the App's login from the comment it wrote and still ends with one comment", async () => {
+    const repo = "sticky-app-learned";
+    const issue = await newIssue(repo);
+    const app = clientFor(
+      emulator,
+      emulator.createToken({ issues: "write", pull_requests: "write" }, "mlops-app[bot]"),
+    );
+    const options = { owner: OWNER, repo, issueNumber: issue, key };
+    const first = await upsertStickyComment(app, { ...options, body: "v1" });
+    expect(first).toMatchObject({
+      action: "created",
+      author: "mlops-app[bot]",
+      identityMismatch: { assumed: "github-actions[bot]", actual: "mlops-app[bot]" },
+    });
+    const second = await upsertStickyComment(app, { ...options, body: "v2" });
+    expect(second).toMatchObject({ commentId: first.commentId, action: "updated", author: "mlops-app[bot]" });
+    const left = await commentsWithMarker(repo, issue, key);
+    expect(left.map((c) => c.id)).toEqual([first.commentId]);
+    expect(left[0]?.body).toContain("v2");
+  });
+});

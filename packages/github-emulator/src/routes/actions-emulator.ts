@@ -14,6 +14,7 @@ import type { Router } from "../http/router.js";
 import type { RepoData, WorkflowRunData } from "../state/model.js";
 import { CONCLUSIONS, findArtifact, findRun, renderArtifact, workflowOf } from "./actions-lookup.js";
 import { runHtmlUrl, workflowRun } from "./actions-render.js";
+import { ensureFork } from "./git.js";
 
 const EMULATOR_ONLY = { permission: null, openapiPath: false } as const;
 const LEVELS = ["read", "write", "none"];
@@ -34,6 +35,7 @@ interface RunBody {
   actor?: unknown;
   rerun_of?: unknown;
   pull_request_number?: unknown;
+  head_repository?: unknown;
 }
 
 /** The title GitHub shows: the PR's title, else the head commit's first line, else the workflow name. */
@@ -75,6 +77,20 @@ function registerRun(ctx: RouteContext, repo: RepoData, body: RunBody): Workflow
   const pr = body.pull_request_number;
   if (pr !== undefined && pr !== null && (typeof pr !== "number" || !Number.isInteger(pr)))
     throw validationFailed({ resource, code: "invalid", field: "pull_request_number" });
+  // A run of a fork's pull request: its head is the fork (`head_repository` in GitHub's workflow-run
+  // object), created as a fork of this repository when the emulator does not know it yet.
+  const headRepository = body.head_repository;
+  let fork: string | undefined;
+  if (headRepository !== undefined && headRepository !== null) {
+    const parts = typeof headRepository === "string" ? headRepository.split("/") : [];
+    const [owner, name] = parts;
+    if (parts.length !== 2 || !owner || !name)
+      throw validationFailed({ resource, code: "invalid", field: "head_repository" });
+    if (`${owner}/${name}`.toLowerCase() !== `${repo.owner}/${repo.name}`.toLowerCase()) {
+      const created = ensureFork(ctx, repo, owner, name);
+      fork = `${created.owner}/${created.name}`;
+    }
+  }
   const actions = actionsOf(repo);
   const now = ctx.store.now();
   let flow = actions.workflows.find((w) => w.path === path);
@@ -105,6 +121,7 @@ function registerRun(ctx: RouteContext, repo: RepoData, body: RunBody): Workflow
     status: "in_progress",
     conclusion: null,
     pull_request_numbers: typeof pr === "number" ? [pr] : [],
+    ...(fork ? { head_repository: fork } : {}),
     created_at: now,
     updated_at: now,
     run_started_at: now,

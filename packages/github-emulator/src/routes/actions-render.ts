@@ -5,7 +5,7 @@ import type { ArtifactData, RepoData, WorkflowData, WorkflowRunData } from "../s
 import { htmlUrl, nodeId, repository, repoUrl, simpleUser } from "./render.js";
 
 type Json = Record<string, unknown>;
-type Ctx = Pick<RouteContext, "baseUrl">;
+type Ctx = Pick<RouteContext, "baseUrl" | "store">;
 
 export const runHtmlUrl = (ctx: Ctx, repo: RepoData, runId: number): string =>
   `${htmlUrl(ctx, repo)}/actions/runs/${runId}`;
@@ -26,8 +26,14 @@ export function workflow(ctx: Ctx, repo: RepoData, data: WorkflowData): Json {
   };
 }
 
-/** `pull-request-minimal` entries for the run's pull requests (those the repository knows). */
+/**
+ * `pull-request-minimal` entries for the run's pull requests (those the repository knows). None for a run
+ * whose head is a fork: GitHub reports `pull_requests` only for same-repository PRs (github/docs#22501,
+ * actions/runner#3444; the OpenAPI `workflow-run.pull_requests` says they "do not necessarily indicate
+ * pull requests that triggered the run"), in the REST run object and in the `workflow_run` payload alike.
+ */
 function pullRequests(ctx: Ctx, repo: RepoData, run: WorkflowRunData): Json[] {
+  if (run.head_repository) return [];
   const repoRef = { id: repo.id, url: repoUrl(ctx, repo), name: repo.name };
   return run.pull_request_numbers.flatMap((number) => {
     const pr = repo.issues.find((issue) => issue.number === number && issue.pull);
@@ -56,6 +62,11 @@ function headCommit(repo: RepoData, sha: string): Json | null {
     author: person,
     committer: person,
   };
+}
+
+/** The repository a run's head came from: the fork of a fork PR's run, else the run's own repository. */
+function headRepository(ctx: Ctx, repo: RepoData, run: WorkflowRunData): RepoData {
+  return (run.head_repository && ctx.store.findRepo(run.head_repository)) || repo;
 }
 
 export function workflowRun(
@@ -102,8 +113,8 @@ export function workflowRun(
     workflow_url: `${repoUrl(ctx, repo)}/actions/workflows/${data.id}`,
     head_commit: headCommit(repo, run.head_sha),
     repository: repoJson,
-    head_repository: repoJson,
-    head_repository_id: repo.id,
+    head_repository: repository(ctx, headRepository(ctx, repo, run)),
+    head_repository_id: headRepository(ctx, repo, run).id,
   };
 }
 
@@ -130,7 +141,7 @@ export function artifact(
       ? {
           id: run.id,
           repository_id: repo.id,
-          head_repository_id: repo.id,
+          head_repository_id: headRepository(ctx, repo, run).id,
           head_branch: run.head_branch,
           head_sha: run.head_sha,
         }

@@ -292,6 +292,43 @@ export function registerGitRoutes(router: Router): void {
     },
     { permission: WRITE, openapiPath: false },
   );
+
+  // Emulator-only: a fork `{owner}/{repo name}` of this repository (its commits and branches copied, as a
+  // fresh fork starts), so a test can open a cross-repository pull request (`head: "<owner>:<branch>"`).
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/forks",
+    async (ctx) => {
+      const parent = ctx.repo();
+      const body = await ctx.body<{ owner?: unknown }>();
+      if (typeof body.owner !== "string" || !/^[A-Za-z0-9-]+$/.test(body.owner))
+        throw validationFailed({ resource: "Repository", code: "missing_field", field: "owner" });
+      const fork = ensureFork(ctx, parent, body.owner, parent.name);
+      return created({ full_name: `${fork.owner}/${fork.name}`, parent: fork.parent });
+    },
+    { permission: null, openapiPath: false },
+  );
+}
+
+/**
+ * `owner/name` as a fork of `parent`: created with the parent's commits and branches (a fresh fork), or
+ * the existing fork. 422 when `owner/name` exists and is not a fork of `parent`.
+ */
+export function ensureFork(ctx: RouteContext, parent: RepoData, owner: string, name: string): RepoData {
+  const parentName = `${parent.owner}/${parent.name}`;
+  const existing = ctx.store.findRepo(`${owner}/${name}`);
+  if (existing) {
+    if (existing.parent?.toLowerCase() !== parentName.toLowerCase())
+      throw unprocessable(`${owner}/${name} exists and is not a fork of ${parentName}`);
+    return existing;
+  }
+  const fork = ctx.store.repo(owner, name);
+  fork.parent = parentName;
+  fork.default_branch = parent.default_branch;
+  fork.commits = { ...parent.commits };
+  fork.refs = Object.fromEntries(
+    Object.entries(parent.refs).filter(([ref]) => ref.startsWith("refs/heads/")),
+  );
+  return fork;
 }
 
 function renderTag(ctx: RouteContext, repo: RepoData, sha: string): Record<string, unknown> {

@@ -306,11 +306,18 @@ export function registerIssueRoutes(router: Router): void {
         if (typeof body[field] !== "string")
           throw validationFailed({ resource: "PullRequest", code: "missing_field", field });
       }
-      const head = String(body.head).replace(/^[^:]+:/, "");
+      // `head` is `branch` or `owner:branch`; another owner's branch lives in their fork of this
+      // repository (OpenAPI `POST /repos/{owner}/{repo}/pulls`: "namespace head with a user like this:
+      // username:branch"). The fork must exist (emulator-only `POST /_emulator/repos/{o}/{r}/forks`).
+      const [headOwner, head] = splitHead(String(body.head), repo.owner);
+      const headRepo =
+        headOwner.toLowerCase() === repo.owner.toLowerCase() ? repo : forkOf(ctx, repo, headOwner);
       const base = String(body.base);
-      const headSha = repo.refs[`refs/heads/${head}`];
+      const headSha = headRepo?.refs[`refs/heads/${head}`];
       const baseSha = repo.refs[`refs/heads/${base}`];
-      if (!headSha) throw validationFailed({ resource: "PullRequest", code: "invalid", field: "head" });
+      if (!headRepo || !headSha)
+        throw validationFailed({ resource: "PullRequest", code: "invalid", field: "head" });
+      if (headRepo !== repo) shareCommits(headRepo, repo);
       if (!baseSha) throw validationFailed({ resource: "PullRequest", code: "invalid", field: "base" });
       if (headSha === baseSha)
         throw new ApiError(422, "Validation Failed", {
@@ -330,7 +337,15 @@ export function registerIssueRoutes(router: Router): void {
         created_at: now,
         updated_at: now,
         closed_at: null,
-        pull: { head, base, headSha, baseSha, merged: false, draft: body.draft === true },
+        pull: {
+          head,
+          ...(headRepo !== repo ? { headRepo: `${headRepo.owner}/${headRepo.name}` } : {}),
+          base,
+          headSha,
+          baseSha,
+          merged: false,
+          draft: body.draft === true,
+        },
       };
       repo.issues.push(data);
       return created(pullRequest(ctx, repo, data, true));
@@ -343,12 +358,24 @@ export function registerIssueRoutes(router: Router): void {
     (ctx) => {
       const repo = ctx.repo();
       const state = ctx.query.get("state") ?? "open";
+      // The `head` (`user:ref-name` or `organization:ref-name`) and `base` (branch name) filters of
+      // OpenAPI `GET /repos/{owner}/{repo}/pulls`.
+      const headFilter = ctx.query.get("head");
+      const [headOwner, headRef] = headFilter ? splitHead(headFilter, repo.owner) : [];
+      const baseFilter = ctx.query.get("base");
       const matching = repo.issues
         .filter((i) => i.pull && (state === "all" || i.state === state))
+        .filter(
+          (i) =>
+            (!headFilter ||
+              (i.pull?.head === headRef &&
+                headOwnerOf(repo, i).toLowerCase() === headOwner?.toLowerCase())) &&
+            (!baseFilter || i.pull?.base === baseFilter),
+        )
         .sort((a, b) => b.number - a.number);
       const page = paginate(ctx, matching);
       return json(
-        page.items.map((i) => pullRequest(ctx, repo, refreshHead(repo, i), false)),
+        page.items.map((i) => pullRequest(ctx, repo, refreshHead(ctx, repo, i), false)),
         200,
         page.headers,
       );
@@ -362,7 +389,7 @@ export function registerIssueRoutes(router: Router): void {
       const repo = ctx.repo();
       const data = findIssue(repo, ctx.params.pull_number);
       if (!data.pull) throw notFound();
-      return json(pullRequest(ctx, repo, refreshHead(repo, data), true));
+      return json(pullRequest(ctx, repo, refreshHead(ctx, repo, data), true));
     },
     { permission: PULLS_READ },
   );
@@ -373,17 +400,62 @@ export function registerIssueRoutes(router: Router): void {
       const repo = ctx.repo();
       const commit = resolveCommit(repo, ctx.params.commit_sha ?? "");
       if (!commit) throw new ApiError(422, `No commit found for SHA: ${ctx.params.commit_sha}`);
-      const matching = repo.issues.filter((i) => i.pull && refreshHead(repo, i).pull?.headSha === commit.sha);
+      // GitHub finds the pull requests that are associated with the commit *in this repository*
+      // (OpenAPI: "Lists the merged pull request that introduced the commit to the repository. If the
+      // commit is not present in the default branch, it will return merged and open pull requests
+      // associated with the commit"). An open fork PR's head commit is not part of this repository, so
+      // GitHub returns nothing for it: measured live in pulumi/registry#12160, TooTallNate/nx.js#410,
+      // quarkusio/pt.quarkus.io#389. Once merged, the commit is in the base branch and the PR is listed.
+      const matching = repo.issues.filter(
+        (i) =>
+          i.pull &&
+          refreshHead(ctx, repo, i).pull?.headSha === commit.sha &&
+          (i.pull.headRepo === undefined || i.pull.merged),
+      );
       return json(matching.map((i) => pullRequest(ctx, repo, i, false)));
     },
     { permission: PULLS_READ },
   );
 }
 
-/** An open PR follows its head branch. */
-function refreshHead(repo: RepoData, data: IssueData): IssueData {
+/** `owner:branch` → [owner, branch]; a bare `branch` belongs to `defaultOwner`. */
+function splitHead(head: string, defaultOwner: string): [string, string] {
+  const colon = head.indexOf(":");
+  return colon < 0 ? [defaultOwner, head] : [head.slice(0, colon), head.slice(colon + 1)];
+}
+
+/** `owner`'s fork of `repo`, when it exists. */
+function forkOf(ctx: RouteContext, repo: RepoData, owner: string): RepoData | undefined {
+  const fork = ctx.store.findRepo(`${owner}/${repo.name}`);
+  const parent = `${repo.owner}/${repo.name}`.toLowerCase();
+  return fork?.parent?.toLowerCase() === parent ? fork : undefined;
+}
+
+/** The owner of a PR's head branch: the fork's owner, or this repository's. */
+function headOwnerOf(repo: RepoData, data: IssueData): string {
+  return data.pull?.headRepo?.split("/")[0] ?? repo.owner;
+}
+
+/**
+ * A fork PR's commits are readable from the base repository (GitHub keeps them under
+ * `refs/pull/<n>/head`, docs "Checking out pull requests locally"): copy the ones it lacks.
+ */
+function shareCommits(from: RepoData, to: RepoData): void {
+  for (const [sha, commit] of Object.entries(from.commits)) to.commits[sha] ??= commit;
+}
+
+/** The repository a PR's head branch lives in (its fork, or `repo`). */
+export function pullHeadRepo(ctx: Pick<RouteContext, "store">, repo: RepoData, data: IssueData): RepoData {
+  const name = data.pull?.headRepo;
+  return (name && ctx.store.findRepo(name)) || repo;
+}
+
+/** An open PR follows its head branch (in its fork for a cross-repository PR). */
+export function refreshHead(ctx: Pick<RouteContext, "store">, repo: RepoData, data: IssueData): IssueData {
   if (data.pull && data.state === "open") {
-    const sha = repo.refs[`refs/heads/${data.pull.head}`];
+    const headRepo = pullHeadRepo(ctx, repo, data);
+    const sha = headRepo.refs[`refs/heads/${data.pull.head}`];
+    if (sha && sha !== data.pull.headSha && headRepo !== repo) shareCommits(headRepo, repo);
     if (sha) data.pull.headSha = sha;
   }
   return data;

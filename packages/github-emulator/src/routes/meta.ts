@@ -1,6 +1,6 @@
 /** Repository, user, rate limit, repository_dispatch and the emulator-only control routes. */
-import { mintToken, type Permissions } from "../auth.js";
-import { validationFailed } from "../http/errors.js";
+import { isInstallationLogin, mintToken, type Permissions } from "../auth.js";
+import { ApiError, validationFailed } from "../http/errors.js";
 import { created, json, noContent } from "../http/reply.js";
 import type { Router } from "../http/router.js";
 import type { RateLimiter } from "../rate-limit.js";
@@ -16,6 +16,14 @@ export function registerMetaRoutes(router: Router, hooks: MetaHooks): void {
   router.get("/repos/{owner}/{repo}", (ctx) => json(repository(ctx, ctx.repo())));
 
   router.get("/user", (ctx) => {
+    // Only a user's token (PAT, OAuth, user-to-server) has a "user". Without a token GitHub answers 401
+    // (OpenAPI `GET /user` lists 401), and an installation token — `GITHUB_TOKEN`, the per-job tokens the
+    // runner mints, a GitHub App's `<slug>[bot]` token — gets 403 "Resource not accessible by
+    // integration" (OpenAPI lists 403; seen live in actions/create-github-app-token#258 and
+    // zerocracy/judges-action#637). The emulator tells them apart by login: bots are installations.
+    if (!ctx.caller.token) throw new ApiError(401, "Requires authentication");
+    if (isInstallationLogin(ctx.caller.login))
+      throw new ApiError(403, "Resource not accessible by integration");
     const user = simpleUser(ctx, ctx.caller.login);
     return json({
       ...user,

@@ -4,6 +4,7 @@ import { ApiError, notFound, validationFailed } from "../http/errors.js";
 import { json, noContent } from "../http/reply.js";
 import type { Router } from "../http/router.js";
 import type { CommitData, IssueData, RepoData } from "../state/model.js";
+import { refreshHead } from "./issues.js";
 
 const CONTENTS_WRITE = { scope: "contents", level: "write" } as const;
 const PULLS_READ = { scope: "pull_requests", level: "read" } as const;
@@ -80,7 +81,10 @@ function commitMessage(
   body: { commit_title?: unknown; commit_message?: unknown },
 ): string {
   const defaults: Record<MergeMethod, [string, string]> = {
-    merge: [`Merge pull request #${pr.number} from ${repo.owner}/${pr.pull.head}`, pr.title],
+    merge: [
+      `Merge pull request #${pr.number} from ${pr.pull.headRepo?.split("/")[0] ?? repo.owner}/${pr.pull.head}`,
+      pr.title,
+    ],
     squash: [`${pr.title} (#${pr.number})`, pr.body ?? ""],
     rebase: [head.message, ""],
   };
@@ -102,7 +106,7 @@ async function mergePull(ctx: RouteContext) {
   const method = parseMethod(body.merge_method);
   if (pr.state !== "open" || pr.pull.merged) throw notMergeable();
   if (pr.pull.draft) throw notMergeable("Pull Request is still a draft");
-  const headSha = repo.refs[`refs/heads/${pr.pull.head}`] ?? pr.pull.headSha;
+  const headSha = refreshHead(ctx, repo, pr).pull?.headSha ?? pr.pull.headSha;
   const baseSha = repo.refs[`refs/heads/${pr.pull.base}`];
   const head = repo.commits[headSha];
   const base = baseSha ? repo.commits[baseSha] : undefined;

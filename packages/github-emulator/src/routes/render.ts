@@ -99,7 +99,7 @@ export function repository(ctx: Pick<RouteContext, "baseUrl">, repo: RepoData): 
     private: false,
     html_url: htmlUrl(ctx, repo),
     description: null,
-    fork: false,
+    fork: repo.parent !== undefined,
     url,
     ...urls,
     clone_url: `${htmlUrl(ctx, repo)}.git`,
@@ -318,12 +318,14 @@ export function pullRequest(
   if (!pull) throw new Error("not a pull request");
   const url = `${repoUrl(ctx, repo)}/pulls/${data.number}`;
   const html = `${htmlUrl(ctx, repo)}/pull/${data.number}`;
-  const branch = (ref: string, sha: string) => ({
-    label: `${repo.owner}:${ref}`,
+  // A cross-repository PR's head is in the fork: its label, user and repo are the fork's.
+  const headRepo = (pull.headRepo && ctx.store.findRepo(pull.headRepo)) || repo;
+  const branch = (ref: string, sha: string, at: RepoData) => ({
+    label: `${at.owner}:${ref}`,
     ref,
     sha,
-    user: simpleUser(ctx, repo.owner),
-    repo: repository(ctx, repo),
+    user: simpleUser(ctx, at.owner),
+    repo: repository(ctx, at),
   });
   const json: Json = {
     url,
@@ -356,8 +358,8 @@ export function pullRequest(
     assignees: [],
     requested_reviewers: [],
     requested_teams: [],
-    head: branch(pull.head, pull.headSha),
-    base: branch(pull.base, pull.baseSha),
+    head: branch(pull.head, pull.headSha, headRepo),
+    base: branch(pull.base, pull.baseSha, repo),
     _links: {
       self: { href: url },
       html: { href: html },

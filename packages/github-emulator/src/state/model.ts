@@ -69,6 +69,8 @@ export interface IssueData {
   /** Set when the issue is a pull request. */
   pull?: {
     head: string;
+    /** `owner/name` of the fork the head branch lives in; absent when it is this repository's branch. */
+    headRepo?: string;
     base: string;
     headSha: string;
     baseSha: string;
@@ -226,6 +228,8 @@ export interface WorkflowRunData {
   status: "queued" | "in_progress" | "completed";
   conclusion: string | null;
   pull_request_numbers: number[];
+  /** `owner/name` of the fork a `pull_request` run's head came from; absent for this repository's branches. */
+  head_repository?: string;
   created_at: string;
   updated_at: string;
   run_started_at: string;
@@ -293,6 +297,8 @@ export interface RepoData {
   name: string;
   default_branch: string;
   created_at: string;
+  /** `owner/name` of the repository this one is a fork of (emulator-only `POST /_emulator/repos/{o}/{r}/forks`). */
+  parent?: string;
   commits: Record<string, CommitData>;
   /** Fully qualified ref name (`refs/tags/x`) → object sha. */
   refs: Record<string, string>;

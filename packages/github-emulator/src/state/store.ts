@@ -59,6 +59,11 @@ export class Store {
     return new Date(this.lastSecond * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
+  /** The repository `owner/name` when it exists (never creates one). */
+  findRepo(fullName: string): RepoData | undefined {
+    return this.data.repos[fullName.toLowerCase()];
+  }
+
   /** The repository `owner/name`, created on first use with one initial commit on `main`. */
   repo(owner: string, name: string): RepoData {
     const key = `${owner}/${name}`.toLowerCase();

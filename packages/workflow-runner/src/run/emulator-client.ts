@@ -58,6 +58,7 @@ export class EmulatorClient {
     actor: string;
     rerun_of?: number;
     pull_request_number?: number;
+    head_repository?: string;
   }): Promise<{ id: number; run_number: number; run_attempt: number; html_url: string }> {
     return this.post("/actions/runs", body);
   }

@@ -270,11 +270,16 @@ async function callWorkflow(
   return { jobs: nested.jobs, conclusion, outputs };
 }
 
-function isForkPullRequest(event: string, payload: Record<string, unknown>, repository: string): boolean {
-  if (event !== "pull_request") return false;
+/** The fork a `pull_request` event's head comes from (`owner/name`), or undefined for the repository's own branch. */
+function forkOfPullRequest(
+  event: string,
+  payload: Record<string, unknown>,
+  repository: string,
+): string | undefined {
+  if (event !== "pull_request") return undefined;
   const pr = payload.pull_request as { head?: { repo?: { full_name?: unknown } } } | undefined;
   const head = pr?.head?.repo?.full_name;
-  return typeof head === "string" && head.toLowerCase() !== repository.toLowerCase();
+  return typeof head === "string" && head.toLowerCase() !== repository.toLowerCase() ? head : undefined;
 }
 
 /**
@@ -310,6 +315,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     headSha,
   );
   const facts = eventFacts(options.event, payload);
+  const fork = forkOfPullRequest(options.event, payload, repository);
   const mismatch =
     options.event === "workflow_call"
       ? undefined
@@ -356,6 +362,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       actor: facts.actor,
       ...(options.rerunOf !== undefined ? { rerun_of: options.rerunOf } : {}),
       ...(facts.pullRequestNumber !== undefined ? { pull_request_number: facts.pullRequestNumber } : {}),
+      // A fork PR's run: GitHub records the fork as its head repository (and lists no pull_requests for it).
+      ...(fork ? { head_repository: fork } : {}),
     });
     state.runId = run.id;
     state.runNumber = run.run_number;
@@ -384,7 +392,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       workflow.displayPath,
     );
     const top: Invocation = { workflow, inputs, secrets, idPrefix: "", namePrefix: "", depth: 0 };
-    if (isForkPullRequest(options.event, payload, repository)) {
+    if (fork) {
       // As on GitHub: a pull request from a fork gets a read-only token and no secrets.
       log.line("  fork pull request: read-only token, no secrets");
       top.secrets = {};
