@@ -32,14 +32,14 @@ import {
   monitorOptionsFromConfig,
   type Profile,
   parseProfile,
+  REFERENCE_PROFILE_ASSET,
   renderMarkdown,
 } from "@mlops/monitor";
 import { inputSchema, type MonitorInputs } from "./inputs.js";
 
 export type MonitorDeps = ActionDeps<GitHubClient>;
 
-/** The asset `register` attaches with the reference profile of a version. */
-export const REFERENCE_PROFILE_ASSET = "reference-profile.json";
+export { REFERENCE_PROFILE_ASSET };
 export const DRIFT_EVENT = "mlops.drift.detected";
 
 /** The reference profile of the version behind `@production`, downloaded (streamed, verified) from its release. */
@@ -53,7 +53,7 @@ async function registryProfile(
   const asset = resolved.release.assets.find((a) => a.name === REFERENCE_PROFILE_ASSET);
   if (!asset)
     throw new InputError(
-      `${resolved.tag} (@production) has no ${REFERENCE_PROFILE_ASSET}; register it with the reference-profile input of register.`,
+      `${resolved.tag} (@production) has no ${REFERENCE_PROFILE_ASSET}; register it with the reference-data (or reference-profile) input of register, or name the reference data in monitoring.reference.`,
     );
   const dir = await mkdtemp(join(tmpdir(), "mlops-monitor-"));
   try {

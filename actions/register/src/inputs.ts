@@ -21,6 +21,7 @@ export const inputSchema = z.object({
   tags: listInput({ commas: true }),
   prerelease: booleanInput(false),
   "reference-profile": optionalInput(),
+  "reference-data": listInput(),
   "per-example": optionalInput(),
   config: defaultedInput("mlops.yml"),
   dispatch: booleanInput(true),

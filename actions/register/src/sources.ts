@@ -12,6 +12,7 @@ import {
   type RunManifest,
 } from "@mlops/core";
 import type { RegisterInputs } from "./inputs.js";
+import { referenceProfileAsset } from "./reference.js";
 
 /** Everything `registerModel` needs from the workspace or the `train` artifact. */
 export interface RegisterSources {
@@ -121,11 +122,15 @@ export async function gatherSources(options: {
   }
 
   const extraAssets: Array<{ path: string; name: string }> = [];
-  if (inputs["reference-profile"]) {
-    const path = resolve(cwd, inputs["reference-profile"]);
-    if (!existsSync(path)) throw new InputError(`reference-profile: no file at ${path}`);
-    extraAssets.push({ path, name: "reference-profile.json" });
-  }
+  const reference = await referenceProfileAsset({
+    profile: inputs["reference-profile"],
+    data: inputs["reference-data"],
+    modelConfig,
+    cwd,
+    configPath: resolve(cwd, inputs.config),
+    log: runtime.log,
+  });
+  if (reference) extraAssets.push(reference);
   const perExample = inputs["per-example"] ?? modelConfig?.per_example;
   if (perExample) {
     const path = [resolve(baseDir, perExample), resolve(cwd, perExample)].find((p) => existsSync(p));

@@ -291,4 +291,52 @@ describe("register action", () => {
     const all = await listVersions(harness.client, { owner: OWNER, repo, model: "fraud" });
     expect(all.map((v) => v.version)).toEqual(["3", "2.0.0-rc.1", "1.4.0"]);
   });
+
+  it("profiles monitoring.reference (or reference-data) into reference-profile.json for `reference: registry`", async () => {
+    const repo = "reg-action-reference";
+    const rows = Array.from({ length: 40 }, (_, i) => `${i},${i % 3 === 0 ? "a" : "b"}`);
+    const cwd = await workspace(repo, {
+      "model/weights.bin": "weights",
+      "metrics.json": '{"accuracy": 0.9}',
+      "data/train.csv": `x,c\n${rows.join("\n")}\n`,
+      "mlops.yml":
+        "version: 1\nmodels:\n  - name: fraud\n    monitoring:\n      reference: data/train.csv\n      columns:\n        x: { type: categorical }\n",
+    });
+    const runtime = await register(repo, 601, cwd, { files: "model/*.bin", metrics: "metrics.json" });
+    expect(runtime.failure).toBeUndefined();
+    const release = await getPublishedRelease(harness.client, OWNER, repo, "fraud/v1");
+    const asset = release?.assets.find((a) => a.name === "reference-profile.json");
+    expect(asset).toBeDefined();
+    const { data } = await harness.client.request("GET /repos/{owner}/{repo}/releases/assets/{asset_id}", {
+      owner: OWNER,
+      repo,
+      asset_id: asset?.id ?? 0,
+      headers: { accept: "application/octet-stream" },
+    });
+    const profile = JSON.parse(Buffer.from(data as ArrayBuffer).toString("utf8")) as {
+      rows: number;
+      columns: Record<string, { type: string }>;
+    };
+    expect(profile.rows).toBe(40);
+    // Profiled with the config's column declarations, as monitoring will read the current data.
+    expect(profile.columns.x?.type).toBe("categorical");
+
+    // `reference: registry` names no data: the reference-data input does, else a warning says what is missing.
+    await writeTree(cwd, {
+      "mlops.yml": "version: 1\nmodels:\n  - name: fraud\n    monitoring:\n      reference: registry\n",
+    });
+    const warned = await register(repo, 602, cwd, { files: "model/*.bin", metrics: "metrics.json" });
+    expect(warned.failure).toBeUndefined();
+    expect(warned.lines.some((l) => l.level === "warning" && /reference-data/.test(l.message))).toBe(true);
+    const v2 = await getPublishedRelease(harness.client, OWNER, repo, "fraud/v2");
+    expect(v2?.assets.map((a) => a.name)).not.toContain("reference-profile.json");
+    const given = await register(repo, 603, cwd, {
+      files: "model/*.bin",
+      metrics: "metrics.json",
+      "reference-data": "data/*.csv",
+    });
+    expect(given.failure).toBeUndefined();
+    const v3 = await getPublishedRelease(harness.client, OWNER, repo, "fraud/v3");
+    expect(v3?.assets.map((a) => a.name)).toContain("reference-profile.json");
+  });
 });

@@ -29,6 +29,8 @@ export const EXACT_LIMIT = 10000;
 export const MAX_CATEGORIES = 1000;
 export const OTHER_CATEGORY = "__other__";
 export const PROFILE_SCHEMA_VERSION = 1;
+/** The release asset holding a version's reference profile (`register` attaches it, `reference: registry` reads it). */
+export const REFERENCE_PROFILE_ASSET = "reference-profile.json";
 
 export interface NumericalProfile {
   type: "numerical";
