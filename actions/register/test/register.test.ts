@@ -313,7 +313,7 @@ describe("register action", () => {
       asset_id: asset?.id ?? 0,
       headers: { accept: "application/octet-stream" },
     });
-    const profile = JSON.parse(Buffer.from(data as ArrayBuffer).toString("utf8")) as {
+    const profile = JSON.parse(Buffer.from(data as unknown as ArrayBuffer).toString("utf8")) as {
       rows: number;
       columns: Record<string, { type: string }>;
     };
