@@ -80,9 +80,9 @@ export function failsGate(outcome: GateRuleOutcome, run: Pick<GateRun, "onSkippe
 
 /** How to get the baseline a skipped rule needed (shown in the report, `init`'s next steps, the README). */
 export const BASELINE_HOWTO =
-  "To get a baseline, run the PR check on `main` once (a push to `main`, or **Run workflow** on its Actions page): " +
-  "its training becomes the `base-branch` baseline of later pull requests; after the first release, the " +
-  "`@production` version is the baseline.";
+  "To get a baseline, run the PR check on `main` once (a push to `main`; an empty commit does: " +
+  "`git commit --allow-empty -m baseline && git push`): its training becomes the `base-branch` baseline of " +
+  "later pull requests; after the first release, the `@production` version is the baseline.";
 
 /** The notice above the table when rules were skipped: why, how to get a baseline, how to fail instead. */
 function skippedNotice(run: GateRun): string | undefined {
