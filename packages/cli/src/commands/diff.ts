@@ -1,8 +1,8 @@
-import { resolve } from "node:path";
 import { diffMetrics, InputError, loadMetricsFile, renderMetricDiffTable } from "@mlops/core";
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { existingPath } from "../paths.js";
 import { loadModelConfig } from "./shared.js";
 
 export function registerDiffCommand(program: Command, io: CliIo): void {
@@ -19,8 +19,8 @@ export function registerDiffCommand(program: Command, io: CliIo): void {
       if (!["markdown", "json"].includes(flags.format))
         throw new InputError(`--format: expected markdown or json, got "${flags.format}"`);
       const { specs } = loadModelConfig(io.cwd, flags.config, flags.model);
-      const base = loadMetricsFile(resolve(io.cwd, basePath));
-      const head = loadMetricsFile(resolve(io.cwd, headPath));
+      const base = loadMetricsFile(existingPath(io.cwd, basePath, "metrics file"));
+      const head = loadMetricsFile(existingPath(io.cwd, headPath, "metrics file"));
       for (const leaf of [
         ...base.nonNumeric.map((l) => ({ ...l, file: basePath })),
         ...head.nonNumeric.map((l) => ({ ...l, file: headPath })),

@@ -12,15 +12,8 @@ import {
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { existingPath } from "../paths.js";
 import { loadModelConfig } from "./shared.js";
-
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(`${what} not found: ${path}`);
-  }
-}
 
 export function registerGateCommand(program: Command, io: CliIo): void {
   program
@@ -58,15 +51,17 @@ export function registerGateCommand(program: Command, io: CliIo): void {
       });
       if (rules.length === 0)
         throw new InputError("no gate rules: pass --rule or declare models[].gate in the config");
-      const head = loadMetricsFile(resolve(io.cwd, flags.metrics)).metrics;
-      const baseline = flags.baseline ? loadMetricsFile(resolve(io.cwd, flags.baseline)).metrics : undefined;
+      const head = loadMetricsFile(existingPath(io.cwd, flags.metrics, "metrics file")).metrics;
+      const baseline = flags.baseline
+        ? loadMetricsFile(existingPath(io.cwd, flags.baseline, "baseline metrics file")).metrics
+        : undefined;
       let perExample: PerExampleInput | undefined;
       if (flags.perExample && flags.baselinePerExample) {
-        const headFile = resolve(io.cwd, flags.perExample);
-        const baseFile = resolve(io.cwd, flags.baselinePerExample);
+        const headFile = existingPath(io.cwd, flags.perExample, "per-example file");
+        const baseFile = existingPath(io.cwd, flags.baselinePerExample, "per-example file");
         perExample = {
-          head: { file: flags.perExample, text: readText(headFile, "per-example file") },
-          baseline: { file: flags.baselinePerExample, text: readText(baseFile, "per-example file") },
+          head: { file: flags.perExample, text: readFileSync(headFile, "utf8") },
+          baseline: { file: flags.baselinePerExample, text: readFileSync(baseFile, "utf8") },
         };
       }
       const run = runGate({

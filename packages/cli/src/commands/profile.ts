@@ -4,6 +4,7 @@ import { InputError } from "@mlops/core";
 import { mergeProfiles, type Profile, parseProfile, profileFiles, totalSize } from "@mlops/monitor";
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
+import { existingPath } from "../paths.js";
 import { configOptions, progressBar } from "./monitor.js";
 
 export function registerProfileCommand(program: Command, io: CliIo): void {
@@ -17,7 +18,7 @@ export function registerProfileCommand(program: Command, io: CliIo): void {
     .option("--config <file>", "mlops.yml: declared column types and label/prediction columns")
     .option("--model <name>", "model in the config (default: the only one)")
     .action(async (inputs: string[], flags) => {
-      const paths = inputs.map((p) => resolve(io.cwd, p));
+      const paths = inputs.map((p) => existingPath(io.cwd, p, "input file"));
       const shards = paths.filter((p) => p.toLowerCase().endsWith(".json"));
       const data = paths.filter((p) => !p.toLowerCase().endsWith(".json"));
       const options = configOptions(io.cwd, flags.config, flags.model);

@@ -4,6 +4,7 @@ import { InputError } from "@mlops/core";
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { existingPath } from "../paths.js";
 import { TOOLKIT_ROOT } from "../toolkit.js";
 
 const EVENTS = ["pull_request", "push", "schedule", "workflow_dispatch", "workflow_run", "workflow_call"];
@@ -31,12 +32,7 @@ function defaultWorkspace(file: string, cwd: string): string {
 }
 
 function readPayload(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(`--payload: cannot read ${path}`);
-  }
+  const text = readFileSync(path, "utf8");
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
@@ -69,8 +65,10 @@ export function registerRunWorkflowCommand(program: Command, io: CliIo): void {
       if (!EVENTS.includes(flags.event)) {
         throw new InputError(`--event: expected one of ${EVENTS.join(", ")}, got "${flags.event}"`);
       }
-      const path = resolve(io.cwd, file);
-      const workspace = flags.workspace ? resolve(io.cwd, flags.workspace) : defaultWorkspace(path, io.cwd);
+      const path = existingPath(io.cwd, file, "workflow file");
+      const workspace = flags.workspace
+        ? existingPath(io.cwd, flags.workspace, "--workspace directory")
+        : defaultWorkspace(path, io.cwd);
       if (relative(workspace, path).startsWith("..")) {
         throw new InputError(`${file} is not inside the workspace ${workspace} (use --workspace)`);
       }
@@ -91,7 +89,9 @@ export function registerRunWorkflowCommand(program: Command, io: CliIo): void {
         secrets: parsePairs("--secret", flags.secret),
         vars: parsePairs("--var", flags.var),
         log: (line: string) => (json ? io.stderr(line) : io.stdout(line)),
-        ...(flags.payload ? { payload: readPayload(resolve(io.cwd, flags.payload)) } : {}),
+        ...(flags.payload
+          ? { payload: readPayload(existingPath(io.cwd, flags.payload, "--payload file")) }
+          : {}),
         ...(flags.apiUrl ? { apiUrl: flags.apiUrl as string } : {}),
         ...(flags.repository ? { repository: flags.repository as string } : {}),
         toolkitRoot: flags.toolkitRoot ? resolve(io.cwd, flags.toolkitRoot) : TOOLKIT_ROOT,

@@ -1,7 +1,7 @@
-import { resolve } from "node:path";
 import { loadConfig } from "@mlops/core";
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
+import { existingPath } from "../paths.js";
 
 export function registerValidateCommand(program: Command, io: CliIo): void {
   program
@@ -9,7 +9,7 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
     .description("Check mlops.yml against its schema (errors name file, line and column)")
     .option("--config <file>", "config file", "mlops.yml")
     .action((flags) => {
-      const path = resolve(io.cwd, flags.config);
+      const path = existingPath(io.cwd, flags.config, "config file");
       const config = loadConfig(path);
       io.stdout(
         `${flags.config}: valid (${config.models.length} model${config.models.length === 1 ? "" : "s"}: ${config.models.map((m) => m.name).join(", ")})`,
