@@ -45,6 +45,8 @@ export interface JobInstance {
   strategy: Json;
   needs: Record<string, Json>;
   permissions: Permissions;
+  /** Aborted when the job is cancelled (its concurrency group, or its run's). */
+  cancel: AbortSignal;
 }
 
 /** The expression scope of a job instance at this point (env as the next step sees it). */
@@ -170,6 +172,7 @@ export async function runJobInstance(
     githubEnv: {},
     pathAdditions: [],
     token: "",
+    cancel: instance.cancel,
     contexts: {},
     steps: {},
     status: "success",
@@ -290,11 +293,21 @@ export async function runJobInstance(
     }
   }
   const raws = rawSteps(instance.raw);
+  const onCancel = () => {
+    if (rt.status === "cancelled") return;
+    rt.status = "cancelled";
+    const message = `The job was cancelled: ${String(instance.cancel.reason ?? "cancelled")}`;
+    rt.annotations.push({ level: "error", message });
+    log.line(`${rt.indent}  ✖ ${message}`);
+  };
+  if (instance.cancel.aborted) onCancel();
+  else instance.cancel.addEventListener("abort", onCancel, { once: true });
   if (rt.status === "success") {
     for (const [index, step] of instance.steps.entries()) {
       result.steps.push(await runStep(rt, step, raws[index], workflow));
     }
   }
+  instance.cancel.removeEventListener("abort", onCancel);
   for (const post of [...rt.posts].reverse()) {
     const postStart = Date.now();
     log.line(`${rt.indent}  ▷ ${post.name}`);
@@ -366,6 +379,7 @@ async function runStep(
     return result;
   };
   let run = false;
+  const cancelledBefore = rt.cancel.aborted;
   let failure: string | undefined;
   let exec: ExecResult | undefined;
   try {
@@ -428,6 +442,14 @@ async function runStep(
     failure = error instanceof MlopsError || error instanceof Error ? error.message : String(error);
   }
   if (exec) result.outputs = exec.outputs;
+  if (rt.cancel.aborted && !cancelledBefore && run) {
+    // Killed by a cancellation (or started after it): cancelled, not failed.
+    result.outcome = "cancelled";
+    result.conclusion = "cancelled";
+    rt.status = "cancelled";
+    log.line(`${rt.indent}  ✖ ${name} (cancelled, ${formatDuration(Date.now() - started)})`);
+    return record();
+  }
   result.outcome = failure === undefined ? "success" : "failure";
   let continueOnError = false;
   if (failure !== undefined) {

@@ -32,7 +32,14 @@ function installExitHook(): void {
 export function runProcess(
   command: string,
   args: string[],
-  options: { cwd: string; env: Record<string, string>; timeoutMs?: number; onLine: (line: string) => void },
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    timeoutMs?: number;
+    onLine: (line: string) => void;
+    /** Aborted when the job is cancelled: the step's process group is killed. */
+    signal?: AbortSignal;
+  },
 ): Promise<SpawnResult> {
   return new Promise((resolvePromise) => {
     const child = spawn(command, args, {
@@ -52,6 +59,11 @@ export function runProcess(
             if (child.pid !== undefined) killGroup(child.pid);
           }, options.timeoutMs)
         : undefined;
+    const onAbort = () => {
+      if (child.pid !== undefined) killGroup(child.pid);
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
     const streams = [child.stdout, child.stderr].map((stream) => {
       const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
       lines.on("line", options.onLine);
@@ -63,6 +75,7 @@ export function runProcess(
       settled = true;
       if (child.pid !== undefined) running.delete(child.pid);
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
       resolvePromise(result);
     };
     child.on("error", (error) => {

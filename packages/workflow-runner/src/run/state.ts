@@ -30,6 +30,10 @@ export interface RunState {
   jobCounter: number;
   approvalPollMs: number;
   approvalTimeoutMs: number;
+  /** Aborted (with the reason) when a newer run cancels this one (`concurrency.cancel-in-progress`). */
+  cancel: AbortController;
+  /** Key of the run's concurrency groups: the server and the repository. */
+  concurrencyScope: string;
 }
 
 /** One workflow file being run: the top-level one or a called (reusable) one. */
@@ -42,6 +46,8 @@ export interface Invocation {
   idPrefix: string;
   namePrefix: string;
   depth: number;
+  /** Aborted when the run, or the calling job, is cancelled (default: the run's). */
+  cancel?: AbortSignal;
 }
 
 /** The state of one job instance while its steps run. */
@@ -60,6 +66,8 @@ export interface JobRuntime {
   /** Directories written to `GITHUB_PATH` (latest first). */
   pathAdditions: string[];
   token: string;
+  /** Aborted when the job or its run is cancelled: the running step is killed, later steps skipped. */
+  cancel: AbortSignal;
   /** The job's id in the emulator (with `apiUrl`). */
   emulatorJobId?: number;
   runtimeToken?: string;

@@ -74,4 +74,6 @@ export interface WorkflowResult {
   jobs: JobResult[];
   /** Why the run was skipped (an `on:` filter did not match), when it was. */
   skippedReason?: string;
+  /** Why the run was cancelled while pending in its concurrency group, when it was. */
+  cancelledReason?: string;
 }

@@ -6,6 +6,7 @@ import { isBasicExpression, isMapping, isString } from "@actions/workflow-parser
 import type { ReusableWorkflowJob, WorkflowJob } from "@actions/workflow-parser/model/workflow-template";
 import { ConfigError } from "@mlops/core";
 import { DEFAULT_APPROVAL_POLL_MS, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
+import { type Acquired, acquireConcurrency, concurrencySetting } from "./concurrency.js";
 import { EmulatorClient } from "./emulator-client.js";
 import { buildPayload, eventBranch, eventFacts, eventFilterMismatch } from "./events.js";
 import {
@@ -106,6 +107,7 @@ async function runJobs(state: RunState, invocation: Invocation): Promise<JobsRun
   const outcomes = new Map<string, JobOutcome>();
   const jobs: JobResult[] = [];
   const github = githubContext(state);
+  const parentCancel = invocation.cancel ?? state.cancel.signal;
   for (const job of orderJobs(workflow)) {
     const id = job.id.value;
     const resultId = `${invocation.idPrefix}${id}`;
@@ -157,48 +159,99 @@ async function runJobs(state: RunState, invocation: Invocation): Promise<JobsRun
         instanceConclusions.push("cancelled");
         continue;
       }
-      const permissions = jobPermissions(invocation, job, instanceScope);
-      let conclusion: Conclusion;
-      let instanceOutputs: Record<string, string>;
-      if (job.type === "reusableWorkflowJob") {
-        const called = await callWorkflow(state, invocation, job, instanceScope, permissions, resultId, name);
-        jobs.push(...called.jobs);
-        conclusion = called.conclusion;
-        instanceOutputs = called.outputs;
-      } else {
-        const result = await runJobInstance(state, invocation, {
-          resultId,
-          jobId: id,
-          displayName: name,
-          steps: job.steps,
-          raw,
-          envToken: job.env,
-          outputsToken: job.outputs,
-          environmentToken: job.environment,
-          matrix,
-          strategy: strategyContext,
-          needs,
-          permissions,
+      const indent = "  ".repeat(invocation.depth);
+      const cancelled = (message: string) => {
+        state.log.line(`${indent}○ Job ${name} (cancelled: ${message})`);
+        jobs.push({
+          ...skippedJob(resultId, name),
+          conclusion: "cancelled",
+          annotations: [{ level: "error", message }],
+          ...(matrix ? { matrix } : {}),
         });
-        jobs.push(result);
-        conclusion = result.conclusion;
-        instanceOutputs = result.outputs;
-        if (
-          conclusion === "failure" &&
-          truthy(evaluateToken(child(raw, "continue-on-error"), instanceScope))
-        ) {
-          state.log.line(
-            `${"  ".repeat(invocation.depth)}  (continue-on-error: the job's failure does not fail the run)`,
-          );
-          result.outcome = "failure";
-          result.conclusion = "success";
-          conclusion = "success";
+        instanceConclusions.push("cancelled");
+      };
+      if (parentCancel.aborted) {
+        cancelled(String(parentCancel.reason ?? "the run was cancelled"));
+        continue;
+      }
+      // Job-level `concurrency:` (contexts github, inputs, vars, needs, strategy, matrix), per instance.
+      const concurrency = concurrencySetting(
+        evaluateToken(child(raw, "concurrency"), instanceScope),
+        where(workflow, child(raw, "concurrency")),
+      );
+      const controller = new AbortController();
+      const forward = () => controller.abort(parentCancel.reason);
+      parentCancel.addEventListener("abort", forward, { once: true });
+      let slot: Acquired | undefined;
+      if (concurrency) {
+        slot = await acquireConcurrency(state.concurrencyScope, concurrency, {
+          label: name,
+          onPending: () =>
+            state.log.line(`${indent}⧗ Job ${name}: pending in concurrency group '${concurrency.group}'`),
+          onCancel: (reason) => controller.abort(reason),
+        });
+        if (!slot.granted) {
+          parentCancel.removeEventListener("abort", forward);
+          cancelled(slot.reason ?? "concurrency");
+          continue;
         }
       }
-      if (conclusion === "failure") failed = true;
-      instanceConclusions.push(conclusion);
-      for (const [key, value] of Object.entries(instanceOutputs))
-        if (value !== "" || !(key in outputs)) outputs[key] = value;
+      try {
+        const permissions = jobPermissions(invocation, job, instanceScope);
+        let conclusion: Conclusion;
+        let instanceOutputs: Record<string, string>;
+        if (job.type === "reusableWorkflowJob") {
+          const called = await callWorkflow(
+            state,
+            { ...invocation, cancel: controller.signal },
+            job,
+            instanceScope,
+            permissions,
+            resultId,
+            name,
+          );
+          jobs.push(...called.jobs);
+          conclusion = called.conclusion;
+          instanceOutputs = called.outputs;
+        } else {
+          const result = await runJobInstance(state, invocation, {
+            resultId,
+            jobId: id,
+            displayName: name,
+            steps: job.steps,
+            raw,
+            envToken: job.env,
+            outputsToken: job.outputs,
+            environmentToken: job.environment,
+            matrix,
+            strategy: strategyContext,
+            needs,
+            permissions,
+            cancel: controller.signal,
+          });
+          jobs.push(result);
+          conclusion = result.conclusion;
+          instanceOutputs = result.outputs;
+          if (
+            conclusion === "failure" &&
+            truthy(evaluateToken(child(raw, "continue-on-error"), instanceScope))
+          ) {
+            state.log.line(
+              `${"  ".repeat(invocation.depth)}  (continue-on-error: the job's failure does not fail the run)`,
+            );
+            result.outcome = "failure";
+            result.conclusion = "success";
+            conclusion = "success";
+          }
+        }
+        if (conclusion === "failure") failed = true;
+        instanceConclusions.push(conclusion);
+        for (const [key, value] of Object.entries(instanceOutputs))
+          if (value !== "" || !(key in outputs)) outputs[key] = value;
+      } finally {
+        slot?.release();
+        parentCancel.removeEventListener("abort", forward);
+      }
     }
     outcomes.set(id, { result: combineConclusions(instanceConclusions), outputs });
   }
@@ -247,6 +300,7 @@ async function callWorkflow(
     idPrefix: `${resultId}/`,
     namePrefix: `${name} / `,
     depth: invocation.depth + 1,
+    ...(invocation.cancel ? { cancel: invocation.cancel } : {}),
   });
   const conclusion = combineConclusions([...nested.outcomes.values()].map((o) => o.result));
   const jobsContext: Record<string, Json> = {};
@@ -349,6 +403,9 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     jobCounter: 0,
     approvalPollMs: options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS,
     approvalTimeoutMs: options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+    cancel: new AbortController(),
+    // Groups are per repository (and per server: one emulator's runs do not queue behind another's).
+    concurrencyScope: `${options.apiUrl ?? "local"} ${repository}`,
   };
   if (options.apiUrl) {
     state.apiUrl = options.apiUrl.replace(/\/$/, "");
@@ -377,6 +434,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     `● ${workflow.name} (${relPath}) on ${options.event} · run ${state.runId} attempt ${state.runAttempt}`,
   );
   let conclusion: Conclusion = "failure";
+  let slot: Acquired | undefined;
   try {
     const topScope: ExpressionScope = {
       contexts: { github: githubContext(state), vars: state.vars, inputs: {} },
@@ -391,6 +449,35 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       topScope,
       workflow.displayPath,
     );
+    // Workflow-level `concurrency:` (contexts github, inputs, vars): wait for the group, or be cancelled.
+    const concurrency = concurrencySetting(
+      evaluateToken(workflow.root.find("concurrency"), {
+        ...topScope,
+        contexts: { ...topScope.contexts, inputs },
+      }),
+      where(workflow, workflow.root.find("concurrency")),
+    );
+    if (concurrency) {
+      slot = await acquireConcurrency(state.concurrencyScope, concurrency, {
+        label: `${workflow.name} run ${state.runId}`,
+        onPending: () => log.line(`⧗ ${workflow.name}: pending in concurrency group '${concurrency.group}'`),
+        onCancel: (reason) => {
+          log.line(`✖ ${workflow.name}: cancelled (${reason})`);
+          state.cancel.abort(reason);
+        },
+      });
+      if (!slot.granted) {
+        conclusion = "cancelled";
+        log.line(`○ ${workflow.name}: cancelled (${slot.reason ?? "concurrency"})`);
+        return {
+          runId: state.runId,
+          runAttempt: state.runAttempt,
+          conclusion,
+          jobs: [],
+          cancelledReason: slot.reason ?? "concurrency",
+        };
+      }
+    }
     const top: Invocation = { workflow, inputs, secrets, idPrefix: "", namePrefix: "", depth: 0 };
     if (fork) {
       // As on GitHub: a pull request from a fork gets a read-only token and no secrets.
@@ -406,6 +493,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     );
     return { runId: state.runId, runAttempt: state.runAttempt, conclusion, jobs: run.jobs };
   } finally {
+    slot?.release();
     if (state.emulator) await state.emulator.completeRun(state.runId, conclusion).catch(() => undefined);
     if (process.env.MLOPS_RUNNER_KEEP !== "1") rmSync(runDir, { recursive: true, force: true });
   }

@@ -133,6 +133,8 @@ export async function execStep(rt: JobRuntime, request: ExecRequest): Promise<Ex
     env,
     timeoutMs,
     onLine: (line) => commands.handle(line),
+    // A step that runs after the cancellation (`if: always()`/`cancelled()`) is not killed.
+    ...(rt.cancel.aborted ? {} : { signal: rt.cancel }),
   });
   if (result.timedOut && Date.now() >= rt.deadline) rt.timedOut = true;
   let fileError: string | undefined;
