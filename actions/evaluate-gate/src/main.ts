@@ -11,6 +11,7 @@ import {
   workflowFileName,
 } from "@mlops/action-kit";
 import {
+  CHECK_OUTPUT_BUDGET,
   collectGateRules,
   failedRuleTexts,
   failsGate,
@@ -32,7 +33,6 @@ import {
   findPullRequestForCommit,
   type GitHubClient,
   githubClientFactory,
-  MAX_CHECK_TEXT_CHARS,
   validateModelName,
 } from "@mlops/github";
 import { type Baseline, resolveBaseline } from "./baseline.js";
@@ -285,7 +285,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
         {
           comment: renderGateReport(reportInput, { reserve: 200 }),
           title: verdict,
-          summary: renderGateReport(reportInput, { budget: MAX_CHECK_TEXT_CHARS }),
+          summary: renderGateReport(reportInput, { budget: CHECK_OUTPUT_BUDGET }),
           passed: run.passed,
           annotations: annotationsFor(run),
           detailsUrl: context.runUrl,

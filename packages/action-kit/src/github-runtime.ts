@@ -1,4 +1,6 @@
+import { statSync } from "node:fs";
 import * as core from "@actions/core";
+import { fitJobSummary } from "@mlops/core";
 import type { ActionRuntime, AnnotationPosition } from "./runtime.js";
 
 function annotation(position?: AnnotationPosition): core.AnnotationProperties | undefined {
@@ -29,7 +31,14 @@ export function createGitHubRuntime(): ActionRuntime {
         core.info(markdown);
         return;
       }
-      await core.summary.addRaw(markdown, true).write();
+      // The step's summary file holds at most 1 MiB (bytes): what is already there counts.
+      let used = 0;
+      try {
+        used = statSync(process.env.GITHUB_STEP_SUMMARY).size;
+      } catch {
+        used = 0;
+      }
+      await core.summary.addRaw(fitJobSummary(markdown, used), true).write();
       core.summary.emptyBuffer();
     },
     mask: (secret) => core.setSecret(secret),

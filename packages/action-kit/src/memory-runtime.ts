@@ -1,3 +1,4 @@
+import { fitJobSummary, measure } from "@mlops/core";
 import type { ActionRuntime, AnnotationPosition } from "./runtime.js";
 
 export interface RecordedLine {
@@ -39,7 +40,9 @@ export function createMemoryRuntime(
       runtime.outputs[name] = typeof value === "object" ? JSON.stringify(value) : String(value);
     },
     appendSummary: async (markdown) => {
-      runtime.summary.push(markdown);
+      // As on GitHub: one step's summary holds at most 1 MiB of UTF-8 (each part ends with a newline).
+      const used = runtime.summary.reduce((sum, part) => sum + measure(part, "bytes") + 1, 0);
+      runtime.summary.push(fitJobSummary(markdown, used));
     },
     mask: (secret) => {
       runtime.masked.push(secret);

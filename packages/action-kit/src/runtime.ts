@@ -24,7 +24,7 @@ export interface ActionRuntime {
   log: Logger;
   /** Sets a step output; objects and arrays are written as JSON. */
   setOutput(name: string, value: string | number | boolean | object): void;
-  /** Appends markdown to the job summary. */
+  /** Appends markdown to the job summary (cut to what is left of the step's 1 MiB, with a note). */
   appendSummary(markdown: string): Promise<void>;
   /** Hides a value in all later log output. */
   mask(secret: string): void;

@@ -178,7 +178,7 @@ describe("ReportBuilder", () => {
       .table(["metric", "base", "head", "delta"], rows)
       .details("Raw", (d) => d.markdown("x".repeat(100_000)), { priority: 0 })
       .build({ budget: PR_COMMENT_BUDGET, reserve: 100 });
-    expect(text.length).toBeLessThanOrEqual(PR_COMMENT_BUDGET - 100);
+    expect(text.length).toBeLessThanOrEqual(PR_COMMENT_BUDGET.limit - 100);
     expect(text).toContain("verdict line");
     expect(text).toMatch(/more rows not shown/);
     expect((text.match(/<details/g) ?? []).length).toBe((text.match(/<\/details>/g) ?? []).length);
@@ -190,7 +190,7 @@ describe("ReportBuilder", () => {
     const text = new ReportBuilder()
       .markdown("a")
       .table(["x"], [["1"]])
-      .build({ budget: 1000 });
+      .build({ budget: { limit: 1000, unit: "chars", what: "test" } });
     expect(text).toBe("a\n\n| x  |\n| :- |\n| 1  |");
   });
 });

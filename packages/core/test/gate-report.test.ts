@@ -3,6 +3,7 @@ import {
   collectGateRules,
   failedRuleTexts,
   gateVerdictLine,
+  measure,
   metricSpecsOf,
   PR_COMMENT_BUDGET,
   parseConfig,
@@ -101,7 +102,8 @@ describe("renderGateReport", () => {
     }
     const run = runGate({ head, baseline, rules: collectGateRules({ extra: ["accuracy >= 0.97"] }) });
     const report = renderGateReport({ model: "churn", run, head, baseline }, { reserve: 200 });
-    expect(report.length).toBeLessThanOrEqual(PR_COMMENT_BUDGET - 200);
+    // GitHub counts a comment in characters (code points): 🔴 is one, though two UTF-16 units.
+    expect(measure(report, "chars")).toBeLessThanOrEqual(PR_COMMENT_BUDGET.limit - 200);
     expect(report.startsWith("### ❌ churn: gate failed")).toBe(true);
     expect(report).toMatch(/\| accuracy +\|/);
     expect(report).toMatch(/more rows not shown — full report in the job summary and the report artifact/);

@@ -1,11 +1,18 @@
+import { CHECK_OUTPUT_BUDGET, cutToBudget, measure, reserveBudget } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { httpStatus, translateGitHubError, withGitHubErrors } from "./errors.js";
+import { listAllPages } from "./paginate.js";
 
-/** Check-run output fields are limited to 65,535 chars; annotations to 50 per request. */
-export const MAX_CHECK_TEXT_CHARS = 65_535;
+/**
+ * Annotations: at most 50 per request. Check-run `output.summary`/`output.text` are limited to 65,535
+ * UTF-8 bytes: `CHECK_OUTPUT_BUDGET` (@mlops/core).
+ */
 export const ANNOTATIONS_PER_REQUEST = 50;
-/** Commit-status descriptions are limited to 140 chars. */
+/** Commit-status descriptions are limited to 140 characters. */
 export const MAX_STATUS_DESCRIPTION_CHARS = 140;
+const MAX_CHECK_TITLE_CHARS = 1000;
+/** Current annotations named in the summary note when earlier ones no longer apply. */
+const ANNOTATIONS_NAMED = 10;
 
 export type CheckConclusion =
   | "success"
@@ -47,9 +54,10 @@ export interface PublishCheckResult {
   url?: string;
 }
 
-/** Cuts `text` to `max` chars, ending with an ellipsis when cut. */
+/** Cuts `text` to `max` characters (code points, never half a surrogate pair), ending with an ellipsis when cut. */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }
 
 /** Maps a check conclusion onto a commit-status state. */
@@ -67,9 +75,13 @@ function isPermissionDenied(error: unknown): boolean {
 
 /**
  * Creates or updates the completed check run named `name` with our `externalId` on `sha` (a rerun
- * updates the same run). Annotations are sent 50 per request (the first batch with the create/update,
- * the rest as PATCHes). When the token lacks `checks: write` (403), falls back to a commit status with
- * `context = name` and says so in `kind`.
+ * updates the same run, so one gate has one check run). `summary`/`text` are cut to GitHub's 65,535-byte
+ * limit with a note. Annotations are sent 50 per request (the first batch with the create/update, the
+ * rest as PATCHes). GitHub **appends** the annotations of every update and offers no way to remove one,
+ * so on an update only annotations the run does not already carry are sent, and when the run carries
+ * annotations from an earlier evaluation that no longer apply, the summary starts with a note saying
+ * so and naming the current ones. When the token lacks `checks: write` (403), falls back to a commit
+ * status with `context = name` and says so in `kind`.
  */
 export async function publishCheck(
   client: GitHubClient,
@@ -97,18 +109,49 @@ export async function publishCheck(
   });
 }
 
+/** Identity of an annotation: what a reviewer sees (place, level, title, message). */
+function annotationKey(a: {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level?: string | null;
+  title?: string | null;
+  message?: string | null;
+}): string {
+  return JSON.stringify([
+    a.path,
+    a.start_line,
+    a.end_line,
+    a.annotation_level ?? null,
+    a.title ?? null,
+    a.message ?? null,
+  ]);
+}
+
+/** The note put before the summary when the run carries `stale` annotations that no longer apply. */
+export function staleAnnotationsNote(stale: number, current: readonly CheckAnnotation[]): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const named = current
+    .slice(0, ANNOTATIONS_NAMED)
+    .map(
+      (a) => `\`${a.path}:${a.start_line}\` ${truncate((a.title ?? a.message).replace(/\s+/g, " "), 120)}`,
+    );
+  const more = current.length > ANNOTATIONS_NAMED ? `, and ${current.length - ANNOTATIONS_NAMED} more` : "";
+  return [
+    "> [!NOTE]",
+    `> This check run was updated for a new evaluation of this commit. GitHub keeps every annotation ever added to a check run, so ${plural(stale, "annotation")} shown with it ${stale === 1 ? "comes" : "come"} from an earlier evaluation and no longer ${stale === 1 ? "applies" : "apply"}.`,
+    current.length === 0
+      ? "> No annotation is current."
+      : `> Current (${plural(current.length, "annotation")}): ${named.join("; ")}${more}.`,
+  ].join("\n");
+}
+
 async function publishCheckRun(
   client: GitHubClient,
   options: PublishCheckOptions & { externalId: string },
 ): Promise<PublishCheckResult> {
   const { owner, repo, sha, name, externalId } = options;
   const annotations = options.annotations ?? [];
-  const output = (batch: CheckAnnotation[]) => ({
-    title: truncate(options.title, 1000),
-    summary: truncate(options.summary, MAX_CHECK_TEXT_CHARS),
-    ...(options.text !== undefined ? { text: truncate(options.text, MAX_CHECK_TEXT_CHARS) } : {}),
-    ...(batch.length > 0 ? { annotations: batch } : {}),
-  });
   const { data: listed } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
     owner,
     repo,
@@ -118,11 +161,38 @@ async function publishCheckRun(
     per_page: 100,
   });
   const existing = listed.check_runs.find((run) => run.external_id === externalId);
-  const first = annotations.slice(0, ANNOTATIONS_PER_REQUEST);
-  if (existing && isUnchanged(existing, options, output(first))) {
-    // A re-run with the same result: PATCHing would only re-add the same annotations.
+  // What the run already carries (GitHub keeps them all): send only the new ones, name the stale ones.
+  const carried =
+    existing && existing.output.annotations_count > 0
+      ? await listAllPages<Parameters<typeof annotationKey>[0]>(
+          client,
+          "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+          { owner, repo, check_run_id: existing.id },
+        )
+      : [];
+  const carriedKeys = new Set(carried.map(annotationKey));
+  const currentKeys = new Set(annotations.map(annotationKey));
+  const toSend = annotations.filter((a) => !carriedKeys.has(annotationKey(a)));
+  const stale = [...carriedKeys].filter((key) => !currentKeys.has(key)).length;
+  const note = stale > 0 ? `${staleAnnotationsNote(stale, annotations)}\n\n` : "";
+  const fit = (text: string, reserve: string) =>
+    cutToBudget(text, reserveBudget(CHECK_OUTPUT_BUDGET, measure(reserve, CHECK_OUTPUT_BUDGET.unit)), {
+      note: "the full report is in the job summary",
+    });
+  const text = {
+    title: truncate(options.title, MAX_CHECK_TITLE_CHARS),
+    summary: note + fit(options.summary, note),
+    ...(options.text !== undefined ? { text: fit(options.text, "") } : {}),
+  };
+  const output = (batch: CheckAnnotation[]) => ({
+    ...text,
+    ...(batch.length > 0 ? { annotations: batch } : {}),
+  });
+  if (existing && toSend.length === 0 && isUnchanged(existing, options, text)) {
+    // A re-run with the same result: nothing to write.
     return { kind: "check-run", id: Number(existing.id), url: existing.html_url ?? existing.url };
   }
+  const first = toSend.slice(0, ANNOTATIONS_PER_REQUEST);
   const fields = {
     name,
     status: "completed" as const,
@@ -149,8 +219,8 @@ async function publishCheckRun(
           output: output(first),
         })
       ).data;
-  for (let start = ANNOTATIONS_PER_REQUEST; start < annotations.length; start += ANNOTATIONS_PER_REQUEST) {
-    const batch = annotations.slice(start, start + ANNOTATIONS_PER_REQUEST);
+  for (let start = ANNOTATIONS_PER_REQUEST; start < toSend.length; start += ANNOTATIONS_PER_REQUEST) {
+    const batch = toSend.slice(start, start + ANNOTATIONS_PER_REQUEST);
     await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
       owner,
       repo,
@@ -161,13 +231,13 @@ async function publishCheckRun(
   return { kind: "check-run", id: Number(run.id), url: run.html_url ?? run.url };
 }
 
-/** True when a listed check run already shows this conclusion and output (title, summary, text, annotation count). */
+/** True when a listed check run already shows this conclusion and output (title, summary, text). */
 function isUnchanged(
   existing: {
     status: string;
     conclusion: string | null;
     details_url?: string | null;
-    output: { title: string | null; summary: string | null; text?: string | null; annotations_count: number };
+    output: { title: string | null; summary: string | null; text?: string | null };
   },
   options: PublishCheckOptions,
   output: { title: string; summary: string; text?: string },
@@ -178,7 +248,6 @@ function isUnchanged(
     existing.output.title === output.title &&
     existing.output.summary === output.summary &&
     (existing.output.text ?? undefined) === output.text &&
-    existing.output.annotations_count === (options.annotations ?? []).length &&
     (options.detailsUrl === undefined || existing.details_url === options.detailsUrl)
   );
 }

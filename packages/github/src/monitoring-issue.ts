@@ -1,9 +1,16 @@
+import {
+  cutToBudget,
+  GitHubError,
+  ISSUE_BODY_BUDGET,
+  ISSUE_COMMENT_BUDGET,
+  measure,
+  reserveBudget,
+} from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
 import { withGitHubErrors } from "./errors.js";
 import { listAllPages } from "./paginate.js";
 import { validateModelName } from "./registry/names.js";
-import { MAX_COMMENT_CHARS } from "./sticky-comment.js";
 
 export interface MonitoringIssueOptions {
   owner: string;
@@ -15,8 +22,15 @@ export interface MonitoringIssueOptions {
   /**
    * Builds title, body and comment from the existing issue's body (undefined on the first run), so a
    * run can say what changed since the previous one; overrides `title`, `body` and `comment`.
+   * `trailer` (machine-readable state, e.g. the run history) ends the body and is never cut: the
+   * visible `body` is cut around it to fit GitHub's limit.
    */
-  compose?: (previousBody: string | undefined) => { title: string; body: string; comment?: string };
+  compose?: (previousBody: string | undefined) => {
+    title: string;
+    body: string;
+    comment?: string;
+    trailer?: string;
+  };
   /** Default `mlops-monitoring`. */
   label?: string;
   /** This run's report, added as a comment (omit for none). */
@@ -37,9 +51,25 @@ export function monitoringMarker(model: string): string {
   return `<!-- mlops-actions:monitoring:${validateModelName(model)} -->`;
 }
 
-function fit(text: string): string {
-  const note = "\n\n> ✂️ Truncated to fit GitHub's limit; the full report is in the job summary.";
-  return text.length <= MAX_COMMENT_CHARS ? text : text.slice(0, MAX_COMMENT_CHARS - note.length) + note;
+const FULL_REPORT = "the full report is in the job summary and the run's artifact";
+
+/**
+ * `head` + `text` + `tail` within `budget`: `head` (the marker) and `tail` (machine-readable state) are
+ * kept whole, `text` is cut between lines with a note. A head and tail that alone do not fit are an
+ * error, never a silently broken state.
+ */
+export function fitAround(
+  head: string,
+  text: string,
+  tail: string,
+  budget: typeof ISSUE_BODY_BUDGET,
+): string {
+  const fixed = measure(head + tail, budget.unit);
+  if (fixed > budget.limit)
+    throw new GitHubError(
+      `The monitoring issue's machine-readable part is ${fixed} ${budget.unit}, over GitHub's ${budget.what} limit of ${budget.limit}.`,
+    );
+  return head + cutToBudget(text, reserveBudget(budget, fixed), { note: FULL_REPORT }) + tail;
 }
 
 /**
@@ -78,7 +108,8 @@ export async function upsertMonitoringIssue(
       const content = options.compose
         ? options.compose(existing?.body?.replace(`${marker}\n`, "") ?? undefined)
         : { title: options.title, body: options.body, comment: options.comment };
-      const body = fit(`${marker}\n${content.body}`);
+      const trailer = "trailer" in content && content.trailer ? `\n${content.trailer}` : "";
+      const body = fitAround(`${marker}\n`, content.body, trailer, ISSUE_BODY_BUDGET);
       let issue: { number: number; html_url: string };
       let action: MonitoringIssueResult["action"];
       if (existing) {
@@ -114,7 +145,7 @@ export async function upsertMonitoringIssue(
         const runMarker = options.runId
           ? `<!-- mlops-actions:monitoring-run:${options.runId.replace(/-->/g, "")} -->\n`
           : "";
-        const commentBody = fit(runMarker + content.comment);
+        const commentBody = fitAround(runMarker, content.comment, "", ISSUE_COMMENT_BUDGET);
         const post = async () =>
           (
             await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {

@@ -1,11 +1,8 @@
-import { InputError } from "@mlops/core";
+import { cutToBudget, InputError, measure, PR_COMMENT_BUDGET, reserveBudget } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { httpStatus, withGitHubErrors } from "./errors.js";
 import { assumedIdentity, isAuthoredBy, sameLogin } from "./identity.js";
 import { listAllPages } from "./paginate.js";
-
-/** GitHub's limit on a comment body. */
-export const MAX_COMMENT_CHARS = 65_536;
 
 export interface StickyCommentOptions {
   owner: string;
@@ -64,14 +61,16 @@ export function stickyMarker(key: string): string {
   return `<!-- mlops-actions:sticky:${key} -->`;
 }
 
-/** Marker + body, cut to fit GitHub's 65,536-char limit with a visible note when it had to be cut. */
+/**
+ * Marker + body within GitHub's comment limit (65,536 characters, `PR_COMMENT_BUDGET`): the marker is
+ * always kept whole; the body is cut between lines with a visible note when it does not fit.
+ */
 export function renderStickyBody(key: string, body: string): string {
-  const marker = stickyMarker(key);
-  const full = `${marker}\n${body}`;
-  if (full.length <= MAX_COMMENT_CHARS) return full;
-  const note =
-    "\n\n> ✂️ Truncated to fit GitHub's comment limit: the full report is in the job summary and the run's artifact.";
-  return full.slice(0, MAX_COMMENT_CHARS - note.length) + note;
+  const marker = `${stickyMarker(key)}\n`;
+  const room = reserveBudget(PR_COMMENT_BUDGET, measure(marker, PR_COMMENT_BUDGET.unit));
+  return (
+    marker + cutToBudget(body, room, { note: "the full report is in the job summary and the run's artifact" })
+  );
 }
 
 /**

@@ -1,12 +1,7 @@
+import { PR_COMMENT_BUDGET } from "@mlops/core";
 import type { Emulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type GitHubClient,
-  MAX_COMMENT_CHARS,
-  renderStickyBody,
-  stickyMarker,
-  upsertStickyComment,
-} from "../src/index.js";
+import { type GitHubClient, renderStickyBody, stickyMarker, upsertStickyComment } from "../src/index.js";
 import { clientFor, emulatorWithClient, OWNER } from "./helpers.js";
 
 let emulator: Emulator;
@@ -134,8 +129,8 @@ describe("upsertStickyComment", () => {
       repo,
       comment_id: result.commentId,
     });
-    expect(data.body?.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS);
-    expect(data.body).toContain("Truncated");
+    expect(data.body?.length).toBeLessThanOrEqual(PR_COMMENT_BUDGET.limit);
+    expect(data.body).toContain("Cut to fit GitHub's comment limit");
   });
 });
 

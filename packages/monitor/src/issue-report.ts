@@ -10,13 +10,62 @@ const STATE_START = "<!-- mlops-actions:monitoring-state ";
 const STATE_END = " -->";
 /** Runs kept in the issue's history (drift share over time chart). */
 export const HISTORY_LENGTH = 30;
+/**
+ * Characters the machine-readable history may take in the issue body (GitHub allows 65,536 in all);
+ * the visible report is budgeted around it, so the history survives any report size.
+ */
+export const HISTORY_BUDGET = 16_000;
 
 export interface RunRecord {
   label: string;
   drift_share: number;
   dataset_drift: boolean;
+  /** Drifted columns (only the newest run keeps them when the history would not fit otherwise). */
   drifted: string[];
+  /** How many columns drifted, when `drifted` was shortened to fit. */
+  drifted_count?: number;
+  /** True when `drifted` is not the whole list (too long to store). */
+  drifted_truncated?: boolean;
   run_url?: string;
+}
+
+/** The state block: JSON in an HTML comment, `>` escaped so no column name can end the comment. */
+function stateBlock(history: RunRecord[]): string {
+  return `${STATE_START}${JSON.stringify({ history }).replace(/>/g, "\\u003e")}${STATE_END}`;
+}
+
+/**
+ * The history as a state block of at most `HISTORY_BUDGET` characters: whole when it fits; else older
+ * runs keep only their drift share and count, then the newest run's column list is shortened (marked
+ * `drifted_truncated`), then the oldest runs are dropped.
+ */
+export function historyBlock(history: RunRecord[]): string {
+  const fits = (h: RunRecord[]) => [...stateBlock(h)].length <= HISTORY_BUDGET;
+  if (fits(history)) return stateBlock(history);
+  const slim = (r: RunRecord): RunRecord =>
+    r.drifted_truncated || r.drifted.length === 0
+      ? { ...r, drifted: [] }
+      : { ...r, drifted: [], drifted_count: r.drifted.length, drifted_truncated: true };
+  const newest = history.at(-1);
+  let older = history.slice(0, -1).map(slim);
+  if (!newest) return stateBlock([]);
+  if (fits([...older, newest])) return stateBlock([...older, newest]);
+  const names = newest.drifted;
+  const shortened = (n: number): RunRecord => ({
+    ...newest,
+    drifted: names.slice(0, n),
+    drifted_count: newest.drifted_count ?? names.length,
+    drifted_truncated: true,
+  });
+  while (older.length > 0 && !fits([...older, shortened(0)])) older = older.slice(1);
+  let low = 0;
+  let high = names.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits([...older, shortened(mid)])) low = mid;
+    else high = mid - 1;
+  }
+  return stateBlock([...older, shortened(low)]);
 }
 
 /** The history stored in an issue body by {@link composeIssue} (empty when absent or unreadable). */
@@ -69,6 +118,22 @@ export function changeSummary(previous: RunRecord | undefined, report: Monitorin
     ];
   const diff = diffReports(asReport(previous), report);
   const lines: string[] = [];
+  if (previous.drifted_truncated) {
+    // The previous run's column list was too long to store whole: compare counts, not names.
+    if (!previous.dataset_drift && report.dataset_drift)
+      lines.push("⚠️ **Dataset drift detected** (no drift in the previous run).");
+    else if (previous.dataset_drift && !report.dataset_drift)
+      lines.push("✅ **Drift cleared**: the dataset no longer drifts.");
+    else
+      lines.push(
+        report.dataset_drift ? "⚠️ Dataset drift continues." : "No dataset drift, as in the previous run.",
+      );
+    lines.push(
+      `- Drifted columns ${previous.drifted_count ?? previous.drifted.length} → ${drifted.length} (the previous run's list was too long to keep in the issue, so columns are not compared by name)`,
+      `- Drift share ${previous.drift_share.toFixed(2)} → ${report.drift_share.toFixed(2)}`,
+    );
+    return lines;
+  }
   if (diff.datasetDriftCleared) lines.push("✅ **Drift cleared**: the dataset no longer drifts.");
   else if (diff.datasetDriftStarted)
     lines.push("⚠️ **Dataset drift detected** (no drift in the previous run).");
@@ -88,12 +153,18 @@ export function changeSummary(previous: RunRecord | undefined, report: Monitorin
 
 export interface IssueContent {
   title: string;
+  /** The visible body (may be cut to fit GitHub's limit). */
   body: string;
+  /** The machine-readable history block, at most `HISTORY_BUDGET` characters: keep it whole after `body`. */
+  trailer: string;
   comment: string;
   history: RunRecord[];
 }
 
-/** Composes the issue body and this run's comment from the report and the previous body. */
+/**
+ * Composes the issue body, its history block (`trailer`, kept whole by `upsertMonitoringIssue` however
+ * long the visible report is) and this run's comment from the report and the previous body.
+ */
 export function composeIssue(
   model: string,
   report: MonitoringReport,
@@ -114,7 +185,7 @@ export function composeIssue(
     ...(options.profiles ? { profiles: options.profiles } : {}),
   });
   const changes = changeSummary(past.at(-1), report);
-  const state = `${STATE_START}${JSON.stringify({ history })}${STATE_END}`;
+  const trailer = historyBlock(history);
   const title = `Monitoring: ${model}${report.dataset_drift ? " — drift detected" : ""}`;
   const body = [
     `Monitoring of model \`${model}\`, updated by mlops-actions on every run${options.runUrl ? ` (latest: ${options.runUrl})` : ""}.`,
@@ -122,12 +193,11 @@ export function composeIssue(
     ...changes,
     "",
     markdown,
-    state,
   ].join("\n");
   const comment = [
     `### Run ${record.label}${options.runUrl ? ` — [logs](${options.runUrl})` : ""}`,
     "",
     ...changes,
   ].join("\n");
-  return { title, body, comment, history };
+  return { title, body, trailer, comment, history };
 }

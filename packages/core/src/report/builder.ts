@@ -1,10 +1,5 @@
+import { type Budget, cutToBudget, measure, PR_COMMENT_BUDGET } from "./budget.js";
 import { type Align, renderTable } from "./table.js";
-
-/** GitHub's size limits, in characters. */
-export const PR_COMMENT_BUDGET = 65_536;
-export const ISSUE_BODY_BUDGET = 65_536;
-export const JOB_SUMMARY_BUDGET = 1024 * 1024;
-export const RELEASE_BODY_BUDGET = 125_000;
 
 type Section =
   | { kind: "markdown"; text: string; priority: number }
@@ -12,10 +7,12 @@ type Section =
   | { kind: "details"; summary: string; children: ReportBuilder; open: boolean; priority: number };
 
 /**
- * Assembles a markdown report that always fits its budget. Over budget, the lowest-priority sections are
+ * Assembles a markdown report that always fits its budget, measured in the budget's unit (UTF-8 bytes
+ * for a check run or a job summary, characters for comments and bodies: see `budget.ts`). Over budget, the lowest-priority sections are
  * shortened first: tables lose rows from the end (with a note saying how many), then sections are
  * dropped whole (with a note). Cuts happen only between rows and sections, so the result is always
- * valid markdown: every `<details>` closed, every table row complete.
+ * valid markdown: every `<details>` closed, every table row complete. Only if even that is too long is
+ * the text cut by `cutToBudget` (between lines, at a character boundary, with a note).
  */
 export class ReportBuilder {
   private readonly sections: Section[] = [];
@@ -58,24 +55,26 @@ export class ReportBuilder {
     return this;
   }
 
-  /** The report, at most `budget` characters, leaving `reserve` characters for the caller (markers, footers). */
+  /** The report within `budget`, leaving `reserve` (in the budget's unit) for the caller (markers, footers). */
   build(
-    options: { budget: number; reserve?: number; truncationNote?: string } = { budget: PR_COMMENT_BUDGET },
+    options: { budget: Budget; reserve?: number; truncationNote?: string } = { budget: PR_COMMENT_BUDGET },
   ): string {
-    const limit = options.budget - (options.reserve ?? 0);
+    const { unit } = options.budget;
+    const limit = options.budget.limit - (options.reserve ?? 0);
+    const fits = (text: string) => measure(text, unit) <= limit;
     const note = options.truncationNote ?? "full report in the job summary and the report artifact";
     const full = this.render(Number.POSITIVE_INFINITY, note);
-    if (full.length <= limit) return full;
+    if (fits(full)) return full;
     // Find the largest row allowance that fits (binary search over rows kept per table).
     let low = 0;
     let high = this.maxRows();
     while (low < high) {
       const mid = Math.ceil((low + high) / 2);
-      if (this.render(mid, note).length <= limit) low = mid;
+      if (fits(this.render(mid, note))) low = mid;
       else high = mid - 1;
     }
     let text = this.render(low, note);
-    if (text.length <= limit) return text;
+    if (fits(text)) return text;
     // Still too long: drop whole sections, lowest priority first.
     const order = this.sections
       .map((section, index) => ({ section, index }))
@@ -84,10 +83,9 @@ export class ReportBuilder {
     for (const { index } of order) {
       dropped.add(index);
       text = this.render(low, note, dropped);
-      if (text.length <= limit) return text;
+      if (fits(text)) return text;
     }
-    const tail = `\n\n> ⚠️ Report truncated to fit ${limit} characters: ${note}.`;
-    return text.slice(0, Math.max(0, limit - tail.length)).replace(/[^\n]*$/, "") + tail;
+    return cutToBudget(text, { ...options.budget, limit }, { note });
   }
 
   private maxRows(): number {

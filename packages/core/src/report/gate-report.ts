@@ -1,7 +1,8 @@
 import { diffMetrics, type MetricDiff } from "../diff/diff.js";
 import { formatDelta, formatNumber, formatPercent } from "../format/number.js";
 import type { MetricSpec, MetricValues } from "../types.js";
-import { PR_COMMENT_BUDGET, ReportBuilder } from "./builder.js";
+import { type Budget, PR_COMMENT_BUDGET } from "./budget.js";
+import { ReportBuilder } from "./builder.js";
 import type { GateRuleOutcome, GateRun } from "./gate-run.js";
 import { VERDICT_LABEL } from "./table.js";
 
@@ -29,9 +30,9 @@ export interface GateReportInput {
 }
 
 export interface GateReportOptions {
-  /** Characters the report may take (default: a PR comment). */
-  budget?: number;
-  /** Characters kept free for the caller (a marker line). */
+  /** The GitHub limit the report must fit, in GitHub's unit (default: a PR comment). */
+  budget?: Budget;
+  /** Kept free for the caller (a marker line), in the budget's unit. */
   reserve?: number;
 }
 
@@ -118,7 +119,7 @@ function rank(outcomes: readonly GateRuleOutcome[], run: Pick<GateRun, "onSkippe
 }
 
 /**
- * Renders the gate report as GitHub markdown within `budget` characters: verdict line, baseline and
+ * Renders the gate report as GitHub markdown within `budget` (bytes or characters, as GitHub counts): verdict line, baseline and
  * candidate identity, first-model notice, failed rules, the table metric | baseline | PR | Δ | Δ% |
  * rule | status (failing metrics first, then metrics with rules, then the rest), and every rule's
  * message in a collapsed section. Over budget, the table loses rows from the end with a note.

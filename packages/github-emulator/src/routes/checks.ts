@@ -1,6 +1,7 @@
 /** Check runs and commit statuses. */
 import type { RouteContext } from "../http/context.js";
 import { ApiError, notFound, validationFailed } from "../http/errors.js";
+import { checkCheckRunOutput } from "../http/limits.js";
 import { paginate } from "../http/paginate.js";
 import { created, json } from "../http/reply.js";
 import type { Router } from "../http/router.js";
@@ -9,7 +10,8 @@ import { resolveCommit } from "./git.js";
 import { htmlUrl, nodeId, repository, repoUrl, simpleUser } from "./render.js";
 
 const MAX_ANNOTATIONS = 50;
-const MAX_OUTPUT = 65535;
+const CREATE_DOCS = "https://docs.github.com/rest/checks/runs#create-a-check-run";
+const UPDATE_DOCS = "https://docs.github.com/rest/checks/runs#update-a-check-run";
 
 interface CheckRunBody {
   name?: unknown;
@@ -45,33 +47,21 @@ function renderCheckRun(ctx: RouteContext, repo: RepoData, data: CheckRunData): 
   };
 }
 
-function applyCheckRun(ctx: RouteContext, data: CheckRunData, body: CheckRunBody): void {
-  if (typeof body.name === "string") data.name = body.name;
-  if (typeof body.details_url === "string") data.details_url = body.details_url;
-  if (typeof body.external_id === "string") data.external_id = body.external_id;
-  if (typeof body.status === "string") data.status = body.status;
-  if (typeof body.conclusion === "string") {
-    data.conclusion = body.conclusion;
-    data.status = "completed";
-  }
-  if (data.status === "completed" && !data.completed_at)
-    data.completed_at = typeof body.completed_at === "string" ? body.completed_at : ctx.store.now();
+/**
+ * Applies a create/update body. Output fields are checked in GitHub's units (`checkCheckRunOutput`:
+ * 65,535 characters, then 65,535 UTF-8 bytes). Annotations are **appended** on every request, as GitHub
+ * documents ("Each time you update the check run, annotations are appended to the list of annotations
+ * that already exist for the check run", `@octokit/openapi` `PATCH /repos/{owner}/{repo}/check-runs/
+ * {check_run_id}` → `output.annotations`), at most 50 per request.
+ */
+function applyCheckRun(ctx: RouteContext, data: CheckRunData, body: CheckRunBody, docs: string): void {
   const output = body.output;
+  const annotations = output?.annotations ?? [];
+  // Validate before changing anything: a refused request leaves the run as it was.
   if (output) {
     if (typeof output.summary !== "string")
       throw validationFailed({ resource: "CheckRun", code: "missing_field", field: "output.summary" });
-    for (const field of ["summary", "text"] as const) {
-      const value = output[field];
-      if (typeof value === "string" && value.length > MAX_OUTPUT) {
-        throw validationFailed({
-          resource: "CheckRun",
-          code: "custom",
-          field: `output.${field}`,
-          message: `${field} exceeds a maximum bytesize of ${MAX_OUTPUT}`,
-        });
-      }
-    }
-    const annotations = output.annotations ?? [];
+    for (const field of ["summary", "text"] as const) checkCheckRunOutput(field, output[field], docs);
     if (annotations.length > MAX_ANNOTATIONS) {
       throw validationFailed({
         resource: "CheckRun",
@@ -80,14 +70,30 @@ function applyCheckRun(ctx: RouteContext, data: CheckRunData, body: CheckRunBody
         message: `Only ${MAX_ANNOTATIONS} annotations are allowed per request`,
       });
     }
+  }
+  const conclusion = typeof body.conclusion === "string" ? body.conclusion : data.conclusion;
+  const status =
+    typeof body.conclusion === "string"
+      ? "completed"
+      : typeof body.status === "string"
+        ? body.status
+        : data.status;
+  if (status === "completed" && !conclusion)
+    throw validationFailed({ resource: "CheckRun", code: "missing_field", field: "conclusion" });
+  if (typeof body.name === "string") data.name = body.name;
+  if (typeof body.details_url === "string") data.details_url = body.details_url;
+  if (typeof body.external_id === "string") data.external_id = body.external_id;
+  data.status = status;
+  data.conclusion = conclusion;
+  if (data.status === "completed" && !data.completed_at)
+    data.completed_at = typeof body.completed_at === "string" ? body.completed_at : ctx.store.now();
+  if (output) {
     data.output.title = typeof output.title === "string" ? output.title : data.output.title;
-    data.output.summary = output.summary;
+    data.output.summary = output.summary as string;
     if (typeof output.text === "string") data.output.text = output.text;
     data.annotations.push(...annotations);
     data.output.annotations_count = data.annotations.length;
   }
-  if (data.status === "completed" && !data.conclusion)
-    throw validationFailed({ resource: "CheckRun", code: "missing_field", field: "conclusion" });
 }
 
 function renderStatus(ctx: RouteContext, repo: RepoData, data: StatusData): Record<string, unknown> {
@@ -149,7 +155,7 @@ export function registerCheckRoutes(router: Router): void {
         output: { title: null, summary: null, text: null, annotations_count: 0 },
         annotations: [],
       };
-      applyCheckRun(ctx, data, body);
+      applyCheckRun(ctx, data, body, CREATE_DOCS);
       repo.checkRuns.push(data);
       return created(renderCheckRun(ctx, repo, data));
     },
@@ -162,10 +168,39 @@ export function registerCheckRoutes(router: Router): void {
       const repo = ctx.repo();
       const data = repo.checkRuns.find((c) => String(c.id) === ctx.params.check_run_id);
       if (!data) throw notFound();
-      applyCheckRun(ctx, data, await ctx.body<CheckRunBody>());
+      applyCheckRun(ctx, data, await ctx.body<CheckRunBody>(), UPDATE_DOCS);
       return json(renderCheckRun(ctx, repo, data));
     },
     { permission: { scope: "checks", level: "write" } },
+  );
+
+  // Every annotation ever sent to the run, in order (`@octokit/openapi` `GET /repos/{owner}/{repo}/
+  // check-runs/{check_run_id}/annotations`, docs "List check run annotations"), paginated.
+  router.get(
+    "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+    (ctx) => {
+      const repo = ctx.repo();
+      const data = repo.checkRuns.find((c) => String(c.id) === ctx.params.check_run_id);
+      if (!data) throw notFound();
+      const page = paginate(ctx, data.annotations as Record<string, unknown>[]);
+      return json(
+        page.items.map((a) => ({
+          path: a.path,
+          blob_href: `${htmlUrl(ctx, repo)}/blob/${data.head_sha}/${String(a.path)}`,
+          start_line: a.start_line,
+          end_line: a.end_line,
+          start_column: a.start_column ?? null,
+          end_column: a.end_column ?? null,
+          annotation_level: a.annotation_level ?? null,
+          title: a.title ?? null,
+          message: a.message ?? null,
+          raw_details: a.raw_details ?? null,
+        })),
+        200,
+        page.headers,
+      );
+    },
+    { permission: { scope: "checks", level: "read" } },
   );
 
   router.get(

@@ -1,6 +1,13 @@
 /** Issues, issue comments, labels and pull requests (PRs share the issue number sequence). */
 import type { RouteContext } from "../http/context.js";
 import { ApiError, notFound, validationFailed } from "../http/errors.js";
+import {
+  checkTextLength,
+  codePoints,
+  MAX_COMMENT_BODY,
+  MAX_ISSUE_BODY,
+  MAX_PULL_BODY,
+} from "../http/limits.js";
 import { paginate } from "../http/paginate.js";
 import { created, json, noContent } from "../http/reply.js";
 import type { Router } from "../http/router.js";
@@ -21,7 +28,6 @@ const ISSUES_WRITE = { scope: "issues", level: "write" } as const;
 const ISSUES_READ = { scope: "issues", level: "read" } as const;
 const PULLS_WRITE = { scope: "pull_requests", level: "write" } as const;
 const PULLS_READ = { scope: "pull_requests", level: "read" } as const;
-const MAX_COMMENT = 65536;
 /** Comments live on issues and PRs: either permission works (GitHub accepts both for PR comments). */
 const COMMENTS_WRITE = [ISSUES_WRITE, PULLS_WRITE];
 const COMMENTS_READ = [ISSUES_READ, PULLS_READ];
@@ -51,14 +57,25 @@ function renderComment(ctx: RouteContext, repo: RepoData, data: CommentData): Re
 function checkBody(body: unknown): string {
   if (typeof body !== "string" || body === "")
     throw validationFailed({ resource: "IssueComment", code: "missing_field", field: "body" });
-  if (body.length > MAX_COMMENT)
+  // Counted in characters (code points), GitHub's shape (see MAX_COMMENT_BODY).
+  if (codePoints(body) > MAX_COMMENT_BODY)
     throw validationFailed({
       resource: "IssueComment",
-      code: "custom",
-      field: "body",
-      message: `Body is too long (maximum is ${MAX_COMMENT} characters)`,
+      code: "unprocessable",
+      field: "data",
+      message: `Body is too long (maximum is ${MAX_COMMENT_BODY} characters)`,
     });
   return body;
+}
+
+/** Issue bodies (create and update): see MAX_ISSUE_BODY. */
+function checkIssueBody(body: unknown): void {
+  checkTextLength(body, MAX_ISSUE_BODY, {
+    resource: "Issue",
+    code: "custom",
+    field: "body",
+    message: `body is too long (maximum is ${MAX_ISSUE_BODY} characters)`,
+  });
 }
 
 function labelNames(value: unknown): string[] {
@@ -76,6 +93,7 @@ export function registerIssueRoutes(router: Router): void {
       const body = await ctx.body<{ title?: unknown; body?: unknown; labels?: unknown }>();
       if (typeof body.title !== "string" || body.title === "")
         throw validationFailed({ resource: "Issue", code: "missing_field", field: "title" });
+      checkIssueBody(body.body);
       const now = ctx.store.now();
       const data: IssueData = {
         id: ctx.store.nextId(),
@@ -170,6 +188,7 @@ export function registerIssueRoutes(router: Router): void {
       const repo = ctx.repo();
       const data = findIssue(repo, ctx.params.issue_number);
       const body = await ctx.body<{ title?: unknown; body?: unknown; state?: unknown; labels?: unknown }>();
+      checkIssueBody(body.body);
       if (typeof body.title === "string") data.title = body.title;
       if (typeof body.body === "string" || body.body === null) data.body = body.body;
       if (body.state === "open" || body.state === "closed") {
@@ -306,6 +325,12 @@ export function registerIssueRoutes(router: Router): void {
         if (typeof body[field] !== "string")
           throw validationFailed({ resource: "PullRequest", code: "missing_field", field });
       }
+      checkTextLength(body.body, MAX_PULL_BODY, {
+        resource: "PullRequest",
+        code: "custom",
+        field: "body",
+        message: `body is too long (maximum is ${MAX_PULL_BODY} characters)`,
+      });
       // `head` is `branch` or `owner:branch`; another owner's branch lives in their fork of this
       // repository (OpenAPI `POST /repos/{owner}/{repo}/pulls`: "namespace head with a user like this:
       // username:branch"). The fork must exist (emulator-only `POST /_emulator/repos/{o}/{r}/forks`).

@@ -1,6 +1,7 @@
 /** Releases and release assets (uploads on the `/uploads` prefix, downloads streamed from blob files). */
 import type { RouteContext } from "../http/context.js";
 import { ApiError, notFound, validationFailed } from "../http/errors.js";
+import { checkTextLength, MAX_RELEASE_BODY } from "../http/limits.js";
 import { paginate } from "../http/paginate.js";
 import { created, json, noContent, redirect } from "../http/reply.js";
 import type { Router } from "../http/router.js";
@@ -60,6 +61,13 @@ function publish(ctx: RouteContext, repo: RepoData, data: ReleaseData): void {
 }
 
 function applyFields(data: ReleaseData, body: ReleaseBody): void {
+  // Before any change: 125,000 characters, GitHub's shape (see MAX_RELEASE_BODY), on create and update.
+  checkTextLength(body.body, MAX_RELEASE_BODY, {
+    resource: "Release",
+    code: "custom",
+    field: "body",
+    message: `body is too long (maximum is ${MAX_RELEASE_BODY} characters)`,
+  });
   if (typeof body.tag_name === "string") data.tag_name = body.tag_name;
   if (typeof body.target_commitish === "string") data.target_commitish = body.target_commitish;
   if (typeof body.name === "string" || body.name === null) data.name = body.name;

@@ -1,5 +1,23 @@
-import { formatNumber, type ModelManifest, renderTable } from "@mlops/core";
+import {
+  type Budget,
+  fitsBudget,
+  formatNumber,
+  InputError,
+  type ModelManifest,
+  measure,
+  RELEASE_BODY_BUDGET,
+  ReportBuilder,
+  reserveBudget,
+} from "@mlops/core";
+import { type ReleaseMetadata, renderReleaseBody } from "./metadata.js";
 import { versionSelector } from "./names.js";
+
+/** The release asset that holds the whole model card when the release body had to be shortened. */
+export const MODEL_CARD_ASSET = "MODEL_CARD.md";
+/** Parameter and file tables longer than this are collapsed into a `<details>` block. */
+export const COLLAPSE_ROWS = 25;
+/** Room the card must have in a release body besides the metadata block. */
+const MIN_CARD_CHARS = 2_000;
 
 export interface ModelCardInput {
   manifest: ModelManifest;
@@ -26,44 +44,48 @@ function humanSize(bytes: number): string {
 
 /**
  * The human model card: the release body of a version AND the register step's job summary (one
- * renderer for both). Metrics, lineage (commit, run, parent version, data), files with digests, links.
+ * renderer for both). Metrics, parameters, lineage (commit, run, parent version, data), files with
+ * digests, links. Parameter and file tables longer than `COLLAPSE_ROWS` are collapsed. With `budget`,
+ * the card fits it (in the budget's unit): long tables lose rows from the end, then the least important
+ * sections go, each cut stated in the card, which then points at the full card in `MODEL_CARD.md`.
  */
-export function renderModelCard(input: ModelCardInput): string {
+export function renderModelCard(input: ModelCardInput, budget?: Budget): string {
   const { manifest } = input;
   const lineage = manifest.lineage;
   const server = (input.serverUrl ?? "https://github.com").replace(/\/+$/, "");
-  const lines = [`## ${manifest.model} ${versionSelector(manifest.version)}`];
-  if (input.description) lines.push("", input.description);
+  const card = new ReportBuilder();
+  card.heading(`${manifest.model} ${versionSelector(manifest.version)}`, 2, 10);
+  if (input.description) card.markdown(input.description, 9);
   const facts: string[] = [];
   if (input.gate) facts.push(`Gate: **${input.gate}**`);
   if (input.aliases && input.aliases.length > 0)
     facts.push(`Aliases: ${input.aliases.map((a) => `\`@${a}\``).join(" ")}`);
   if (input.tags && input.tags.length > 0) facts.push(`Tags: ${input.tags.map((t) => `\`${t}\``).join(" ")}`);
-  if (facts.length > 0) lines.push("", facts.join(" · "));
+  if (facts.length > 0) card.markdown(facts.join(" · "), 9);
 
   const metrics = Object.entries(manifest.metrics);
-  if (metrics.length > 0)
-    lines.push(
-      "",
-      "### Metrics",
-      "",
-      renderTable(
-        ["Metric", "Value"],
-        metrics.map(([name, value]) => [name, formatNumber(value)]),
-        ["l", "r"],
-      ),
+  if (metrics.length > 0) {
+    card.heading("Metrics", 3, 8);
+    card.table(
+      ["Metric", "Value"],
+      metrics.map(([name, value]) => [name, formatNumber(value)]),
+      { align: ["l", "r"], priority: 8 },
     );
+  }
   const params = Object.entries(manifest.params);
-  if (params.length > 0)
-    lines.push(
-      "",
-      "### Parameters",
-      "",
-      renderTable(
-        ["Parameter", "Value"],
-        params.map(([name, value]) => [name, String(value)]),
-      ),
-    );
+  if (params.length > 0) {
+    card.heading("Parameters", 3, 4);
+    const rows = params.map(([name, value]) => [name, String(value)]);
+    if (rows.length > COLLAPSE_ROWS)
+      card.details(
+        `${rows.length.toLocaleString("en-US")} parameters`,
+        (d) => d.table(["Parameter", "Value"], rows),
+        {
+          priority: 3,
+        },
+      );
+    else card.table(["Parameter", "Value"], rows, { priority: 4 });
+  }
 
   const commit = lineage.commit;
   const commitLink = lineage.repository
@@ -87,18 +109,52 @@ export function renderModelCard(input: ModelCardInput): string {
       `sha256 \`${data.sha256.slice(0, 12)}…\` (${humanSize(data.size)})`,
     ]);
   if (manifest.actor) lineageRows.push(["Registered by", `@${manifest.actor}`]);
-  lines.push("", "### Lineage", "", renderTable(["", ""], lineageRows));
+  card.heading("Lineage", 3, 7);
+  card.table(["", ""], lineageRows, { priority: 7 });
 
-  lines.push(
-    "",
-    "### Files",
-    "",
-    renderTable(
-      ["File", "Size", "sha256"],
-      manifest.files.map((f) => [f.name, humanSize(f.size), `\`${f.sha256}\``]),
-      ["l", "r", "l"],
-    ),
-  );
-  if (input.releaseUrl) lines.push("", `Release: ${input.releaseUrl}`);
-  return lines.join("\n");
+  card.heading("Files", 3, 6);
+  const files = manifest.files.map((f) => [f.name, humanSize(f.size), `\`${f.sha256}\``]);
+  const fileTable = (b: ReportBuilder) =>
+    b.table(["File", "Size", "sha256"], files, { align: ["l", "r", "l"], priority: 5 });
+  if (files.length > COLLAPSE_ROWS)
+    card.details(`${files.length.toLocaleString("en-US")} files`, fileTable, { priority: 5 });
+  else fileTable(card);
+  if (input.releaseUrl) card.markdown(`Release: ${input.releaseUrl}`, 9);
+  return card.build({
+    budget: budget ?? { limit: Number.POSITIVE_INFINITY, unit: "chars", what: "model card" },
+    truncationNote: `the full model card is the release asset ${MODEL_CARD_ASSET}`,
+  });
+}
+
+/**
+ * Throws InputError when the metadata block of a release body (which repeats the description and tags)
+ * leaves less than 2,000 characters for the model card; returns the block's size otherwise. Called
+ * before anything is written, with the longest version label the registration can get.
+ */
+export function checkReleaseMetadataFits(meta: ReleaseMetadata): number {
+  const reserve = measure(renderReleaseBody(meta, ""), RELEASE_BODY_BUDGET.unit);
+  if (RELEASE_BODY_BUDGET.limit - reserve < MIN_CARD_CHARS)
+    throw new InputError(
+      `${meta.model}: the release metadata (description, tags) takes ${reserve.toLocaleString("en-US")} characters; a GitHub release body holds ${RELEASE_BODY_BUDGET.limit.toLocaleString("en-US")} (measured in characters). Shorten the description.`,
+    );
+  return reserve;
+}
+
+/**
+ * The release body of a version (model card + metadata block) within GitHub's 125,000-character
+ * limit. When the whole card does not fit, the body carries a shortened card that says so and
+ * `fullCard` is the whole card, to attach as `MODEL_CARD.md`. Throws InputError (before anything is
+ * written, when called with the version's metadata) when the metadata alone — a very long description
+ * or tag list — leaves no room for a card.
+ */
+export function renderReleaseCard(
+  meta: ReleaseMetadata,
+  input: ModelCardInput,
+): { body: string; fullCard?: string } {
+  const full = renderModelCard(input);
+  const body = renderReleaseBody(meta, full);
+  if (fitsBudget(body, RELEASE_BODY_BUDGET)) return { body };
+  const reserve = checkReleaseMetadataFits(meta);
+  const card = renderModelCard(input, reserveBudget(RELEASE_BODY_BUDGET, reserve));
+  return { body: renderReleaseBody(meta, card), fullCard: full };
 }

@@ -22,11 +22,10 @@ import {
   keyFromTagMessage,
   parseReleaseMetadata,
   releaseCardOf,
-  renderReleaseBody,
   renderSha256Sums,
   tagMessage,
 } from "./metadata.js";
-import { renderModelCard } from "./model-card.js";
+import { checkReleaseMetadataFits, MODEL_CARD_ASSET, renderReleaseCard } from "./model-card.js";
 import {
   findVersion,
   type ModelRefs,
@@ -42,7 +41,7 @@ import { listRecentReleases, type Release, type ReleaseAsset, toRelease } from "
 import { type AssetSource, MAX_ASSET_BYTES, uploadAsset } from "./upload.js";
 
 const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const RESERVED_NAMES = new Set(["model.json", "SHA256SUMS"]);
+const RESERVED_NAMES = new Set(["model.json", "SHA256SUMS", MODEL_CARD_ASSET]);
 /** How many times a lost `auto` version race is retried before giving up. */
 const MAX_ALLOCATION_ATTEMPTS = 50;
 
@@ -173,6 +172,16 @@ export async function registerModel(
   const files = await hashInputs(options.files);
   const seen = new Set(files.map((f) => f.name));
   const extras = options.extraAssets?.length ? await hashInputs(options.extraAssets, seen) : [];
+  // Before anything is written: the release body must have room for a card (GitHub: 125,000 characters).
+  checkReleaseMetadataFits({
+    model,
+    version: "9999999999.9999999999.9999999999",
+    idempotencyKey,
+    parentVersion: "9999999999.9999999999.9999999999",
+    ...(options.description !== undefined ? { description: options.description } : {}),
+    ...(options.tags ? { tags: options.tags } : {}),
+    ...(options.gate !== undefined ? { gate: options.gate } : {}),
+  });
   return withGitHubErrors({ operation: `register ${model}`, owner, repo }, async () => {
     const refs = await readModelRefs(client, owner, repo, model);
     const found = await findOwnRegistration(client, owner, repo, model, idempotencyKey, refs);
@@ -214,6 +223,16 @@ export async function registerModel(
       buildManifest(owner, repo, model, version, files, parentVersion, options),
     );
     const manifest = parseModelManifest(manifestText);
+    // The card fits the release body (long tables collapsed and cut, said so); the whole card, when
+    // cut, goes up as MODEL_CARD.md.
+    const releaseCard = renderReleaseCard(meta, {
+      manifest,
+      ...(options.description !== undefined ? { description: options.description } : {}),
+      ...(options.tags ? { tags: options.tags } : {}),
+      ...(options.gate !== undefined ? { gate: options.gate } : {}),
+      ...(aliases.length > 0 ? { aliases } : {}),
+      ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
+    });
     release =
       found?.release ??
       (await createDraftRelease(
@@ -221,17 +240,7 @@ export async function registerModel(
         owner,
         repo,
         versionTagName(model, version),
-        renderReleaseBody(
-          meta,
-          renderModelCard({
-            manifest,
-            ...(options.description !== undefined ? { description: options.description } : {}),
-            ...(options.tags ? { tags: options.tags } : {}),
-            ...(options.gate !== undefined ? { gate: options.gate } : {}),
-            ...(aliases.length > 0 ? { aliases } : {}),
-            ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
-          }),
-        ),
+        releaseCard.body,
         options.prerelease ?? false,
         idempotencyKey,
       ));
@@ -248,11 +257,15 @@ export async function registerModel(
       })),
       manifestSource,
     ];
+    const cardSource = releaseCard.fullCard
+      ? sourceFromText(MODEL_CARD_ASSET, `${releaseCard.fullCard}\n`, "text/markdown")
+      : undefined;
     // A resumed draft keeps its first model.json (createdAt differs on every attempt): upload ours only if absent.
     if (existingManifest) sources.pop();
     const sums = renderSha256Sums([
       ...files,
       ...extras,
+      ...(cardSource ? [{ name: cardSource.name, size: cardSource.size, sha256: cardSource.sha256 }] : []),
       existingManifest?.digest
         ? {
             name: "model.json",
@@ -261,6 +274,7 @@ export async function registerModel(
           }
         : { name: "model.json", size: manifestSource.size, sha256: manifestSource.sha256 },
     ]);
+    if (cardSource) sources.push(cardSource);
     sources.push(sourceFromText("SHA256SUMS", sums, "text/plain"));
     const assets: ReleaseAsset[] = [];
     for (const source of sources) assets.push(await uploadAsset(client, owner, repo, release, source));
