@@ -121,6 +121,31 @@ describe("register action", () => {
     expect(second.summary.join("")).toMatch(/\| Parent version +\| v1 +\|/);
   });
 
+  it("the model card never states aliases that have moved since: it names those it was registered with", async () => {
+    const repo = "reg-action-card-aliases";
+    const cwd = await workspace(repo, { "model.bin": "w" });
+    await register(repo, 611, cwd, { files: "model.bin", aliases: "latest" });
+    await moveAlias(harness.client, {
+      owner: OWNER,
+      repo,
+      model: "fraud",
+      alias: "production",
+      selector: "v1",
+    });
+    await writeTree(cwd, { "model.bin": "w2" });
+    await register(repo, 612, cwd, { files: "model.bin", aliases: "latest" }); // @latest moves to v2
+    const versions = await listVersions(harness.client, { owner: OWNER, repo, model: "fraud" });
+    expect(versions.find((v) => v.version === "1")?.aliases).toEqual(["production"]);
+    const card = releaseCardOf(
+      (await getPublishedRelease(harness.client, OWNER, repo, "fraud/v1"))?.body ?? "",
+    );
+    // v1 is no longer @latest and is @production: its card must not read as its current aliases.
+    expect(card).not.toMatch(/Aliases: `@latest`/);
+    expect(card).toContain(
+      "Registered as `@latest` (aliases move: the `fraud/@<alias>` tags and `mlops registry list fraud` show where each points now)",
+    );
+  });
+
   it("three re-runs of one run give one version", async () => {
     const repo = "reg-action-rerun";
     const cwd = await workspace(repo, { "model.bin": "weights" });

@@ -1,4 +1,4 @@
-import { formatNumber, loadMetricsFile, type MetricValues, renderTable } from "@mlops/core";
+import { formatNumber, loadMetricsFile, type MetricSpec, type MetricValues, renderTable } from "@mlops/core";
 
 /**
  * Parameters from YAML/JSON files, flattened to dot paths like metrics; non-numeric leaves (strings,
@@ -17,13 +17,20 @@ export function loadParams(files: readonly string[]): Record<string, number | st
   return params;
 }
 
-/** The metrics as a two-column markdown table. */
-export function metricsTable(metrics: MetricValues): string {
+/**
+ * The metrics as a two-column markdown table, each shown with its `metric_specs` precision (significant
+ * digits) and unit from mlops.yml (6 digits when none is declared), as the gate report shows them.
+ */
+export function metricsTable(metrics: MetricValues, specs: Record<string, MetricSpec> = {}): string {
   const names = Object.keys(metrics).sort();
   if (names.length === 0) return "_No metrics._";
   return renderTable(
     ["Metric", "Value"],
-    names.map((name) => [name, formatNumber(metrics[name] as number, { precision: 6 })]),
+    names.map((name) => {
+      const spec = specs[name];
+      const value = formatNumber(metrics[name] as number, { precision: spec?.precision ?? 6 });
+      return [name, spec?.unit ? `${value} ${spec.unit}` : value];
+    }),
     ["l", "r"],
   );
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { arch, platform } from "node:os";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { arch, platform, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   type ActionDeps,
@@ -12,9 +12,13 @@ import {
 import {
   buildRunManifest,
   CommandFailed,
-  findModelIfConfigured,
+  findModel,
+  formatNumber,
   InputError,
+  loadConfig,
   loadMetricsFiles,
+  metricSpecsOf,
+  parseRunManifest,
   renderTable,
   requireModelName,
 } from "@mlops/core";
@@ -72,7 +76,9 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
     githubClientFactory(runtime.log),
   );
   const cwd = resolve(deps.cwd, inputs["working-directory"]);
-  const modelConfig = findModelIfConfigured(cwd, inputs.config, inputs["model-name"]);
+  const configPath = resolve(cwd, inputs.config);
+  const config = existsSync(configPath) ? loadConfig(configPath) : undefined;
+  const modelConfig = config ? findModel(config, inputs["model-name"], inputs.config) : undefined;
   const model = validateModelName(requireModelName(inputs["model-name"], modelConfig, inputs.config));
 
   const command = await runtime.log.group(`Training ${model}: ${inputs.command}`, () =>
@@ -159,11 +165,24 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
   runtime.setOutput("artifact-name", artifactName);
   runtime.setOutput("artifact-id", artifactId);
 
+  // A re-run trains the same commit again: different metrics mean the training is not seeded.
+  const unstable =
+    context.runAttempt > 1
+      ? await changedSincePreviousAttempt(
+          deps.artifacts,
+          inputs["artifact-name"] ?? `mlops-${model}`,
+          context.runAttempt,
+          loaded.metrics,
+          runtime,
+        )
+      : undefined;
+  if (unstable) runtime.log.warning(unstable);
+
   await runtime.appendSummary(
     [
       `### 🧪 Training ${model}`,
       `Command \`${inputs.command}\` finished in ${(command.durationMs / 1000).toFixed(1)} s.`,
-      metricsTable(loaded.metrics),
+      metricsTable(loaded.metrics, config && modelConfig ? metricSpecsOf(config, modelConfig) : {}),
       files.length > 0
         ? renderTable(
             ["Model file", "Size (bytes)", "sha256"],
@@ -171,8 +190,42 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
           )
         : "",
       artifactName ? `Artifact: \`${artifactName}\`` : "",
+      unstable ? `> [!WARNING]\n> ${unstable}` : "",
     ]
       .filter((part) => part !== "")
       .join("\n\n"),
   );
+}
+
+/**
+ * Compares the metrics with the previous attempt's `run.json` (same run, same commit): the sentence to
+ * warn with when they differ, naming the metrics, what it means and what to do; undefined when they are
+ * equal or the previous attempt's artifact cannot be read.
+ */
+async function changedSincePreviousAttempt(
+  artifacts: TrainDeps["artifacts"],
+  base: string,
+  attempt: number,
+  metrics: Record<string, number>,
+  runtime: ActionRuntime,
+): Promise<string | undefined> {
+  const name = attemptArtifactName(base, attempt - 1);
+  let previous: Record<string, number>;
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "mlops-train-previous-"));
+    const { path } = await artifacts.download(name, dir);
+    previous = parseRunManifest(await readFile(join(path, "run.json"), "utf8")).metrics;
+  } catch (error) {
+    runtime.log.debug(`No earlier attempt to compare with (${name}): ${(error as Error).message}`);
+    return undefined;
+  }
+  const changed = Object.keys(metrics)
+    .filter((key) => previous[key] !== undefined && previous[key] !== metrics[key])
+    .sort();
+  if (changed.length === 0) return undefined;
+  const shown = changed
+    .slice(0, 5)
+    .map((key) => `${key} ${formatNumber(previous[key] as number)} → ${formatNumber(metrics[key] as number)}`)
+    .join(", ");
+  return `Training is not deterministic: this re-run of the same commit gives different metrics than attempt ${attempt - 1} (${shown}${changed.length > 5 ? `, and ${changed.length - 5} more` : ""}). Differences of this size are noise, not a better or worse model: seed the training (e.g. random_state=0), or write per-example results (per_example in mlops.yml) and gate with a \`significant\` rule (e.g. \`${changed[0]} >= baseline - 0.01 significant\` when higher is better).`;
 }

@@ -137,4 +137,57 @@ describe("train action", () => {
     );
     expect(runtime.failure?.split("\n")).toHaveLength(1);
   });
+
+  it("shows each metric with the precision and unit of mlops.yml's metric_specs", async () => {
+    const { work, store } = await project();
+    await writeFile(
+      join(work, "mlops.yml"),
+      `version: 1
+defaults:
+  metric_specs:
+    latency: { unit: ms, precision: 3 }
+models:
+  - name: churn
+    metrics: [metrics.json]
+    metric_specs:
+      precision: { goal: maximize, precision: 2 }
+`,
+    );
+    const command = `echo '{"precision": 0.912345, "latency": 12.34567, "recall": 0.123456789}' > metrics.json`;
+    const runtime = await train(work, store, { command });
+    expect(runtime.failure).toBeUndefined();
+    const summary = runtime.summary.join("\n");
+    expect(summary).toMatch(/\| precision +\| +0\.91 \|/);
+    expect(summary).toMatch(/\| latency +\| +12\.3 ms \|/);
+    expect(summary).toMatch(/\| recall +\| +0\.123457 \|/); // no spec: 6 significant digits
+  });
+
+  it("warns when a re-run of the same commit gives different metrics (unseeded training)", async () => {
+    const { work, store } = await project();
+    const command = `mkdir -p model && echo w > model/weights.bin && echo "{\\"accuracy\\": 0.9$SEED}" > metrics.json`;
+    const first = await train(work, store, { command });
+    expect(first.failure).toBeUndefined();
+    // Attempt 2 of the same run, same metrics: nothing to say.
+    const same = await train(work, store, { command }, 2);
+    expect(same.lines.filter((l) => l.level === "warning" && /not deterministic/.test(l.message))).toEqual(
+      [],
+    );
+    // Attempt 3 gives another accuracy: a warning and a summary note that point to `significant` rules.
+    const runtime = createMemoryRuntime();
+    await runAction(
+      (rt) =>
+        main(rt, {
+          env: { ...env(work, { command }, 3), SEED: "7" },
+          artifacts: createDirectoryArtifactStore(store),
+        }),
+      runtime,
+    );
+    expect(runtime.failure).toBeUndefined();
+    const warning = runtime.lines.find((l) => l.level === "warning" && /not deterministic/.test(l.message));
+    expect(warning?.message).toContain(
+      "this re-run of the same commit gives different metrics than attempt 2 (accuracy 0.942 → 0.97)",
+    );
+    expect(warning?.message).toContain("`accuracy >= baseline - 0.01 significant`");
+    expect(runtime.summary.join("\n")).toContain("> [!WARNING]\n> Training is not deterministic");
+  });
 });

@@ -58,8 +58,12 @@ export function renderModelCard(input: ModelCardInput, budget?: Budget): string 
   if (input.description) card.markdown(input.description, 9);
   const facts: string[] = [];
   if (input.gate) facts.push(`Gate: **${input.gate}**`);
+  // Aliases move after registration (deploys move `@staging`/`@production`), and this card is written
+  // once: it says which aliases the version was registered with, and where the current ones are read.
   if (input.aliases && input.aliases.length > 0)
-    facts.push(`Aliases: ${input.aliases.map((a) => `\`@${a}\``).join(" ")}`);
+    facts.push(
+      `Registered as ${input.aliases.map((a) => `\`@${a}\``).join(" ")} (aliases move: the \`${manifest.model}/@<alias>\` tags and \`mlops registry list ${manifest.model}\` show where each points now)`,
+    );
   if (input.tags && input.tags.length > 0) facts.push(`Tags: ${input.tags.map((t) => `\`${t}\``).join(" ")}`);
   if (facts.length > 0) card.markdown(facts.join(" · "), 9);
 
