@@ -50,7 +50,7 @@ async function aliasTarget(alias: string): Promise<string> {
   const { data } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
     owner: OWNER,
     repo: REPO,
-    ref: `tags/${MODEL}/@${alias}`,
+    ref: `mlops/${MODEL}/@${alias}`, // aliases live outside refs/tags (never clobbered by git fetch --tags)
   });
   return data.object.sha;
 }

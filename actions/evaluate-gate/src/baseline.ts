@@ -45,7 +45,7 @@ export interface BaselineContext {
 
 /** A read the token is not allowed to make (403 other than a rate limit). */
 function isForbidden(error: unknown): boolean {
-  return error instanceof GitHubError && error.status === 403 && !/rate limit/i.test(error.message);
+  return error instanceof GitHubError && error.reason === "permission";
 }
 
 async function fromRegistry(ctx: BaselineContext, alias: string): Promise<Baseline | undefined> {

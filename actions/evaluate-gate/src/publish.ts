@@ -32,7 +32,7 @@ export interface PublishResult {
 
 /** A write the token may not make: 403 that is not a rate limit. */
 function isRefused(error: unknown): error is GitHubError {
-  return error instanceof GitHubError && error.status === 403 && !/rate limit/i.test(error.message);
+  return error instanceof GitHubError && error.reason === "permission";
 }
 
 /** Check-run annotations for failed rules written in the config (file and line known). */

@@ -79,7 +79,7 @@ describe("mlops registry", () => {
     ).toEqual(["v2", "v1.4.0", "v1"]);
   });
 
-  it("shows the version behind an alias with its checksummed assets, in two API calls", async () => {
+  it("shows the version behind an alias with its checksummed assets, in three API calls (tags, aliases, release)", async () => {
     emulator.clearLog();
     const shown = await cli(["registry", "show", "fraud@production", "--format", "json"]);
     expect(shown.code).toBe(0);
@@ -87,7 +87,7 @@ describe("mlops registry", () => {
     expect(json.version).toBe("1");
     expect(json.assets.map((a) => a.name)).toContain("model.bin");
     expect(json.assets.every((a) => /^sha256:[0-9a-f]{64}$/.test(a.digest))).toBe(true);
-    expect(emulator.requestLog.length).toBe(2);
+    expect(emulator.requestLog.length).toBe(3);
     expect((await cli(["registry", "show", "fraud:v2"])).stdout).toMatch(/^fraud v2 {2}\(fraud\/v2\)/);
     expect((await cli(["registry", "show", "fraud:v1.4.0"])).stdout).toMatch(
       /^fraud v1.4.0 {2}\(fraud\/v1.4.0\)/,

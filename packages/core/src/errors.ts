@@ -52,12 +52,39 @@ export class InputError extends MlopsError {
   }
 }
 
+/**
+ * Why GitHub refused, classified once (`@mlops/github`'s `githubErrorReason`) so callers branch on this
+ * instead of matching messages: `already-exists` (422 "Reference already exists", `already_exists`),
+ * `ruleset-violation` (422 "Repository rule violations found"), `validation` (any other 422),
+ * `not-found` (404, 422 "Reference does not exist"), `permission` (403 that is not a rate limit),
+ * `bad-credentials` (401), `rate-limit` / `secondary-rate-limit` (403/429), `conflict` (409),
+ * `server` (5xx, network failures), `other`.
+ */
+export type GitHubErrorReason =
+  | "already-exists"
+  | "ruleset-violation"
+  | "validation"
+  | "not-found"
+  | "permission"
+  | "bad-credentials"
+  | "rate-limit"
+  | "secondary-rate-limit"
+  | "conflict"
+  | "server"
+  | "other";
+
 /** GitHub answered with an error we could not recover from (after retries). */
 export class GitHubError extends MlopsError {
   readonly status: number | undefined;
-  constructor(message: string, options: { status?: number; details?: string; cause?: unknown } = {}) {
+  /** Why GitHub refused, when known (see `GitHubErrorReason`). */
+  readonly reason: GitHubErrorReason | undefined;
+  constructor(
+    message: string,
+    options: { status?: number; reason?: GitHubErrorReason; details?: string; cause?: unknown } = {},
+  ) {
     super("github", message, options);
     this.status = options.status;
+    this.reason = options.reason;
   }
 }
 

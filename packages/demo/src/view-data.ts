@@ -71,19 +71,22 @@ async function releases(rest: RestClient): Promise<ViewRelease[]> {
   }));
 }
 
-/** `@alias → version` from the tag refs (an alias points at the same tag object as its version). */
+/** `@alias → version` from the alias refs (`refs/mlops/<model>/@<alias>` points at its version's tag object). */
 async function aliases(rest: RestClient, model: string): Promise<{ alias: string; version: string }[]> {
-  const refs = await rest.get<{ ref: string; object: { sha: string } }[]>(
+  const versions = await rest.get<{ ref: string; object: { sha: string } }[]>(
     rest.repo(`/git/matching-refs/tags/${model}/`),
   );
-  const prefix = `refs/tags/${model}/`;
-  const versions = refs.filter((r) => !r.ref.slice(prefix.length).startsWith("@"));
-  return refs
-    .filter((r) => r.ref.slice(prefix.length).startsWith("@"))
+  const aliasRefs = await rest.get<{ ref: string; object: { sha: string } }[]>(
+    rest.repo(`/git/matching-refs/mlops/${model}/`),
+  );
+  const tagPrefix = `refs/tags/${model}/`;
+  const aliasPrefix = `refs/mlops/${model}/@`;
+  return aliasRefs
+    .filter((r) => r.ref.startsWith(aliasPrefix))
     .map((r) => ({
-      alias: r.ref.slice(prefix.length + 1),
+      alias: r.ref.slice(aliasPrefix.length),
       version:
-        versions.find((v) => v.object.sha === r.object.sha)?.ref.slice(prefix.length) ??
+        versions.find((v) => v.object.sha === r.object.sha)?.ref.slice(tagPrefix.length) ??
         r.object.sha.slice(0, 7),
     }));
 }

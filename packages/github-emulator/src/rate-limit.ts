@@ -3,10 +3,17 @@
 export interface RateLimitOptions {
   /** Requests per window (default 5000). */
   limit?: number;
-  /** When set, every request is refused: primary limit exhausted (403 or 429) or secondary limit (403 + retry-after). */
-  exceeded?: "primary" | "primary-429" | "secondary";
-  /** `retry-after` seconds for the secondary limit (default 60). */
-  retryAfterSeconds?: number;
+  /**
+   * When set, every request is refused: primary limit exhausted (403 or 429) or secondary limit (403 or
+   * 429 + retry-after): "you will receive a 403 or 429 response" (docs "Rate limits for the REST API").
+   */
+  exceeded?: "primary" | "primary-429" | "secondary" | "secondary-429";
+  /**
+   * `retry-after` seconds for the secondary limit (default 60); `null` sends none. GitHub's "Rate limits
+   * for the REST API" tells clients what to do without it ("Otherwise, wait for at least one minute"),
+   * so it can be absent.
+   */
+  retryAfterSeconds?: number | null;
 }
 
 export const PRIMARY_MESSAGE =

@@ -214,9 +214,10 @@ function identifySoftly(req: IncomingMessage, parts: ServerParts): Caller {
 function limitCheck(limiter: RateLimiter): void {
   const exceeded = limiter.options.exceeded ?? (limiter.overLimit() ? "primary" : undefined);
   if (!exceeded) return;
-  if (exceeded === "secondary") {
-    throw new ApiError(403, SECONDARY_MESSAGE, {
-      headers: { "retry-after": String(limiter.options.retryAfterSeconds ?? 60) },
+  if (exceeded === "secondary" || exceeded === "secondary-429") {
+    const retryAfter = limiter.options.retryAfterSeconds;
+    throw new ApiError(exceeded === "secondary" ? 403 : 429, SECONDARY_MESSAGE, {
+      headers: retryAfter === null ? {} : { "retry-after": String(retryAfter ?? 60) },
       documentationUrl:
         "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
     });

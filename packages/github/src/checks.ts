@@ -1,6 +1,6 @@
 import { CHECK_OUTPUT_BUDGET, cutToBudget, measure, reserveBudget } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
-import { httpStatus, translateGitHubError, withGitHubErrors } from "./errors.js";
+import { githubErrorReason, translateGitHubError, withGitHubErrors } from "./errors.js";
 import { listAllPages } from "./paginate.js";
 
 /**
@@ -68,9 +68,7 @@ export function statusStateFor(conclusion: CheckConclusion): "success" | "failur
 }
 
 function isPermissionDenied(error: unknown): boolean {
-  if (httpStatus(error) !== 403) return false;
-  const headers = (error as { response?: { headers?: Record<string, string> } }).response?.headers ?? {};
-  return headers["x-ratelimit-remaining"] !== "0" && !/rate limit/i.test(String((error as Error).message));
+  return githubErrorReason(error) === "permission";
 }
 
 /**

@@ -1,10 +1,10 @@
-import { httpStatus } from "./errors.js";
+import { githubErrorReason, isTransientGitHubError } from "./errors.js";
 
 /**
  * Creates something at most once although the transport may fail after GitHub acted (a reset
  * connection, a 5xx after the write): the create runs with Octokit retries off, and after each
  * transient failure `find` looks for what an earlier attempt may have created before trying again.
- * Non-transient failures (4xx other than 409/422/429) are thrown at once.
+ * Other failures (permission, validation, ruleset refusals, not found) are thrown at once.
  */
 export async function createOnce<T>(options: {
   create: () => Promise<T>;
@@ -21,8 +21,15 @@ export async function createOnce<T>(options: {
     try {
       return await options.create();
     } catch (error) {
-      const status = httpStatus(error);
-      if (status !== undefined && status < 500 && status !== 409 && status !== 422 && status !== 429)
+      // Worth another look-and-try: a transient failure (5xx, network, rate limit) or a clash with what an
+      // earlier attempt may have written (409, 422 already_exists). Anything else is final.
+      const reason = githubErrorReason(error);
+      if (
+        !isTransientGitHubError(error) &&
+        reason !== "conflict" &&
+        reason !== "already-exists" &&
+        reason !== undefined
+      )
         throw error;
       lastError = error;
     }

@@ -295,7 +295,7 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
     const finalUrls = { ...urls, ...(outcome.logUrl ? { log_url: outcome.logUrl } : {}) };
     if (outcome.ok) {
       await setState("success", `${model} v${version} deployed`, finalUrls);
-      await setAliasRef(client, owner, repo, model, aliasName, tagSha);
+      await setAliasRef(client, owner, repo, model, aliasName, tagSha, refs);
       // Production environments are not auto-inactivated by GitHub: retire the replaced deployment ourselves.
       // (A redeploy of the same version, e.g. a rollback, supersedes that version's older deployment too.)
       const replaced = history.find((d) => d.id !== deploymentId && payloadOf(d).version === previousVersion);

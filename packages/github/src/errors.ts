@@ -1,10 +1,12 @@
-import { GitHubError, MlopsError } from "@mlops/core";
+import { GitHubError, type GitHubErrorReason, MlopsError } from "@mlops/core";
 
 /** What failed, in words that complete "Cannot …" (e.g. "create a release"). */
 export interface ErrorContext {
   operation: string;
   owner?: string;
   repo?: string;
+  /** The ref being written, for ruleset refusals (`refs/tags/fraud/v3`). */
+  ref?: string;
 }
 
 interface HttpErrorShape {
@@ -50,18 +52,71 @@ export function acceptedPermissions(header: string | undefined): Array<[string, 
     .map(([name, level]) => [name.trim().replaceAll("_", "-"), level.trim()]);
 }
 
+/** GitHub's message when `POST /git/refs` names an existing ref (REST "Create a reference"). */
+export const REFERENCE_EXISTS = "Reference already exists";
+/**
+ * The first line of GitHub's answer when a repository ruleset refuses a ref write, e.g.
+ * `Repository rule violations found\n\nCannot create ref due to creations being restricted.`
+ * (docs "About rulesets"; the same text as git's GH013 push error).
+ */
+export const RULE_VIOLATIONS = "Repository rule violations found";
+
+/**
+ * Why GitHub refused, decided once for the whole package (callers branch on this, never on message text).
+ * Accepts an Octokit RequestError (or anything shaped like one) or a `GitHubError`; undefined for
+ * errors that did not come from GitHub (a bug, a local file problem).
+ */
+export function githubErrorReason(error: unknown): GitHubErrorReason | undefined {
+  if (error instanceof GitHubError) return error.reason;
+  const http = asHttpError(error);
+  if (!http) return undefined;
+  const status = http.status;
+  const message = responseMessage(http);
+  const headers = http.response?.headers ?? {};
+  if (status === 403 || status === 429) {
+    // REST "Rate limits for the REST API": secondary limits answer 403 or 429 with a message saying so;
+    // the primary limit answers 403/429 with x-ratelimit-remaining: 0.
+    if (/secondary rate limit/i.test(message)) return "secondary-rate-limit";
+    if (status === 429 || headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(message))
+      return "rate-limit";
+    return "permission";
+  }
+  if (status === 401) return "bad-credentials";
+  if (status === 404) return "not-found";
+  if (status === 409) return "conflict";
+  if (status === 422) {
+    if (message.startsWith(RULE_VIOLATIONS)) return "ruleset-violation";
+    if (message === REFERENCE_EXISTS || validationCodes(http.response?.data).includes("already_exists"))
+      return "already-exists";
+    if (message === "Reference does not exist") return "not-found";
+    return "validation";
+  }
+  if (status >= 500 || status === 0) return "server";
+  return "other";
+}
+
+function validationCodes(data: unknown): string[] {
+  const errors = (data as { errors?: unknown } | undefined)?.errors;
+  if (!Array.isArray(errors)) return [];
+  return errors
+    .map((e) => (e as { code?: unknown } | null)?.code)
+    .filter((c): c is string => typeof c === "string");
+}
+
+/** True for failures worth retrying after a wait: 5xx/network and rate limits. */
+export function isTransientGitHubError(error: unknown): boolean {
+  const reason = githubErrorReason(error);
+  return reason === "server" || reason === "rate-limit" || reason === "secondary-rate-limit";
+}
+
 function isRateLimited(error: HttpErrorShape): boolean {
-  const headers = error.response?.headers ?? {};
-  return (
-    error.status === 429 ||
-    (error.status === 403 &&
-      (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(responseMessage(error))))
-  );
+  const reason = githubErrorReason(error);
+  return reason === "rate-limit" || reason === "secondary-rate-limit";
 }
 
 function rateLimitMessage(error: HttpErrorShape, context: ErrorContext): string {
   const headers = error.response?.headers ?? {};
-  const secondary = /secondary rate/i.test(responseMessage(error));
+  const secondary = githubErrorReason(error) === "secondary-rate-limit";
   const retryAfter = Number(headers["retry-after"]);
   const reset = Number(headers["x-ratelimit-reset"]);
   let when = "";
@@ -106,6 +161,7 @@ export function translateGitHubError(error: unknown, context: ErrorContext): Git
   }
   const status = http.status;
   const message = scrubTokens(responseMessage(http));
+  const reason = githubErrorReason(http);
   let text: string;
   if (isRateLimited(http)) {
     text = rateLimitMessage(http, context);
@@ -117,13 +173,15 @@ export function translateGitHubError(error: unknown, context: ErrorContext): Git
       const names = needed.map(([name, level]) => `'${name}: ${level}'`).join(" and ");
       const yaml = needed.map(([name, level]) => `    ${name}: ${level}`).join("\n");
       text = `${cannot}: the token lacks the ${names} permission. Add to the job:\n  permissions:\n${yaml}`;
-    } else if (/not accessible by integration/i.test(message)) {
+    } else if (message.toLowerCase().includes("not accessible by integration")) {
       text = `${cannot}: the token lacks a permission this needs (${message}). Check the job's 'permissions:' block; pull requests from forks get a read-only token.`;
     } else {
       text = `${cannot}: forbidden (${message}).`;
     }
   } else if (status === 404) {
     text = `${cannot}: not found (${message || "404"}). Either it does not exist in ${repo} or the token cannot access ${repo} (private repository, or a token for another repository).`;
+  } else if (reason === "ruleset-violation") {
+    text = `${cannot}: ${rulesetText(message, context.ref)}`;
   } else if (status === 422) {
     text = `${cannot}: GitHub rejected the request: ${message || "Validation Failed"}${validationDetails(http.response?.data)}`;
   } else if (status >= 500) {
@@ -131,7 +189,15 @@ export function translateGitHubError(error: unknown, context: ErrorContext): Git
   } else {
     text = `${cannot}: GitHub answered ${status} (${message}).`;
   }
-  return new GitHubError(scrubTokens(text), { status, cause: error });
+  return new GitHubError(scrubTokens(text), { status, ...(reason ? { reason } : {}), cause: error });
+}
+
+/** A ruleset refusal in words: which ref, what GitHub said, and the two ways out. */
+function rulesetText(message: string, ref: string | undefined): string {
+  const said = message.replace(/\s+/g, " ").trim();
+  const what = ref ? `write ${ref}` : "write this ref";
+  const kind = ref?.startsWith("refs/tags/") ? "tag" : ref?.startsWith("refs/heads/") ? "branch" : "push";
+  return `a repository ${kind} ruleset forbids it: GitHub cannot ${what} ("${said}"). Add the token's identity (github-actions[bot] or your GitHub App) to the ruleset's bypass list, or exclude ${ref ? `'${ref}'` : "the registry's refs"} from the ruleset's target patterns.`;
 }
 
 /** Runs `fn`, translating any failure with `translateGitHubError`. */

@@ -123,7 +123,13 @@ describe("with 20% injected transient faults", () => {
       repo,
       ref: "tags/fraud/",
     });
-    expect(refs.map((r) => r.ref).sort()).toEqual(["refs/tags/fraud/@staging", "refs/tags/fraud/v1"]);
+    expect(refs.map((r) => r.ref).sort()).toEqual(["refs/tags/fraud/v1"]);
+    const { data: aliasRefs } = await client.request("GET /repos/{owner}/{repo}/git/matching-refs/{ref}", {
+      owner: OWNER,
+      repo,
+      ref: "mlops/fraud/",
+    });
+    expect(aliasRefs.map((r) => r.ref)).toEqual(["refs/mlops/fraud/@staging"]);
     const { data: deployments } = await client.request("GET /repos/{owner}/{repo}/deployments", {
       owner: OWNER,
       repo,

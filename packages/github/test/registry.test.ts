@@ -80,8 +80,8 @@ describe("registerModel", () => {
     const repo = "reg-basic";
     emulator.clearLog();
     const result = await register(repo, "100", { aliases: ["staging"] });
-    // Budget: 6 calls + 1 per asset (2 files, model.json, SHA256SUMS) + 1 per alias, plus the test's own head lookup.
-    expect(emulator.requestLog.length).toBeLessThanOrEqual(1 + 6 + 4 + 1);
+    // Budget: 7 calls (2 matching-refs) + 1 per asset (2 files, model.json, SHA256SUMS) + 1 per alias, plus the test's own head lookup.
+    expect(emulator.requestLog.length).toBeLessThanOrEqual(1 + 7 + 4 + 1);
     expect(result).toMatchObject({ version: "1", tag: "fraud/v1", outcome: "created" });
     const { data: ref } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
@@ -113,9 +113,17 @@ describe("registerModel", () => {
     const { data: alias } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo,
-      ref: "tags/fraud/@staging",
+      ref: "mlops/fraud/@staging",
     });
     expect(alias.object.sha).toBe(ref.object.sha);
+    // Aliases are not tags: `git fetch --tags` never sees them (see aliases.test.ts).
+    await expect(
+      client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+        owner: OWNER,
+        repo,
+        ref: "tags/fraud/@staging",
+      }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it("three reruns of the same run give one version", async () => {
@@ -216,7 +224,7 @@ describe("registerModel recovery", () => {
 });
 
 describe("resolveModel", () => {
-  it("resolves @production in 2 calls with 1,000 versions present", async () => {
+  it("resolves @production with 1,003 versions present, following every page of matching-refs", async () => {
     // A separate in-memory emulator: the shared one persists state.json after every write.
     const fast = await startEmulator();
     const fastClient = clientFor(fast, fast.createToken({ contents: "write" }));
@@ -245,8 +253,12 @@ describe("resolveModel", () => {
       model: "fraud",
       selector: "@production",
     });
-    expect(fast.requestLog).toHaveLength(2);
-    expect(resolved).toMatchObject({ version: production.version, apiCalls: 2, aliases: ["production"] });
+    // The emulator pages matching-refs at 100: 11 pages of version tags + 1 of aliases + the release.
+    expect(fast.requestLog).toHaveLength(13);
+    expect(
+      fast.requestLog.filter((r) => decodeURIComponent(r.path).includes("matching-refs/tags/fraud/")).length,
+    ).toBe(11);
+    expect(resolved).toMatchObject({ version: production.version, apiCalls: 13, aliases: ["production"] });
     expect(resolved.release.assets.length).toBe(4);
     await fast.close();
   });
@@ -261,7 +273,7 @@ describe("resolveModel", () => {
       sha: await headSha(client, repo),
     });
     const resolved = await resolveModel(client, { owner: OWNER, repo, model: "fraud", selector: "latest" });
-    expect(resolved).toMatchObject({ version: "1", skipped: ["2"], apiCalls: 3 });
+    expect(resolved).toMatchObject({ version: "1", skipped: ["2"], apiCalls: 4 });
     expect(await listModels(client, { owner: OWNER, repo })).toEqual(["fraud"]);
   });
 
@@ -281,7 +293,7 @@ describe("resolveModel", () => {
 });
 
 describe("semver versions", () => {
-  it("registers 1.4.0, 2.0.0-rc.1, then auto → 3; resolves each in 2 calls", async () => {
+  it("registers 1.4.0, 2.0.0-rc.1, then auto → 3; resolves each in 3 calls", async () => {
     const repo = "semver-basic";
     const first = await register(repo, "s1", { version: "1.4.0" });
     expect(first).toMatchObject({ version: "1.4.0", tag: "fraud/v1.4.0", outcome: "created" });
@@ -307,7 +319,7 @@ describe("semver versions", () => {
         selector: selector ?? "",
       });
       expect(resolved.version, selector).toBe(version);
-      expect(emulator.requestLog.length, selector).toBeLessThanOrEqual(2);
+      expect(emulator.requestLog.length, selector).toBeLessThanOrEqual(3);
     }
     const dir = join(work.dir, "semver-basic-out");
     const { manifest } = await downloadModel(client, {
@@ -379,7 +391,7 @@ describe("semver versions", () => {
     expect(
       (await listVersions(fastClient, { owner: OWNER, repo, model: "fraud" })).map((v) => v.version),
     ).toEqual(["2.0.0", "2.0.0-rc.2", "1.10.1", "1.10.0", "1.9.0"]);
-    // Hundreds of older semver tags do not change the cost of resolving.
+    // Hundreds of older semver tags cost one request per page of 100 refs, nothing per version.
     const commit = await headSha(fastClient, repo);
     for (let start = 0; start < 300; start += 50) {
       await Promise.all(
@@ -396,7 +408,8 @@ describe("semver versions", () => {
     for (const selector of ["latest", "@latest", "v1.10.0", "1.9.0"]) {
       fast.clearLog();
       await resolveModel(fastClient, { owner: OWNER, repo, model: "fraud", selector });
-      expect(fast.requestLog.length, selector).toBe(2);
+      // 305 tags: 4 pages, + 1 page of aliases + the release.
+      expect(fast.requestLog.length, selector).toBe(6);
     }
     await fast.close();
   });

@@ -101,9 +101,17 @@ export const releaseStage: Stage = {
       `release ${tag}: model card of ${release.body?.length} chars, ${release.assets.length} assets`,
     );
 
-    const refs = await rest.get<Ref[]>(rest.repo(`/git/matching-refs/tags/${example.model}/`));
+    // Versions are tags; aliases live in refs/mlops/<model>/ (never fetched into clones as tags).
+    const refs = [
+      ...(await rest.get<Ref[]>(rest.repo(`/git/matching-refs/tags/${example.model}/`))),
+      ...(await rest.get<Ref[]>(rest.repo(`/git/matching-refs/mlops/${example.model}/`))),
+    ];
     const sha = (name: string) =>
-      refs.find((ref) => ref.ref === `refs/tags/${example.model}/${name}`)?.object.sha;
+      refs.find(
+        (ref) =>
+          ref.ref === `refs/tags/${example.model}/${name}` ||
+          ref.ref === `refs/mlops/${example.model}/${name}`,
+      )?.object.sha;
     check(stage, sha("v1"), `no tag ${tag}`);
     for (const environment of ["staging", "production"]) {
       check(

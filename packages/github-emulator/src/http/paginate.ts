@@ -4,13 +4,15 @@ import type { RouteContext } from "./context.js";
 export function paginate<T>(
   ctx: Pick<RouteContext, "query" | "url" | "baseUrl">,
   items: T[],
+  /** A page size the server chooses itself (`per_page` is then ignored, as on `matching-refs`). */
+  fixedPerPage?: number,
 ): { items: T[]; headers: Record<string, string> } {
-  const perPage = Math.min(100, Math.max(1, Number(ctx.query.get("per_page")) || 30));
+  const perPage = fixedPerPage ?? Math.min(100, Math.max(1, Number(ctx.query.get("per_page")) || 30));
   const page = Math.max(1, Number(ctx.query.get("page")) || 1);
   const last = Math.max(1, Math.ceil(items.length / perPage));
   const link = (n: number, rel: string) => {
     const target = new URL(ctx.url.pathname + ctx.url.search, ctx.baseUrl);
-    target.searchParams.set("per_page", String(perPage));
+    if (fixedPerPage === undefined) target.searchParams.set("per_page", String(perPage));
     target.searchParams.set("page", String(n));
     return `<${target.toString()}>; rel="${rel}"`;
   };

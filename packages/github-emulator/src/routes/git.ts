@@ -1,14 +1,75 @@
 /** Git data: commits, refs (incl. matching-refs), annotated tags, branches, emulator-only commit helper. */
 import type { RouteContext } from "../http/context.js";
 import { ApiError, notFound, unprocessable, validationFailed } from "../http/errors.js";
+import { paginate } from "../http/paginate.js";
 import { created, json, noContent } from "../http/reply.js";
 import type { Router } from "../http/router.js";
-import type { CommitData, RepoData } from "../state/model.js";
+import type { CommitData, RepoData, RulesetData } from "../state/model.js";
 import { sha1 } from "../state/store.js";
 import { commitObject, gitCommit, htmlUrl, nodeId, repoUrl } from "./render.js";
 
 const WRITE = { scope: "contents", level: "write" } as const;
 const READ = { scope: "contents", level: "read" } as const;
+
+/**
+ * Page size of `GET /git/matching-refs`. GitHub documents no pagination parameters for this endpoint and
+ * has been seen answering 101+ refs in one page while ignoring `per_page` (google/go-github#1567), but
+ * nothing promises one page: "When a response from the REST API would include many results, GitHub will
+ * paginate the results and return a subset of the results" with a `link` header
+ * (https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api). The emulator
+ * pages at 100 and ignores `per_page`, so a client that does not follow `Link` loses refs in tests.
+ */
+export const MATCHING_REFS_PER_PAGE = 100;
+
+/** fnmatch as rulesets use it: `*` within one path segment, `**` across segments, `~ALL` everything. */
+function refPatternMatches(pattern: string, ref: string): boolean {
+  if (pattern === "~ALL") return true;
+  const regex = pattern
+    .split("**")
+    .map((part) =>
+      part
+        .split("*")
+        .map((text) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]*"),
+    )
+    .join(".*");
+  return new RegExp(`^${regex}$`).test(ref);
+}
+
+const RULE_TEXT: Record<RulesetData["rules"][number], string> = {
+  creation: "Cannot create ref due to creations being restricted.",
+  update: "Cannot update this protected ref.",
+  deletion: "Cannot delete this protected ref.",
+};
+
+/**
+ * Refuses a ref write that an active ruleset restricts, as GitHub does: 422 whose message starts with
+ * "Repository rule violations found" followed by the violated rules (the same text git prints for a
+ * refused push, GH013: "Cannot create ref due to creations being restricted."). Sources: docs "Available
+ * rules for rulesets" (https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/available-rules-for-rulesets#restrict-creations);
+ * REST answers recorded in satisfactory-factories/application#67 ("Repository rule violations found
+ * Changes must be made through a pull request. - https://docs.github.com/rest/git/refs#update-a-reference")
+ * and the GH013 push errors in dmf-mxl/mxl#356 and kernelkit/infix#1610.
+ */
+function enforceRulesets(
+  repo: RepoData,
+  login: string,
+  ref: string,
+  rule: RulesetData["rules"][number],
+  operation: "create-a-reference" | "update-a-reference" | "delete-a-reference",
+): void {
+  const violated = (repo.rulesets ?? []).filter(
+    (set) =>
+      set.rules.includes(rule) &&
+      !set.bypass.includes(login) &&
+      set.include.some((p) => refPatternMatches(p, ref)) &&
+      !set.exclude.some((p) => refPatternMatches(p, ref)),
+  );
+  if (violated.length === 0) return;
+  throw new ApiError(422, `Repository rule violations found\n\n${RULE_TEXT[rule]}\n\n`, {
+    documentationUrl: `https://docs.github.com/rest/git/refs#${operation}`,
+  });
+}
 
 /** Resolves a branch, tag, full ref or sha to a commit (peeling annotated tags). */
 export function resolveCommit(repo: RepoData, ref: string): CommitData | undefined {
@@ -129,7 +190,12 @@ export function registerGitRoutes(router: Router): void {
       const names = Object.keys(repo.refs)
         .filter((name) => name.startsWith(prefix))
         .sort();
-      return json(names.map((name) => renderRef(ctx, repo, name)));
+      const page = paginate(ctx, names, MATCHING_REFS_PER_PAGE);
+      return json(
+        page.items.map((name) => renderRef(ctx, repo, name)),
+        200,
+        page.headers,
+      );
     },
     { permission: READ },
   );
@@ -164,6 +230,7 @@ export function registerGitRoutes(router: Router): void {
         throw unprocessable("Reference name must start with 'refs' and have at least two slashes.");
       if (repo.refs[body.ref]) throw unprocessable("Reference already exists");
       if (!objectType(repo, body.sha)) throw unprocessable("Object does not exist");
+      enforceRulesets(repo, ctx.caller.login, body.ref, "creation", "create-a-reference");
       repo.refs[body.ref] = body.sha;
       const rendered = renderRef(ctx, repo, body.ref);
       return created(rendered, { location: String(rendered.url) });
@@ -186,6 +253,7 @@ export function registerGitRoutes(router: Router): void {
       const bothCommits = repo.commits[current] && repo.commits[body.sha];
       if (body.force !== true && bothCommits && !isAncestor(repo, current, body.sha))
         throw unprocessable("Update is not a fast forward");
+      enforceRulesets(repo, ctx.caller.login, name, "update", "update-a-reference");
       repo.refs[name] = body.sha;
       return json(renderRef(ctx, repo, name));
     },
@@ -198,6 +266,7 @@ export function registerGitRoutes(router: Router): void {
       const repo = ctx.repo();
       const name = `refs/${ctx.params.ref}`;
       if (!repo.refs[name]) throw unprocessable("Reference does not exist");
+      enforceRulesets(repo, ctx.caller.login, name, "deletion", "delete-a-reference");
       delete repo.refs[name];
       return noContent();
     },
@@ -274,6 +343,37 @@ export function registerGitRoutes(router: Router): void {
       });
     },
     { permission: READ },
+  );
+
+  // Emulator-only: add a ruleset restricting ref writes (GitHub's own ruleset API is not emulated).
+  router.post(
+    "/_emulator/repos/{owner}/{repo}/rulesets",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<Partial<RulesetData>>();
+      const rules = (body.rules ?? ["creation", "update", "deletion"]).filter((r) => r in RULE_TEXT);
+      if (!Array.isArray(body.include) || body.include.length === 0 || rules.length === 0)
+        throw validationFailed({ resource: "Ruleset", code: "missing_field", field: "include" });
+      const ruleset: RulesetData = {
+        name: body.name ?? `ruleset ${(repo.rulesets?.length ?? 0) + 1}`,
+        include: body.include,
+        exclude: body.exclude ?? [],
+        rules,
+        bypass: body.bypass ?? [],
+      };
+      repo.rulesets = [...(repo.rulesets ?? []), ruleset];
+      return created(ruleset);
+    },
+    { permission: WRITE, openapiPath: false },
+  );
+
+  router.delete(
+    "/_emulator/repos/{owner}/{repo}/rulesets",
+    (ctx) => {
+      ctx.repo().rulesets = [];
+      return noContent();
+    },
+    { permission: WRITE, openapiPath: false },
   );
 
   router.post(

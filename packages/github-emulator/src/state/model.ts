@@ -291,6 +291,20 @@ export interface ActionsData {
   reviews?: DeploymentReviewData[];
 }
 
+/**
+ * A repository ruleset as far as ref writes go (docs "About rulesets", "Available rules for rulesets":
+ * restrict creations / updates / deletions of refs matching `include` and not `exclude`).
+ */
+export interface RulesetData {
+  name: string;
+  /** fnmatch patterns over full ref names (`refs/tags/fraud/*`; `*` stops at `/`, `**` does not); `~ALL`. */
+  include: string[];
+  exclude: string[];
+  rules: Array<"creation" | "update" | "deletion">;
+  /** Logins allowed to bypass the ruleset. */
+  bypass: string[];
+}
+
 export interface RepoData {
   id: number;
   owner: string;
@@ -303,6 +317,8 @@ export interface RepoData {
   /** Fully qualified ref name (`refs/tags/x`) → object sha. */
   refs: Record<string, string>;
   tags: Record<string, TagData>;
+  /** Repository rulesets restricting ref writes (emulator-only control `/_emulator/repos/{o}/{r}/rulesets`). */
+  rulesets?: RulesetData[];
   releases: ReleaseData[];
   assets: AssetData[];
   issues: IssueData[];

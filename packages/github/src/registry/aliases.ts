@@ -1,8 +1,11 @@
 import { InputError, type ModelVersion } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
-import { httpStatus, withGitHubErrors } from "../errors.js";
+import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../errors.js";
 import {
+  aliasRefName,
   aliasTagName,
+  legacyAliasRefName,
+  type ModelRefs,
   parseSelector,
   validateAliasName,
   validateModelName,
@@ -12,10 +15,61 @@ import {
 import { readModelRefs } from "./refs.js";
 import { resolveModel } from "./resolve.js";
 
+/** `refs/mlops/x` → `mlops/x`: the `{ref}` of the ref endpoints. */
+function refParam(fullName: string): string {
+  return fullName.replace(/^refs\//, "");
+}
+
 /**
- * Points `refs/tags/<model>/@<alias>` at `sha` (the version's tag-object SHA): creates the ref, or
+ * Creates `ref` at `sha`, or (`move`) force-updates it when it exists. Returns false when it existed and
+ * was left alone. A 422 is read by its reason: "Reference already exists" is the expected answer of a
+ * second write; a ruleset refusal (or any other 422) is an error naming the ref.
+ */
+async function writeRef(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  ref: string,
+  sha: string,
+  move: boolean,
+): Promise<boolean> {
+  try {
+    await client.request("POST /repos/{owner}/{repo}/git/refs", { owner, repo, ref, sha });
+    return true;
+  } catch (error) {
+    if (githubErrorReason(error) !== "already-exists")
+      throw translateGitHubError(error, { operation: `create ${ref}`, owner, repo, ref });
+  }
+  if (!move) return false;
+  try {
+    await client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", {
+      owner,
+      repo,
+      ref: refParam(ref),
+      sha,
+      force: true,
+    });
+  } catch (error) {
+    throw translateGitHubError(error, { operation: `move ${ref}`, owner, repo, ref });
+  }
+  return true;
+}
+
+/** Deletes `ref`; a ref that is already gone (404, 422 "Reference does not exist") is fine. */
+async function deleteRef(client: GitHubClient, owner: string, repo: string, ref: string): Promise<void> {
+  try {
+    await client.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { owner, repo, ref: refParam(ref) });
+  } catch (error) {
+    if (githubErrorReason(error) !== "not-found")
+      throw translateGitHubError(error, { operation: `delete ${ref}`, owner, repo, ref });
+  }
+}
+
+/**
+ * Points `refs/mlops/<model>/@<alias>` at `sha` (the version's tag-object SHA): creates the ref, or
  * force-updates it when it exists. Last writer wins (GitHub has no compare-and-swap on refs):
- * serialise alias moves with a workflow `concurrency` group. Replay-safe.
+ * serialise alias moves with a workflow `concurrency` group. Replay-safe. When `refs` (the model's refs
+ * as just read) still hold aliases stored as tags, they are migrated first (`migrateLegacyAliases`).
  */
 export async function setAliasRef(
   client: GitHubClient,
@@ -24,24 +78,36 @@ export async function setAliasRef(
   model: string,
   alias: string,
   sha: string,
+  refs?: ModelRefs,
 ): Promise<void> {
-  const name = aliasTagName(model, validateAliasName(alias));
-  try {
-    await client.request("POST /repos/{owner}/{repo}/git/refs", {
-      owner,
-      repo,
-      ref: `refs/tags/${name}`,
-      sha,
-    });
-  } catch (error) {
-    if (httpStatus(error) !== 422) throw error;
-    await client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", {
-      owner,
-      repo,
-      ref: `tags/${name}`,
-      sha,
-      force: true,
-    });
+  validateAliasName(alias);
+  if (refs) await migrateLegacyAliases(client, owner, repo, model, refs, alias);
+  await writeRef(client, owner, repo, aliasRefName(model, alias), sha, true);
+  if (refs?.legacyAliases.has(alias)) {
+    await deleteRef(client, owner, repo, legacyAliasRefName(model, alias));
+    refs.legacyAliases.delete(alias);
+  }
+}
+
+/**
+ * Moves aliases that are still tags (`refs/tags/<model>/@<alias>`, written before `refs/mlops/`) into
+ * `refs/mlops/<model>/@<alias>`: the new ref is created at the tag's SHA unless it already exists (then
+ * it is newer and wins), and the tag is deleted. `except` is the alias about to be written (its tag is
+ * deleted after the write). Readers accept both while any tag alias remains; runs once per model.
+ */
+export async function migrateLegacyAliases(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  model: string,
+  refs: ModelRefs,
+  except?: string,
+): Promise<void> {
+  for (const [alias, sha] of [...refs.legacyAliases]) {
+    if (alias === except) continue;
+    await writeRef(client, owner, repo, aliasRefName(model, alias), sha, false);
+    await deleteRef(client, owner, repo, legacyAliasRefName(model, alias));
+    refs.legacyAliases.delete(alias);
   }
 }
 
@@ -52,9 +118,12 @@ export async function moveAlias(
 ): Promise<{ version: ModelVersion; tag: string }> {
   const { owner, repo } = options;
   const model = validateModelName(options.model);
-  const resolved = await resolveModel(client, { owner, repo, model, selector: options.selector });
+  const refs = await withGitHubErrors({ operation: `move ${model}/@${options.alias}`, owner, repo }, () =>
+    readModelRefs(client, owner, repo, model),
+  );
+  const resolved = await resolveModel(client, { owner, repo, model, selector: options.selector, refs });
   await withGitHubErrors({ operation: `move ${model}/@${options.alias}`, owner, repo }, () =>
-    setAliasRef(client, owner, repo, model, options.alias, resolved.tagSha),
+    setAliasRef(client, owner, repo, model, options.alias, resolved.tagSha, refs),
   );
   return { version: resolved.version, tag: resolved.tag };
 }
@@ -76,24 +145,17 @@ export async function promote(
   });
 }
 
-/** Deletes `@alias` (404 is fine: already gone). */
+/** Deletes `@alias` (both its ref and a legacy alias tag; already gone is fine). */
 export async function removeAlias(
   client: GitHubClient,
   options: { owner: string; repo: string; model: string; alias: string },
 ): Promise<void> {
   const { owner, repo } = options;
   const model = validateModelName(options.model);
-  const name = aliasTagName(model, validateAliasName(options.alias));
-  await withGitHubErrors({ operation: `remove ${name}`, owner, repo }, async () => {
-    try {
-      await client.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", {
-        owner,
-        repo,
-        ref: `tags/${name}`,
-      });
-    } catch (error) {
-      if (httpStatus(error) !== 404 && httpStatus(error) !== 422) throw error;
-    }
+  const alias = validateAliasName(options.alias);
+  await withGitHubErrors({ operation: `remove ${aliasTagName(model, alias)}`, owner, repo }, async () => {
+    await deleteRef(client, owner, repo, aliasRefName(model, alias));
+    await deleteRef(client, owner, repo, legacyAliasRefName(model, alias));
   });
 }
 

@@ -38,9 +38,28 @@ export function versionSelector(version: ModelVersion): string {
   return `v${version}`;
 }
 
-/** `fraud/@production` — the tag name of an alias. */
+/** `fraud/@production` — how an alias is written in messages (and the name of a legacy alias tag). */
 export function aliasTagName(model: string, alias: string): string {
   return `${model}/@${alias}`;
+}
+
+/**
+ * The namespace of alias refs: `refs/mlops/<model>/@<alias>`. Not under `refs/tags/`, so neither
+ * `git fetch` nor `git fetch --tags` copies it into a clone, and a moved alias can never make a
+ * developer's fetch fail with "would clobber existing tag" (which it did when aliases were tags).
+ * GitHub's "Create a reference" accepts any fully qualified name that starts with `refs` and has at
+ * least two slashes, and `GET /git/matching-refs/mlops/<model>/` lists them in one call.
+ */
+export const ALIAS_NAMESPACE = "refs/mlops/";
+
+/** `refs/mlops/fraud/@production`: the ref of an alias. */
+export function aliasRefName(model: string, alias: string): string {
+  return `${ALIAS_NAMESPACE}${model}/@${alias}`;
+}
+
+/** `refs/tags/fraud/@production`: where aliases lived before `refs/mlops/` (read and migrated, never written). */
+export function legacyAliasRefName(model: string, alias: string): string {
+  return `refs/tags/${model}/@${alias}`;
 }
 
 /** What a user may ask for: the newest version, a version label, or an alias. */
@@ -66,12 +85,16 @@ export interface GitRef {
   object: { sha: string; type: string };
 }
 
-/** Every version and alias of one model, read from one matching-refs answer. */
+/** Every version and alias of one model, read from two matching-refs answers (tags and aliases). */
 export interface ModelRefs {
   /** version label → tag-object SHA (annotated tags) or commit SHA (lightweight tags). */
   versions: Map<ModelVersion, string>;
-  /** alias name → the SHA it points at. */
+  /** alias name → the SHA it points at (`refs/mlops/<model>/@<alias>`, else a legacy alias tag). */
   aliases: Map<string, string>;
+  /** Aliases still stored as tags (`refs/tags/<model>/@<alias>`, before `refs/mlops/`): to migrate. */
+  legacyAliases: Map<string, string>;
+  /** API requests the read took (pages included); 0 when parsed from given refs. */
+  requests: number;
 }
 
 /** The version label of a tag's last segment (`v7` → `7`, `v1.4.0` → `1.4.0`); only canonical spellings count. */
@@ -81,20 +104,32 @@ export function versionOfTagSegment(segment: string): ModelVersion | undefined {
   return parsed && `v${parsed.label}` === segment ? parsed.label : undefined;
 }
 
-/** Sorts the refs under `refs/tags/<model>/` into versions and aliases; ignores anything else. */
-export function parseModelRefs(model: string, refs: GitRef[]): ModelRefs {
-  const prefix = `refs/tags/${model}/`;
+/**
+ * Sorts the refs under `refs/tags/<model>/` (versions, legacy alias tags) and `refs/mlops/<model>/`
+ * (aliases) into versions and aliases; ignores anything else. An alias in `refs/mlops/` wins over a
+ * legacy alias tag of the same name (a migration that was interrupted between its two writes).
+ */
+export function parseModelRefs(model: string, refs: GitRef[], requests = 0): ModelRefs {
+  const tagPrefix = `refs/tags/${model}/`;
+  const aliasPrefix = `${ALIAS_NAMESPACE}${model}/@`;
   const versions = new Map<ModelVersion, string>();
   const aliases = new Map<string, string>();
+  const legacyAliases = new Map<string, string>();
   for (const ref of refs) {
-    if (!ref.ref.startsWith(prefix)) continue;
-    const rest = ref.ref.slice(prefix.length);
+    if (ref.ref.startsWith(aliasPrefix)) {
+      const alias = ref.ref.slice(aliasPrefix.length);
+      if (NAME_PATTERN.test(alias)) aliases.set(alias, ref.object.sha);
+      continue;
+    }
+    if (!ref.ref.startsWith(tagPrefix)) continue;
+    const rest = ref.ref.slice(tagPrefix.length);
     const version = versionOfTagSegment(rest);
     if (version !== undefined) versions.set(version, ref.object.sha);
     else if (rest.startsWith("@") && NAME_PATTERN.test(rest.slice(1)))
-      aliases.set(rest.slice(1), ref.object.sha);
+      legacyAliases.set(rest.slice(1), ref.object.sha);
   }
-  return { versions, aliases };
+  for (const [alias, sha] of legacyAliases) if (!aliases.has(alias)) aliases.set(alias, sha);
+  return { versions, aliases, legacyAliases, requests };
 }
 
 /** Version labels, highest semver precedence first (a whole number N counts as N.0.0). */

@@ -13,7 +13,7 @@ import {
 } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { createOnce } from "../create-once.js";
-import { httpStatus, withGitHubErrors } from "../errors.js";
+import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../errors.js";
 import { type GitHubLog, silentLog } from "../log.js";
 import { setAliasRef } from "./aliases.js";
 import {
@@ -37,7 +37,7 @@ import {
   versionTagName,
 } from "./names.js";
 import { readModelRefs } from "./refs.js";
-import { listRecentReleases, type Release, type ReleaseAsset, toRelease } from "./release.js";
+import { listAllReleases, type Release, type ReleaseAsset, toRelease } from "./release.js";
 import { type AssetSource, MAX_ASSET_BYTES, uploadAsset } from "./upload.js";
 
 const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -147,11 +147,12 @@ function sourceFromText(name: string, text: string, contentType: string): AssetS
 
 /**
  * Registers a model version on GitHub Releases (ARCHITECTURE §3):
- * 1. look for this idempotency key in the newest 100 releases (drafts included) — a published one is
+ * 1. look for this idempotency key in the releases (every page, drafts included) — a published one is
  *    returned as is, a draft is resumed; a version tag without release whose tag message carries the
  *    key (crash between ref and release) is resumed too (≤ 3 tag reads, only when such tags exist);
  * 2. next N from one matching-refs call; create the annotated tag object (message carries the key);
  * 3. `POST /git/refs` is the lock: 422 "Reference already exists" by someone else → N+1 (bounded);
+ *    any other refusal (a tag ruleset: "Repository rule violations found") is an error naming the ref;
  *    a replayed create of our own ref is recognised by its SHA;
  * 4. draft release (`make_latest: "false"`, metadata block in the body) — created without Octokit
  *    retries and reconciled by key after a failure, so a replay never makes a second draft;
@@ -195,7 +196,7 @@ export async function registerModel(
           `${model}: version ${explicit} was asked for, but this run already registered ${versionSelector(found.version)}; keeping it.`,
         );
       const aliases = aliasesToMove(model, found.version, options.aliases ?? [], refs, log);
-      await applyAliases(client, owner, repo, model, aliases, found.tagSha);
+      await applyAliases(client, owner, repo, model, aliases, found.tagSha, refs);
       const parent = parseReleaseMetadata(found.release.body)?.parentVersion ?? null;
       return result(model, found.version, found.tagSha, found.release, "existing", parent);
     }
@@ -288,7 +289,7 @@ export async function registerModel(
       make_latest: "false",
     });
     release = toRelease(published as Parameters<typeof toRelease>[0]);
-    await applyAliases(client, owner, repo, model, aliases, tagSha);
+    await applyAliases(client, owner, repo, model, aliases, tagSha, refs);
     log.info(`${model}: registered ${versionSelector(version)} (${release.htmlUrl}).`);
     return result(model, version, tagSha, { ...release, assets }, outcome, parentVersion);
   });
@@ -376,8 +377,9 @@ async function applyAliases(
   model: string,
   aliases: string[],
   tagSha: string,
+  refs: ModelRefs,
 ): Promise<void> {
-  for (const alias of aliases) await setAliasRef(client, owner, repo, model, alias, tagSha);
+  for (const alias of aliases) await setAliasRef(client, owner, repo, model, alias, tagSha, refs);
 }
 
 interface OwnRegistration {
@@ -394,7 +396,8 @@ async function findOwnRegistration(
   key: string,
   refs: ModelRefs,
 ): Promise<OwnRegistration | undefined> {
-  const releases = await listRecentReleases(client, owner, repo);
+  // Every page: in a repository with many models the earlier registration can be older than the newest 100.
+  const releases = await listAllReleases(client, owner, repo);
   const mine = releases.filter((r) => {
     const meta = parseReleaseMetadata(r.body);
     return meta?.idempotencyKey === key && meta.model === model;
@@ -425,7 +428,7 @@ async function findOwnRegistration(
       });
       if (keyFromTagMessage(data.message) === key) return { version, tagSha: sha };
     } catch (error) {
-      if (httpStatus(error) !== 404) throw error; // a lightweight tag (commit SHA) is not ours
+      if (githubErrorReason(error) !== "not-found") throw error; // a lightweight tag (commit SHA) is not ours
     }
   }
   return undefined;
@@ -469,7 +472,14 @@ async function allocateVersion(
       });
       return { version, tagSha: tagObject.sha };
     } catch (error) {
-      if (httpStatus(error) !== 422) throw error;
+      // Only "Reference already exists" means the number is taken; a ruleset refusal or another 422 is an error.
+      if (githubErrorReason(error) !== "already-exists")
+        throw translateGitHubError(error, {
+          operation: `register ${model} ${versionSelector(version)}`,
+          owner,
+          repo,
+          ref: `refs/tags/${tag}`,
+        });
     }
     // Taken. By a replay of our own request (same SHA), or by another run.
     const { data: existing } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
@@ -492,7 +502,7 @@ async function findDraftByKey(
   repo: string,
   key: string,
 ): Promise<Release | undefined> {
-  return (await listRecentReleases(client, owner, repo)).find(
+  return (await listAllReleases(client, owner, repo)).find(
     (r) => parseReleaseMetadata(r.body)?.idempotencyKey === key,
   );
 }

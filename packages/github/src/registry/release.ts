@@ -1,5 +1,6 @@
 import type { GitHubClient } from "../client.js";
-import { httpStatus } from "../errors.js";
+import { githubErrorReason } from "../errors.js";
+import { listAllPages } from "../paginate.js";
 
 /** A release asset as this package uses it. */
 export interface ReleaseAsset {
@@ -87,17 +88,13 @@ export async function getPublishedRelease(
     });
     return toRelease(data as RawRelease);
   } catch (error) {
-    if (httpStatus(error) === 404) return undefined;
+    if (githubErrorReason(error) === "not-found") return undefined;
     throw error;
   }
 }
 
-/** The newest releases (page 1, 100 per page; drafts included for push-access tokens). */
-export async function listRecentReleases(
-  client: GitHubClient,
-  owner: string,
-  repo: string,
-): Promise<Release[]> {
-  const { data } = await client.request("GET /repos/{owner}/{repo}/releases", { owner, repo, per_page: 100 });
-  return data.map((r) => toRelease(r as RawRelease));
+/** Every release, newest first (all pages of 100; drafts included for push-access tokens). */
+export async function listAllReleases(client: GitHubClient, owner: string, repo: string): Promise<Release[]> {
+  const raw = await listAllPages<RawRelease>(client, "GET /repos/{owner}/{repo}/releases", { owner, repo });
+  return raw.map(toRelease);
 }

@@ -36,15 +36,16 @@ export interface ResolvedModel {
   release: Release;
   /** Aliases pointing at this version. */
   aliases: string[];
-  /** API calls this resolution made (2 unless `latest` had to step over unpublished versions). */
+  /** API calls this resolution made: 2 matching-refs + 1 release (more past a page of refs, or when `latest` had to step over unpublished versions). */
   apiCalls: number;
   /** Higher versions skipped because they have no published release (crash leftovers, drafts). */
   skipped: ModelVersion[];
 }
 
 /**
- * Resolves a selector to a published version with ONE `GET /git/matching-refs/tags/<model>/` and ONE
- * `GET /releases/tags/<model>%2Fv<version>`, whatever the number of versions. `latest` is the highest
+ * Resolves a selector to a published version with `GET /git/matching-refs/tags/<model>/` and
+ * `GET /git/matching-refs/mlops/<model>/` (sent together) and ONE `GET /releases/tags/<model>%2Fv<version>`,
+ * whatever the number of versions (a further request per page, should GitHub ever paginate matching-refs). `latest` is the highest
  * version by semver precedence (a whole number N = N.0.0; prereleases rank below their release). A version whose
  * release is missing or still a draft (get-by-tag returns only published releases) is skipped by `latest` and
  * the next lower one tried: one more call per skipped version, reported in `apiCalls`/`skipped`.
@@ -59,7 +60,7 @@ export async function resolveModel(
   const selector = parseSelector(options.selector);
   return withGitHubErrors({ operation: `resolve ${model}@${options.selector}`, owner, repo }, async () => {
     const refs = options.refs ?? (await readModelRefs(client, owner, repo, model));
-    let apiCalls = options.refs ? 0 : 1;
+    let apiCalls = options.refs ? 0 : refs.requests;
     let candidates: ModelVersion[];
     if (selector.kind === "version") {
       const version = findVersion(refs, selector.version);
@@ -122,7 +123,7 @@ export interface ModelVersionSummary {
 }
 
 /**
- * Every version of a model with its aliases, highest (semver precedence) first: one call. Whether each has a published
+ * Every version of a model with its aliases, highest (semver precedence) first: two matching-refs calls. Whether each has a published
  * release is not checked here (that costs one call per version); `resolveModel` checks it.
  */
 export async function listVersions(
@@ -142,7 +143,7 @@ export async function listVersions(
   });
 }
 
-/** Names of all models with at least one version tag (`<model>/v7`, `<model>/v1.4.0`), sorted: one call (`matching-refs/tags/`). */
+/** Names of all models with at least one version tag (`<model>/v7`, `<model>/v1.4.0`), sorted: `matching-refs/tags/` (every page). */
 export async function listModels(
   client: GitHubClient,
   options: { owner: string; repo: string },

@@ -1,6 +1,7 @@
 import { IntegrityError } from "@mlops/core";
-import type { GitHubClient } from "../client.js";
-import { httpStatus } from "../errors.js";
+import { type GitHubClient, rateLimitPolicyOf, waitForRateLimit } from "../client.js";
+import { githubErrorReason } from "../errors.js";
+import { listAllPages } from "../paginate.js";
 import { type Release, type ReleaseAsset, toAsset } from "./release.js";
 import { streamUpload } from "./stream-upload.js";
 
@@ -35,13 +36,13 @@ async function listAssets(
   repo: string,
   releaseId: number,
 ): Promise<ReleaseAsset[]> {
-  const { data } = await client.request("GET /repos/{owner}/{repo}/releases/{release_id}/assets", {
-    owner,
-    repo,
-    release_id: releaseId,
-    per_page: 100,
-  });
-  return data.map(toAsset);
+  // Every page: `per_page` is at most 100, and a model sharded into more files has more assets.
+  const raw = await listAllPages<Parameters<typeof toAsset>[0]>(
+    client,
+    "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
+    { owner, repo, release_id: releaseId },
+  );
+  return raw.map(toAsset);
 }
 
 async function deleteAsset(
@@ -57,7 +58,7 @@ async function deleteAsset(
       asset_id: assetId,
     });
   } catch (error) {
-    if (httpStatus(error) !== 404) throw error;
+    if (githubErrorReason(error) !== "not-found") throw error;
   }
 }
 
@@ -77,6 +78,7 @@ export async function uploadAsset(
   source: AssetSource,
 ): Promise<ReleaseAsset> {
   let lastError: unknown;
+  let rateLimitWaits = 0;
   for (let attempt = 1; attempt <= UPLOAD_ATTEMPTS; attempt++) {
     const present = (attempt === 1 ? release.assets : await listAssets(client, owner, repo, release.id)).find(
       (a) => a.name === source.name,
@@ -109,10 +111,11 @@ export async function uploadAsset(
       );
       await deleteAsset(client, owner, repo, uploaded.id);
     } catch (error) {
-      const status = httpStatus(error);
-      const wait = rateLimitWaitSeconds(error);
-      if (wait !== undefined) await new Promise((resolve) => setTimeout(resolve, wait * 1000));
-      else if (status !== undefined && status < 500 && status !== 422) throw error;
+      const reason = githubErrorReason(error);
+      if (reason === "rate-limit" || reason === "secondary-rate-limit") {
+        const what = `upload of ${source.name}`;
+        if (!(await waitForRateLimit(rateLimitPolicyOf(client), error, rateLimitWaits++, what))) throw error;
+      } else if (reason !== "server" && reason !== "already-exists" && reason !== undefined) throw error;
       lastError = error;
     }
   }
@@ -122,13 +125,4 @@ export async function uploadAsset(
 /** Time allowed to move `bytes` through one request: 2 min, or more at an assumed floor of 250 KB/s. */
 export function transferTimeoutMs(bytes: number): number {
   return Math.ceil(Math.max(120_000, bytes / 250));
-}
-
-/** Seconds to wait when an upload was rate-limited (429, or 403 "rate limit"); undefined otherwise. At most 60. */
-export function rateLimitWaitSeconds(error: unknown): number | undefined {
-  const status = httpStatus(error);
-  const shaped = error as { message?: string; response?: { headers?: Record<string, string> } };
-  if (status !== 429 && !(status === 403 && /rate limit/i.test(shaped.message ?? ""))) return undefined;
-  const retryAfter = Number(shaped.response?.headers?.["retry-after"]);
-  return Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 5, 60);
 }
