@@ -26,6 +26,8 @@ import {
 } from "@mlops/github";
 import {
   composeIssue,
+  driftedColumnsLine,
+  driftHeadline,
   type MonitoringReport,
   type MonitorOptions,
   monitor,
@@ -123,9 +125,13 @@ export async function main(runtime: ActionRuntime, given: Partial<MonitorDeps> =
     monitor(reference, currentFiles, options),
   );
   const drifted = report.columns.filter((c) => c.drifted).map((c) => c.name);
-  runtime.log.info(
-    `${report.dataset_drift ? "Dataset drift" : "No dataset drift"}: ${drifted.length} of ${report.columns.length} columns drifted (share ${report.drift_share.toFixed(3)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  // drifted columns are a warning annotation on the run even below the dataset drift threshold
+  if (drifted.length)
+    runtime.log.warning(
+      `${model}: ${driftHeadline(report)}: ${driftedColumnsLine(report).replace(/`/g, "")}`,
+    );
+  else runtime.log.info(`${model}: ${driftHeadline(report)} (${seconds} s)`);
   for (const finding of report.findings) runtime.log.warning(finding.message);
 
   // 1. the report: file, outputs, summary, artifact — always before anything can fail the step

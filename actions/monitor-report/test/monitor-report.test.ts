@@ -119,7 +119,9 @@ describe("monitor-report", () => {
       },
     );
     expect(comments).toHaveLength(3);
-    expect(comments[0]?.body).toContain("First monitoring run: **dataset drift detected**");
+    expect(comments[0]?.body).toContain(
+      "First monitoring run: ⚠️ **dataset drift detected**: 1 of 2 columns drifted (threshold 50% reached).",
+    );
     expect(comments[1]?.body).toContain("Dataset drift continues");
     expect(comments[1]?.body).toContain("Still drifting: `x`");
     expect(comments[2]?.body).toContain("**Drift cleared**");
@@ -131,6 +133,61 @@ describe("monitor-report", () => {
     for (const chart of charts) expect(checkXyChart(chart)).toEqual([]);
     const history = charts.find((c) => c.includes("Drift share over time")) ?? "";
     expect(history).toMatch(/line \[0.5, 0.5, 0\]/);
+  });
+
+  it("names drifted columns below the dataset drift threshold: warning, summary, issue title; no dispatch", async () => {
+    const repo = "monitor-columns";
+    // 20 columns, 4 of them shifted far (p ≈ 1e-16): dataset drift needs 50%, so the dataset does not drift
+    const wide = (shift: number) =>
+      `${[
+        Array.from({ length: 20 }, (_, c) => `f${c}`).join(","),
+        ...Array.from({ length: 300 }, (_, i) =>
+          Array.from({ length: 20 }, (_, c) => (i % 50) + (c < 4 ? shift : 0)).join(","),
+        ),
+      ].join("\n")}\n`;
+    await writeFile(join(dir, "wide-ref.csv"), wide(0));
+    await writeFile(join(dir, "wide-cur.csv"), wide(30));
+    const runtime = await runStep(repo, 1, {
+      reference: "wide-ref.csv",
+      current: "wide-cur.csv",
+      "fail-on-drift": "true",
+      "dispatch-on-drift": "true",
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.outputs["drift-detected"]).toBe("false");
+    expect(JSON.parse(runtime.outputs["drifted-columns"] ?? "[]")).toEqual(["f0", "f1", "f2", "f3"]);
+    const warnings = runtime.lines.filter((l) => l.level === "warning").map((l) => l.message);
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^churn: 4 of 20 columns drifted \(dataset drift threshold 50% not reached\): f0 \(ks, p = .*\), f1 .*f3 /,
+      ),
+    );
+    const summary = runtime.summary.join("");
+    expect(summary).toContain("## ⚠️ 4 of 20 columns drifted (dataset drift threshold 50% not reached)");
+    expect(summary).not.toMatch(/No (dataset )?drift/);
+    const [issue] = await issuesOf(repo);
+    expect(issue?.title).toBe("Monitoring: churn — 4 of 20 columns drifted");
+    expect(issue?.body).toContain("First monitoring run: ⚠️ **4 of 20 columns drifted");
+    const dispatches = (await (
+      await fetch(`${emulator.url}/_emulator/repos/${OWNER}/${repo}/dispatches`)
+    ).json()) as unknown[];
+    expect(dispatches).toEqual([]);
+  });
+
+  it("fails with what was read when nothing could be compared (header-less data undeclared)", async () => {
+    await writeFile(join(dir, "nums-ref.csv"), "1.5,2.5\n3.5,4.5\n");
+    const runtime = await runStep("monitor-nothing", 1, { reference: "nums-ref.csv", current: "same.csv" });
+    expect(runtime.failure).toMatch(/nums-ref\.csv:1: line 1 looks like data, not a header/);
+    expect(runtime.summary.join("")).not.toMatch(/No (dataset )?drift/);
+    await writeFile(join(dir, "other.csv"), "y,z\n1,a\n2,b\n");
+    const disjoint = await runStep("monitor-nothing", 2, {
+      reference: "reference.csv",
+      current: "other.csv",
+    });
+    expect(disjoint.failure).toMatch(
+      /^nothing was compared: the reference and the current data have no column in common\n {2}reference .*reference\.csv: CSV, delimiter ",", first line read as the header, 2 column\(s\) \("x", "c"\), 300 row\(s\)/,
+    );
+    expect(await issuesOf("monitor-nothing")).toEqual([]);
   });
 
   it("publishes the summary, artifact, issue and dispatch before failing on drift", async () => {

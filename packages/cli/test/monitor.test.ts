@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -42,7 +43,10 @@ describe("mlops monitor", () => {
   it("prints the versioned JSON report", async () => {
     const r = await cli(["monitor", "--reference", "ref.csv", "--current", "cur.csv", "--format", "json"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe("");
+    // the verdict goes to stderr whatever the format, naming the drifted columns
+    expect(r.stderr).toMatch(
+      /^⚠️ Dataset drift detected: 1 of 2 columns drifted \(threshold 50% reached\): x \(ks, p = [^)]+\)$/,
+    );
     const json = JSON.parse(r.stdout) as Record<string, unknown> & { columns: Record<string, unknown>[] };
     expect(json).toMatchObject({ schema_version: 1, dataset_drift: true });
     expect(typeof json.drift_share).toBe("number");
@@ -176,5 +180,127 @@ describe("progress and errors", () => {
     const bad = await cli(["profile", "bad.csv", "-o", "bad.json"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(`mlops: ${join(dir, "bad.csv")}:3: bad CSV row: expected 2 fields, found 1`);
+  });
+});
+
+describe("header-less, whitespace-separated data (np.savetxt) through the CLI", () => {
+  const numpy = join(import.meta.dirname, "../../monitor/test/numpy");
+  for (const name of ["reference.txt", "current.txt"]) copyFileSync(join(numpy, name), join(dir, name));
+  const names = ["c1", "c2", "c3", "c4"];
+
+  it("undeclared: exit 2 with what was read and what to declare — never a green 0-of-0 report", async () => {
+    const r = await cli(["monitor", "--reference", "reference.txt", "--current", "current.txt"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toMatch(/no drift/i);
+    expect(r.stderr.split("\n")).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^mlops: ${join(dir, "reference.txt").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: read with delimiter "," as 1 column .* each split into 4 fields on whitespace, and its first line is numbers: the file likely has no header$`,
+        ),
+      ),
+      "Declare the layout in mlops.yml's monitoring section (delimiter: whitespace, header: false, columns: [c1, c2, c3, c4]) or pass --delimiter whitespace --no-header --columns c1,c2,c3,c4.",
+    ]);
+    const profile = await cli(["profile", "reference.txt", "-o", "np.json"]);
+    expect(profile.code).toBe(2);
+  });
+
+  it("declared by flags: every row read, the shifted column drifts, the others do not", async () => {
+    const r = await cli([
+      "monitor",
+      "--reference",
+      "reference.txt",
+      "--current",
+      "current.txt",
+      "--delimiter",
+      "whitespace",
+      "--columns",
+      names.join(","),
+      "--stattest",
+      "ks",
+      "--format",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      columns: { name: string; drifted: boolean; p_value: number }[];
+      reference: { rows: number };
+      current: { rows: number };
+    };
+    expect(report.reference.rows).toBe(200);
+    expect(report.current.rows).toBe(200);
+    expect(report.columns.map((c) => [c.name, c.drifted])).toEqual([
+      ["c1", true],
+      ["c2", false],
+      ["c3", false],
+      ["c4", false],
+    ]);
+    expect(r.stderr).toMatch(
+      /^⚠️ 1 of 4 columns drifted \(dataset drift threshold 50% not reached\): c1 \(ks, p = 5\.6\de-17\)$/,
+    );
+    const profile = await cli([
+      "profile",
+      "reference.txt",
+      "-o",
+      "np.json",
+      "--delimiter",
+      "whitespace",
+      "--no-header",
+    ]);
+    expect(profile.code).toBe(0);
+    expect(profile.stderr).toContain("profiled 200 rows, 4 columns: column_1 (numerical)");
+    expect(profile.stderr).toContain(`${join(dir, "reference.txt")}: delimiter whitespace, no header`);
+  });
+
+  it("declared in mlops.yml's monitoring section (delimiter, header: false, columns)", async () => {
+    writeFileSync(
+      join(dir, "mlops-numpy.yml"),
+      `version: 1\nmodels:\n  - name: iris\n    monitoring:\n      delimiter: whitespace\n      header: false\n      columns: [${names.join(", ")}]\n`,
+    );
+    const args = ["--reference", "reference.txt", "--current", "current.txt", "--config", "mlops-numpy.yml"];
+    const r = await cli(["monitor", ...args, "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { columns: { name: string }[] }).columns.map((c) => c.name)).toEqual(
+      names,
+    );
+    // drifted columns below the dataset threshold: exit 0 with --fail-on-drift, 1 with --fail-on-column-drift
+    expect((await cli(["monitor", ...args, "--fail-on-drift"])).code).toBe(0);
+    const strict = await cli(["monitor", ...args, "--fail-on-column-drift"]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr.split("\n").at(-1)).toBe("mlops: 1 of 4 columns drifted");
+  });
+
+  it("the installed entry point exits 2 undeclared and 0 declared (process exit codes)", () => {
+    const bin = join(import.meta.dirname, "../bin/mlops.mjs");
+    const run = (extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [bin, "monitor", "--reference", "reference.txt", "--current", "current.txt", ...extra],
+        {
+          cwd: dir,
+          encoding: "utf8",
+        },
+      );
+    const undeclared = run([]);
+    expect(undeclared.status).toBe(2);
+    expect(undeclared.stderr).toContain("--delimiter whitespace --no-header --columns c1,c2,c3,c4");
+    const declared = run(["--delimiter", "whitespace", "--no-header"]);
+    expect(declared.status).toBe(0);
+    expect(declared.stdout.split("\n")[0]).toBe(
+      "## ⚠️ 1 of 4 columns drifted (dataset drift threshold 50% not reached)",
+    );
+  });
+
+  it("refuses a layout flag it cannot use with one line", async () => {
+    const r = await cli([
+      "monitor",
+      ...["--reference", "reference.txt", "--current", "current.txt"],
+      "--delimiter",
+      "ab",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'mlops: --delimiter: expected one character such as ",", ";", "|" or a tab, or "whitespace", got "ab"',
+    );
   });
 });

@@ -1,8 +1,9 @@
 /** `mlops.yml` `monitoring:` section → options for `monitor()`; inputs and flags override it. */
-import type { ModelConfig } from "@mlops/core";
+import { InputError, type ModelConfig } from "@mlops/core";
 import type { ColumnType } from "./columns.js";
 import type { DriftTest } from "./compare.js";
 import type { MonitorOptions } from "./monitor.js";
+import { normalizeDelimiter } from "./readers/index.js";
 
 export type MonitoringConfig = NonNullable<ModelConfig["monitoring"]>;
 
@@ -11,12 +12,28 @@ export function monitorOptionsFromConfig(monitoring: MonitoringConfig | undefine
   const types: Record<string, ColumnType> = {};
   const tests: Record<string, DriftTest> = {};
   const thresholds: Record<string, number> = {};
-  for (const [name, column] of Object.entries(monitoring.columns ?? {})) {
+  const listed = Array.isArray(monitoring.columns);
+  const perColumn = listed
+    ? {}
+    : ((monitoring.columns as Exclude<typeof monitoring.columns, string[]>) ?? {});
+  for (const [name, column] of Object.entries(perColumn)) {
     if (column.type) types[name] = column.type;
     if (column.stattest) tests[name] = column.stattest;
     if (column.threshold !== undefined) thresholds[name] = column.threshold;
   }
   const options: MonitorOptions = { types, tests, thresholds };
+  // CSV layout: a list of column names means header-less data
+  if (listed && monitoring.header === true)
+    throw new InputError(
+      "monitoring.columns is a list of column names, which only header-less data needs: set header: false, or make columns a map of per-column settings",
+    );
+  if (monitoring.delimiter !== undefined) options.delimiter = normalizeDelimiter(monitoring.delimiter);
+  const header = monitoring.header ?? (listed ? false : undefined);
+  if (header !== undefined) options.header = header;
+  if (header === false) {
+    const names = listed ? (monitoring.columns as string[]) : Object.keys(perColumn);
+    if (names.length) options.columnNames = names;
+  }
   if (monitoring.stattest) options.test = monitoring.stattest;
   if (monitoring.stattest_numerical) options.testNumerical = monitoring.stattest_numerical;
   if (monitoring.stattest_categorical) options.testCategorical = monitoring.stattest_categorical;

@@ -4,7 +4,7 @@
  */
 import { diffReports, type MonitoringReport } from "./compare.js";
 import type { Profile } from "./profile.js";
-import { renderMarkdown } from "./render.js";
+import { driftHeadline, driftLevel, renderMarkdown } from "./render.js";
 
 const STATE_START = "<!-- mlops-actions:monitoring-state ";
 const STATE_END = " -->";
@@ -109,38 +109,44 @@ const list = (names: string[]) => names.map((n) => `\`${n}\``).join(", ");
 
 /** What changed since the previous run, in words (first line of the run comment). */
 export function changeSummary(previous: RunRecord | undefined, report: MonitoringReport): string[] {
-  const drifted = report.columns.filter((c) => c.drifted).map((c) => c.name);
+  const level = driftLevel(report);
+  const headline = driftHeadline(report);
   if (!previous)
     return [
-      report.dataset_drift
-        ? `First monitoring run: **dataset drift detected** (${drifted.length} of ${report.columns.length} columns).`
-        : `First monitoring run: no dataset drift (${drifted.length} of ${report.columns.length} columns drifted).`,
+      level === "dataset"
+        ? `First monitoring run: ⚠️ **dataset drift detected**: ${headline.replace(/^Dataset drift detected: /, "")}.`
+        : level === "columns"
+          ? `First monitoring run: ⚠️ **${headline}**.`
+          : `First monitoring run: ✅ ${headline.replace(/^No drift/, "no drift")}.`,
     ];
   const diff = diffReports(asReport(previous), report);
   const lines: string[] = [];
+  const drifted = report.columns.filter((c) => c.drifted).map((c) => c.name);
+  const verdict = (cleared: boolean, started: boolean): string => {
+    if (cleared)
+      return level === "columns"
+        ? `✅ **Dataset drift cleared**, but ⚠️ ${headline}.`
+        : "✅ **Drift cleared**: the dataset no longer drifts.";
+    if (started) return "⚠️ **Dataset drift detected** (no dataset drift in the previous run).";
+    if (level === "dataset") return "⚠️ Dataset drift continues.";
+    if (level === "columns") return `⚠️ ${headline}.`;
+    return (previous.drifted_count ?? previous.drifted.length) > 0
+      ? "✅ No drift."
+      : "✅ No drift, as in the previous run.";
+  };
   if (previous.drifted_truncated) {
     // The previous run's column list was too long to store whole: compare counts, not names.
-    if (!previous.dataset_drift && report.dataset_drift)
-      lines.push("⚠️ **Dataset drift detected** (no drift in the previous run).");
-    else if (previous.dataset_drift && !report.dataset_drift)
-      lines.push("✅ **Drift cleared**: the dataset no longer drifts.");
-    else
-      lines.push(
-        report.dataset_drift ? "⚠️ Dataset drift continues." : "No dataset drift, as in the previous run.",
-      );
     lines.push(
+      verdict(
+        previous.dataset_drift && !report.dataset_drift,
+        !previous.dataset_drift && report.dataset_drift,
+      ),
       `- Drifted columns ${previous.drifted_count ?? previous.drifted.length} → ${drifted.length} (the previous run's list was too long to keep in the issue, so columns are not compared by name)`,
       `- Drift share ${previous.drift_share.toFixed(2)} → ${report.drift_share.toFixed(2)}`,
     );
     return lines;
   }
-  if (diff.datasetDriftCleared) lines.push("✅ **Drift cleared**: the dataset no longer drifts.");
-  else if (diff.datasetDriftStarted)
-    lines.push("⚠️ **Dataset drift detected** (no drift in the previous run).");
-  else
-    lines.push(
-      report.dataset_drift ? "⚠️ Dataset drift continues." : "No dataset drift, as in the previous run.",
-    );
+  lines.push(verdict(diff.datasetDriftCleared, diff.datasetDriftStarted));
   if (diff.newlyDrifted.length) lines.push(`- Newly drifted: ${list(diff.newlyDrifted)}`);
   if (diff.cleared.length) lines.push(`- No longer drifting: ${list(diff.cleared)}`);
   if (diff.stillDrifting.length) lines.push(`- Still drifting: ${list(diff.stillDrifting)}`);
@@ -186,7 +192,9 @@ export function composeIssue(
   });
   const changes = changeSummary(past.at(-1), report);
   const trailer = historyBlock(history);
-  const title = `Monitoring: ${model}${report.dataset_drift ? " — drift detected" : ""}`;
+  const level = driftLevel(report);
+  const drifted = report.columns.filter((c) => c.drifted).length;
+  const title = `Monitoring: ${model}${level === "dataset" ? " — dataset drift detected" : level === "columns" ? ` — ${drifted} of ${report.columns.length} columns drifted` : ""}`;
   const body = [
     `Monitoring of model \`${model}\`, updated by mlops-actions on every run${options.runUrl ? ` (latest: ${options.runUrl})` : ""}.`,
     "",

@@ -7,8 +7,8 @@ import { describeError, InputError, MlopsError, type SourcePosition } from "@mlo
 import { type ColumnType, inferType } from "./columns.js";
 import { type CompareOptions, compareProfiles, type MonitoringReport } from "./compare.js";
 import { PerformanceBuilder, type PerformanceSpec } from "./performance.js";
-import { mergeProfiles, type Profile, ProfileBuilder } from "./profile.js";
-import { readTable } from "./readers/index.js";
+import { type ColumnProfile, mergeProfiles, type Profile, ProfileBuilder } from "./profile.js";
+import { delimiterLabel, type ReadOptions, readTable, type TableLayout } from "./readers/index.js";
 
 export interface ProfileOptions {
   /** Declared column types (mlops.yml `monitoring.columns.<name>.type`); the rest are inferred. */
@@ -18,6 +18,24 @@ export interface ProfileOptions {
   /** Skip malformed rows (reported through `onSkip`) instead of failing. */
   skipBadRows?: boolean;
   onSkip?: (file: string, line: number, reason: string) => void;
+  /** CSV layout (mlops.yml `monitoring.delimiter`, `header`, `columns`): see {@link ReadOptions}. */
+  delimiter?: string;
+  header?: boolean;
+  columnNames?: string[];
+  /** Called once per data file with what the reader made of it. */
+  onLayout?: (layout: TableLayout) => void;
+}
+
+/** The reader options of {@link ProfileOptions}, for `readTable`. */
+function layoutOptions(
+  options: ProfileOptions,
+): Pick<ReadOptions, "delimiter" | "header" | "columnNames" | "onLayout"> {
+  return {
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    ...(options.header !== undefined ? { header: options.header } : {}),
+    ...(options.columnNames ? { columnNames: options.columnNames } : {}),
+    ...(options.onLayout ? { onLayout: options.onLayout } : {}),
+  };
 }
 
 export interface Progress {
@@ -40,13 +58,16 @@ export async function profileFiles(
   options: ProfileOptions = {},
   onProgress?: (progress: { bytes: number; rows: number }) => void,
 ): Promise<Profile> {
-  const builder = new ProfileBuilder(options.types ?? {});
+  // the types the reader resolved for its typed fast path are the builder's too (inferred once)
+  const types: Record<string, ColumnType> = { ...options.types };
+  const builder = new ProfileBuilder(types);
   const performance = options.performance ? new PerformanceBuilder(options.performance) : undefined;
   let rows = 0;
   let doneBytes = 0;
   for (const path of paths) {
     let fileBytes = 0;
     const batches = readTable(path, {
+      ...layoutOptions(options),
       reuseBuffers: true, // each batch is consumed before the next is read
       ...(options.skipBadRows ? { skipBadRows: true } : {}),
       ...(options.onSkip
@@ -55,7 +76,9 @@ export async function profileFiles(
       resolveTypes: (first) =>
         first.columnNames.map((name, c) => {
           const known = options.types?.[name] ?? builder.types()[name];
-          return known ?? inferType(first.columns[c] ?? []);
+          const type = known ?? inferType(first.columns[c] ?? []);
+          types[name] ??= type;
+          return type;
         }),
       onBytes: (b) => {
         fileBytes = b;
@@ -94,7 +117,11 @@ export async function runProfileWorker(): Promise<void> {
   try {
     const profile = await profileFiles(
       paths,
-      { ...options, onSkip: (file, line, reason) => parentPort?.postMessage({ skip: [file, line, reason] }) },
+      {
+        ...options,
+        onSkip: (file, line, reason) => parentPort?.postMessage({ skip: [file, line, reason] }),
+        onLayout: (layout) => parentPort?.postMessage({ layout }),
+      },
       (progress) => parentPort?.postMessage({ progress }),
     );
     parentPort?.postMessage({ profile });
@@ -104,6 +131,7 @@ export async function runProfileWorker(): Promise<void> {
         message: error instanceof MlopsError ? error.message : describeError(error),
         input: error instanceof InputError,
         ...(error instanceof MlopsError && error.position ? { position: error.position } : {}),
+        ...(error instanceof MlopsError && error.details ? { details: error.details } : {}),
       },
     });
   }
@@ -121,23 +149,28 @@ export function profileFilesInWorker(
   const entry = workerEntry(options.workerEntry);
   if (!entry) return profileFiles(paths, options, onProgress);
   return new Promise((resolve, reject) => {
-    const { onSkip: _onSkip, workerEntry: _entry, ...plain } = options;
+    const { onSkip: _onSkip, onLayout: _onLayout, workerEntry: _entry, ...plain } = options;
     const worker = new Worker(entry, { workerData: { paths: [...paths], options: plain } });
     worker.on(
       "message",
       (m: {
         progress?: { bytes: number; rows: number };
         profile?: Profile;
-        error?: { message: string; input: boolean; position?: SourcePosition };
+        error?: { message: string; input: boolean; position?: SourcePosition; details?: string };
         skip?: [string, number, string];
+        layout?: TableLayout;
       }) => {
         if (m.profile) resolve(m.profile);
         else if (m.progress) onProgress?.(m.progress);
         else if (m.skip) options.onSkip?.(...m.skip);
+        else if (m.layout) options.onLayout?.(m.layout);
         else if (m.error)
           reject(
             m.error.input
-              ? new InputError(m.error.message, m.error.position ? { position: m.error.position } : {})
+              ? new InputError(m.error.message, {
+                  ...(m.error.position ? { position: m.error.position } : {}),
+                  ...(m.error.details ? { details: m.error.details } : {}),
+                })
               : new Error(m.error.message),
           );
       },
@@ -192,24 +225,30 @@ export async function monitor(
   };
   // a worker costs a module load (~0.1-0.3 s): worth it only for inputs of some size
   const profile = options.workers && totalBytes >= WORKER_MIN_BYTES ? profileFilesInWorker : profileFiles;
+  const layouts: [TableLayout[], TableLayout[]] = [[], []];
   const profileOptions: ProfileOptions & { workerEntry?: URL } = {
     ...(options.types ? { types: options.types } : {}),
     ...(options.performance ? { performance: options.performance } : {}),
     ...(options.skipBadRows ? { skipBadRows: true } : {}),
     ...(options.onSkip ? { onSkip: options.onSkip } : {}),
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
+    ...layoutOptions(options),
+  };
+  const tell = (side: 0 | 1) => (layout: TableLayout) => {
+    layouts[side].push(layout);
+    options.onLayout?.(layout);
   };
   // with a stored reference profile, its column types are reused for the current data
   // the reference goes to a worker thread and the current data stays on this one: both cores, one worker
   const ref = Array.isArray(reference)
-    ? profile(refPaths, profileOptions, progress(0))
+    ? profile(refPaths, { ...profileOptions, onLayout: tell(0) }, progress(0))
     : Promise.resolve(reference as Profile);
   const referenceTypes = Array.isArray(reference)
     ? {}
     : Object.fromEntries(Object.entries((reference as Profile).columns).map(([n, c]) => [n, c.type]));
   const cur = profileFiles(
     currentPaths,
-    { ...profileOptions, types: { ...referenceTypes, ...profileOptions.types } },
+    { ...profileOptions, types: { ...referenceTypes, ...profileOptions.types }, onLayout: tell(1) },
     progress(1),
   );
   const [refProfile, current] = await Promise.all([ref, cur]);
@@ -220,12 +259,66 @@ export async function monitor(
         ...(options.performance.timestamp ? [options.performance.timestamp] : []),
       ]
     : [];
-  return {
-    report: compareProfiles(refProfile, current, {
-      ...options,
-      exclude: [...(options.exclude ?? []), ...exclude],
-    }),
-    reference: refProfile,
-    current,
-  };
+  const excluded = [...(options.exclude ?? []), ...exclude];
+  const report = compareProfiles(refProfile, current, { ...options, exclude: excluded });
+  if (!report.columns.some((c) => !c.note))
+    throw nothingCompared(refProfile, current, layouts, excluded, Array.isArray(reference));
+  return { report, reference: refProfile, current };
+}
+
+/** One line per input: what the reader made of it (or what a stored profile holds). */
+function describeInput(side: string, profile: Profile, layouts: TableLayout[], fromData: boolean): string[] {
+  const names = (columns: string[]) =>
+    columns.length
+      ? ` (${columns
+          .slice(0, 5)
+          .map((c) => JSON.stringify(c.length > 30 ? `${c.slice(0, 29)}…` : c))
+          .join(", ")}${columns.length > 5 ? ", …" : ""})`
+      : "";
+  if (!fromData) {
+    const columns = Object.keys(profile.columns);
+    return [`${side} profile: ${columns.length} column(s)${names(columns)}, ${profile.rows} row(s)`];
+  }
+  return layouts.map((l) => {
+    const how =
+      l.format === "csv"
+        ? `CSV, delimiter ${delimiterLabel(l.delimiter ?? ",")}, ${l.header ? "first line read as the header" : "no header (declared)"}, `
+        : `${l.format}, `;
+    return `${side} ${l.file}: ${how}${l.columns.length} column(s)${names(l.columns)}, ${l.rows} row(s)`;
+  });
+}
+
+/** The error for a report in which no column was tested: what was read, why nothing compared, what to declare. */
+function nothingCompared(
+  reference: Profile,
+  current: Profile,
+  layouts: [TableLayout[], TableLayout[]],
+  excluded: string[],
+  referenceFromData: boolean,
+): InputError {
+  const refNames = Object.keys(reference.columns);
+  const common = refNames.filter((n) => n in current.columns);
+  let why: string;
+  const empty = !refNames.length ? reference : !Object.keys(current.columns).length ? current : undefined;
+  if (empty)
+    why = `the ${empty === reference ? "reference" : "current"} data has no ${empty.rows === 0 ? "rows" : "columns"}`;
+  else if (!common.length) why = "the reference and the current data have no column in common";
+  else {
+    const reasons = common.slice(0, 8).map((n) => {
+      const r = reference.columns[n] as ColumnProfile;
+      const c = current.columns[n] as ColumnProfile;
+      if (excluded.includes(n)) return `${n}: excluded (label, prediction or timestamp)`;
+      if (r.type !== c.type && r.count > 0 && c.count > 0) return `${n}: ${r.type} → ${c.type}`;
+      if (r.type === "text" || r.type === "datetime") return `${n}: ${r.type} (not tested)`;
+      return `${n}: no values in the ${r.count === 0 ? "reference" : "current"} data`;
+    });
+    why = `none of the ${common.length} column(s) in common could be tested (${reasons.join("; ")}${common.length > 8 ? "; …" : ""})`;
+  }
+  return new InputError(`nothing was compared: ${why}`, {
+    details: [
+      ...describeInput("reference", reference, layouts[0], referenceFromData).map((l) => `  ${l}`),
+      ...describeInput("current", current, layouts[1], true).map((l) => `  ${l}`),
+      'Declare how the files are laid out in mlops.yml\'s monitoring section (delimiter: "," | ";" | "\\t" | whitespace; header: false with columns: [names]) or pass --delimiter, --no-header and --columns; declare column types under monitoring.columns.',
+    ].join("\n"),
+  });
 }

@@ -18,7 +18,7 @@ import {
   toNumber,
 } from "./columns.js";
 import { mergePerformance, type PerformanceState } from "./performance.js";
-import { bucketKey, KeyCounter, mergeSketches, type Sketch, sketchFromMap } from "./sketch.js";
+import { KeyCounter, mergeSketches, type Sketch, sketchFromMap } from "./sketch.js";
 
 export type { ColumnType } from "./columns.js";
 export { inferType, isNull } from "./columns.js";
@@ -231,7 +231,6 @@ function addNumerical(col: NumericalState, column: ColumnValues, readerInvalid: 
   let sum = 0;
   let min = col.min;
   let max = col.max;
-  const sketch = col.sketch;
   for (let i = 0; i < n; i++) {
     const x = xs[i] as number;
     if (Number.isNaN(x)) continue; // NaN = null
@@ -239,8 +238,8 @@ function addNumerical(col: NumericalState, column: ColumnValues, readerInvalid: 
     sum += x;
     if (x < min) min = x;
     if (x > max) max = x;
-    sketch.add(bucketKey(x));
   }
+  col.sketch.addAll(xs);
   col.invalid += bad;
   col.nulls += n - count - bad;
   if (count === 0) return;

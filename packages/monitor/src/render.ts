@@ -92,6 +92,54 @@ export function columnDistribution(
   return undefined;
 }
 
+/** How bad a report is: the dataset drifted, some columns drifted (below the dataset threshold), or none. */
+export type DriftLevel = "dataset" | "columns" | "none";
+
+export function driftLevel(report: MonitoringReport): DriftLevel {
+  if (report.dataset_drift) return "dataset";
+  return report.columns.some((c) => c.drifted) ? "columns" : "none";
+}
+
+const percent = (share: number) => `${Number((share * 100).toFixed(1))}%`;
+
+/**
+ * The verdict in one line, without an icon. Dataset drift keeps its meaning (the share of drifted columns
+ * reaches the threshold), but drifted columns are named whenever there are any: a report never reads
+ * "no drift" while a column drifted.
+ */
+export function driftHeadline(report: MonitoringReport): string {
+  const drifted = report.columns.filter((c) => c.drifted).length;
+  const of = `${drifted} of ${report.columns.length} column${report.columns.length === 1 ? "" : "s"} drifted`;
+  const threshold = percent(report.drift_share_threshold);
+  switch (driftLevel(report)) {
+    case "dataset":
+      return `Dataset drift detected: ${of} (threshold ${threshold} reached)`;
+    case "columns":
+      return `${of} (dataset drift threshold ${threshold} not reached)`;
+    default:
+      return `No drift: ${of}`;
+  }
+}
+
+/** ⚠️ for any drift, ✅ for none. */
+export function driftIcon(report: MonitoringReport): string {
+  return driftLevel(report) === "none" ? "✅" : "⚠️";
+}
+
+/** The drifted columns with their test and p-value (or statistic), most significant first, at most `max`. */
+export function driftedColumnsLine(report: MonitoringReport, max = 10): string {
+  const drifted = report.columns
+    .filter((c) => c.drifted)
+    .sort((a, b) => (a.p_value ?? 1) - (b.p_value ?? 1) || b.statistic - a.statistic);
+  const shown = drifted
+    .slice(0, max)
+    .map(
+      (c) =>
+        `\`${c.name}\` (${c.test}, ${c.p_value === null ? `${fmt(c.statistic)} ≥ ${fmt(c.threshold)}` : c.p_value === 0 ? "p ≈ 0" : `p = ${fmt(c.p_value)}`})`,
+    );
+  return shown.join(", ") + (drifted.length > max ? `, … ${drifted.length - max} more` : "");
+}
+
 export interface RenderOptions {
   /** Profiles, for reference-vs-current distribution charts of the drifted columns (at most `charts`). */
   profiles?: { reference: Profile; current: Profile };
@@ -169,11 +217,12 @@ export function renderMarkdown(report: MonitoringReport, options: RenderOptions 
 }
 
 function renderReportTable(report: MonitoringReport): string {
-  const drifted = report.columns.filter((c) => c.drifted).length;
+  const drifted = report.columns.some((c) => c.drifted);
   const lines = [
-    `## ${report.dataset_drift ? "⚠️ Dataset drift detected" : "✅ No dataset drift"}`,
+    `## ${driftIcon(report)} ${driftHeadline(report)}`,
     "",
-    `${drifted} of ${report.columns.length} columns drifted (share ${fmt(report.drift_share)}); reference ${report.reference.rows} rows, current ${report.current.rows} rows.`,
+    ...(drifted ? [`Drifted: ${driftedColumnsLine(report)}.`, ""] : []),
+    `Drift share ${fmt(report.drift_share)} (dataset drift at ${fmt(report.drift_share_threshold)}); reference ${report.reference.rows} rows, current ${report.current.rows} rows.`,
     "",
     "| Column | Type | Test | Statistic | p-value | Threshold | Drifted |",
     "|---|---|---|---:|---:|---:|:---:|",
@@ -238,7 +287,7 @@ export function renderHtml(report: MonitoringReport, options: RenderOptions = {}
 <html lang="en"><head><meta charset="utf-8"><title>Monitoring report</title>
 <style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}</style>
 </head><body>
-<h1>${report.dataset_drift ? "Dataset drift detected" : "No dataset drift"}</h1>
+<h1>${escapeHtml(driftHeadline(report))}</h1>
 <p>Drift share ${fmt(report.drift_share)} (threshold ${fmt(report.drift_share_threshold)}); reference ${report.reference.rows} rows, current ${report.current.rows} rows; generated ${escapeHtml(report.generated_at)}.</p>
 <table><thead><tr><th>Column</th><th>Type</th><th>Test</th><th>Statistic</th><th>p-value</th><th>Threshold</th><th>Drifted</th></tr></thead>
 <tbody>

@@ -49,7 +49,8 @@ describe("CSV", () => {
       batchRows: 8,
       resolveTypes: () => ["numerical", "categorical", "datetime"],
     });
-    expect(batches[0]?.columns[0]).toBeInstanceOf(Array);
+    // the type sample (first batch, text path) goes out typed as well, like the byte path's batches
+    expect(batches[0]?.columns[0]).toBeInstanceOf(Float64Array);
     expect(batches[1]?.columns[0]).toBeInstanceOf(Float64Array);
     expect(batches.reduce((s, b) => s + columnLength(b.columns[0] ?? []), 0)).toBe(50);
     const rows = rowsOf(batches);

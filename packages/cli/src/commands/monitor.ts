@@ -4,9 +4,13 @@ import { findModel, GateFailed, InputError, loadConfig } from "@mlops/core";
 import {
   DRIFT_TESTS,
   type DriftTest,
+  driftedColumnsLine,
+  driftHeadline,
+  driftIcon,
   type MonitorOptions,
   monitor,
   monitorOptionsFromConfig,
+  normalizeDelimiter,
   type Profile,
   type Progress,
   parseProfile,
@@ -61,8 +65,44 @@ export function configOptions(
   return monitorOptionsFromConfig(findModel(loadConfig(path), model, path).monitoring);
 }
 
+/** The CSV layout flags of `mlops monitor` and `mlops profile` (they override mlops.yml's monitoring section). */
+export function layoutFlags(command: Command): Command {
+  return command
+    .option(
+      "--delimiter <delimiter>",
+      'CSV field delimiter: one character (",", ";", "|"), tab, or whitespace (runs of spaces and tabs, as numpy.savetxt writes)',
+    )
+    .option("--header", "the CSV files start with a header line (even one of numbers)")
+    .option("--no-header", "the CSV files have no header line (name the columns with --columns)")
+    .option(
+      "--columns <names>",
+      "column names of header-less CSV files, comma-separated (implies --no-header)",
+    );
+}
+
+/** Applies the layout flags (see {@link layoutFlags}) on top of the config's options. */
+export function applyLayoutFlags(
+  options: MonitorOptions,
+  flags: { delimiter?: string; header?: boolean; columns?: string },
+): MonitorOptions {
+  if (flags.delimiter !== undefined) options.delimiter = normalizeDelimiter(flags.delimiter, "--delimiter");
+  if (flags.columns !== undefined) {
+    if (flags.header === true)
+      throw new InputError("--columns names the columns of header-less files: drop --header");
+    const names = flags.columns.split(",").map((n) => n.trim());
+    if (names.some((n) => n === ""))
+      throw new InputError(`--columns: expected comma-separated column names, got "${flags.columns}"`);
+    options.header = false;
+    options.columnNames = names;
+  } else if (flags.header !== undefined) {
+    options.header = flags.header;
+    if (flags.header) delete options.columnNames;
+  }
+  return options;
+}
+
 export function registerMonitorCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command("monitor")
     .description(
       "Compare current data with reference data or a reference profile: drift per column, performance",
@@ -73,7 +113,8 @@ export function registerMonitorCommand(program: Command, io: CliIo): void {
     )
     .requiredOption("--current <files...>", "current data files")
     .option("--config <file>", "mlops.yml with the model's monitoring section (types, tests, thresholds)")
-    .option("--model <name>", "model in the config (default: the only one)")
+    .option("--model <name>", "model in the config (default: the only one)");
+  layoutFlags(command)
     .option("--stattest <name>", `test for every column: ${DRIFT_TESTS.join(", ")}`)
     .option("--stattest-numerical <name>", "test for numerical columns")
     .option("--stattest-categorical <name>", "test for categorical columns")
@@ -82,13 +123,14 @@ export function registerMonitorCommand(program: Command, io: CliIo): void {
     .option("--correction <name>", "multiple-testing correction: none, bonferroni or bh")
     .option("--format <format>", "markdown, json or html", "markdown")
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .option("--fail-on-drift", "exit 1 when the dataset drifted")
+    .option("--fail-on-drift", "exit 1 when the dataset drifted (share of drifted columns ≥ the threshold)")
+    .option("--fail-on-column-drift", "exit 1 when any column drifted")
     .action(async (flags) => {
       if (!["markdown", "json", "html"].includes(flags.format))
         throw new InputError(`--format: expected markdown, json or html, got "${flags.format}"`);
       if (flags.correction !== undefined && !["none", "bonferroni", "bh"].includes(flags.correction))
         throw new InputError(`--correction: expected none, bonferroni or bh, got "${flags.correction}"`);
-      const options = configOptions(io.cwd, flags.config, flags.model);
+      const options = applyLayoutFlags(configOptions(io.cwd, flags.config, flags.model), flags);
       const test = driftTest("--stattest", flags.stattest);
       const numerical = driftTest("--stattest-numerical", flags.stattestNumerical);
       const categorical = driftTest("--stattest-categorical", flags.stattestCategorical);
@@ -132,7 +174,16 @@ export function registerMonitorCommand(program: Command, io: CliIo): void {
       if (flags.output)
         writeFileSync(resolve(io.cwd, flags.output), text.endsWith("\n") ? text : `${text}\n`);
       else io.stdout(text);
+      // the verdict on stderr whatever the format: drifted columns are named even below the dataset threshold
+      const drifted = report.columns.filter((c) => c.drifted);
+      io.stderr(
+        `${driftIcon(report)} ${driftHeadline(report)}${drifted.length ? `: ${driftedColumnsLine(report).replace(/`/g, "")}` : ""}`,
+      );
       if (flags.failOnDrift && report.dataset_drift)
-        throw new GateFailed(`dataset drift: share ${report.drift_share.toFixed(3)} of columns drifted`);
+        throw new GateFailed(
+          `dataset drift: ${drifted.length} of ${report.columns.length} columns drifted (share ${report.drift_share.toFixed(3)} ≥ ${report.drift_share_threshold})`,
+        );
+      if (flags.failOnColumnDrift && drifted.length)
+        throw new GateFailed(`${drifted.length} of ${report.columns.length} columns drifted`);
     });
 }

@@ -38,22 +38,44 @@ const environment = z
 
 const stattest = z.enum(["ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z"]);
 
+const DELIMITER_NAMES = ["whitespace", "tab", "comma", "semicolon", "pipe", "space"] as const;
+
 const monitoring = z
   .object({
     reference: z.string().describe("Reference data or profile, or `registry`.").optional(),
     current: z.array(z.string()).describe("Current data files (globs).").optional(),
-    columns: z
-      .record(
-        z.string(),
-        z
-          .object({
-            type: z.enum(["numerical", "categorical", "datetime", "text"]).optional(),
-            stattest: stattest.optional(),
-            threshold: z.number().optional(),
-          })
-          .strict(),
+    delimiter: z
+      .union([
+        z.enum(DELIMITER_NAMES),
+        z.string().regex(/^[^"\r\n]$/, { message: 'expected one character such as ",", ";", "|" or a tab' }),
+      ])
+      .describe(
+        'Field delimiter of CSV data: one character (",", ";", "|", a tab) or `whitespace` (runs of spaces and tabs, as numpy\'s `savetxt` writes). Default: a comma, a tab for .tsv files.',
       )
-      .describe("Per-column types and tests.")
+      .optional(),
+    header: z
+      .boolean()
+      .describe(
+        "Whether CSV data starts with a header line (default true). With `false`, name the columns in `columns` (a list of names, or the map's keys in file order).",
+      )
+      .optional(),
+    columns: z
+      .union([
+        z.array(z.string().min(1)).describe("Column names of header-less CSV data, in file order."),
+        z.record(
+          z.string(),
+          z
+            .object({
+              type: z.enum(["numerical", "categorical", "datetime", "text"]).optional(),
+              stattest: stattest.optional(),
+              threshold: z.number().optional(),
+            })
+            .strict(),
+        ),
+      ])
+      .describe(
+        "Per-column types and tests (a map by column name), or the column names of header-less data (a list).",
+      )
       .optional(),
     stattest: stattest.describe("Test for every column.").optional(),
     stattest_numerical: stattest.describe("Test for numerical columns.").optional(),

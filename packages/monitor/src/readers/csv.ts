@@ -1,35 +1,79 @@
 /**
- * Streaming CSV reader (`.gz` included). Two paths:
+ * Streaming CSV reader (`.gz` included), for any one-byte delimiter or runs of whitespace. Two paths:
  * - a byte-level fast path for chunks without any quote character, used once the column types are known:
  *   numbers are parsed straight from the bytes into Float64Arrays and categories are hashed into codes
  *   (no string per value);
  * - the RFC 4180 path (quotes, doubled quotes, newlines inside quotes, CRLF) for the first batch and for
  *   any chunk holding a quote.
  * A row with the wrong number of fields is an InputError at file:line (or skipped with `skipBadRows`).
+ * Unless declared, the layout is checked on the first lines: a file that reads as one column but splits
+ * evenly on another delimiter, or whose header line is all numbers, is refused with what to declare.
  */
 import { InputError } from "@mlops/core";
 import { type ColumnType, type ColumnValues, isNull, toNumber } from "../columns.js";
 import { type Batch, type ReadOptions, readChunks } from "./source.js";
 
-const COMMA = 44;
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
+const SPACE = 32;
+const TAB = 9;
 /** Rows of the first batch, from which column types are inferred. */
 export const TYPE_SAMPLE_ROWS = 8192;
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** Exact powers of ten (10^22 is the largest exact double power of ten). */
+const POW10 = Float64Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** The delimiter value meaning "runs of spaces and tabs". */
+export const WHITESPACE = "whitespace";
+
+const DELIMITER_NAMES: Record<string, string> = {
+  whitespace: WHITESPACE,
+  "\\s+": WHITESPACE,
+  tab: "\t",
+  "\\t": "\t",
+  comma: ",",
+  semicolon: ";",
+  pipe: "|",
+  space: " ",
+};
+
+/** A delimiter as spelled in mlops.yml or on the command line → one ASCII character or "whitespace". */
+export function normalizeDelimiter(raw: string, where = "delimiter"): string {
+  const named = DELIMITER_NAMES[raw];
+  if (named) return named;
+  const code = raw.charCodeAt(0);
+  if (raw.length === 1 && code < 128 && code !== QUOTE && code !== LF && code !== CR) return raw;
+  throw new InputError(
+    `${where}: expected one character such as ",", ";", "|" or a tab, or "whitespace", got ${JSON.stringify(raw)}`,
+  );
+}
+
+/** How a delimiter is shown to people. */
+export function delimiterLabel(delimiter: string): string {
+  return delimiter === "\t" ? "tab" : delimiter === WHITESPACE ? WHITESPACE : JSON.stringify(delimiter);
+}
+
+/** The delimiter for a file: the declared one, else a tab for `.tsv`/`.tab`, else a comma. */
+export function delimiterOf(path: string, declared: string | undefined): string {
+  if (declared !== undefined) return normalizeDelimiter(declared);
+  return /\.(tsv|tab)(\.gz)?$/i.test(path) ? "\t" : ",";
+}
 
 /** Splits CSV text into records; handles quotes, doubled quotes and newlines inside quotes. */
 function* parseRecords(
   text: string,
   state: { line: number },
   file: string,
+  delim: number,
+  ws: boolean,
 ): Generator<{ fields: string[]; line: number }> {
   let i = 0;
   const n = text.length;
+  const blank = (ch: number) => ch === SPACE || ch === TAB;
   while (i < n) {
     const line = state.line;
     const fields: string[] = [];
+    if (ws) while (i < n && blank(text.charCodeAt(i))) i++;
     for (;;) {
       let value = "";
       if (text.charCodeAt(i) === QUOTE) {
@@ -51,18 +95,30 @@ function* parseRecords(
         let j = i;
         while (j < n) {
           const ch = text.charCodeAt(j);
-          if (ch === COMMA || ch === LF || (ch === CR && text.charCodeAt(j + 1) === LF)) break;
+          if (ch === delim || ch === LF || (ch === CR && text.charCodeAt(j + 1) === LF) || (ws && ch === TAB))
+            break;
           j++;
         }
         value = text.slice(i, j);
         i = j;
       }
       fields.push(value);
-      if (text.charCodeAt(i) === COMMA) {
+      let ch = text.charCodeAt(i);
+      if (ws) {
+        // a run of blanks separates two fields, unless the line ends after it
+        let j = i;
+        while (j < n && blank(text.charCodeAt(j))) j++;
+        const next = text.charCodeAt(j);
+        const lineEnds = j >= n || next === LF || (next === CR && text.charCodeAt(j + 1) === LF);
+        const separated = j > i;
+        i = j;
+        if (separated && !lineEnds) continue;
+        ch = next;
+      } else if (ch === delim) {
         i++;
         continue;
       }
-      if (text.charCodeAt(i) === CR) i++;
+      if (ch === CR) i++;
       if (text.charCodeAt(i) === LF) i++;
       state.line++;
       break;
@@ -84,67 +140,99 @@ function cutOutsideQuotes(buf: Buffer): number {
 }
 
 /**
- * Dictionary of one categorical column: codes by byte hash in an open-addressing table (each hit checked
- * against the stored bytes, so a collision only costs a lookup by string), and by string.
+ * Dictionary of one categorical column: codes in an open-addressing table keyed by a byte hash, the
+ * length and the first four bytes packed in an int — so a category of up to four bytes is matched by
+ * three integer compares, and a longer one by comparing the rest of its bytes with a copy kept in a pool.
  */
 class Dictionary {
   readonly values: string[] = [];
-  private readonly bytes: Buffer[] = [];
   private readonly byString = new Map<string, number>();
   private hashes = new Int32Array(64).fill(-1);
   private codes = new Int32Array(64);
+  private lengths = new Int32Array(64);
+  private packs = new Int32Array(64);
   private used = 0;
+  /** Bytes of every category, one after the other; category c starts at offsets[c]. */
+  private pool = new Uint8Array(1024);
+  private offsets = new Int32Array(64);
+  private poolLength = 0;
 
   codeOfString(s: string): number {
     let code = this.byString.get(s);
     if (code === undefined) {
       code = this.values.length;
       this.values.push(s);
-      this.bytes.push(Buffer.from(s, "utf8"));
       this.byString.set(s, code);
+      const bytes = Buffer.from(s, "utf8");
+      if (this.poolLength + bytes.length > this.pool.length) {
+        const pool = new Uint8Array(Math.max(this.pool.length * 2, this.poolLength + bytes.length));
+        pool.set(this.pool);
+        this.pool = pool;
+      }
+      if (code >= this.offsets.length) {
+        const offsets = new Int32Array(this.offsets.length * 2);
+        offsets.set(this.offsets);
+        this.offsets = offsets;
+      }
+      this.pool.set(bytes, this.poolLength);
+      this.offsets[code] = this.poolLength;
+      this.poolLength += bytes.length;
     }
     return code;
   }
 
-  codeOfBytes(buf: Buffer, start: number, end: number, hash: number): number {
-    const mask = this.hashes.length - 1;
+  /** Code of buf[start, end), whose hash and packed first four bytes the caller computed while scanning. */
+  codeOfBytes(buf: Buffer, start: number, end: number, hash: number, pack: number): number {
+    const hashes = this.hashes;
+    const mask = hashes.length - 1;
+    const len = end - start;
     let i = hash & mask;
     for (;;) {
-      const h = this.hashes[i] as number;
+      const h = hashes[i] as number;
       if (h === -1) break;
-      if (h === hash) {
+      if (h === hash && this.lengths[i] === len && this.packs[i] === pack) {
         const code = this.codes[i] as number;
-        const known = this.bytes[code] as Buffer;
-        const len = end - start;
-        if (known.length === len) {
-          let k = 0;
-          while (k < len && known[k] === buf[start + k]) k++;
-          if (k === len) return code;
-        }
-        return this.codeOfString(buf.toString("utf8", start, end)); // hash collision: by string
+        if (len <= 4) return code;
+        const pool = this.pool;
+        const at = (this.offsets[code] as number) - start;
+        let k = start + 4;
+        while (k < end && pool[at + k] === buf[k]) k++;
+        if (k === end) return code;
       }
       i = (i + 1) & mask;
     }
-    const fresh = this.codeOfString(buf.toString("utf8", start, end));
-    this.hashes[i] = hash;
-    this.codes[i] = fresh;
-    if (++this.used * 2 > this.hashes.length) this.grow();
-    return fresh;
+    // not in the table (new, or first seen on the string path): a slot of its own, unless its bytes are
+    // not those of its string (invalid UTF-8 decodes lossily) — such values always go by string
+    const code = this.codeOfString(buf.toString("utf8", start, end));
+    const from = this.offsets[code] as number;
+    const to = code + 1 < this.values.length ? (this.offsets[code + 1] as number) : this.poolLength;
+    if (to - from !== len) return code;
+    for (let k = 0; k < len; k++) if (this.pool[from + k] !== buf[start + k]) return code;
+    hashes[i] = hash;
+    this.codes[i] = code;
+    this.lengths[i] = len;
+    this.packs[i] = pack;
+    if (++this.used * 2 > hashes.length) this.grow();
+    return code;
   }
 
   private grow(): void {
-    const oldHashes = this.hashes;
-    const oldCodes = this.codes;
-    this.hashes = new Int32Array(oldHashes.length * 2).fill(-1);
-    this.codes = new Int32Array(oldHashes.length * 2);
-    const mask = this.hashes.length - 1;
-    for (let j = 0; j < oldHashes.length; j++) {
-      const h = oldHashes[j] as number;
+    const old = { hashes: this.hashes, codes: this.codes, lengths: this.lengths, packs: this.packs };
+    const size = old.hashes.length * 2;
+    this.hashes = new Int32Array(size).fill(-1);
+    this.codes = new Int32Array(size);
+    this.lengths = new Int32Array(size);
+    this.packs = new Int32Array(size);
+    const mask = size - 1;
+    for (let j = 0; j < old.hashes.length; j++) {
+      const h = old.hashes[j] as number;
       if (h === -1) continue;
       let i = h & mask;
       while ((this.hashes[i] as number) !== -1) i = (i + 1) & mask;
       this.hashes[i] = h;
-      this.codes[i] = oldCodes[j] as number;
+      this.codes[i] = old.codes[j] as number;
+      this.lengths[i] = old.lengths[j] as number;
+      this.packs[i] = old.packs[j] as number;
     }
   }
 }
@@ -208,26 +296,46 @@ class TypedBatch {
   }
 }
 
-function badRow(file: string, line: number, expected: number, found: number): InputError {
-  return new InputError(`bad CSV row: expected ${expected} fields, found ${found}`, {
+function badRow(file: string, line: number, expected: number, found: number, names?: string[]): InputError {
+  const declared = names ? ` (the declared columns ${names.join(", ")})` : "";
+  return new InputError(`bad CSV row: expected ${expected} fields${declared}, found ${found}`, {
     position: { file, line },
   });
 }
 
-/** Position of the delimiter (comma, LF or CR) ending the field that starts at p. */
-function fieldEnd(buf: Buffer, p: number, end: number): number {
+/** Position of the byte ending the field that starts at p (delimiter, CR or LF). */
+function fieldEnd(buf: Buffer, p: number, end: number, delim: number, ws: boolean): number {
   while (p < end) {
     const b = buf[p] as number;
-    if (b === COMMA || b === LF || b === CR) return p;
+    if (b === delim || b === LF || b === CR || (ws && b === TAB)) return p;
     p++;
   }
   return p;
 }
 
+/** Fields of the line buf[start, end) (for the message about a bad row). */
+function countFields(buf: Buffer, start: number, end: number, delim: number, ws: boolean): number {
+  let n = ws ? 0 : 1;
+  let inField = false;
+  for (let q = start; q < end; q++) {
+    const b = buf[q] as number;
+    if (!ws) {
+      if (b === delim) n++;
+      continue;
+    }
+    const isBlank = b === SPACE || b === TAB || b === CR;
+    if (!isBlank && !inField) n++;
+    inField = !isBlank;
+  }
+  return n;
+}
+
 /**
- * Parses rows from buf[p, end) (complete lines, no quotes) into `t` until the batch is full; returns the
- * position after the last row read. Numbers are parsed from the bytes (≤ 15 significant digits exactly:
- * mantissa / 10^k is correctly rounded, as Number() would give); other spellings go through Number().
+ * Parses rows from buf[start, end) (complete lines — the last byte is LF —, no quotes) into `t` until the
+ * batch is full; returns the position after the last row read. Numbers are parsed from the bytes when
+ * they have ≤ 15 significant digits and a power of ten ≤ 22 (then mantissa × or ÷ 10^k is one correctly
+ * rounded operation: the value Number() gives); other spellings go through Number(). An empty field is a
+ * null. Categories are hashed byte by byte into their column's dictionary code.
  */
 function parseRows(
   buf: Buffer,
@@ -238,6 +346,8 @@ function parseRows(
   state: { line: number },
   path: string,
   options: ReadOptions,
+  delim: number,
+  ws: boolean,
 ): number {
   const k = t.kinds;
   const ncols = k.length;
@@ -246,12 +356,14 @@ function parseRows(
   const cap = t.capacity;
   const dicts = t.dicts;
   const raws = t.raws;
+  let line = state.line;
   let p = start;
   while (p < end && t.rows < batchRows) {
     let b = buf[p] as number;
+    if (ws) while (b === SPACE || b === TAB) b = buf[++p] as number;
     if (b === LF || (b === CR && buf[p + 1] === LF)) {
       p += b === CR ? 2 : 1;
-      state.line++;
+      line++;
       continue;
     }
     const row = t.rows;
@@ -260,89 +372,175 @@ function parseRows(
     for (let c = 0, at = row; c < ncols; c++, at += cap) {
       const s = p;
       const kind = k[c];
+      b = buf[p] as number;
       if (kind === NUM) {
         let neg = false;
-        b = buf[p] as number;
         if (b === 45) {
           neg = true;
           b = buf[++p] as number;
         } else if (b === 43) b = buf[++p] as number;
         let mant = 0;
-        let digits = 0;
-        let frac = 0;
+        const d0 = p;
         while (b >= 48 && b <= 57) {
           mant = mant * 10 + (b - 48);
-          digits++;
           b = buf[++p] as number;
         }
+        let digits = p - d0;
+        let exp = 0;
         if (b === 46) {
-          b = buf[++p] as number;
+          const f0 = ++p;
+          b = buf[p] as number;
           while (b >= 48 && b <= 57) {
             mant = mant * 10 + (b - 48);
-            digits++;
-            frac++;
             b = buf[++p] as number;
           }
+          exp = f0 - p;
+          digits -= exp;
         }
-        if ((b === COMMA || b === LF || b === CR || p >= end) && digits > 0 && digits <= 15) {
-          const x = frac ? mant / (POW10[frac] as number) : mant;
+        if ((b === 101 || b === 69) && digits > 0) {
+          b = buf[++p] as number;
+          let eneg = false;
+          if (b === 45) {
+            eneg = true;
+            b = buf[++p] as number;
+          } else if (b === 43) b = buf[++p] as number;
+          let e = 0;
+          const e0 = p;
+          while (b >= 48 && b <= 57 && e < 1000) {
+            e = e * 10 + (b - 48);
+            b = buf[++p] as number;
+          }
+          if (p === e0) digits = 0; // "1e" is not a number: the string path decides
+          exp += eneg ? -e : e;
+        }
+        if (
+          (b === delim || b === LF || b === CR || (ws && b === TAB)) &&
+          digits > 0 &&
+          digits <= 15 &&
+          exp >= -22 &&
+          exp <= 22
+        ) {
+          const x = exp < 0 ? mant / (POW10[-exp] as number) : exp > 0 ? mant * (POW10[exp] as number) : mant;
           numbers[at] = neg ? -x : x;
+        } else if (p === s && (b === delim || b === LF || b === CR)) {
+          numbers[at] = Number.NaN; // empty field: a null
         } else {
-          p = fieldEnd(buf, p, end);
+          p = fieldEnd(buf, p, end, delim, ws);
           t.setString(c, buf.toString("utf8", s, p));
         }
       } else if (kind === CAT) {
+        // the region ends with LF, so the scan needs no bounds check
         let h = 0x811c9dc5;
-        while (p < end) {
-          b = buf[p] as number;
-          if (b === COMMA || b === LF || b === CR) break;
+        let pack = 0;
+        while (b !== delim && b !== LF && b !== CR && !(ws && b === TAB)) {
           h = Math.imul(h ^ b, 16777619);
-          p++;
+          if (p - s < 4) pack = (pack << 8) | b;
+          b = buf[++p] as number;
         }
-        codes[at] = (dicts[c] as Dictionary).codeOfBytes(buf, s, p, h & 0x3fffffff);
+        codes[at] = (dicts[c] as Dictionary).codeOfBytes(buf, s, p, h & 0x3fffffff, pack);
       } else {
-        p = fieldEnd(buf, p, end);
+        p = fieldEnd(buf, p, end, delim, ws);
         (raws[c] as string[])[row] = buf.toString("utf8", s, p);
       }
       b = buf[p] as number;
-      if (c < ncols - 1) {
-        if (b !== COMMA) {
-          ok = false;
-          break;
-        }
-        p++;
-      } else if (b === COMMA) ok = false;
+      let more = b === delim || (ws && b === TAB);
+      if (ws && more) {
+        do b = buf[++p] as number;
+        while (b === SPACE || b === TAB);
+        more = b !== LF && b !== CR;
+      } else if (more) p++;
+      if (c < ncols - 1 ? !more : more) {
+        ok = false;
+        break;
+      }
     }
     if (!ok) {
       let lineEnd = buf.indexOf(LF, lineStart);
       if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-      let found = 1;
-      for (let q = lineStart; q < lineEnd; q++) if (buf[q] === COMMA) found++;
-      if (!options.skipBadRows) throw badRow(path, state.line, ncols, found);
-      options.onSkip?.(state.line, `expected ${ncols} fields, found ${found}`);
+      const found = countFields(buf, lineStart, lineEnd, delim, ws);
+      if (!options.skipBadRows) throw badRow(path, line, ncols, found, options.columnNames);
+      options.onSkip?.(line, `expected ${ncols} fields, found ${found}`);
       p = lineEnd + 1; // the row slot is overwritten by the next row
-      state.line++;
+      line++;
       continue;
     }
     if (buf[p] === CR) p++;
     p++; // LF
-    if (row === 0) t.startLine = state.line;
-    state.line++;
+    if (row === 0) t.startLine = line;
+    line++;
     t.rows++;
   }
+  state.line = line;
   return p;
+}
+
+/** True when a header line's fields are all numbers (but not 0..n-1 or 1..n, e.g. pandas' column numbers). */
+function looksLikeData(fields: string[]): boolean {
+  // pandas writes the index column's header as an empty name: ",0,1,2"
+  const named = fields.length > 1 && (fields[0] as string).trim() === "" ? fields.slice(1) : fields;
+  const values = named.map((f) => toNumber(f));
+  if (!values.length || !values.every((x) => Number.isFinite(x))) return false;
+  if (values.length < 2) return true;
+  return !values.every((x, i) => x === i) && !values.every((x, i) => x === i + 1);
+}
+
+const CANDIDATES = ["\t", ";", "|", WHITESPACE];
+
+function splitNaive(line: string, delimiter: string): string[] {
+  return delimiter === WHITESPACE ? line.trim().split(/[ \t]+/) : line.split(delimiter);
+}
+
+const shorten = (s: string, max = 40) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+const placeholderNames = (n: number) =>
+  Array.from({ length: Math.min(n, 4) }, (_, i) => `c${i + 1}`).join(", ") + (n > 4 ? ", …" : "");
+
+/**
+ * Checks the first lines of a file whose layout was not declared: one column that splits evenly on another
+ * delimiter (tab, ";", "|", whitespace) is refused, saying which delimiter to declare.
+ */
+function sniffDelimiter(path: string, lines: string[], delimiter: string, headerless: boolean): void {
+  const first = lines[0];
+  if (first === undefined || first.includes('"') || splitNaive(first, delimiter).length > 1) return;
+  for (const candidate of CANDIDATES) {
+    if (candidate === delimiter) continue;
+    const counts = lines.map((l) => splitNaive(l, candidate).length);
+    const k = counts[0] as number;
+    if (k < 2 || !counts.every((n) => n === k)) continue;
+    const numeric = !headerless && looksLikeData(splitNaive(first, candidate));
+    const label = delimiterLabel(candidate);
+    const yaml = `delimiter: ${candidate === WHITESPACE ? WHITESPACE : JSON.stringify(candidate)}${numeric ? `, header: false, columns: [${placeholderNames(k)}]` : ""}`;
+    const flags = `--delimiter ${candidate === "\t" ? "tab" : candidate === WHITESPACE ? WHITESPACE : `'${candidate}'`}${numeric ? ` --no-header --columns ${placeholderNames(k).replace(/, /g, ",")}` : ""}`;
+    throw new InputError(
+      `read with delimiter ${delimiterLabel(delimiter)} as 1 column ("${shorten(first)}"), but its first ${lines.length} line(s) each split into ${k} fields on ${label}` +
+        (numeric ? ", and its first line is numbers: the file likely has no header" : ""),
+      {
+        position: { file: path },
+        details: `Declare the layout in mlops.yml's monitoring section (${yaml}) or pass ${flags}.`,
+      },
+    );
+  }
 }
 
 /** Reads a CSV (optionally gzip) file as batches of ~`batchRows` rows. */
 export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIterable<Batch> {
   const batchRows = options.batchRows ?? 65536;
+  const delimiter = delimiterOf(path, options.delimiter);
+  const ws = delimiter === WHITESPACE;
+  const delim = ws ? SPACE : delimiter.charCodeAt(0);
+  const headerless = options.header === false;
+  if (options.columnNames && !headerless)
+    throw new InputError("column names are declared for header-less files: also declare header: false", {
+      position: { file: path },
+    });
   const { chunks, bytesRead } = readChunks(path);
   const state = { line: 1 };
   let header: string[] | undefined;
+  let sniffed = options.delimiter !== undefined || /\.(tsv|tab)(\.gz)?$/i.test(path);
+  let rowsRead = 0;
   // untyped first batch
   let rawColumns: string[][] = [];
   let rawRows = 0;
-  let rawStart = 2;
+  let rawStart = headerless ? 1 : 2;
   // typed mode
   let kinds: Int8Array | undefined;
   let dicts: (Dictionary | null)[] = [];
@@ -357,39 +555,70 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
       startLine: rawStart,
       rows: rawRows,
     };
+    const sample = rawColumns;
     rawColumns = (header ?? []).map(() => []);
     rawRows = 0;
     if (options.resolveTypes && !kinds) {
       const types: ColumnType[] = options.resolveTypes(batch);
       kinds = Int8Array.from(types, (t) => (t === "numerical" ? NUM : t === "categorical" ? CAT : RAW));
       dicts = types.map((t) => (t === "categorical" ? new Dictionary() : null));
-      typed = new TypedBatch(kinds, dicts, batchRows);
+      // the sample goes out typed too, so consumers see one representation per column
+      const first = new TypedBatch(kinds, dicts, batchRows);
+      first.startLine = batch.startLine;
+      for (let r = 0; r < batch.rows; r++) {
+        for (let c = 0; c < sample.length; c++) first.setString(c, (sample[c] as string[])[r] as string);
+        first.rows++;
+      }
+      typed = first;
+      return flushTyped();
     }
+    rowsRead += batch.rows;
     report();
     return batch;
   };
   const flushTyped = (): Batch => {
     const batch = (typed as TypedBatch).batch(header ?? []);
+    rowsRead += batch.rows;
     typed = new TypedBatch(kinds as Int8Array, dicts, batchRows, options.reuseBuffers ? typed : undefined);
     report();
     return batch;
   };
 
+  /** The header (or, header-less, the column names) from the first record. */
+  const takeHeader = (fields: string[], line: number): boolean => {
+    if (headerless) {
+      const names = options.columnNames ?? fields.map((_, i) => `column_${i + 1}`);
+      header = names;
+      rawColumns = header.map(() => []);
+      return false; // the record is data
+    }
+    if (options.header === undefined && looksLikeData(fields)) {
+      const shown = fields.slice(0, 3).map((f) => shorten(f, 24));
+      throw new InputError(
+        `line 1 looks like data, not a header: ${fields.length === 1 ? "its one field is a number" : `all ${fields.length} fields are numbers`} (${shown.join(", ")}${fields.length > 3 ? ", …" : ""})`,
+        {
+          position: { file: path, line },
+          details: `If the file has no header, declare it in mlops.yml's monitoring section (header: false, columns: [${placeholderNames(fields.length)}]) or pass --no-header --columns ${placeholderNames(fields.length).replace(/, /g, ",")}; if that line is the header, declare header: true (--header).`,
+        },
+      );
+    }
+    header = fields;
+    rawColumns = header.map(() => []);
+    return true;
+  };
+
   /** RFC 4180 path over decoded text. */
   const consumeText = function* (text: string): Generator<Batch> {
-    for (const rec of parseRecords(text, state, path)) {
-      if (!header) {
-        header = rec.fields;
-        rawColumns = header.map(() => []);
-        continue;
-      }
+    for (const rec of parseRecords(text, state, path, delim, ws)) {
       if (rec.fields.length === 1 && rec.fields[0] === "") continue;
-      if (rec.fields.length !== header.length) {
+      if (!header && takeHeader(rec.fields, rec.line)) continue;
+      const width = (header as string[]).length;
+      if (rec.fields.length !== width) {
         if (options.skipBadRows) {
-          options.onSkip?.(rec.line, `expected ${header.length} fields, found ${rec.fields.length}`);
+          options.onSkip?.(rec.line, `expected ${width} fields, found ${rec.fields.length}`);
           continue;
         }
-        throw badRow(path, rec.line, header.length, rec.fields.length);
+        throw badRow(path, rec.line, width, rec.fields.length, options.columnNames);
       }
       if (typed) {
         if (typed.rows === 0) typed.startLine = rec.line;
@@ -409,7 +638,7 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
   const consumeBytes = function* (buf: Buffer, end: number): Generator<Batch> {
     let p = 0;
     while (p < end) {
-      p = parseRows(buf, p, end, typed as TypedBatch, batchRows, state, path, options);
+      p = parseRows(buf, p, end, typed as TypedBatch, batchRows, state, path, options, delim, ws);
       if ((typed as TypedBatch).rows >= batchRows) yield flushTyped();
     }
   };
@@ -418,6 +647,13 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
   // chunks may share one buffer: whatever outlives a chunk (the carried partial line) is copied
   for await (const chunk of chunks) {
     let buf = chunk;
+    if (!sniffed) {
+      // the first lines (of the first 64 KiB) decide whether the layout needs declaring
+      sniffed = true;
+      const head = buf.toString("utf8", 0, Math.min(buf.length, 1 << 16)).split(/\r?\n/);
+      const complete = head.length > 1 && buf.length > 1 << 16 ? head.slice(0, -1) : head;
+      sniffDelimiter(path, complete.filter((l) => l.trim() !== "").slice(0, 20), delimiter, headerless);
+    }
     if (typed && carry?.length && carry.indexOf(QUOTE) < 0 && chunk.indexOf(QUOTE) < 0) {
       // finish the carried partial line on its own, so the big chunk is not copied
       const firstLf = chunk.indexOf(LF);
@@ -434,7 +670,7 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
     if (!typed && options.resolveTypes && buf.indexOf(QUOTE) < 0) {
       // only the lines of the first batch go through the text path; the rest of the chunk takes the byte path
       let pos = 0;
-      for (let k = firstRows - rawRows + (header ? 0 : 1); k > 0 && pos >= 0; k--) {
+      for (let k = firstRows - rawRows + (header || headerless ? 0 : 1); k > 0 && pos >= 0; k--) {
         const lf = buf.indexOf(LF, pos);
         pos = lf < 0 ? -1 : lf + 1;
       }
@@ -464,5 +700,12 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
   }
   if (typed && typed.rows > 0) yield flushTyped();
   else if (!typed && rawRows > 0) yield flushRaw();
-  else if (!header) return;
+  options.onLayout?.({
+    file: path,
+    format: "csv",
+    delimiter,
+    header: !headerless,
+    columns: header ?? [],
+    rows: rowsRead,
+  });
 }

@@ -1,14 +1,24 @@
-/** Picks the reader by file name: `.csv`, `.jsonl`/`.ndjson`, `.parquet`, each optionally `.gz`. */
+/**
+ * Picks the reader by file name: `.csv`/`.txt`/`.dat` (comma unless declared), `.tsv`/`.tab` (tab),
+ * `.jsonl`/`.ndjson`, `.parquet`, each optionally `.gz`.
+ */
 import { InputError } from "@mlops/core";
 import { readCsv } from "./csv.js";
 import { readJsonl } from "./jsonl.js";
 import { readParquet } from "./parquet.js";
 import type { Batch, ReadOptions } from "./source.js";
 
-export { readCsv, TYPE_SAMPLE_ROWS } from "./csv.js";
+export {
+  delimiterLabel,
+  delimiterOf,
+  normalizeDelimiter,
+  readCsv,
+  TYPE_SAMPLE_ROWS,
+  WHITESPACE,
+} from "./csv.js";
 export { readJsonl } from "./jsonl.js";
 export { readParquet } from "./parquet.js";
-export type { Batch, ReadOptions } from "./source.js";
+export type { Batch, ReadOptions, TableLayout } from "./source.js";
 
 export type DataFormat = "csv" | "jsonl" | "parquet";
 
@@ -16,9 +26,9 @@ export function formatOf(path: string): DataFormat {
   const name = path.toLowerCase().replace(/\.gz$/, "");
   if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) return "jsonl";
   if (name.endsWith(".parquet") || name.endsWith(".pq")) return "parquet";
-  if (name.endsWith(".csv") || name.endsWith(".txt")) return "csv";
+  if ([".csv", ".txt", ".tsv", ".tab", ".dat"].some((ext) => name.endsWith(ext))) return "csv";
   throw new InputError(
-    `${path}: unknown data format (expected .csv, .jsonl, .ndjson or .parquet, optionally .gz)`,
+    `${path}: unknown data format (expected .csv, .tsv, .txt, .dat, .jsonl, .ndjson or .parquet, optionally .gz)`,
   );
 }
 

@@ -18,9 +18,11 @@ export async function* readJsonl(path: string, options: ReadOptions = {}): Async
   let rows = 0;
   let startLine = 1;
   let line = 0;
+  let total = 0;
   const flush = (): Batch => {
     for (const col of columns) while (col.length < rows) col.push(null);
     const batch: Batch = { columnNames: [...names], columns, startLine, rows };
+    total += rows;
     columns = names.map(() => []);
     rows = 0;
     options.onBytes?.(raw.bytesRead);
@@ -64,4 +66,5 @@ export async function* readJsonl(path: string, options: ReadOptions = {}): Async
     if (rows >= batchRows) yield flush();
   }
   if (rows > 0) yield flush();
+  options.onLayout?.({ file: path, format: "jsonl", columns: [...names], rows: total });
 }

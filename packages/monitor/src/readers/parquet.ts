@@ -57,4 +57,5 @@ export async function* readParquet(path: string, options: ReadOptions = {}): Asy
     options.onBytes?.(read);
     yield { columnNames: topLevel, columns, startLine: start + 1, rows: end - start };
   }
+  options.onLayout?.({ file: path, format: "parquet", columns: topLevel, rows: total });
 }

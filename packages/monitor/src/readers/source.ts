@@ -15,7 +15,35 @@ export interface Batch {
   rows: number;
 }
 
+/** What a reader made of a file: told to the caller, so "nothing could be compared" can say what was read. */
+export interface TableLayout {
+  file: string;
+  format: "csv" | "jsonl" | "parquet";
+  /** CSV: the delimiter used (one character, or "whitespace"). */
+  delimiter?: string;
+  /** CSV: whether the first line was read as the header (false: declared header-less). */
+  header?: boolean;
+  columns: string[];
+  rows: number;
+}
+
 export interface ReadOptions {
+  /**
+   * CSV: the field delimiter — one character (default ",", or a tab for `.tsv`), or "whitespace": runs of
+   * spaces and tabs, leading and trailing ones ignored (numpy's `savetxt`/`loadtxt`, pandas' `sep=r"\s+"`).
+   * When not given, a file that reads as one column but splits evenly on another delimiter is refused.
+   */
+  delimiter?: string;
+  /**
+   * CSV: true = the first line is the header; false = there is none (names from `columnNames`, else
+   * column_1, column_2, …). Not given: the first line is the header, and a first line of numbers only
+   * (other than 0..n-1 or 1..n) is refused as a likely data row.
+   */
+  header?: boolean;
+  /** CSV without a header: the column names, in file order. */
+  columnNames?: string[];
+  /** Called once per file, after its last row, with what was read. */
+  onLayout?: (layout: TableLayout) => void;
   /** Rows per batch (default 65536). */
   batchRows?: number;
   /** Skip rows with the wrong field count (or unparsable JSON) instead of throwing; each goes to `onSkip`. */

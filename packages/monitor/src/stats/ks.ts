@@ -35,9 +35,11 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * Exact two-sided p-value P(D ≥ d) for sample sizes n, m: probability that a uniformly random monotone
- * lattice path from (0,0) to (n,m) leaves the band |i/n − j/m| < d (Hodges' "inside" method), computed
- * with probabilities instead of path counts so nothing overflows.
+ * Exact two-sided p-value P(D ≥ d) for sample sizes n, m: the probability that a uniformly random monotone
+ * lattice path from (0,0) to (n,m) touches the boundary |i/n − j/m| ≥ d. The path is walked as a Markov
+ * chain (from (i,j) the next step is i+1 with probability (n−i)/(n−i+m−j)) and the mass that first
+ * reaches the boundary is summed: a sum of positive terms, so a p-value of 1e-17 keeps its digits
+ * (1 − P(inside) would cancel to 0 below ~1e-16).
  */
 export function ksExactPValue(d: number, n: number, m: number): number {
   if (d <= 0) return 1;
@@ -45,21 +47,32 @@ export function ksExactPValue(d: number, n: number, m: number): number {
   const lcm = (n / g) * m;
   const h = Math.round(d * lcm); // D is always a multiple of 1/lcm
   const bound = h * g; // |i*m - j*n| < h*g  <=>  |i/n - j/m| < d
+  // row[j] = probability of reaching (i, j) without having touched the boundary
   const row = new Float64Array(m + 1);
-  for (let j = 0; j <= m; j++)
-    row[j] = Math.abs(0 - j * n) < bound ? (j === 0 ? 1 : (row[j - 1] as number)) : 0;
+  let hit = 0;
+  row[0] = 1;
+  for (let j = 1; j <= m; j++) {
+    const flow = (row[j - 1] as number) * ((m - j + 1) / (n + m - j + 1));
+    if (Math.abs(j * n) < bound) row[j] = flow;
+    else {
+      hit += flow;
+      row[j] = 0;
+    }
+  }
   for (let i = 1; i <= n; i++) {
-    row[0] = Math.abs(i * m) < bound ? (row[0] as number) : 0;
-    for (let j = 1; j <= m; j++) {
-      if (Math.abs(i * m - j * n) >= bound) {
+    for (let j = 0; j <= m; j++) {
+      // into (i, j): a step down from (i-1, j) and a step right from (i, j-1)
+      const left = n - i + 1 + (m - j);
+      let flow = (row[j] as number) * ((n - i + 1) / left);
+      if (j > 0) flow += (row[j - 1] as number) * ((m - j + 1) / (n - i + (m - j + 1)));
+      if (Math.abs(i * m - j * n) < bound) row[j] = flow;
+      else {
+        hit += flow;
         row[j] = 0;
-      } else {
-        row[j] = ((row[j] as number) * i + (row[j - 1] as number) * j) / (i + j);
       }
     }
   }
-  const p = 1 - (row[m] as number);
-  return Math.min(1, Math.max(0, p));
+  return Math.min(1, Math.max(0, hit));
 }
 
 /**
