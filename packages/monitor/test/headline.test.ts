@@ -68,7 +68,11 @@ describe("drift headline", () => {
     // a later run: dataset drift clears but four columns still drift
     const worse = composeIssue("churn", datasetDrift, undefined);
     expect(worse.title).toBe("Monitoring: churn — dataset drift detected");
-    const next = composeIssue("churn", { ...fourDrift, generated_at: "2026-12-08T06:00:00Z" }, worse.body);
+    const next = composeIssue(
+      "churn",
+      { ...fourDrift, generated_at: "2026-12-08T06:00:00Z" },
+      `${worse.body}\n${worse.trailer}`,
+    );
     expect(next.comment).toContain(
       "✅ **Dataset drift cleared**, but ⚠️ 4 of 20 columns drifted (dataset drift threshold 50% not reached).",
     );
