@@ -245,6 +245,48 @@ describe("monitor-report", () => {
     expect(missing.failure).toMatch(/churn/);
   });
 
+  it("keeps the run history in the issue however large the report (issue 12, item 9)", async () => {
+    // 2,000 columns, all drifting: the visible report is far over GitHub's 65,536-character issue body,
+    // and the newest run's list of drifted columns alone is over the history block's budget.
+    const columns = Array.from({ length: 2_000 }, (_, i) => `feature_${String(i).padStart(4, "0")}`);
+    const wide = (shift: number) =>
+      `${[columns.join(","), ...Array.from({ length: 120 }, (_, r) => columns.map((_, c) => ((r + c) % 40) + shift).join(","))].join("\n")}\n`;
+    await writeFile(join(dir, "wide-reference.csv"), wide(0));
+    await writeFile(join(dir, "wide-current.csv"), wide(100));
+    const repo = "monitor-wide";
+    const inputs = { reference: "wide-reference.csv", current: "wide-current.csv" };
+    const first = await runStep(repo, 1, inputs);
+    expect(first.failure).toBeUndefined();
+    const second = await runStep(repo, 2, inputs);
+    expect(second.failure).toBeUndefined();
+
+    const issues = await issuesOf(repo);
+    expect(issues).toHaveLength(1);
+    const body = issues[0]?.body ?? "";
+    expect([...body].length).toBeLessThanOrEqual(65_536);
+    const state = /<!-- mlops-actions:monitoring-state (\{.*\}) -->\n?$/s.exec(body)?.[1] ?? "";
+    const history = (JSON.parse(state) as { history: Array<{ drift_share: number; drifted_count?: number }> })
+      .history;
+    expect(history).toHaveLength(2);
+    expect(history[1]?.drifted_count).toBe(2_000);
+    const { data: comments } = await client.request(
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      { owner: OWNER, repo, issue_number: issues[0]?.number as number },
+    );
+    expect(comments).toHaveLength(2);
+    expect(comments[0]?.body).toContain("First monitoring run");
+    // The second run sees the first: no "first run" again.
+    expect(comments[1]?.body).not.toContain("First monitoring run");
+    expect(comments[1]?.body).toContain("Dataset drift continues");
+    expect(comments[1]?.body).toContain("Drifted columns 2000 → 2000");
+    expect(body).toMatch(/Cut to fit GitHub's issue body limit \(65,536 characters\)/);
+    // The job summary of each step stays within GitHub's 1 MiB (bytes).
+    for (const runtime of [first, second])
+      expect(runtime.summary.reduce((n, part) => n + Buffer.byteLength(part) + 1, 0)).toBeLessThanOrEqual(
+        1024 * 1024,
+      );
+  });
+
   it("fails with one clear line on a bad input", async () => {
     const runtime = await runStep("monitor-bad", 1, { reference: "reference.csv", current: "nothing-*.csv" });
     expect(runtime.failure).toMatch(/nothing-\*\.csv/);

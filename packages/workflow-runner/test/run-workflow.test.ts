@@ -195,3 +195,18 @@ describe("runWorkflow: errors", () => {
     });
   });
 });
+
+describe("runWorkflow: step summaries (issue 12, item 1)", () => {
+  it("keeps a step summary of exactly 1 MiB and drops one byte more with GitHub's error annotation", async () => {
+    const { result } = await run("summary-limit.yml", "workflow_dispatch");
+    const summaries = job(result, "summaries");
+    expect(summaries.conclusion).toBe("success");
+    expect(summaries.summary).toContain("a".repeat(1000));
+    expect(summaries.summary).not.toContain("b".repeat(1000));
+    expect(summaries.annotations).toContainEqual({
+      level: "error",
+      message:
+        "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k, got 1024k. For more information see: https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-markdown-summary",
+    });
+  });
+});

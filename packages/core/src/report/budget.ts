@@ -20,6 +20,8 @@ export interface Budget {
   unit: BudgetUnit;
   /** What the limit applies to, for notes and messages (`check-run summary`). */
   what: string;
+  /** GitHub's own limit when `limit` is what is left of it after a reserve (`reserveBudget`). */
+  gitHubLimit?: number;
 }
 
 export const PR_COMMENT_BUDGET: Budget = { limit: 65_536, unit: "chars", what: "comment" };
@@ -39,7 +41,11 @@ export function measure(text: string, unit: BudgetUnit): number {
 
 /** `budget` with `amount` (in its own unit) kept free for the caller. */
 export function reserveBudget(budget: Budget, amount: number): Budget {
-  return { ...budget, limit: Math.max(0, budget.limit - amount) };
+  return {
+    ...budget,
+    limit: Math.max(0, budget.limit - amount),
+    gitHubLimit: budget.gitHubLimit ?? budget.limit,
+  };
 }
 
 export function fitsBudget(text: string, budget: Budget): boolean {
@@ -85,7 +91,7 @@ export function cutToBudget(text: string, budget: Budget, options: CutOptions = 
   const total = measure(text, unit);
   if (total <= limit) return text;
   const noteFor = (kept: number) =>
-    `\n\n> ✂️ Cut to fit GitHub's ${budget.what} limit (${limit.toLocaleString("en-US")} ${unitLabel(unit)}): ${(total - kept).toLocaleString("en-US")} of ${total.toLocaleString("en-US")} ${unitLabel(unit)} left out${options.note ? ` — ${options.note}` : ""}.`;
+    `\n\n> ✂️ Cut to fit GitHub's ${budget.what} limit (${(budget.gitHubLimit ?? limit).toLocaleString("en-US")} ${unitLabel(unit)}): ${(total - kept).toLocaleString("en-US")} of ${total.toLocaleString("en-US")} ${unitLabel(unit)} left out${options.note ? ` — ${options.note}` : ""}.`;
   // The note's size with the widest possible number in it (so the final note never exceeds it).
   const noteSize = measure(noteFor(0), unit);
   const room = limit - noteSize;

@@ -1,4 +1,4 @@
-import { type Budget, cutToBudget, measure, PR_COMMENT_BUDGET } from "./budget.js";
+import { type Budget, cutToBudget, measure, PR_COMMENT_BUDGET, reserveBudget } from "./budget.js";
 import { type Align, renderTable } from "./table.js";
 
 type Section =
@@ -85,7 +85,7 @@ export class ReportBuilder {
       text = this.render(low, note, dropped);
       if (fits(text)) return text;
     }
-    return cutToBudget(text, { ...options.budget, limit }, { note });
+    return cutToBudget(text, reserveBudget(options.budget, options.reserve ?? 0), { note });
   }
 
   private maxRows(): number {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { readKeyValueFile, readPathFile } from "../file-commands.js";
 import { WorkflowCommands } from "../log.js";
@@ -85,6 +85,9 @@ export interface ExecResult {
   error?: string;
 }
 
+/** A step summary larger than this (bytes) is dropped by GitHub's runner. */
+const STEP_SUMMARY_LIMIT = 1024 * 1024;
+
 /**
  * Runs one step process with the runner's environment and file commands: afterwards reads
  * `GITHUB_OUTPUT`, `GITHUB_ENV`, `GITHUB_PATH`, `GITHUB_STATE` and `GITHUB_STEP_SUMMARY`.
@@ -147,8 +150,21 @@ export async function execStep(rt: JobRuntime, request: ExecRequest): Promise<Ex
   } catch (error) {
     fileError = (error as Error).message;
   }
-  const summary = readFileSync(files.GITHUB_STEP_SUMMARY, "utf8");
-  if (summary.trim() !== "") rt.summary.push(summary);
+  // GitHub's runner drops a step summary over 1 MiB (bytes) whole, with an error annotation; the step
+  // itself still succeeds (docs "Workflow commands for GitHub Actions" → "Adding a job summary": "each
+  // step is restricted to a maximum size of 1MiB"; actions/runner `FileCommandManager.cs`
+  // CreateStepSummaryCommand compares the file length with 1024 * 1024, message `Constants.cs`
+  // UnsupportedSummarySize).
+  const summaryBytes = statSync(files.GITHUB_STEP_SUMMARY).size;
+  if (summaryBytes > STEP_SUMMARY_LIMIT)
+    rt.annotations.push({
+      level: "error",
+      message: `$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of ${STEP_SUMMARY_LIMIT / 1024}k, got ${Math.floor(summaryBytes / 1024)}k. For more information see: https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-markdown-summary`,
+    });
+  else {
+    const summary = readFileSync(files.GITHUB_STEP_SUMMARY, "utf8");
+    if (summary.trim() !== "") rt.summary.push(summary);
+  }
   const exec: ExecResult = {
     ok: result.exitCode === 0 && !result.timedOut && fileError === undefined,
     exitCode: result.exitCode,
