@@ -16,6 +16,15 @@ export interface DemoState {
   merged?: { sha: string; copy: WorkingCopy };
 }
 
+/** One workflow run the demo played, as the runner reported it. */
+export interface PlayedRun {
+  /** The stage that played it. */
+  stage: string;
+  workflow: string;
+  event: string;
+  result: WorkflowResult;
+}
+
 export interface DemoContext {
   example: ExampleSpec;
   emulator: Emulator;
@@ -27,6 +36,10 @@ export interface DemoContext {
   /** Extra environment for workflow steps (toolchain stand-ins on PATH). */
   env: Record<string, string>;
   state: DemoState;
+  /** Every workflow run played so far, in order (the chaos harness checks their outputs). */
+  runs: PlayedRun[];
+  /** Id of the stage being played. */
+  stage: string;
 }
 
 /** Fails the current stage with `message` unless `condition` holds. */
@@ -62,6 +75,7 @@ export async function runExampleWorkflow(ctx: DemoContext, run: WorkflowRun): Pr
     approvalTimeoutMs: 120_000,
     ...(run.rerunOf ? { rerunOf: run.rerunOf } : {}),
   });
+  ctx.runs.push({ stage: ctx.stage, workflow: run.workflow, event: run.event, result });
   for (const line of describeJobs(result)) ctx.log.step(line);
   ctx.log.step(`workflow run ${result.runId ?? "?"} attempt ${result.runAttempt ?? 1}: ${result.conclusion}`);
   return result;

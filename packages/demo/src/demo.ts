@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { type Emulator, type FaultRule, startEmulator } from "@mlops/github-emulator";
 import { type ApiCalls, addApiCalls, countApiCalls, DEMO_LOGIN, formatApiCalls } from "./api-calls.js";
 import type { DemoContext } from "./context.js";
 import { type ExampleId, exampleSpec, TOOLKIT_ROOT } from "./examples.js";
@@ -39,6 +39,13 @@ export interface DemoOptions {
   /** Play only these stages (ids of `STAGES`); default: all. */
   only?: string[];
   write?: (line: string) => void;
+  /** Fault rules for the emulator (the chaos harness), and the seed of their generator (default 1). */
+  faults?: FaultRule[];
+  seed?: number;
+  /** Write `index.html` (default true). */
+  page?: boolean;
+  /** Called after the last stage, before the emulator closes: reads the emulator's final state. */
+  inspect?: (ctx: DemoContext, outcomes: StageOutcome[]) => Promise<void>;
 }
 
 export interface StageOutcome {
@@ -57,6 +64,8 @@ export interface DemoResult {
   page: string | undefined;
   seconds: number;
   apiCalls: ApiCalls;
+  /** Requests the emulator answered with an injected fault. */
+  faults: number;
   /** OpenAPI violations in the emulator's responses. */
   violations: number;
 }
@@ -82,6 +91,7 @@ async function playStage(
     detail = `skipped: needs ${blocked.join(", ")}, which did not pass`;
     ctx.log.skip(detail);
   } else {
+    ctx.stage = stage.id;
     try {
       detail = await stage.run(ctx);
       ctx.log.ok(detail);
@@ -123,7 +133,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const copies = new WorkingCopies(example.dir, toolkitRoot);
   const scratch = mkdtempSync(join(tmpdir(), "mlops-demo-bin-"));
   try {
-    emulator = await startEmulator({ stateDir, validateResponses: true });
+    emulator = await startEmulator({
+      stateDir,
+      validateResponses: true,
+      ...(options.faults ? { faults: options.faults } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
     const token = emulator.createToken(
       {
         contents: "write",
@@ -149,6 +164,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       toolkitRoot,
       env: installToolchainStandIns(scratch),
       state: {},
+      runs: [],
+      stage: "",
     };
     const outcomes: StageOutcome[] = [];
     for (const [index, stage] of STAGES.entries()) {
@@ -164,9 +181,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       stages: outcomes,
       seconds: (Date.now() - started) / 1000,
       apiCalls,
+      faults: emulator.requestLog.filter((entry) => entry.fault !== undefined).length,
       violations: emulator.violations.length,
     };
     summarize(log, summary);
+    await options.inspect?.(ctx, outcomes);
+    if (options.page === false) return { ...summary, page: undefined };
     const view = await collectView(rest, {
       model: example.model,
       log: log.lines,

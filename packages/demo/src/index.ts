@@ -1,4 +1,5 @@
 export { type ApiCalls, countApiCalls } from "./api-calls.js";
+export { type ChaosLife, type ChaosOptions, chaosFaults, describeLife, runChaosLife } from "./chaos.js";
 export { type DemoOptions, type DemoResult, runDemo, STAGES, type StageOutcome } from "./demo.js";
 export { type ExampleId, exampleSpec } from "./examples.js";
 export * from "./github-view.js";

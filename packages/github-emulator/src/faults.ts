@@ -20,7 +20,18 @@ export interface FaultRule {
    * GitHub documents for a 502 during upload (the client must delete it before re-uploading).
    */
   starterAsset?: boolean;
+  /**
+   * Identities (token logins) whose requests this rule never hits: a test's own observer or the human
+   * maintainer of a scenario, whose calls stand for clicks in GitHub's UI rather than the product's calls.
+   */
+  exceptLogins?: string[];
 }
+
+/**
+ * Emulator-only routes (`/_emulator/…`: the runner's bookkeeping, test controls) stand for GitHub's
+ * own machinery, not for its API: a rule hits them only when its `route` names them.
+ */
+const EMULATOR_ONLY = /^\/_emulator\//;
 
 /** mulberry32: tiny, seedable PRNG. */
 function generator(seed: number): () => number {
@@ -55,9 +66,11 @@ export class FaultInjector {
   }
 
   /** The fault to apply to this request, if any (first matching rule that fires). */
-  pick(method: string, template: string): FaultRule | undefined {
+  pick(method: string, template: string, login?: string): FaultRule | undefined {
     for (const [index, rule] of this.rules.entries()) {
       if (!matches(rule, method, template)) continue;
+      if (!rule.route && EMULATOR_ONLY.test(template)) continue;
+      if (login && rule.exceptLogins?.includes(login)) continue;
       const count = (this.counts[index] ?? 0) + 1;
       this.counts[index] = count;
       const byNth = rule.nth ? rule.nth.includes(count) : undefined;

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { cutMidBody, runtimeTemplate, sendRuntimeFault } from "./actions-runtime/faults.js";
 import { createActionsRuntime } from "./actions-runtime/index.js";
 import { type AuthOptions, authorize, identify } from "./auth.js";
 import type { FaultInjector, FaultRule } from "./faults.js";
@@ -61,12 +62,21 @@ export async function listen(parts: ServerParts, port: number): Promise<{ server
       parts.log.push(entry);
     };
     void (async () => {
-      if (
-        /^\/(twirp|_blob|_emulator\/actions)\//.test(url.pathname) &&
-        (await runtime.handle(req, res, url))
-      ) {
-        record(url.pathname, res.statusCode, undefined);
-        return;
+      if (/^\/(twirp|_blob|_emulator\/actions)\//.test(url.pathname)) {
+        // The artifact runtime is subject to the same fault rules as the REST API (issue 12).
+        const template = runtimeTemplate(url.pathname);
+        const fault = template ? parts.faults.pick(req.method ?? "GET", template) : undefined;
+        if (fault?.kind === "slow") await sleep(fault.delayMs ?? 200);
+        if (fault && fault.kind !== "slow" && fault.kind !== "reset-mid-body") {
+          req.resume();
+          record(url.pathname, sendRuntimeFault(res, url.pathname, fault), undefined, fault.kind);
+          return;
+        }
+        if (fault?.kind === "reset-mid-body") cutMidBody(res);
+        if (await runtime.handle(req, res, url)) {
+          record(url.pathname, res.statusCode, undefined, fault?.kind);
+          return;
+        }
       }
       await serve(parts, req, res, url, baseUrl, record);
     })().catch((error: unknown) => {
@@ -110,7 +120,7 @@ async function serve(
   let fault: FaultRule | undefined;
   let reply: Reply;
   try {
-    fault = parts.faults.pick(method, definition.template);
+    fault = parts.faults.pick(method, definition.template, identifySoftly(req, parts).login || undefined);
     if (fault?.kind === "slow") await sleep(fault.delayMs ?? 200);
     const faultReply = fault ? faultResponse(fault) : undefined;
     // A 5xx with `starterAsset` on an upload is produced by the upload handler itself (it leaves the asset).

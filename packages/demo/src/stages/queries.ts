@@ -51,3 +51,32 @@ export async function commitStatuses(
   );
   return combined.statuses;
 }
+
+/** A model's registry refs as GitHub lists them: `v<N>` and `@<alias>` → the tag object SHA they point at. */
+export interface ModelRefs {
+  refs: string[];
+  versions: Map<string, string>;
+  aliases: Map<string, string>;
+}
+
+/** Versions are tags; aliases live in `refs/mlops/<model>/` (never fetched into clones as tags). */
+export async function modelRefs(rest: RestClient, model: string): Promise<ModelRefs> {
+  const listed = [
+    ...(await rest.get<{ ref: string; object: { sha: string } }[]>(
+      rest.repo(`/git/matching-refs/tags/${model}/`),
+    )),
+    ...(await rest.get<{ ref: string; object: { sha: string } }[]>(
+      rest.repo(`/git/matching-refs/mlops/${model}/`),
+    )),
+  ];
+  const versions = new Map<string, string>();
+  const aliases = new Map<string, string>();
+  for (const { ref, object } of listed) {
+    const name = ref.replace(`refs/tags/${model}/`, "").replace(`refs/mlops/${model}/`, "");
+    if (name.startsWith("@")) {
+      // An alias already in refs/mlops wins over a legacy alias tag not yet migrated.
+      if (ref.startsWith("refs/mlops/") || !aliases.has(name.slice(1))) aliases.set(name.slice(1), object.sha);
+    } else if (/^v\d/.test(name)) versions.set(name.slice(1), object.sha);
+  }
+  return { refs: listed.map((r) => r.ref), versions, aliases };
+}

@@ -4,12 +4,8 @@ import { approveWhenWaiting } from "../approvals.js";
 import { check, type DemoContext, runExampleWorkflow } from "../context.js";
 import { pushPayload } from "../events.js";
 import { branchSha, mergePullRequest } from "../repo-ops.js";
+import { modelRefs } from "./queries.js";
 import type { Stage } from "./stage.js";
-
-interface Ref {
-  ref: string;
-  object: { sha: string };
-}
 
 async function latestDeployment(ctx: DemoContext, environment: string) {
   const { rest } = ctx;
@@ -101,23 +97,13 @@ export const releaseStage: Stage = {
       `release ${tag}: model card of ${release.body?.length} chars, ${release.assets.length} assets`,
     );
 
-    // Versions are tags; aliases live in refs/mlops/<model>/ (never fetched into clones as tags).
-    const refs = [
-      ...(await rest.get<Ref[]>(rest.repo(`/git/matching-refs/tags/${example.model}/`))),
-      ...(await rest.get<Ref[]>(rest.repo(`/git/matching-refs/mlops/${example.model}/`))),
-    ];
-    const sha = (name: string) =>
-      refs.find(
-        (ref) =>
-          ref.ref === `refs/tags/${example.model}/${name}` ||
-          ref.ref === `refs/mlops/${example.model}/${name}`,
-      )?.object.sha;
-    check(stage, sha("v1"), `no tag ${tag}`);
+    const refs = await modelRefs(rest, example.model);
+    check(stage, refs.versions.get("1"), `no tag ${tag}`);
     for (const environment of ["staging", "production"]) {
       check(
         stage,
-        sha(`@${environment}`) === sha("v1"),
-        `alias @${environment} does not point at v1 (refs: ${refs.map((r) => r.ref).join(", ")})`,
+        refs.aliases.get(environment) === refs.versions.get("1"),
+        `alias @${environment} does not point at v1 (refs: ${refs.refs.join(", ")})`,
       );
       const deployment = await latestDeployment(ctx, environment);
       check(

@@ -18,7 +18,7 @@ export const BLOB_PREFIX = "/_blob/devstoreaccount1/artifacts/";
 /** Azure's limits: a block list is at most 50,000 ids; the XML body stays small. */
 const MAX_BLOCK_LIST_BYTES = 8 * 1024 * 1024;
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`;
   res.writeHead(status, {
     "content-type": "application/xml",
