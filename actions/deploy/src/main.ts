@@ -117,6 +117,7 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
   if (deployed) {
     await dispatchEvent(client, {
       owner: context.owner,
+      log: runtime.log,
       repo: context.repo,
       eventType: "mlops.model.deployed",
       clientPayload: {

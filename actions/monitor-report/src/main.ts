@@ -177,6 +177,7 @@ export async function main(runtime: ActionRuntime, given: Partial<MonitorDeps> =
     requireRepository(context);
     await dispatchEvent(client, {
       owner: context.owner,
+      log: runtime.log,
       repo: context.repo,
       eventType: DRIFT_EVENT,
       clientPayload: dispatchPayload(model, report, context.runUrl, issueUrl, artifactName),

@@ -74,6 +74,7 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
   if (inputs.dispatch && registered.outcome !== "existing") {
     await dispatchEvent(client, {
       owner: context.owner,
+      log: runtime.log,
       repo: context.repo,
       eventType: "mlops.model.registered",
       clientPayload: {

@@ -1,3 +1,4 @@
+import * as core from "@actions/core";
 import { InputError } from "@mlops/core";
 import type { z } from "zod";
 import { type ArtifactStore, createActionsArtifactStore } from "./artifact-store.js";
@@ -29,7 +30,7 @@ export function withDefaultDeps<Client>(
   return {
     env,
     cwd: given.cwd ?? env.GITHUB_WORKSPACE ?? process.cwd(),
-    artifacts: given.artifacts ?? createActionsArtifactStore(),
+    artifacts: given.artifacts ?? createActionsArtifactStore({ warn: (message) => core.warning(message) }),
     runCommand: given.runCommand ?? runCommand,
     createClient: given.createClient ?? createClient,
   };

@@ -244,8 +244,16 @@ function faultResponse(rule: FaultRule): ApiError | undefined {
     case "5xx":
       return new ApiError(rule.status ?? 502, "Server Error");
     case "429":
+      // A transient limit: `x-ratelimit-reset` says when to retry, as GitHub's docs tell clients to read it
+      // ("you should not retry your request until after the time specified by the x-ratelimit-reset header",
+      // https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately).
+      // The limiter's own reset (an hour away) would make it a limit no run can wait out.
       return new ApiError(429, PRIMARY_MESSAGE, {
-        headers: { "x-ratelimit-remaining": "0", "retry-after": "1" },
+        headers: {
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 1),
+          "retry-after": "1",
+        },
       });
     case "secondary-rate-limit":
       return new ApiError(403, SECONDARY_MESSAGE, { headers: { "retry-after": "1" } });

@@ -1,5 +1,6 @@
 import { CHECK_OUTPUT_BUDGET, cutToBudget, measure, reserveBudget } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
+import { createOnce } from "./create-once.js";
 import { githubErrorReason, translateGitHubError, withGitHubErrors } from "./errors.js";
 import { listAllPages } from "./paginate.js";
 
@@ -150,15 +151,18 @@ async function publishCheckRun(
 ): Promise<PublishCheckResult> {
   const { owner, repo, sha, name, externalId } = options;
   const annotations = options.annotations ?? [];
-  const { data: listed } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
-    owner,
-    repo,
-    ref: sha,
-    check_name: name,
-    filter: "all",
-    per_page: 100,
-  });
-  const existing = listed.check_runs.find((run) => run.external_id === externalId);
+  const listOwn = async () =>
+    (
+      await client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        owner,
+        repo,
+        ref: sha,
+        check_name: name,
+        filter: "all",
+        per_page: 100,
+      })
+    ).data.check_runs;
+  const existing = (await listOwn()).find((run) => run.external_id === externalId);
   // What the run already carries (GitHub keeps them all): send only the new ones, name the stale ones.
   const carried =
     existing && existing.output.annotations_count > 0
@@ -208,15 +212,22 @@ async function publishCheckRun(
           output: output(first),
         })
       ).data
-    : (
-        await client.request("POST /repos/{owner}/{repo}/check-runs", {
-          owner,
-          repo,
-          head_sha: sha,
-          ...fields,
-          output: output(first),
-        })
-      ).data;
+    : await createOnce({
+        // A POST whose response was lost (reset, 5xx after the write) is not replayed blindly: the
+        // check run with our external_id is looked up first, so one gate never leaves two check runs.
+        create: async () =>
+          (
+            await client.request("POST /repos/{owner}/{repo}/check-runs", {
+              owner,
+              repo,
+              head_sha: sha,
+              ...fields,
+              output: output(first),
+              request: { retries: 0 },
+            })
+          ).data,
+        find: async () => (await listOwn()).find((run) => run.external_id === externalId),
+      });
   for (let start = ANNOTATIONS_PER_REQUEST; start < toSend.length; start += ANNOTATIONS_PER_REQUEST) {
     const batch = toSend.slice(start, start + ANNOTATIONS_PER_REQUEST);
     await client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {

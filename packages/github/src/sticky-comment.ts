@@ -1,5 +1,6 @@
 import { cutToBudget, InputError, measure, PR_COMMENT_BUDGET, reserveBudget } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
+import { createOnce } from "./create-once.js";
 import { httpStatus, withGitHubErrors } from "./errors.js";
 import { assumedIdentity, isAuthoredBy, sameLogin } from "./identity.js";
 import { listAllPages } from "./paginate.js";
@@ -126,16 +127,22 @@ export async function upsertStickyComment(
       );
       action = "updated";
     } else {
-      written = toComment(
-        (
-          await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-            owner,
-            repo,
-            issue_number: issueNumber,
-            body,
-          })
-        ).data,
-      );
+      // Not replayed blindly: after a lost response, our comment is looked up before posting again.
+      written = await createOnce({
+        create: async () =>
+          toComment(
+            (
+              await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+                owner,
+                repo,
+                issue_number: issueNumber,
+                body,
+                request: { retries: 0 },
+              })
+            ).data,
+          ),
+        find: async () => (await ours())[0],
+      });
       action = "created";
     }
     const actual = action === "created" ? written.user?.login : undefined;
