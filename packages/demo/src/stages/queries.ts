@@ -75,7 +75,8 @@ export async function modelRefs(rest: RestClient, model: string): Promise<ModelR
     const name = ref.replace(`refs/tags/${model}/`, "").replace(`refs/mlops/${model}/`, "");
     if (name.startsWith("@")) {
       // An alias already in refs/mlops wins over a legacy alias tag not yet migrated.
-      if (ref.startsWith("refs/mlops/") || !aliases.has(name.slice(1))) aliases.set(name.slice(1), object.sha);
+      if (ref.startsWith("refs/mlops/") || !aliases.has(name.slice(1)))
+        aliases.set(name.slice(1), object.sha);
     } else if (/^v\d/.test(name)) versions.set(name.slice(1), object.sha);
   }
   return { refs: listed.map((r) => r.ref), versions, aliases };
