@@ -50,6 +50,44 @@ describe("mlops run-workflow", () => {
     expect(result.stdout).not.toContain("hunter2-secret");
   });
 
+  it("--with overrides the with: inputs of the called workflows; a bad --with is a usage error", async () => {
+    const result = await cli([
+      "run-workflow",
+      ".github/workflows/caller.yml",
+      "--event",
+      "push",
+      "--toolkit-root",
+      ".",
+      "--with",
+      "who=cli-user",
+      "--with",
+      "count=14",
+    ]);
+    expect(result.code).toBe(0);
+    // both calls declare who and count: both take the overrides (the file says octocat and toolkit)
+    expect(result.stdout).toContain("A=cli-user/true/14/0");
+    expect(result.stdout).toContain("B=cli-user/false/14/8");
+    const typo = await cli([
+      "run-workflow",
+      ".github/workflows/caller.yml",
+      "--event",
+      "push",
+      "--with",
+      "whom=x",
+    ]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("--with whom: not an input of the called workflows");
+    const malformed = await cli([
+      "run-workflow",
+      ".github/workflows/caller.yml",
+      "--event",
+      "push",
+      "--with",
+      "who",
+    ]);
+    expect(malformed).toMatchObject({ code: 2, stderr: 'mlops: --with: expected key=value, got "who"' });
+  });
+
   it("prints the WorkflowResult as JSON with --json and exits 1 when the run fails", async () => {
     const result = await cli(["run-workflow", join(workflows, "remote.yml"), "--event", "push", "--json"]);
     expect(result.code).toBe(1);

@@ -53,6 +53,16 @@ export function registerRunWorkflowCommand(program: Command, io: CliIo): void {
     .option("--input <k=v>", "workflow input (repeatable)", collect, [])
     .option("--secret <k=v>", "secret (repeatable)", collect, [])
     .option("--var <k=v>", "configuration variable, the vars context (repeatable)", collect, [])
+    .option(
+      "--with <k=v>",
+      "override a with: input the workflow's jobs pass to the reusable workflows they call (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--skip-setup",
+      "skip run: steps that install packages on this machine (pip/npm/conda/apt-get install, setup-command)",
+    )
     .option("--workspace <dir>", "working copy (default: the folder holding .github/workflows)")
     .option("--repository <owner/name>", "repository (default: from the payload, else octo-org/octo-repo)")
     .option(
@@ -88,6 +98,8 @@ export function registerRunWorkflowCommand(program: Command, io: CliIo): void {
         inputs: parsePairs("--input", flags.input),
         secrets: parsePairs("--secret", flags.secret),
         vars: parsePairs("--var", flags.var),
+        withInputs: parsePairs("--with", flags.with),
+        skipSetup: Boolean(flags.skipSetup),
         log: (line: string) => (json ? io.stderr(line) : io.stdout(line)),
         ...(flags.payload
           ? { payload: readPayload(existingPath(io.cwd, flags.payload, "--payload file")) }

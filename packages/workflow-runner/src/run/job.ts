@@ -25,6 +25,7 @@ import type { ExecResult } from "./steps/exec.js";
 import { stepEnvContext } from "./steps/exec.js";
 import { resolveActionUses } from "./steps/resolve-uses.js";
 import { runScriptStep } from "./steps/run-step.js";
+import { installingCommand } from "./steps/setup-detect.js";
 import { runStandIn } from "./steps/stand-ins.js";
 import type { Conclusion, JobResult, StepResult } from "./types.js";
 
@@ -403,9 +404,20 @@ async function runStep(
     if ("run" in step) {
       const shell = child(raw, "shell");
       const dir = child(raw, "working-directory");
+      const script = evaluateString(step.run, scope);
+      const installs = installingCommand(script, stepEnv);
+      if (installs !== undefined && rt.state.skipSetup) {
+        log.line(`${rt.indent}  ○ ${name} (skipped by --skip-setup: installs packages: ${installs})`);
+        return record();
+      }
+      if (installs !== undefined) {
+        const message = `${name} installs packages on this machine (${installs}): the local runner runs it for real, outside any sandbox; --skip-setup skips such steps`;
+        rt.annotations.push({ level: "warning", message });
+        log.line(`${rt.indent}    ⚠ ${message}`);
+      }
       exec = await runScriptStep(rt, {
         label: name,
-        script: evaluateString(step.run, scope),
+        script,
         ...(shell ? { shell: evaluateString(shell, scope) } : {}),
         ...(dir ? { workingDirectory: evaluateString(dir, scope) } : {}),
         stepEnv,

@@ -30,6 +30,10 @@ export interface RunState {
   jobCounter: number;
   approvalPollMs: number;
   approvalTimeoutMs: number;
+  /** Skip `run:` steps that install packages (see steps/setup-detect.ts). */
+  skipSetup: boolean;
+  /** `with:` overrides for the reusable workflows called by the top-level workflow's jobs. */
+  withInputs: Record<string, string>;
   /** Aborted (with the reason) when a newer run cancels this one (`concurrency.cancel-in-progress`). */
   cancel: AbortController;
   /** Key of the run's concurrency groups: the server and the repository. */

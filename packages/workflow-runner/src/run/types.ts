@@ -27,6 +27,17 @@ export interface RunWorkflowOptions {
   approvalPollMs?: number;
   /** Longest wait for a review before the job fails (default 30 days, as GitHub). */
   approvalTimeoutMs?: number;
+  /**
+   * Skip the `run:` steps that install packages on this machine (pip/npm/conda/apt-get install…, a
+   * reusable workflow's `setup-command`); without it they run after a warning. See steps/setup-detect.ts.
+   */
+  skipSetup?: boolean;
+  /**
+   * Overrides of the `with:` inputs that the workflow's own jobs pass to the reusable workflows they call
+   * (`mlops run-workflow --with name=value`), so that a local run can differ without editing the file.
+   * Each name must be an input of a workflow called from the top-level workflow.
+   */
+  withInputs?: Record<string, string>;
 }
 
 export type Conclusion = "success" | "failure" | "cancelled" | "skipped";

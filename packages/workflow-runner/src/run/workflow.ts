@@ -27,6 +27,7 @@ import { capPermissions, defaultPermissions, normalizePermissions, type Permissi
 import type { Invocation, RunState } from "./state.js";
 import { resolveWorkflowUses } from "./steps/resolve-uses.js";
 import type { Conclusion, JobResult, RunWorkflowOptions, WorkflowResult } from "./types.js";
+import { checkWithInputs, withOverridesFor } from "./with-inputs.js";
 
 const MAX_CALL_DEPTH = 4;
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
@@ -285,7 +286,12 @@ async function callWorkflow(
   }
   const given = evaluateToken(job["input-values"], scope);
   const givenInputs = typeof given === "object" && given !== null && !Array.isArray(given) ? given : {};
-  const inputs = resolveInputs(callee, "workflow_call", givenInputs, scope, at);
+  const overrides = invocation.depth === 0 ? withOverridesFor(callee, state.withInputs) : {};
+  for (const [input, value] of Object.entries(overrides))
+    state.log.line(
+      `${"  ".repeat(invocation.depth)}  --with ${input}=${value} (replaces the job's with: value)`,
+    );
+  const inputs = resolveInputs(callee, "workflow_call", { ...givenInputs, ...overrides }, scope, at);
   const secrets = job["inherit-secrets"]
     ? { ...invocation.secrets }
     : evaluateStringMap(job["secret-values"], scope);
@@ -370,6 +376,11 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   );
   const facts = eventFacts(options.event, payload);
   const fork = forkOfPullRequest(options.event, payload, repository);
+  await checkWithInputs(workflow, options.withInputs ?? {}, {
+    workspace,
+    toolkitRoot: resolve(options.toolkitRoot ?? REPO_ROOT),
+    repository,
+  });
   const mismatch =
     options.event === "workflow_call"
       ? undefined
@@ -403,6 +414,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     jobCounter: 0,
     approvalPollMs: options.approvalPollMs ?? DEFAULT_APPROVAL_POLL_MS,
     approvalTimeoutMs: options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+    skipSetup: options.skipSetup ?? false,
+    withInputs: options.withInputs ?? {},
     cancel: new AbortController(),
     // Groups are per repository (and per server: one emulator's runs do not queue behind another's).
     concurrencyScope: `${options.apiUrl ?? "local"} ${repository}`,
