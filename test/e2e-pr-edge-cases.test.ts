@@ -13,7 +13,7 @@ import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
 import { WorkingCopies } from "../packages/demo/src/working-copy.js";
 import { createGitHubClient, type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
-import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
+import { runWorkflow, type WorkflowResult, workflowRunEvent } from "../packages/workflow-runner/src/index.js";
 import { registerProductionBaseline } from "./support/production-baseline.js";
 
 const root = join(import.meta.dirname, "..");
@@ -80,6 +80,31 @@ function callerWorkflow(file: string, withLines: string[]): string {
   mkdirSync(join(workspace, ".github", "workflows"), { recursive: true });
   writeFileSync(join(workspace, path), text);
   return path;
+}
+
+/** A pull request from FORK's branch `main` (named like the base branch, as forks' branches often are). */
+async function openForkPullRequest(): Promise<PullRequest> {
+  const [forkOwner = "", forkName = ""] = FORK.split("/");
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/forks", {
+    owner: OWNER,
+    repo: REPO,
+    organization: forkOwner,
+  });
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner: forkOwner,
+    repo: forkName,
+    branch: "main",
+    message: "Change from a fork",
+    files: { "params.yaml": "# from a fork\nn_estimators: 20\n" },
+  });
+  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
+    owner: OWNER,
+    repo: REPO,
+    title: "From a fork",
+    head: `${forkOwner}:main`,
+    base: "main",
+  });
+  return { number: data.number, headSha: data.head.sha, branch: "main" };
 }
 
 async function openPullRequest(branch: string): Promise<PullRequest> {
@@ -264,7 +289,7 @@ describe("PR check edge cases (examples/node-classifier)", () => {
   it("reports a fork PR in its summary and an artifact; the workflow_run companion posts it", {
     timeout: 300_000,
   }, async () => {
-    const pr = await openPullRequest("from-a-fork");
+    const pr = await openForkPullRequest();
     const forkFrom = emulator.requestLog.length;
     const fork = await pullRequestRun(pr, { headRepository: FORK });
     expect(fork.result.conclusion, fork.log).toBe("success");
@@ -282,30 +307,36 @@ describe("PR check edge cases (examples/node-classifier)", () => {
     );
     expect(artifacts.artifacts.map((a) => a.name).sort()).toEqual([`mlops-gate-${MODEL}`, `mlops-${MODEL}`]);
 
+    // What GitHub sends the companion: the completed run as the REST API shows it. For a fork's run it
+    // has no pull_requests, and GET /commits/{sha}/pulls finds nothing for the fork's head commit.
+    const payload = await workflowRunEvent({
+      apiUrl: emulator.url,
+      repository: REPOSITORY,
+      runId: forkRunId,
+    });
+    expect(payload.workflow_run).toMatchObject({
+      event: "pull_request",
+      head_branch: "main",
+      head_sha: pr.headSha,
+      pull_requests: [],
+      head_repository: { full_name: FORK },
+      path: PR_CHECK,
+    });
+    const { data: byCommit } = await admin.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+      owner: OWNER,
+      repo: REPO,
+      commit_sha: pr.headSha,
+    });
+    expect(byCommit).toEqual([]);
+
+    const companionFrom = emulator.requestLog.length;
     const lines: string[] = [];
     const companion = await runWorkflow({
       workflow: ".github/workflows/mlops-fork-report.yml",
       workspace,
       event: "workflow_run",
       repository: REPOSITORY,
-      payload: {
-        action: "completed",
-        workflow_run: {
-          id: forkRunId,
-          name: "Model PR check",
-          path: PR_CHECK,
-          event: "pull_request",
-          status: "completed",
-          conclusion: fork.result.conclusion,
-          head_branch: pr.branch,
-          head_sha: pr.headSha,
-          run_attempt: fork.result.runAttempt,
-          head_repository: { full_name: FORK },
-          // GitHub leaves this empty for a fork's run: the companion finds the PR from the commit.
-          pull_requests: [],
-        },
-        workflow: { name: "Model PR check", path: PR_CHECK },
-      },
+      payload,
       apiUrl: emulator.url,
       toolkitRoot: root,
       log: (line) => lines.push(line),
@@ -319,5 +350,12 @@ describe("PR check edge cases (examples/node-classifier)", () => {
     expect(comments[0]?.body).toContain(stickyMarker(`${MODEL}/mlops-pr-check.yml`));
     expect(comments[0]?.body).toContain(`✅ ${MODEL}: gate passed`);
     expect(await checkRuns(pr)).toMatchObject([{ conclusion: "success", name: `mlops gate: ${MODEL}` }]);
+    // The PR came from the number in the fork's report, re-checked against the API (one GET of that PR).
+    expect(companionLog).toContain(
+      `Reporting on PR #${pr.number} (found from the number in the fork's report`,
+    );
+    const calls = emulator.requestLog.slice(companionFrom).map((r) => `${r.method} ${r.route}`);
+    expect(calls).toContain("GET /repos/{owner}/{repo}/pulls/{pull_number}");
+    expect(calls).not.toContain("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls");
   });
 });

@@ -30,9 +30,10 @@ import {
 } from "@mlops/core";
 import {
   attemptArtifactName,
-  findPullRequestForCommit,
+  findRunPullRequest,
   type GitHubClient,
   githubClientFactory,
+  type PullRequestRef,
   validateModelName,
 } from "@mlops/github";
 import { type Baseline, resolveBaseline } from "./baseline.js";
@@ -81,42 +82,115 @@ interface PullRequestTarget {
   fromFork: boolean;
 }
 
+interface PullRequestLookup {
+  pr?: PullRequestTarget;
+  /**
+   * Why the report is not posted on a PR (companion runs, or a `pull-request` input whose head moved):
+   * `stale` = the PR has moved on since the evaluated commit (nothing is posted at all); otherwise no PR
+   * was found (the check run still goes on the commit).
+   */
+  skip?: { reason: string; stale: boolean };
+}
+
+/** What a `workflow_run` event says about the run it follows (undefined for other events). */
+function triggeringRun(
+  context: RunContext,
+): { headSha?: string; headBranch?: string; headRepository?: string; pullRequests: number[] } | undefined {
+  if (context.eventName !== "workflow_run") return undefined;
+  const run = context.event.workflow_run as Record<string, unknown> | undefined;
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  const headRepository = text((run?.head_repository as { full_name?: unknown } | undefined)?.full_name);
+  const headSha = text(run?.head_sha);
+  const headBranch = text(run?.head_branch);
+  const pullRequests = (Array.isArray(run?.pull_requests) ? run.pull_requests : [])
+    .map((p) => (p as { number?: unknown } | null)?.number)
+    .filter((n): n is number => typeof n === "number" && Number.isInteger(n));
+  return {
+    ...(headSha ? { headSha } : {}),
+    ...(headBranch ? { headBranch } : {}),
+    ...(headRepository ? { headRepository } : {}),
+    pullRequests,
+  };
+}
+
 /**
- * The PR the report is about: the event's; or, in a `workflow_run` companion, the `pull-request` input's
- * (one GET), or the open PR whose head is `head-sha` (one GET).
+ * The PR the report is about: the event's own; with a `pull-request` input outside a companion, that PR
+ * (one GET; its head must still be `head-sha`); in a `workflow_run` companion, the triggering run's PR
+ * found as GitHub allows (`findRunPullRequest`: the event's `pull_requests`, the number the fork's
+ * artifact claims, re-checked against the API, else the open PRs with the run's head), never through
+ * `GET /commits/{sha}/pulls`, which returns nothing for a fork's head commit.
  */
 async function pullRequestOf(
   context: RunContext,
   inputs: { number: number | undefined; headSha: string | undefined },
   client: () => GitHubClient,
-): Promise<PullRequestTarget | undefined> {
+  log: ActionRuntime["log"],
+): Promise<PullRequestLookup> {
   const { number, headSha } = inputs;
-  const companion = context.eventName === "workflow_run";
-  if (number === undefined && (context.pullRequest || headSha === undefined || !companion))
-    return context.pullRequest;
-  if (number !== undefined && context.pullRequest?.number === number) return context.pullRequest;
   const { owner, repo, repository } = context;
-  if (number === undefined) {
-    const found = await findPullRequestForCommit(client(), { owner, repo, sha: headSha as string });
-    if (!found) return undefined;
-    return {
-      number: found.number,
-      baseRef: found.baseRef,
-      headSha: found.headSha,
-      fromFork: (found.headRepository ?? repository) !== repository,
-    };
+  const target = (pr: PullRequestRef): PullRequestTarget => ({
+    number: pr.number,
+    baseRef: pr.baseRef,
+    headSha: pr.headSha,
+    fromFork: (pr.headRepository ?? repository).toLowerCase() !== repository.toLowerCase(),
+  });
+  if (context.pullRequest && (number === undefined || context.pullRequest.number === number))
+    return { pr: context.pullRequest };
+  const run = triggeringRun(context);
+  if (!run) {
+    if (number === undefined) return {};
+    const { data } = await client().request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+      owner,
+      repo,
+      pull_number: number,
+    });
+    const pr = target({
+      number,
+      url: data.html_url,
+      state: data.state,
+      baseRef: data.base.ref,
+      headRef: data.head.ref,
+      headSha: data.head.sha,
+      ...(data.head.repo ? { headRepository: data.head.repo.full_name } : {}),
+    });
+    if (headSha && pr.headSha !== headSha)
+      return {
+        pr,
+        skip: {
+          stale: true,
+          reason: `PR #${number} has moved on to ${pr.headSha.slice(0, 7)} since ${headSha.slice(0, 7)} was evaluated`,
+        },
+      };
+    return { pr };
   }
-  const { data } = await client().request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+  const sha = headSha ?? run.headSha;
+  if (!sha)
+    return {
+      skip: { stale: false, reason: "neither `head-sha` nor the workflow_run event names the commit" },
+    };
+  const found = await findRunPullRequest(client(), {
     owner,
     repo,
-    pull_number: number,
+    headSha: sha,
+    ...(run.headBranch ? { headBranch: run.headBranch } : {}),
+    ...(run.headRepository ? { headRepository: run.headRepository } : {}),
+    pullRequests: run.pullRequests,
+    ...(number !== undefined ? { claimed: number } : {}),
   });
-  return {
-    number,
-    baseRef: data.base.ref,
-    headSha: data.head.sha,
-    fromFork: (data.head.repo?.full_name ?? repository) !== repository,
-  };
+  if ("found" in found) {
+    const via = {
+      workflow_run: "the workflow_run event's pull_requests",
+      artifact: "the number in the fork's report, checked against the API",
+      head:
+        run.headRepository && run.headBranch
+          ? `the open pull requests with head ${run.headRepository.split("/")[0]}:${run.headBranch}`
+          : "the open pull requests' head commits",
+    }[found.via];
+    log.info(`Reporting on PR #${found.found.number} (found from ${via}).`);
+    return { pr: target(found.found) };
+  }
+  if ("moved" in found) return { pr: target(found.moved), skip: { stale: true, reason: found.reason } };
+  return { skip: { stale: false, reason: found.reason } };
 }
 
 /**
@@ -178,12 +252,14 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     clientInstance ??= deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
     return clientInstance;
   };
-  const pr = await pullRequestOf(
+  const { pr, skip } = await pullRequestOf(
     context,
     { number: inputs["pull-request"], headSha: inputs["head-sha"] },
     client,
+    runtime.log,
   );
-  const headSha = inputs["head-sha"] ?? pr?.headSha ?? context.sha;
+  // The evaluated commit: in a companion, the triggering run's head (not this run's default-branch sha).
+  const headSha = inputs["head-sha"] ?? triggeringRun(context)?.headSha ?? pr?.headSha ?? context.sha;
   const tempDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), `mlops-gate-${model}-`));
   const artifactBase = inputs["artifact-name"] ?? `mlops-${model}`;
 
@@ -256,45 +332,51 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   await writeFile(reportPath, `${fullReport}\n`);
   await writeFile(
     join(reportDir, "gate.json"),
-    `${JSON.stringify({ model, passed: run.passed, baseline: baseline?.source ?? "none", rules: run.rules }, null, 2)}\n`,
+    // `pull_request`: the PR this run evaluated, for the workflow_run companion of a fork PR (GitHub gives
+    // it no `pull_requests` there). The companion treats it as untrusted and re-checks it with the API.
+    `${JSON.stringify({ model, passed: run.passed, baseline: baseline?.source ?? "none", ...(context.pullRequest ? { pull_request: context.pullRequest.number } : {}), rules: run.rules }, null, 2)}\n`,
   );
 
   let commentUrl = "";
   let refused: string | undefined = readOnly
     ? "this pull request comes from a fork, so its token is read-only"
     : undefined;
-  if (!readOnly && (inputs.comment || inputs.check)) {
-    if (pr !== context.pullRequest && inputs["head-sha"] && pr && pr.headSha !== inputs["head-sha"]) {
-      runtime.log.notice(
-        `PR #${pr.number} has moved on to ${pr.headSha.slice(0, 7)} since ${inputs["head-sha"].slice(0, 7)} was evaluated: nothing posted.`,
-      );
-    } else {
-      const published = await publish(
-        client(),
-        {
-          owner: context.owner,
-          repo: context.repo,
-          pullRequest: pr?.number,
-          sha: headSha || undefined,
-          key: `${model}/${workflowKey(context)}`,
-          checkName: `mlops gate: ${model}`,
-          comment: inputs.comment,
-          check: inputs.check,
-          ...(inputs["comment-author"] ? { commentAuthor: inputs["comment-author"] } : {}),
-        },
-        {
-          comment: renderGateReport(reportInput, { reserve: 200 }),
-          title: verdict,
-          summary: renderGateReport(reportInput, { budget: CHECK_OUTPUT_BUDGET }),
-          passed: run.passed,
-          annotations: annotationsFor(run),
-          detailsUrl: context.runUrl,
-        },
-        runtime.log,
-      );
-      commentUrl = published.commentUrl;
-      refused = published.refused;
-    }
+  // Never skip the comment silently: a companion that cannot post says why, in the log and the summary.
+  const unposted: string[] = [];
+  if (!readOnly && skip && (skip.stale ? inputs.comment || inputs.check : inputs.comment)) {
+    unposted.push(
+      skip.stale
+        ? `The gate report was not posted: ${skip.reason}; a newer run reports on the new head.`
+        : `The gate report was not posted as a PR comment: ${skip.reason}.${inputs.check ? ` The check run is on ${headSha.slice(0, 7)}.` : ""}`,
+    );
+    for (const line of unposted) runtime.log.warning(line);
+  }
+  if (!readOnly && !skip?.stale && (inputs.comment || inputs.check)) {
+    const published = await publish(
+      client(),
+      {
+        owner: context.owner,
+        repo: context.repo,
+        pullRequest: pr?.number,
+        sha: headSha || undefined,
+        key: `${model}/${workflowKey(context)}`,
+        checkName: `mlops gate: ${model}`,
+        comment: inputs.comment,
+        check: inputs.check,
+        ...(inputs["comment-author"] ? { commentAuthor: inputs["comment-author"] } : {}),
+      },
+      {
+        comment: renderGateReport(reportInput, { reserve: 200 }),
+        title: verdict,
+        summary: renderGateReport(reportInput, { budget: CHECK_OUTPUT_BUDGET }),
+        passed: run.passed,
+        annotations: annotationsFor(run),
+        detailsUrl: context.runUrl,
+      },
+      runtime.log,
+    );
+    commentUrl = published.commentUrl;
+    refused = published.refused;
   }
   const reportArtifact = attemptArtifactName(`mlops-gate-${model}`, context.runAttempt);
   if (refused) {
@@ -315,6 +397,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       `Could not upload the report artifact ${reportArtifact}: ${(error as Error).message}`,
     );
   }
+  if (unposted.length > 0) await runtime.appendSummary(unposted.map((line) => `> ⚠️ ${line}\n`).join(""));
   await runtime.appendSummary(fullReport);
 
   const failedRules = failedRuleTexts(run);

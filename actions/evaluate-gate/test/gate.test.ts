@@ -10,6 +10,7 @@ import {
   clientFor,
   gateComments,
   metrics,
+  openForkPullRequest,
   openPullRequest,
   removeTempDirs,
   runGate,
@@ -266,8 +267,9 @@ describe("evaluate-gate against the emulator", () => {
     });
     expect(stale.failure).toBeUndefined();
     expect(
-      stale.lines.some((l) => l.level === "notice" && /has moved on .* nothing posted/.test(l.message)),
+      stale.lines.some((l) => l.level === "warning" && /not posted: PR #\d+ has moved on/.test(l.message)),
     ).toBe(true);
+    expect(stale.summary.join("\n")).toMatch(/⚠️ The gate report was not posted: PR #\d+ has moved on/);
     expect(await gateComments(admin, pr)).toEqual([]);
 
     const runtime = await runGate({
@@ -305,5 +307,59 @@ describe("evaluate-gate against the emulator", () => {
     const comments = await gateComments(admin, pr);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toMatch(/\| accuracy +\| +— \| +0\.7 \|/);
+  });
+
+  it("workflow_run companion of a fork PR: finds the PR by its head, ignores another PR's number, says why when none", async () => {
+    const victim = await openPullRequest(admin, "gate-fork-companion");
+    const fork = await openForkPullRequest(admin, "gate-fork-companion");
+    const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
+    // As GitHub sends it for a fork PR's run: head is the fork's `main`, and no pull_requests.
+    const workflowRun = {
+      head_branch: fork.headBranch,
+      head_repository: { full_name: fork.headRepository },
+      pull_requests: [],
+    };
+    emulator.clearLog();
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr: fork,
+      workspace: work,
+      eventName: "workflow_run",
+      ref: "refs/heads/main",
+      workflowRun,
+      // The number the fork's artifact carries is data: here it names someone else's PR.
+      inputs: { baseline: "none", "pull-request": String(victim.number), "head-sha": fork.headSha },
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.lines.filter((l) => l.level === "warning")).toEqual([]);
+    expect(await gateComments(admin, fork)).toHaveLength(1);
+    expect(await gateComments(admin, victim)).toEqual([]);
+    expect(await checkRuns(admin, fork)).toMatchObject([{ head_sha: fork.headSha, conclusion: "success" }]);
+    expect(emulator.requestLog.some((r) => r.route.endsWith("/commits/{commit_sha}/pulls"))).toBe(false);
+
+    // The fork PR is closed: no PR has this head. The comment is not posted, and the run says so.
+    await admin.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+      owner: "acme",
+      repo: fork.repo,
+      issue_number: fork.number,
+      state: "closed",
+    });
+    const orphan = await runGate({
+      emulator,
+      token,
+      pr: fork,
+      workspace: work,
+      eventName: "workflow_run",
+      ref: "refs/heads/main",
+      workflowRun,
+      inputs: { baseline: "none", "head-sha": fork.headSha },
+      attempt: 2,
+    });
+    expect(orphan.failure).toBeUndefined();
+    const why = `The gate report was not posted as a PR comment: no open pull request has head mallory:main at ${fork.headSha.slice(0, 7)}. The check run is on ${fork.headSha.slice(0, 7)}.`;
+    expect(orphan.lines).toContainEqual(expect.objectContaining({ level: "warning", message: why }));
+    expect(orphan.summary.join("\n")).toContain(`> ⚠️ ${why}`);
+    expect(await gateComments(admin, fork)).toHaveLength(1);
   });
 });

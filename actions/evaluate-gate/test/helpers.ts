@@ -11,10 +11,15 @@ import {
 import { buildRunManifest } from "@mlops/core";
 import { createGitHubClient, type GitHubClient, stickyMarker } from "@mlops/github";
 import type { Emulator, Permissions } from "@mlops/github-emulator";
-import { clientFor, OWNER, openPullRequest } from "../../../packages/github/test/helpers.js";
+import {
+  clientFor,
+  OWNER,
+  openForkPullRequest,
+  openPullRequest,
+} from "../../../packages/github/test/helpers.js";
 import { main } from "../src/main.js";
 
-export { clientFor, OWNER, openPullRequest };
+export { clientFor, OWNER, openForkPullRequest, openPullRequest };
 
 export const WRITE: Permissions = {
   contents: "read",
@@ -62,6 +67,8 @@ export interface GateRunOptions {
   fork?: boolean;
   eventName?: string;
   ref?: string;
+  /** Fields of the `workflow_run` payload (companion runs), over the defaults. */
+  workflowRun?: Record<string, unknown>;
 }
 
 /** A workspace with mlops.yml and the candidate's metrics (and per-example results). */
@@ -88,6 +95,7 @@ export async function runGate(options: GateRunOptions): Promise<MemoryRuntime> {
               head_sha: pr.headSha,
               event: "pull_request",
               path: ".github/workflows/pr.yml",
+              ...options.workflowRun,
             },
           }
         : {

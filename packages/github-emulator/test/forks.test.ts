@@ -11,7 +11,7 @@ const emulator = useEmulator({ seed: 3 });
 const obj = (value: unknown) => value as Record<string, unknown>;
 
 async function forkPullRequest(repo: string, branch: string) {
-  await call(emulator(), "POST", `/_emulator/repos/acme/${repo}/forks`, { owner: "mallory" });
+  await call(emulator(), "POST", `/_emulator/repos/acme/${repo}/forks`, { organization: "mallory" });
   const commit = await call(emulator(), "POST", `/_emulator/repos/mallory/${repo}/commits`, {
     branch,
     message: "Better model from a fork",

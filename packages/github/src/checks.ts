@@ -260,36 +260,3 @@ function isUnchanged(
     (options.detailsUrl === undefined || existing.details_url === options.detailsUrl)
   );
 }
-
-/** The pull request a commit belongs to (an open one preferred), or undefined. */
-export async function findPullRequestForCommit(
-  client: GitHubClient,
-  options: { owner: string; repo: string; sha: string },
-): Promise<
-  | { number: number; url: string; state: string; baseRef: string; headSha: string; headRepository?: string }
-  | undefined
-> {
-  const { owner, repo, sha } = options;
-  return withGitHubErrors(
-    { operation: `find the pull request of ${sha.slice(0, 7)}`, owner, repo },
-    async () => {
-      const { data } = await client.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
-        owner,
-        repo,
-        commit_sha: sha,
-        per_page: 100,
-      });
-      const pull = data.find((p) => p.state === "open") ?? data[0];
-      if (!pull) return undefined;
-      const headRepository = pull.head.repo?.full_name;
-      return {
-        number: pull.number,
-        url: pull.html_url,
-        state: pull.state,
-        baseRef: pull.base.ref,
-        headSha: pull.head.sha,
-        ...(headRepository ? { headRepository } : {}),
-      };
-    },
-  );
-}

@@ -8,6 +8,7 @@ export * from "./identity.js";
 export * from "./log.js";
 export * from "./monitoring-issue.js";
 export * from "./paginate.js";
+export * from "./pull-requests.js";
 export * from "./registry/aliases.js";
 export * from "./registry/download.js";
 export * from "./registry/metadata.js";

@@ -1,13 +1,7 @@
 import { GitHubError } from "@mlops/core";
 import type { Emulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  findPullRequestForCommit,
-  type GitHubClient,
-  publishCheck,
-  registerModel,
-  translateGitHubError,
-} from "../src/index.js";
+import { type GitHubClient, publishCheck, registerModel, translateGitHubError } from "../src/index.js";
 import { clientFor, emulatorWithClient, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
 
 let emulator: Emulator;
@@ -79,31 +73,6 @@ describe("publishCheck", () => {
     expect(data.statuses).toHaveLength(1);
     expect(data.statuses[0]).toMatchObject({ context: "mlops / fraud", state: "failure" });
     expect(data.statuses[0]?.description?.length).toBeLessThanOrEqual(140);
-  });
-});
-
-describe("findPullRequestForCommit", () => {
-  it("finds the open pull request whose head is the commit", async () => {
-    const repo = "checks-pr";
-    const { data: commit } = await client.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-      owner: OWNER,
-      repo,
-      branch: "feature",
-      message: "change",
-      files: { "a.txt": "a" },
-    });
-    const sha = (commit as { sha: string }).sha;
-    const { data: pull } = await client.request("POST /repos/{owner}/{repo}/pulls", {
-      owner: OWNER,
-      repo,
-      head: "feature",
-      base: "main",
-      title: "feat",
-    });
-    expect(await findPullRequestForCommit(client, { owner: OWNER, repo, sha })).toMatchObject({
-      number: pull.number,
-      state: "open",
-    });
   });
 });
 

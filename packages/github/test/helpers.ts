@@ -40,6 +40,43 @@ export async function openPullRequest(
   return { repo, number: data.number, headSha: data.head.sha };
 }
 
+/**
+ * `forkOwner`'s fork of `repo` with a commit on the fork's `main`, and an open PR from it
+ * (`head: "<forkOwner>:main"`) into the repository's main: a fork PR named like the base branch.
+ */
+export async function openForkPullRequest(
+  admin: GitHubClient,
+  repo: string,
+  forkOwner = "mallory",
+): Promise<{ repo: string; number: number; headSha: string; headBranch: string; headRepository: string }> {
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/forks", {
+    owner: OWNER,
+    repo,
+    organization: forkOwner,
+  });
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner: forkOwner,
+    repo,
+    branch: "main",
+    message: "Tune the model in a fork",
+    files: { "params.yaml": "depth: 7\n" },
+  });
+  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
+    owner: OWNER,
+    repo,
+    title: `From ${forkOwner}'s fork`,
+    head: `${forkOwner}:main`,
+    base: "main",
+  });
+  return {
+    repo,
+    number: data.number,
+    headSha: data.head.sha,
+    headBranch: "main",
+    headRepository: `${forkOwner}/${repo}`,
+  };
+}
+
 export async function emulatorWithClient(
   permissions?: Permissions,
   login?: string,

@@ -399,10 +399,12 @@ export function registerGitRoutes(router: Router): void {
     "/_emulator/repos/{owner}/{repo}/forks",
     async (ctx) => {
       const parent = ctx.repo();
-      const body = await ctx.body<{ owner?: unknown }>();
-      if (typeof body.owner !== "string" || !/^[A-Za-z0-9-]+$/.test(body.owner))
-        throw validationFailed({ resource: "Repository", code: "missing_field", field: "owner" });
-      const fork = ensureFork(ctx, parent, body.owner, parent.name);
+      // `organization`: the fork's owner (named like the body field of GitHub's `POST /repos/{o}/{r}/forks`).
+      const body = await ctx.body<{ organization?: unknown }>();
+      const owner = body.organization;
+      if (typeof owner !== "string" || !/^[A-Za-z0-9-]+$/.test(owner))
+        throw validationFailed({ resource: "Repository", code: "missing_field", field: "organization" });
+      const fork = ensureFork(ctx, parent, owner, parent.name);
       return created({ full_name: `${fork.owner}/${fork.name}`, parent: fork.parent });
     },
     { permission: null, openapiPath: false },

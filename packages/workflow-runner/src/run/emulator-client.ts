@@ -49,6 +49,20 @@ export class EmulatorClient {
     }
   }
 
+  /** A run as `GET /repos/{o}/{r}/actions/runs/{run_id}` shows it (GitHub's workflow-run object). */
+  async workflowRun(runId: number): Promise<Record<string, unknown>> {
+    const url = `${this.apiUrl.replace(/\/$/, "")}/repos/${this.repository}/actions/runs/${runId}`;
+    const response = await fetch(url, {
+      headers: { accept: "application/vnd.github+json", authorization: "Bearer mlops-local-runner" },
+    });
+    const text = await response.text();
+    if (!response.ok)
+      throw new GitHubError(`emulator GET run ${runId}: ${response.status} ${text.slice(0, 200)}`, {
+        status: response.status,
+      });
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+
   registerRun(body: {
     workflow_path: string;
     name: string;

@@ -7,4 +7,4 @@ export type {
   StepResult,
   WorkflowResult,
 } from "./types.js";
-export { runWorkflow } from "./workflow.js";
+export { runWorkflow, workflowRunEvent } from "./workflow.js";

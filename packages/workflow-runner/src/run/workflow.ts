@@ -343,6 +343,26 @@ function forkOfPullRequest(
 }
 
 /**
+ * The payload GitHub sends a `workflow_run` workflow when `runId` completes: `{action, workflow_run,
+ * workflow}`, where `workflow_run` is the run as the REST API shows it, read from the emulator. So the
+ * companion sees what GitHub gives it, e.g. no `pull_requests` and the fork as `head_repository` for a
+ * fork PR's run (github/docs#22501).
+ */
+export async function workflowRunEvent(options: {
+  apiUrl: string;
+  repository: string;
+  runId: number;
+  action?: "completed" | "requested" | "in_progress";
+}): Promise<Record<string, unknown>> {
+  const run = await new EmulatorClient(options.apiUrl, options.repository).workflowRun(options.runId);
+  return {
+    action: options.action ?? "completed",
+    workflow_run: run,
+    workflow: { id: run.workflow_id, name: run.name, path: run.path },
+  };
+}
+
+/**
  * Runs a workflow file locally with GitHub's parser and expression engine: jobs one at a time in
  * dependency order, steps as processes, local actions from their `dist/`, stand-ins for the common
  * external actions. With `apiUrl` (the emulator) the run and each job are registered there.
