@@ -142,7 +142,7 @@ describe("register action", () => {
     // v1 is no longer @latest and is @production: its card must not read as its current aliases.
     expect(card).not.toMatch(/Aliases: `@latest`/);
     expect(card).toContain(
-      "Registered as `@latest` (aliases move: the `fraud/@<alias>` tags and `mlops registry list fraud` show where each points now)",
+      "Registered as `@latest` (aliases move: `mlops registry list fraud` and the refs `refs/mlops/fraud/@<alias>` show where each points now)",
     );
   });
 

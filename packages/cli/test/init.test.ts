@@ -96,8 +96,11 @@ describe("mlops init writes a setup that runs", () => {
     const config = parse(readFileSync(join(dir, "mlops.yml"), "utf8")) as {
       models: [{ monitoring: { reference: string; current: string[] }; setup?: string }];
     };
+    // numpy's savetxt layout, read from the data's first line: no header, whitespace between values.
     expect(config.models[0].monitoring).toEqual({
       reference: "data/train.txt",
+      delimiter: "whitespace",
+      header: false,
       current: ["production-data/*.txt"],
     });
     const monitor = parse(readFileSync(join(dir, ".github/workflows/mlops-monitor.yml"), "utf8")) as Workflow;
@@ -107,6 +110,23 @@ describe("mlops init writes a setup that runs", () => {
     expect((await cli(["validate"], dir)).code).toBe(0);
     // How to get a baseline is a next step.
     expect(result.stdout).toContain("Get a baseline: run the PR check on `main` once");
+  });
+
+  it("declares nothing for a CSV with a header; a semicolon CSV gets its delimiter", async () => {
+    const csv = project({ "data/train.txt": "", "data/train.csv": "a,b,label\n1,2,0\n" });
+    await cli(["init", "--yes", "--reference-data", "data/train.csv"], csv);
+    const plain = parse(readFileSync(join(csv, "mlops.yml"), "utf8")) as { models: [{ monitoring: object }] };
+    expect(plain.models[0].monitoring).toEqual({
+      reference: "data/train.csv",
+      current: ["production-data/*.csv"],
+    });
+    const semi = project({ "data/train.csv": "a;b;label\n1;2;0\n" });
+    await cli(["init", "--yes", "--reference-data", "data/train.csv"], semi);
+    const semicolon = parse(readFileSync(join(semi, "mlops.yml"), "utf8")) as {
+      models: [{ monitoring: Record<string, unknown> }];
+    };
+    expect(semicolon.models[0].monitoring).toMatchObject({ delimiter: ";" });
+    expect(semicolon.models[0].monitoring.header).toBeUndefined();
   });
 
   it("prints the defaults a non-interactive run took, and where each came from", async () => {

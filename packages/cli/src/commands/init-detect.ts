@@ -84,6 +84,41 @@ function looksLikeData(path: string): boolean {
   return /^\s*[-+\d.eE]+([\s,;]+[-+\d.eE]+)+\s*$/.test(head) || head.split(",").length > 2;
 }
 
+/** How a delimited data file is laid out, as `monitoring.delimiter`/`header` spell it. */
+export interface DataLayout {
+  /** `whitespace`, ";", "|" or a tab; undefined for commas (the default). */
+  delimiter?: string;
+  /** False when the first line is values, not names (numpy's `savetxt` writes none). */
+  header: boolean;
+  fields: number;
+}
+
+/** The layout of a text data file from its first line; undefined for JSONL, Parquet and gzip. */
+export function dataLayout(path: string): DataLayout | undefined {
+  if (!/\.(csv|tsv|txt|dat)$/i.test(path)) return undefined;
+  const first = (
+    readFileSync(path, "utf8")
+      .slice(0, 64 * 1024)
+      .split(/\r?\n/)[0] ?? ""
+  ).trim();
+  if (first === "") return undefined;
+  const candidates: Array<[string | undefined, string[]]> = [
+    [undefined, first.split(",")],
+    ["\t", first.split("\t")],
+    [";", first.split(";")],
+    ["|", first.split("|")],
+    ["whitespace", first.split(/[ \t]+/)],
+  ];
+  const [delimiter, fields] = candidates.find(([, parts]) => parts.length > 1) ?? [undefined, [first]];
+  const numeric = fields.every((field) => /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(field.trim()));
+  const implied = /\.tsv$/i.test(path) ? "\t" : undefined;
+  return {
+    ...(delimiter !== undefined && delimiter !== implied ? { delimiter } : {}),
+    header: !numeric,
+    fields: fields.length,
+  };
+}
+
 /** Data files at the root and in `data/` (one level down), training data first. */
 export function findDataFiles(dir: string): string[] {
   const candidates: string[] = [];

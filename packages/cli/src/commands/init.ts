@@ -9,7 +9,9 @@ import type { CliIo } from "../io.js";
 import { TOOLKIT_ROOT, TOOLKIT_VERSION } from "../toolkit.js";
 import {
   type CiFinding,
+  type DataLayout,
   type Detected,
+  dataLayout,
   findCiWorkflows,
   findDataFiles,
   findTrainScript,
@@ -34,6 +36,8 @@ export interface InitAnswers {
   setupCommand: string;
   /** Training data: the monitoring reference (profiled into each release). */
   referenceData?: string;
+  /** How the reference data is laid out (header-less, whitespace-separated…). */
+  layout?: DataLayout;
   /** Per-example results the training writes (for `significant` rules). */
   perExample?: string;
   /** False when the training script seeds nothing (metrics vary from run to run). */
@@ -182,6 +186,19 @@ export function renderConfig(answers: InitAnswers): string {
       "      # No data file was found: set `reference` to the training data (a CSV, JSONL or Parquet file).",
       "      # reference: data/train.csv",
     );
+  const layout = answers.layout;
+  if (layout?.delimiter !== undefined || layout?.header === false) {
+    lines.push(
+      `      # How ${answers.referenceData} is laid out (read from its first line), for the reference and current data:`,
+    );
+    if (layout.delimiter !== undefined) lines.push(`      delimiter: ${q(layout.delimiter)}`);
+    if (!layout.header)
+      lines.push(
+        "      header: false",
+        `      # No header line: the ${layout.fields} columns are column_1 … column_${layout.fields}; name them in file order:`,
+        `      # columns: [${Array.from({ length: Math.min(layout.fields, 4) }, (_, i) => `"name_${i + 1}"`).join(", ")}${layout.fields > 4 ? ", …" : ""}]`,
+      );
+  }
   lines.push(
     "      # Written by scripts/export-production-data.sh before each monitoring run:",
     `      current: [${q(currentDataGlob(answers))}]`,
@@ -453,6 +470,12 @@ export function registerInitCommand(program: Command, io: CliIo): void {
         artifacts,
         setupCommand: found.setupCommand.value,
         ...(referenceData ? { referenceData } : {}),
+        ...(referenceData && existsSync(join(dir, referenceData))
+          ? (() => {
+              const layout = dataLayout(join(dir, referenceData));
+              return layout ? { layout } : {};
+            })()
+          : {}),
         ...(found.perExample.value ? { perExample: found.perExample.value } : {}),
         ...(found.seeded !== undefined ? { seeded: found.seeded } : {}),
         ...(found.trainScript ? { trainScript: found.trainScript } : {}),

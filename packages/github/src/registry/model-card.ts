@@ -62,7 +62,7 @@ export function renderModelCard(input: ModelCardInput, budget?: Budget): string 
   // once: it says which aliases the version was registered with, and where the current ones are read.
   if (input.aliases && input.aliases.length > 0)
     facts.push(
-      `Registered as ${input.aliases.map((a) => `\`@${a}\``).join(" ")} (aliases move: the \`${manifest.model}/@<alias>\` tags and \`mlops registry list ${manifest.model}\` show where each points now)`,
+      `Registered as ${input.aliases.map((a) => `\`@${a}\``).join(" ")} (aliases move: \`mlops registry list ${manifest.model}\` and the refs \`refs/mlops/${manifest.model}/@<alias>\` show where each points now)`,
     );
   if (input.tags && input.tags.length > 0) facts.push(`Tags: ${input.tags.map((t) => `\`${t}\``).join(" ")}`);
   if (facts.length > 0) card.markdown(facts.join(" · "), 9);
