@@ -1,4 +1,4 @@
-import { CHECK_OUTPUT_BUDGET, cutToBudget, measure, reserveBudget } from "@mlops/core";
+import { CHECK_OUTPUT_BUDGET, cutAtCharBoundary, cutToBudget, measure, reserveBudget } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
 import { githubErrorReason, translateGitHubError, withGitHubErrors } from "./errors.js";
@@ -12,6 +12,8 @@ export const ANNOTATIONS_PER_REQUEST = 50;
 /** Commit-status descriptions are limited to 140 characters. */
 export const MAX_STATUS_DESCRIPTION_CHARS = 140;
 const MAX_CHECK_TITLE_CHARS = 1000;
+const ANNOTATION_TITLE_CHARS = 255;
+const ANNOTATION_MESSAGE_BYTES = 64 * 1024;
 /** Current annotations named in the summary note when earlier ones no longer apply. */
 const ANNOTATIONS_NAMED = 10;
 
@@ -150,7 +152,13 @@ async function publishCheckRun(
   options: PublishCheckOptions & { externalId: string },
 ): Promise<PublishCheckResult> {
   const { owner, repo, sha, name, externalId } = options;
-  const annotations = options.annotations ?? [];
+  // GitHub's per-annotation limits (`@octokit/openapi` check-run `output.annotations`): title 255
+  // characters, message 64 KB.
+  const annotations = (options.annotations ?? []).map((a) => ({
+    ...a,
+    message: cutAtCharBoundary(a.message, ANNOTATION_MESSAGE_BYTES, "bytes"),
+    ...(a.title !== undefined ? { title: truncate(a.title, ANNOTATION_TITLE_CHARS) } : {}),
+  }));
   const listOwn = async () =>
     (
       await client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {

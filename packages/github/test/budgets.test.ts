@@ -309,6 +309,39 @@ describe("check annotations are appended by GitHub on every update (item 11)", (
     expect(emulator.requestLog.filter((r) => r.method !== "GET")).toEqual([]);
     expect(await annotationsOf(repo, first.id as number)).toHaveLength(4);
   });
+
+  it("publishCheck keeps each annotation within GitHub's limits (title 255 characters, message 64 KB)", async () => {
+    const repo = "annotations-limits";
+    const sha = await headSha(client, repo);
+    const long = { ...annotation(2, "🔴".repeat(20_000)), title: `rule ${"x".repeat(400)}` };
+    const result = await publishCheck(client, {
+      owner: OWNER,
+      repo,
+      sha,
+      name: "gate",
+      conclusion: "failure",
+      title: "t",
+      summary: "s",
+      annotations: [long],
+    });
+    const [listed] = await annotationsOf(repo, result.id as number);
+    expect([...(listed?.title ?? "")]).toHaveLength(255);
+    expect(measure(listed?.message ?? "", "bytes")).toBeLessThanOrEqual(64 * 1024);
+    expect(hasLoneSurrogate(listed?.message ?? "")).toBe(false);
+    // Re-publishing the same over-long annotation recognises it as already carried.
+    emulator.clearLog();
+    await publishCheck(client, {
+      owner: OWNER,
+      repo,
+      sha,
+      name: "gate",
+      conclusion: "failure",
+      title: "t",
+      summary: "s",
+      annotations: [long],
+    });
+    expect(emulator.requestLog.filter((r) => r.method !== "GET")).toEqual([]);
+  });
 });
 
 describe("release body over 125,000 characters (item 3)", () => {
