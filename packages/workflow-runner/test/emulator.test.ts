@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type JobResult, runWorkflow, type WorkflowResult } from "../src/index.js";
+import { type JobResult, runWorkflow, type WorkflowResult, workflowRunEvent } from "../src/index.js";
 
 const repo = join(import.meta.dirname, "fixtures", "repo");
 const repository = "octo-org/fixture";
@@ -94,5 +94,75 @@ describe("runWorkflow with the emulator", () => {
     const later = await run("artifacts-later.yml", "workflow_dispatch", { EARLIER_RUN: String(first.runId) });
     expect(later.conclusion).toBe("success");
     expect(job(later, "fetch").outputs.content).toBe("model weights");
+  });
+});
+
+describe("workflowRunEvent (issue 12, item 2)", () => {
+  it("gives a companion what GitHub sends: a fork PR's run has the fork as head_repository and no pull_requests", async () => {
+    const admin = { authorization: "Bearer admin", "content-type": "application/json" };
+    const post = async (path: string, body: unknown) =>
+      (await (
+        await fetch(`${emulator.url}${path}`, { method: "POST", headers: admin, body: JSON.stringify(body) })
+      ).json()) as Record<string, unknown>;
+    // A same-repository PR and a PR from mallory's fork, both from a branch named `main` or `topic`.
+    await post(`/_emulator/repos/${repository}/commits`, { branch: "topic", files: { "a.txt": "a" } });
+    const own = await post(`/repos/${repository}/pulls`, { title: "own", head: "topic", base: "main" });
+    await post(`/_emulator/repos/${repository}/forks`, { organization: "mallory" });
+    const forkCommit = await post("/_emulator/repos/mallory/fixture/commits", {
+      branch: "main",
+      files: { "b.txt": "b" },
+    });
+    const fork = await post(`/repos/${repository}/pulls`, {
+      title: "fork",
+      head: "mallory:main",
+      base: "main",
+    });
+    const prRun = (number: unknown, ref: string, sha: unknown, headRepo: string) =>
+      runWorkflow({
+        workflow: ".github/workflows/fork.yml",
+        workspace: repo,
+        event: "pull_request",
+        apiUrl: emulator.url,
+        repository,
+        payload: {
+          number,
+          pull_request: {
+            number,
+            head: { ref, sha, repo: { full_name: headRepo } },
+            base: { ref: "main", repo: { full_name: repository } },
+          },
+        },
+        log: () => undefined,
+      });
+    const ownRun = await prRun(own.number, "topic", (own.head as { sha: string }).sha, repository);
+    const forkRun = await prRun(fork.number, "main", forkCommit.sha, "mallory/fixture");
+
+    const ownEvent = await workflowRunEvent({
+      apiUrl: emulator.url,
+      repository,
+      runId: ownRun.runId as number,
+    });
+    expect(ownEvent).toMatchObject({
+      action: "completed",
+      workflow_run: {
+        event: "pull_request",
+        conclusion: "success",
+        pull_requests: [{ number: own.number }],
+        head_repository: { full_name: repository },
+      },
+      workflow: { name: "fork", path: ".github/workflows/fork.yml" },
+    });
+    const forkEvent = await workflowRunEvent({
+      apiUrl: emulator.url,
+      repository,
+      runId: forkRun.runId as number,
+    });
+    expect(forkEvent.workflow_run).toMatchObject({
+      event: "pull_request",
+      head_branch: "main",
+      head_sha: forkCommit.sha,
+      pull_requests: [],
+      head_repository: { full_name: "mallory/fixture", fork: true },
+    });
   });
 });
