@@ -23,6 +23,7 @@ import {
   type MetricSpec,
   type ModelConfig,
   metricSpecsOf,
+  NO_BUDGET,
   type PerExampleInput,
   parseConfig,
   renderGateReport,
@@ -325,7 +326,8 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
         }
       : {}),
   };
-  const fullReport = renderGateReport(reportInput, { budget: JOB_SUMMARY_BUDGET });
+  // The artifact holds the whole report; the job summary, GitHub's 1 MiB (bytes) of it.
+  const fullReport = renderGateReport(reportInput, { budget: NO_BUDGET });
   const reportDir = join(tempDir, "report");
   await mkdir(reportDir, { recursive: true });
   const reportPath = join(reportDir, "report.md");
@@ -398,7 +400,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     );
   }
   if (unposted.length > 0) await runtime.appendSummary(unposted.map((line) => `> ⚠️ ${line}\n`).join(""));
-  await runtime.appendSummary(fullReport);
+  await runtime.appendSummary(renderGateReport(reportInput, { budget: JOB_SUMMARY_BUDGET }));
 
   const failedRules = failedRuleTexts(run);
   runtime.setOutput("passed", run.passed ? "true" : "false");

@@ -188,6 +188,44 @@ describe("evaluate-gate against the emulator", () => {
     expect(lenient.outputs.passed).toBe("false");
   });
 
+  it("a passing gate with thousands of rules posts its check run within 65,535 bytes and its summary within 1 MiB; the artifact keeps every row (issue 12, item 1)", async () => {
+    const pr = await openPullRequest(admin, "gate-huge-report");
+    const values: Record<string, number> = { accuracy: 0.9, f1: 0.85 };
+    const base: Record<string, number> = { accuracy: 0.9, f1: 0.85 };
+    const rules: string[] = [];
+    for (let i = 0; i < 6_000; i++) {
+      values[`per_class.c${i}.recall`] = 0.8;
+      base[`per_class.c${i}.recall`] = 0.79;
+      rules.push(`per_class.c${i}.recall >= baseline - 0.05`);
+    }
+    const work = await workspace({
+      "metrics.json": JSON.stringify(values),
+      "base.json": JSON.stringify(base),
+    });
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { baseline: "base.json", rules: rules.join("\n") },
+    });
+    // It used to fail here: a summary cut to 65,535 characters is ~70,000 bytes → 422 from GitHub.
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.outputs.passed).toBe("true");
+    const [check] = await checkRuns(admin, pr);
+    expect(check?.conclusion).toBe("success");
+    expect(Buffer.byteLength(check?.output.summary ?? "")).toBeLessThanOrEqual(65_535);
+    expect(check?.output.summary).toMatch(/more rows not shown/);
+    const [comment] = await gateComments(admin, pr);
+    expect([...(comment?.body ?? "")].length).toBeLessThanOrEqual(65_536);
+    const report = await readFile(runtime.outputs.report as string, "utf8");
+    // The job summary holds GitHub's 1 MiB of it; the artifact the whole report.
+    expect(Buffer.byteLength(runtime.summary.join("\n"))).toBeLessThanOrEqual(1024 * 1024);
+    expect(Buffer.byteLength(report)).toBeGreaterThan(1024 * 1024);
+    expect(report).toContain("`per_class.c5999.recall >= baseline - 0.05` | ✅ pass");
+    expect(report).not.toMatch(/more rows not shown|left out/);
+  });
+
   it("stops at a malformed rule with the caret message and writes nothing", async () => {
     const pr = await openPullRequest(admin, "gate-malformed");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });

@@ -30,6 +30,8 @@ export const ISSUE_BODY_BUDGET: Budget = { limit: 65_536, unit: "chars", what: "
 export const RELEASE_BODY_BUDGET: Budget = { limit: 125_000, unit: "chars", what: "release body" };
 export const CHECK_OUTPUT_BUDGET: Budget = { limit: 65_535, unit: "bytes", what: "check-run output" };
 export const JOB_SUMMARY_BUDGET: Budget = { limit: 1024 * 1024, unit: "bytes", what: "job summary" };
+/** No limit: for files (the report artifact, `MODEL_CARD.md`) that hold the whole text. */
+export const NO_BUDGET: Budget = { limit: Number.POSITIVE_INFINITY, unit: "chars", what: "file" };
 
 const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 

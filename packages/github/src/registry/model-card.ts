@@ -5,6 +5,7 @@ import {
   InputError,
   type ModelManifest,
   measure,
+  NO_BUDGET,
   RELEASE_BODY_BUDGET,
   ReportBuilder,
   reserveBudget,
@@ -125,7 +126,7 @@ export function renderModelCard(input: ModelCardInput, budget?: Budget): string 
   else fileTable(card);
   if (input.releaseUrl) card.markdown(`Release: ${input.releaseUrl}`, 9);
   return card.build({
-    budget: budget ?? { limit: Number.POSITIVE_INFINITY, unit: "chars", what: "model card" },
+    budget: budget ?? NO_BUDGET,
     truncationNote: `the full model card is the release asset ${MODEL_CARD_ASSET}`,
   });
 }
