@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describeError, InputError, IntegrityError, type ModelVersion } from "@mlops/core";
+import { truncate } from "./checks.js";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
 import { withGitHubErrors } from "./errors.js";
@@ -262,7 +263,7 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
         repo,
         deployment_id: id,
         state,
-        description: description.slice(0, MAX_DESCRIPTION),
+        description: truncate(description, MAX_DESCRIPTION),
         ...extra,
       });
     const urls: Record<string, string> = {

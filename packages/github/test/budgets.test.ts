@@ -15,6 +15,7 @@ import {
   publishCheck,
   registerModel,
   renderStickyBody,
+  truncate,
 } from "../src/index.js";
 import { emulatorWithClient, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
 
@@ -219,6 +220,13 @@ describe("comment, issue and release bodies are limited in characters (item 1)",
       body: "x".repeat(125_001),
     });
     expect(updated.status).toBe(422);
+  });
+
+  it("status and deployment descriptions are cut to 140 characters, never half an emoji", () => {
+    const cut = truncate(`a${"🚀".repeat(200)}`, 140);
+    expect([...cut]).toHaveLength(140);
+    expect(hasLoneSurrogate(cut)).toBe(false);
+    expect(cut.endsWith("🚀…")).toBe(true);
   });
 
   it("the sticky comment keeps a body that fits GitHub's 65,536 characters even when it has more UTF-16 units", () => {

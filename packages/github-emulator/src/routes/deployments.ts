@@ -4,6 +4,7 @@ import { actionsOf } from "../actions-runtime/state.js";
 import { DEFAULT_LOGIN } from "../auth.js";
 import type { RouteContext } from "../http/context.js";
 import { ApiError, notFound, validationFailed } from "../http/errors.js";
+import { codePoints } from "../http/limits.js";
 import { paginate } from "../http/paginate.js";
 import { created, json, noContent } from "../http/reply.js";
 import type { Router } from "../http/router.js";
@@ -227,7 +228,8 @@ export function registerDeploymentRoutes(router: Router): void {
       if (typeof body.state !== "string" || !STATES.includes(body.state))
         throw validationFailed({ resource: "DeploymentStatus", code: "invalid", field: "state" });
       const description = typeof body.description === "string" ? body.description : "";
-      if (description.length > 140)
+      // 140 characters (code points), as GitHub counts them (see http/limits.ts).
+      if (codePoints(description) > 140)
         throw validationFailed({
           resource: "DeploymentStatus",
           code: "custom",
