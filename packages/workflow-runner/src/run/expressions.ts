@@ -9,6 +9,7 @@ import {
   isString,
 } from "@actions/workflow-parser";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { parse as parseYaml } from "yaml";
 import { hashFiles } from "./hash-files.js";
 
 /** A JSON-like value, as expressions see the contexts. */
@@ -103,7 +104,18 @@ function functionsFor(scope: ExpressionScope): Map<string, FunctionDefinition> {
 /** Evaluates one expression (without `${{ }}`) against the scope. */
 export function evaluateExpression(expression: string, scope: ExpressionScope): Json {
   const lexer = new Lexer(expression);
-  const parser = new Parser(lexer.lex().tokens, CONTEXT_NAMES, EXTENSION_FUNCTIONS);
+  const tokens = lexer.lex().tokens;
+  // @actions/expressions 0.3.61 unescapes only the first `''` of a string literal (`replace("''", "'")`,
+  // lexer.js consumeString), so `run: echo '${{ github.ref }}'` — which the parser turns into
+  // `format('echo ''{0}''', github.ref)` — gets a stray quote and breaks the shell script. GitHub's runner
+  // unescapes every `''` (docs "Evaluate expressions in workflows and actions" → Literals: "you must
+  // escape single quotes with a single quote"): recompute each string literal's value from its lexeme.
+  for (const token of tokens) {
+    if (token.lexeme.startsWith("'") && token.lexeme.endsWith("'") && token.lexeme.length >= 2) {
+      token.value = token.lexeme.slice(1, -1).replace(/''/g, "'");
+    }
+  }
+  const parser = new Parser(tokens, CONTEXT_NAMES, EXTENSION_FUNCTIONS);
   const tree = parser.parse();
   const context = new data.Dictionary();
   for (const name of CONTEXT_NAMES) context.add(name, toData(scope.contexts[name] ?? {}));
@@ -123,10 +135,83 @@ export function evaluateCondition(condition: string | undefined, scope: Expressi
   return truthy(evaluateExpression(expression, scope));
 }
 
+/**
+ * The `${{ }}` segments of a string, split as GitHub's template reader splits them (a `}}` inside a
+ * quoted string literal of the expression does not close it).
+ */
+export function splitTemplate(text: string): Array<{ literal: string } | { expression: string }> {
+  const out: Array<{ literal: string } | { expression: string }> = [];
+  let index = 0;
+  while (index < text.length) {
+    const open = text.indexOf("${{", index);
+    if (open < 0) break;
+    let inString = false;
+    let close = -1;
+    for (let i = open + 3; i < text.length; i++) {
+      if (text[i] === "'") inString = !inString;
+      else if (!inString && text[i] === "}" && text[i - 1] === "}") {
+        close = i;
+        break;
+      }
+    }
+    if (close < 0) break;
+    if (open > index) out.push({ literal: text.slice(index, open) });
+    out.push({ expression: text.slice(open + 3, close - 1).trim() });
+    index = close + 1;
+  }
+  if (index < text.length) out.push({ literal: text.slice(index) });
+  return out;
+}
+
+/** `format('literal {0} …', expr0, …)` for a template string, as GitHub's template reader builds it. */
+function formatExpression(text: string): string | undefined {
+  const segments = splitTemplate(text);
+  if (!segments.some((segment) => "expression" in segment)) return undefined;
+  const args: string[] = [];
+  let format = "";
+  for (const segment of segments) {
+    if ("literal" in segment) {
+      format += segment.literal.replace(/'/g, "''").replace(/\{/g, "{{").replace(/\}/g, "}}");
+    } else {
+      format += `{${args.length}}`;
+      args.push(segment.expression);
+    }
+  }
+  return `format('${format}'${args.map((arg) => `, ${arg}`).join("")})`;
+}
+
+/**
+ * The expression of a token. `@actions/workflow-parser` 0.3.61 builds the `format(…)` of a multi-line
+ * scalar (a `run: |` block with `${{ }}`) from the YAML *source* (template-reader.js parseScalar: "For
+ * multi-line block scalars, use token.source directly"), so every line keeps the block's indentation and
+ * `>` blocks are not folded. GitHub substitutes into the scalar's value (docs "Workflow syntax" →
+ * `jobs.<job_id>.steps[*].run`; "Evaluate expressions": "expressions … in the value of a key"): rebuild the
+ * expression from the value the YAML source denotes.
+ */
+function tokenExpression(token: TemplateToken & { expression: string }): string {
+  const { source, range } = token as {
+    source?: string;
+    range?: { start: { line: number }; end: { line: number } };
+  };
+  const header = (token as { blockScalarHeader?: string }).blockScalarHeader;
+  const multiLine = range !== undefined && range.start.line !== range.end.line;
+  if (source === undefined || !multiLine || !token.expression.startsWith("format(")) return token.expression;
+  let value: unknown;
+  try {
+    // an explicit indentation indicator (`|2`) is relative to the parent: let the YAML parser detect it
+    const yamlHeader = header?.replace(/[1-9]/g, "");
+    value = parseYaml(yamlHeader !== undefined ? `v: ${yamlHeader}\n${source}` : `v: ${source}`)?.v;
+  } catch {
+    return token.expression;
+  }
+  if (typeof value !== "string") return token.expression;
+  return formatExpression(value) ?? token.expression;
+}
+
 /** Evaluates a template token tree to a plain value (expressions evaluated). */
 export function evaluateToken(token: TemplateToken | undefined, scope: ExpressionScope): Json {
   if (token === undefined) return null;
-  if (isBasicExpression(token)) return evaluateExpression(token.expression, scope);
+  if (isBasicExpression(token)) return evaluateExpression(tokenExpression(token), scope);
   if (isString(token)) return token.value;
   if (isBoolean(token)) return token.value;
   if (isNumber(token)) return token.value;
@@ -165,7 +250,9 @@ export function evaluateStringMap(
 
 /** Substitutes every `${{ expr }}` of a plain string (e.g. an action.yml input default). */
 export function evaluateTemplateString(text: string, scope: ExpressionScope): string {
-  return text.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, expression: string) =>
-    toText(evaluateExpression(expression.trim(), scope)),
-  );
+  return splitTemplate(text)
+    .map((segment) =>
+      "literal" in segment ? segment.literal : toText(evaluateExpression(segment.expression, scope)),
+    )
+    .join("");
 }

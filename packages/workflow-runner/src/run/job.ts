@@ -375,8 +375,9 @@ async function runStep(
   const result: StepResult = { name, conclusion: "skipped", outcome: "skipped", outputs: {} };
   if (userId) result.id = userId;
   const record = () => {
-    if (step.id)
-      rt.steps[step.id] = { outputs: result.outputs, outcome: result.outcome, conclusion: result.conclusion };
+    // the steps context holds only the steps with an `id` (docs "Contexts reference" → steps context)
+    if (userId)
+      rt.steps[userId] = { outputs: result.outputs, outcome: result.outcome, conclusion: result.conclusion };
     return result;
   };
   let run = false;

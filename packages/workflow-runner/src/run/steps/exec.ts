@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { readKeyValueFile, readPathFile } from "../file-commands.js";
-import { WorkflowCommands } from "../log.js";
+import { SET_ENV_BLOCK_LIST, WorkflowCommands } from "../log.js";
 import { runProcess } from "../process.js";
 import type { JobRuntime } from "../state.js";
 
@@ -117,17 +117,28 @@ export async function execStep(rt: JobRuntime, request: ExecRequest): Promise<Ex
   env.PATH = [...rt.pathAdditions, env.PATH ?? ""].filter((p) => p !== "").join(delimiter);
   const outputs: Record<string, string> = {};
   const state: Record<string, string> = {};
-  const commands = new WorkflowCommands(
-    rt.state.log,
-    `${rt.indent}    `,
-    (annotation) => rt.annotations.push(annotation),
-    (name, value) => {
+  let commandFailure: string | undefined;
+  const commands = new WorkflowCommands(rt.state.log, `${rt.indent}    `, {
+    onAnnotation: (annotation) => rt.annotations.push(annotation),
+    onOutput: (name, value) => {
       outputs[name] = value;
     },
-    (name, value) => {
+    onState: (name, value) => {
       state[name] = value;
     },
-  );
+    onEnv: (name, value) => {
+      rt.githubEnv[name] = value;
+    },
+    onPath: (dir) => {
+      const at = rt.pathAdditions.indexOf(dir);
+      if (at >= 0) rt.pathAdditions.splice(at, 1);
+      rt.pathAdditions.unshift(dir);
+    },
+    onFailure: (message) => {
+      commandFailure ??= message;
+    },
+    env: (name) => env[name],
+  });
   const remaining = rt.deadline - Date.now();
   // setTimeout fires at once for delays ≥ 2^31 ms: clamp (≈ 24.8 days)
   const timeoutMs = Math.max(1, Math.min(request.timeoutMs ?? remaining, remaining, 2 ** 31 - 1));
@@ -140,12 +151,25 @@ export async function execStep(rt: JobRuntime, request: ExecRequest): Promise<Ex
     ...(rt.cancel.aborted ? {} : { signal: rt.cancel }),
   });
   if (result.timedOut && Date.now() >= rt.deadline) rt.timedOut = true;
+  if (commandFailure !== undefined && (result.exitCode !== 0 || result.timedOut)) {
+    // the step's own failure is its error: report the command's here
+    rt.annotations.push({ level: "error", message: commandFailure });
+    rt.state.log.line(`${rt.indent}    ✖ ${commandFailure}`);
+  }
   let fileError: string | undefined;
   try {
     Object.assign(outputs, readKeyValueFile(files.GITHUB_OUTPUT));
     Object.assign(state, readKeyValueFile(files.GITHUB_STATE));
     const newEnv = readKeyValueFile(files.GITHUB_ENV);
-    Object.assign(rt.githubEnv, newEnv);
+    for (const [name, value] of Object.entries(newEnv)) {
+      // FileCommandManager.cs SetEnvFileCommand `_setEnvBlockList`
+      const blocked = SET_ENV_BLOCK_LIST.find((b) => b.toLowerCase() === name.toLowerCase());
+      if (blocked) {
+        const message = `Can't store ${blocked} output parameter using '$GITHUB_ENV' command.`;
+        rt.annotations.push({ level: "error", message });
+        rt.state.log.line(`${rt.indent}    ✖ error ${message}`);
+      } else rt.githubEnv[name] = value;
+    }
     rt.pathAdditions.unshift(...readPathFile(files.GITHUB_PATH).reverse());
   } catch (error) {
     fileError = (error as Error).message;
@@ -166,7 +190,7 @@ export async function execStep(rt: JobRuntime, request: ExecRequest): Promise<Ex
     if (summary.trim() !== "") rt.summary.push(summary);
   }
   const exec: ExecResult = {
-    ok: result.exitCode === 0 && !result.timedOut && fileError === undefined,
+    ok: result.exitCode === 0 && !result.timedOut && fileError === undefined && commandFailure === undefined,
     exitCode: result.exitCode,
     timedOut: result.timedOut,
     outputs,
@@ -175,6 +199,11 @@ export async function execStep(rt: JobRuntime, request: ExecRequest): Promise<Ex
   const error =
     result.error ??
     fileError ??
+    (result.timedOut
+      ? undefined
+      : result.exitCode === 0 && commandFailure !== undefined
+        ? commandFailure
+        : undefined) ??
     (result.timedOut
       ? `${request.label} timed out after ${Math.round(timeoutMs / 1000)} s`
       : result.exitCode !== 0
