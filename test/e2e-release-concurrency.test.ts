@@ -1,0 +1,183 @@
+/**
+ * Three quick merges through the real release workflow (examples/node-classifier → reusable-release.yml),
+ * run concurrently by the local runner, which queues concurrency groups as GitHub documents ("at most one
+ * running and one pending job in a concurrency group … any existing pending job … will be canceled").
+ * Run A deploys staging (held until the test lets it go); B's staging deploy waits; C's replaces it, so B
+ * is cancelled. Nothing is lost: B's model is registered (registration has no group), and staging and
+ * production end on the newest version. Needs the bundled actions (`pnpm build`).
+ */
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
+import { WorkingCopies } from "../packages/demo/src/working-copy.js";
+import { createGitHubClient, type GitHubClient } from "../packages/github/src/index.js";
+import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
+import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
+
+const root = join(import.meta.dirname, "..");
+const example = join(root, "examples", "node-classifier");
+const OWNER = "acme";
+const REPO = "node-classifier";
+const MODEL = "node-classifier";
+
+let emulator: Emulator;
+let client: GitHubClient;
+let workspace: string;
+let sync: string;
+let toolchain: string;
+const copies = new WorkingCopies(example, root);
+
+// The example's deploy.sh, held until the test creates $SYNC/go (so runs overlap as quick merges do).
+const HELD_DEPLOY = `#!/usr/bin/env bash
+set -euo pipefail
+touch "$SYNC/deploying-$DEPLOY_ENVIRONMENT-v$MODEL_VERSION"
+while [ ! -f "$SYNC/go" ]; do sleep 0.1; done
+exec bash ./deploy-example.sh
+`;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  client = createGitHubClient({
+    token: emulator.createToken({ contents: "read", deployments: "read", actions: "read" }),
+    apiUrl: emulator.url,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+  });
+  workspace = copies.create("release-concurrency").dir;
+  const { readFileSync } = await import("node:fs");
+  writeFileSync(join(workspace, "deploy-example.sh"), readFileSync(join(workspace, "deploy.sh"), "utf8"));
+  writeFileSync(join(workspace, "deploy.sh"), HELD_DEPLOY);
+  chmodSync(join(workspace, "deploy.sh"), 0o755);
+  sync = mkdtempSync(join(tmpdir(), "e2e-concurrency-sync-"));
+  toolchain = mkdtempSync(join(tmpdir(), "e2e-toolchain-"));
+});
+afterAll(async () => {
+  await emulator.close();
+  copies.dispose();
+  for (const dir of [sync, toolchain])
+    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function until(what: string, check: () => boolean, timeoutMs = 240_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    const failed = allLines.find((line) => /✖ Model release: failure/.test(line));
+    if (Date.now() > deadline || failed) {
+      if (process.env.E2E_LOG) writeFileSync(process.env.E2E_LOG, allLines.join("\n"));
+      throw new Error(
+        `${failed ? "a run failed" : "timed out"} waiting for ${what}:\n${allLines.slice(-40).join("\n")}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const allLines: string[] = [];
+
+function start(name: string): { lines: string[]; result: Promise<WorkflowResult> } {
+  const lines: string[] = [];
+  const result = runWorkflow({
+    workflow: ".github/workflows/mlops-release.yml",
+    workspace,
+    event: "push",
+    repository: `${OWNER}/${REPO}`,
+    apiUrl: emulator.url,
+    toolkitRoot: root,
+    log: (line) => {
+      lines.push(`[${name}] ${line}`);
+      allLines.push(`[${name}] ${line}`);
+    },
+    env: {
+      ...installToolchainStandIns(toolchain),
+      DEPLOY_ROOT: join(workspace, "deployed"),
+      SYNC: sync,
+    },
+  });
+  return { lines, result };
+}
+
+async function aliasVersionSha(alias: string): Promise<string> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner: OWNER,
+    repo: REPO,
+    ref: `tags/${MODEL}/@${alias}`,
+  });
+  return data.object.sha;
+}
+
+async function versionSha(version: string): Promise<string> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner: OWNER,
+    repo: REPO,
+    ref: `tags/${MODEL}/v${version}`,
+  });
+  return data.object.sha;
+}
+
+const waitsInGroup = (run: { lines: string[] }) => () =>
+  run.lines.some((line) => line.includes("deploy (staging): pending in concurrency group"));
+
+describe("release workflow under three quick merges", () => {
+  it("registers every run's model; the superseded staging deploy is cancelled; the newest reaches both environments", {
+    timeout: 900_000,
+  }, async () => {
+    // A's registration is slow (its tag creation answers after 45 s), so B and C reach `register` while
+    // A's is still running: with a concurrency group on `register`, B's would wait and C's cancel it.
+    emulator.setFaults([
+      { route: "POST /repos/{owner}/{repo}/git/tags", nth: [1], kind: "slow", delayMs: 45_000 },
+    ]);
+    const a = start("A");
+    await until("A to register", () => a.lines.some((l) => l.includes("▶ Job") && l.includes("register")));
+    const b = start("B");
+    const c = start("C");
+    const runs = [a, b, c];
+    const settled = new Map<number, WorkflowResult>();
+    for (const [index, run] of runs.entries()) void run.result.then((r) => settled.set(index, r));
+    // The first of B and C to reach staging deploys (held); the other waits and is replaced by A's.
+    await until("a staging deploy to be superseded", () =>
+      [...settled.values()].some((r) => r.conclusion === "cancelled"),
+    );
+    await until("a staging deploy to wait", () => runs.some((run) => waitsInGroup(run)()));
+    writeFileSync(join(sync, "go"), "");
+    const results = await Promise.all(runs.map((run) => run.result));
+    const log = runs
+      .flatMap((run) => run.lines)
+      .slice(-150)
+      .join("\n");
+
+    const jobsOf = (r: WorkflowResult) => Object.fromEntries(r.jobs.map((j) => [j.id.split("/").pop(), j]));
+    // One run was superseded: registered, its pending staging deploy cancelled, production skipped.
+    const cancelled = results.filter((r) => r.conclusion === "cancelled");
+    expect(cancelled.length, log).toBe(1);
+    const superseded = jobsOf(cancelled[0] as WorkflowResult);
+    expect(superseded.register?.conclusion).toBe("success");
+    expect(superseded["deploy-staging"]?.conclusion).toBe("cancelled");
+    expect(superseded["deploy-production"]?.conclusion).toBe("skipped");
+    expect(results.filter((r) => r.conclusion === "success").length, log).toBe(2);
+
+    // Every run's registration survived: three versions, published.
+    const registered = results.map((r) => jobsOf(r).register?.outputs.version).sort();
+    expect(registered, log).toEqual(["1", "2", "3"]);
+    for (const version of registered) {
+      const { data: release } = await client.request("GET /repos/{owner}/{repo}/releases/tags/{tag}", {
+        owner: OWNER,
+        repo: REPO,
+        tag: `${MODEL}/v${version}`,
+      });
+      expect(release.draft).toBe(false);
+    }
+    // Staging and production end on the newest version.
+    const newest = await versionSha("3");
+    expect(await aliasVersionSha("staging")).toBe(newest);
+    expect(await aliasVersionSha("production")).toBe(newest);
+    // One deployment per staging deploy that ran (no job-level duplicates), none for the cancelled one.
+    const { data: deployments } = await client.request("GET /repos/{owner}/{repo}/deployments", {
+      owner: OWNER,
+      repo: REPO,
+      environment: "staging",
+    });
+    expect(deployments.every((d) => d.task === `deploy:${MODEL}`)).toBe(true);
+    expect(deployments.length).toBe(2);
+  });
+});
