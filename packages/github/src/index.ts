@@ -11,6 +11,7 @@ export * from "./paginate.js";
 export * from "./pull-requests.js";
 export * from "./registry/aliases.js";
 export * from "./registry/download.js";
+export * from "./registry/latest.js";
 export * from "./registry/metadata.js";
 export * from "./registry/model-card.js";
 export * from "./registry/names.js";

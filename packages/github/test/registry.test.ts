@@ -156,6 +156,42 @@ describe("registerModel", () => {
     expect(new Set(releases.map((r) => r.tag_name)).size).toBe(10);
   });
 
+  it("@latest ends on the highest version when a slower registration writes it last (no lock needed)", async () => {
+    const repo = "reg-latest-race";
+    const slow = clientFor(emulator, emulator.createToken({ contents: "write" }, "slow-runner"));
+    const fast = clientFor(emulator, emulator.createToken({ contents: "write" }, "fast-runner"));
+    // The slow run's 2nd ref creation (its @latest, after its version lock) answers after 4 s.
+    emulator.setFaults([
+      {
+        route: "POST /repos/{owner}/{repo}/git/refs",
+        nth: [2],
+        kind: "slow",
+        delayMs: 4_000,
+        exceptLogins: ["fast-runner", "github-actions[bot]"],
+      },
+    ]);
+    try {
+      const first = register(repo, "slow", { aliases: ["latest"] }, slow);
+      // Wait until the slow run has published v1 (it is now writing @latest, delayed).
+      for (;;) {
+        const published = await client
+          .request("GET /repos/{owner}/{repo}/releases/tags/{tag}", { owner: OWNER, repo, tag: "fraud/v1" })
+          .then(() => true)
+          .catch(() => false);
+        if (published) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const second = await register(repo, "fast", { aliases: ["latest"] }, fast);
+      expect(second.version).toBe("2");
+      expect((await first).version).toBe("1");
+    } finally {
+      emulator.setFaults([]);
+    }
+    // The slow run's late write pointed @latest back at v1; it re-read and moved it to v2.
+    const resolved = await resolveModel(client, { owner: OWNER, repo, model: "fraud", selector: "@latest" });
+    expect(resolved.version).toBe("2");
+  });
+
   it("resumes a crashed registration (tag created, no release) instead of taking a new number", async () => {
     const repo = "reg-crash";
     const commit = await headSha(client, repo);

@@ -67,8 +67,9 @@ async function deleteRef(client: GitHubClient, owner: string, repo: string, ref:
 
 /**
  * Points `refs/mlops/<model>/@<alias>` at `sha` (the version's tag-object SHA): creates the ref, or
- * force-updates it when it exists. Last writer wins (GitHub has no compare-and-swap on refs):
- * serialise alias moves with a workflow `concurrency` group. Replay-safe. When `refs` (the model's refs
+ * force-updates it when it exists. Last writer wins (GitHub has no compare-and-swap on refs): deploys
+ * serialise an environment's alias with a per-environment `concurrency` group; `@latest`, written by
+ * concurrent registrations, converges through `settleLatest`. Replay-safe. When `refs` (the model's refs
  * as just read) still hold aliases stored as tags, they are migrated first (`migrateLegacyAliases`).
  */
 export async function setAliasRef(

@@ -16,6 +16,7 @@ import { createOnce } from "../create-once.js";
 import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../errors.js";
 import { type GitHubLog, silentLog } from "../log.js";
 import { setAliasRef } from "./aliases.js";
+import { settleLatest } from "./latest.js";
 import {
   type FileDigest,
   hashFile,
@@ -197,6 +198,7 @@ export async function registerModel(
         );
       const aliases = aliasesToMove(model, found.version, options.aliases ?? [], refs, log);
       await applyAliases(client, owner, repo, model, aliases, found.tagSha, refs);
+      if (options.aliases?.includes("latest")) await settleLatest(client, { owner, repo, model, log });
       const parent = parseReleaseMetadata(found.release.body)?.parentVersion ?? null;
       return result(model, found.version, found.tagSha, found.release, "existing", parent);
     }
@@ -290,6 +292,8 @@ export async function registerModel(
     });
     release = toRelease(published as Parameters<typeof toRelease>[0]);
     await applyAliases(client, owner, repo, model, aliases, tagSha, refs);
+    // Without a lock, a concurrent registration may have just overwritten @latest: converge on the highest.
+    if (options.aliases?.includes("latest")) await settleLatest(client, { owner, repo, model, log });
     log.info(`${model}: registered ${versionSelector(version)} (${release.htmlUrl}).`);
     return result(model, version, tagSha, { ...release, assets }, outcome, parentVersion);
   });
