@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandFailed, ConfigError } from "@mlops/core";
 import { describe, expect, it } from "vitest";
 import { runCommand, runCommandOrFail } from "../src/command.js";
 import { readRunContext, workflowFileName } from "../src/context.js";
+import { createGitHubRuntime } from "../src/github-runtime.js";
 import { createMemoryRuntime } from "../src/memory-runtime.js";
 import { runAction } from "../src/run-action.js";
 
@@ -107,5 +108,37 @@ describe("readRunContext", () => {
       fromFork: true,
     });
     expect(workflowFileName(context)).toBe("pr.yml");
+  });
+});
+
+describe("appendSummary (GitHub keeps at most 1 MiB of UTF-8 per step, issue 12)", () => {
+  const part = "| ✅ | a row of a long report |\n".repeat(20_000); // ~640 KB
+
+  it("the runner's summary file never exceeds 1 MiB; the cut is said", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "summary-")), "step_summary_1");
+    writeFileSync(file, "");
+    const previous = process.env.GITHUB_STEP_SUMMARY;
+    process.env.GITHUB_STEP_SUMMARY = file;
+    try {
+      const runtime = createGitHubRuntime();
+      await runtime.appendSummary(part);
+      await runtime.appendSummary(part);
+    } finally {
+      if (previous === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+      else process.env.GITHUB_STEP_SUMMARY = previous;
+    }
+    const text = readFileSync(file, "utf8");
+    expect(statSync(file).size).toBeLessThanOrEqual(1024 * 1024);
+    expect(text.startsWith(part)).toBe(true);
+    expect(text).toMatch(/Cut to fit GitHub's job summary limit \(1,048,576 bytes\)/);
+  });
+
+  it("the memory runtime keeps the same limit", async () => {
+    const runtime = createMemoryRuntime();
+    await runtime.appendSummary(part);
+    await runtime.appendSummary(part);
+    const bytes = runtime.summary.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
+    expect(bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(runtime.summary[1]).toMatch(/Cut to fit GitHub's job summary limit/);
   });
 });
