@@ -34,14 +34,15 @@ export async function loadWorkflow(path: string, workspace: string): Promise<Loa
     throw new ConfigError(`workflow file not found: ${displayPath}`, { cause: error });
   }
   const parsed = parseWorkflow({ name: displayPath, content }, new NoOperationTraceWriter());
-  throwFirstError(parsed.context.errors.getErrors(), displayPath);
+  const refErrors = parsed.value !== undefined && isMapping(parsed.value) ? usesErrors(parsed.value) : [];
+  throwFirstError([...parsed.context.errors.getErrors(), ...refErrors], displayPath);
   if (parsed.value === undefined || !isMapping(parsed.value)) {
     throw new ConfigError(`${displayPath}: not a workflow (expected a mapping)`, {
       position: { file: displayPath },
     });
   }
   const template = await convertWorkflowTemplate(parsed.context, parsed.value);
-  throwFirstError(parsed.context.errors.getErrors(), displayPath);
+  throwFirstError([...parsed.context.errors.getErrors(), ...refErrors], displayPath);
   if (template.errors && template.errors.length > 0) {
     throw new ConfigError(template.errors[0]?.Message ?? "invalid workflow", {
       position: { file: displayPath },
@@ -52,19 +53,87 @@ export async function loadWorkflow(path: string, workspace: string): Promise<Loa
   return { path, displayPath, template, root: parsed.value, name };
 }
 
-function throwFirstError(
-  errors: Array<{ rawMessage: string; message: string; range?: { start: { line: number; column: number } } }>,
-  file: string,
-): void {
+interface ParseError {
+  rawMessage: string;
+  message: string;
+  range?: { start: { line: number; column: number } };
+}
+
+/**
+ * Refuses the workflow with every error (as GitHub lists them all): the first as the message at its
+ * `file:line:column`, the others one per line in the details.
+ */
+function throwFirstError(errors: ParseError[], file: string): void {
+  errors.sort((a, b) => (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0));
   const first = errors[0];
   if (!first) return;
+  const at = (error: ParseError) =>
+    error.range
+      ? `${file}:${error.range.start.line}:${error.range.start.column}: ${error.rawMessage}`
+      : error.message;
   const position = first.range
     ? { file, line: first.range.start.line, column: first.range.start.column }
     : { file };
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
   // with a position, describeError prints `file:line:column: ` itself: use the message without its prefix
   const message = first.range ? first.rawMessage : first.message;
-  throw new ConfigError(`${message}${more}`, { position });
+  const details = errors.slice(1).map(at).join("\n");
+  throw new ConfigError(`${message}${more}`, { position, ...(details ? { details } : {}) });
+}
+
+/**
+ * The `uses:` references GitHub refuses when it parses the workflow, which `@actions/workflow-parser` lets
+ * through: a step's action must be `./path`, `docker://image` or `{org}/{repo}[/path]@ref` (actions/runner
+ * src/Sdk/WorkflowParser/Conversion/WorkflowTemplateConverter.cs ConvertToStep: "Expected format
+ * {org}/{repo}[/path]@ref. Actual '…'"; docs "Workflow syntax" → jobs.<job_id>.steps[*].uses: "We
+ * strongly recommend that you include the version of the action"… `{owner}/{repo}@{ref}`), and a job's
+ * reusable workflow `./.github/workflows/{filename}` or `{owner}/{repo}/.github/workflows/{filename}@{ref}`
+ * (docs "Reuse workflows" → "Calling a reusable workflow").
+ */
+function usesErrors(root: MappingToken): ParseError[] {
+  const errors: ParseError[] = [];
+  const add = (token: TemplateToken, message: string) => {
+    const start = token.range?.start;
+    errors.push({
+      rawMessage: message,
+      message,
+      ...(start ? { range: { start: { line: start.line, column: start.column } } } : {}),
+    });
+  };
+  const jobs = child(root, "jobs");
+  if (jobs === undefined || !isMapping(jobs)) return errors;
+  for (const pair of jobs) {
+    const jobUses = child(pair.value, "uses");
+    if (jobUses !== undefined && isString(jobUses) && !jobUses.value.startsWith("./")) {
+      const [path = "", ref, ...extra] = jobUses.value.split("@");
+      const parts = path.split("/").filter((part) => part !== "");
+      if (
+        ref === undefined ||
+        ref === "" ||
+        extra.length > 0 ||
+        parts.length < 5 ||
+        parts[2] !== ".github" ||
+        parts[3] !== "workflows"
+      ) {
+        add(
+          jobUses,
+          `Expected format {owner}/{repo}/.github/workflows/{filename}@{ref} or ./.github/workflows/{filename}. Actual '${jobUses.value}'`,
+        );
+      }
+    }
+    for (const step of rawSteps(isMapping(pair.value) ? pair.value : undefined)) {
+      const uses = child(step, "uses");
+      if (uses === undefined || !isString(uses)) continue;
+      const value = uses.value;
+      if (value.startsWith("docker://") || value.startsWith("./") || value.startsWith(".\\")) continue;
+      const segments = value.split("@");
+      const pathSegments = (segments[0] ?? "").split(/[/\\]/).filter((part) => part !== "");
+      if (segments.length !== 2 || pathSegments.length < 2 || !segments[1]) {
+        add(uses, `Expected format {org}/{repo}[/path]@ref. Actual '${value}'`);
+      }
+    }
+  }
+  return errors;
 }
 
 /** `mapping[key]` when the token is a mapping. */

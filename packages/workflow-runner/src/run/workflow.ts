@@ -18,7 +18,7 @@ import {
   toText,
   truthy,
 } from "./expressions.js";
-import { resolveInputs } from "./inputs.js";
+import { resolveDispatchInputs, resolveInputs } from "./inputs.js";
 import { combineConclusions, githubContext, runJobInstance } from "./job.js";
 import { child, type LoadedWorkflow, loadWorkflow, rawEvent, rawJob, where } from "./load.js";
 import { formatDuration, RunLog } from "./log.js";
@@ -386,12 +386,17 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       (await client.branchSha(eventBranch(options.event, options.payload))) ??
       (await client.branchSha("main"));
   }
+  // workflow_dispatch inputs are checked and typed before the run starts; the payload holds them as strings
+  const dispatch =
+    options.event === "workflow_dispatch" && rawEvent(workflow, "workflow_dispatch") !== undefined
+      ? resolveDispatchInputs(workflow, options.inputs ?? {})
+      : undefined;
   const payload = buildPayload(
     options.event,
     repository,
     workspace,
     options.payload,
-    options.inputs,
+    dispatch?.event ?? options.inputs,
     headSha,
   );
   const facts = eventFacts(options.event, payload);
@@ -475,13 +480,15 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       workspace,
     };
     const definitionsEvent = options.event === "workflow_dispatch" ? "workflow_dispatch" : "workflow_call";
-    const inputs = resolveInputs(
-      workflow,
-      definitionsEvent,
-      { ...(options.inputs ?? {}) },
-      topScope,
-      workflow.displayPath,
-    );
+    const inputs =
+      dispatch?.inputs ??
+      resolveInputs(
+        workflow,
+        definitionsEvent,
+        { ...(options.inputs ?? {}) },
+        topScope,
+        workflow.displayPath,
+      );
     // Workflow-level `concurrency:` (contexts github, inputs, vars): wait for the group, or be cancelled.
     const concurrency = concurrencySetting(
       evaluateToken(workflow.root.find("concurrency"), {
