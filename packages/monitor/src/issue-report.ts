@@ -186,7 +186,12 @@ export function composeIssue(
     ...(options.runUrl ? { run_url: options.runUrl } : {}),
   };
   const history = [...past, record].slice(-HISTORY_LENGTH);
-  const markdown = renderMarkdown(report, {
+  // Drifted columns first: when the body is cut to GitHub's limit, the rows cut are the stable ones.
+  const driftedFirst = {
+    ...report,
+    columns: [...report.columns.filter((c) => c.drifted), ...report.columns.filter((c) => !c.drifted)],
+  };
+  const markdown = renderMarkdown(driftedFirst, {
     history: past.map((h) => ({ label: h.label, drift_share: h.drift_share })),
     ...(options.profiles ? { profiles: options.profiles } : {}),
   });
