@@ -159,6 +159,15 @@ describe("mlops init writes a setup that runs", () => {
     expect(pr.jobs.model?.with?.["train-command"]).toBe("python train.py");
   });
 
+  it("names the repository's own default branch in the workflows and the baseline advice", async () => {
+    const dir = project({ ".git/HEAD": "ref: refs/heads/master\n" });
+    const result = await cli(["init", "--yes"], dir);
+    expect(result.stdout).toContain("Get a baseline: run the PR check on `master` once (a push to `master`");
+    expect(readFileSync(join(dir, ".github/workflows/mlops-pr-check.yml"), "utf8")).toContain(
+      "branches: [master]",
+    );
+  });
+
   it("never replaces an existing deploy.sh, --force included", async () => {
     const dir = project({ "deploy.sh": "#!/bin/sh\necho mine\n" });
     const result = await cli(["init", "--yes", "--force"], dir);

@@ -231,7 +231,7 @@ export function renderWorkflow(templateName: string, answers: InitAnswers, optio
       else doc.deleteIn([...withPath, "setup-command"]);
     }
   }
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 const TEMPLATES = ["mlops-pr-check.yml", "mlops-release.yml", "mlops-monitor.yml", "mlops-fork-report.yml"];
@@ -344,7 +344,11 @@ export function ciAdvice(findings: readonly CiFinding[], replaced: ReadonlyMap<s
 }
 
 /** The numbered next steps: every file to edit, the GitHub settings, how to get a baseline. */
-export function nextSteps(answers: InitAnswers, written: readonly WrittenFile[]): string {
+export function nextSteps(
+  answers: InitAnswers,
+  written: readonly WrittenFile[],
+  defaultBranch = "main",
+): string {
   const steps: string[] = [];
   const stub = (path: string) =>
     written.find((f) => f.path === path && f.action !== "kept" && f.action !== "unchanged");
@@ -369,7 +373,7 @@ export function nextSteps(answers: InitAnswers, written: readonly WrittenFile[])
     `Commit mlops.yml, deploy.sh, scripts/export-production-data.sh and .github/workflows/mlops-*.yml.`,
     "Settings → Actions → General → Workflow permissions: keep the default read-only; the workflows request exactly what each job needs.",
     'Settings → Environments: create "staging" and "production"; add required reviewers to "production" so every production deploy waits for an approval.',
-    `Get a baseline: ${BASELINE_HOWTO.replace(/^To get a baseline, r/, "r").replace(/\*\*/g, "")} Until then, rules that use \`baseline\` are skipped (the headline counts them; gate.on_skipped: fail fails instead).`,
+    `Get a baseline: ${BASELINE_HOWTO.replace(/^To get a baseline, r/, "r").replaceAll("`main`", `\`${defaultBranch}\``)} Until then, rules that use \`baseline\` are skipped (the headline counts them; gate.on_skipped: fail fails instead).`,
     "Open a pull request that changes the model: it gets one sticky comment with the metric diff and a check run. Merging it releases the model (mlops-release.yml also trains on each push to the default branch, next to the PR check's baseline run).",
   );
   return `\nNext steps:\n${steps.map((step, i) => `  ${i + 1}. ${step}`).join("\n")}`;
@@ -507,11 +511,12 @@ export function registerInitCommand(program: Command, io: CliIo): void {
           }
         }
 
+      const defaultBranch = defaultBranchOf(dir);
       const written = await writeProject(answers, {
         dir,
         force: Boolean(flags.force),
         ref: flags.ref as string,
-        defaultBranch: defaultBranchOf(dir),
+        defaultBranch,
       });
       io.stdout(`Detected a ${lang} project; model "${model}", trained with \`${answers.trainCommand}\`.`);
       if (took.length > 0)
@@ -529,6 +534,6 @@ export function registerInitCommand(program: Command, io: CliIo): void {
       }
       const advice = ciAdvice(ci, replaced);
       if (advice.length > 0) io.stdout(`\nExisting CI:\n${advice.map((line) => `  ${line}`).join("\n")}`);
-      io.stdout(nextSteps(answers, written));
+      io.stdout(nextSteps(answers, written, defaultBranch));
     });
 }
