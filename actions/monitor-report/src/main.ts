@@ -149,7 +149,10 @@ export async function main(runtime: ActionRuntime, given: Partial<MonitorDeps> =
   await runtime.appendSummary(`# Monitoring: ${model}\n\n${markdown}`);
   const attempt = context.runAttempt > 1 ? `-attempt-${context.runAttempt}` : "";
   const artifactName = `${inputs["artifact-name"] ?? `mlops-monitor-${model}`}${attempt}`;
-  await deps.artifacts.upload(artifactName, [reportPath, profilePath], outDir);
+  // On GHES there is no artifact service: the report stays in the job summary and at `report-path`.
+  if (deps.artifacts.unavailable)
+    runtime.log.warning(`The report artifact ${artifactName} is not uploaded: ${deps.artifacts.unavailable}`);
+  else await deps.artifacts.upload(artifactName, [reportPath, profilePath], outDir);
   runtime.log.info(`Report uploaded as artifact ${artifactName}`);
 
   // 2. the monitoring issue and the dispatch

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { type ActionRuntime, type ArtifactStore, type RunContext, resolveFiles } from "@mlops/action-kit";
 import {
+  ConfigError,
   InputError,
   loadMetricsFiles,
   type MetricValues,
@@ -94,7 +95,10 @@ export async function gatherSources(options: {
     baseDir = dirname(manifestPath);
     paths = run.files.map((f) => f.path);
   } else {
-    const downloaded = await downloadTrainArtifact(options.artifacts, model, context, runtime);
+    // Without the artifact service (GHES) there is no train artifact to read: the config's globs remain.
+    const downloaded = options.artifacts.unavailable
+      ? undefined
+      : await downloadTrainArtifact(options.artifacts, model, context, runtime);
     if (downloaded) {
       baseDir = downloaded;
       const runPath = join(downloaded, "run.json");
@@ -106,6 +110,10 @@ export async function gatherSources(options: {
     if (!paths && modelConfig?.artifacts?.length)
       paths = await resolveFiles(modelConfig.artifacts, baseDir, "artifacts");
   }
+  if ((!paths || paths.length === 0) && options.artifacts.unavailable)
+    throw new ConfigError(
+      `register: no model files for ${model}: give 'files' or a 'manifest' (run.json) — the train artifact cannot be read here. ${options.artifacts.unavailable}`,
+    );
   if (!paths || paths.length === 0)
     throw new InputError(
       `register: no model files for ${model}: give 'files', a 'manifest' (run.json), run 'train' earlier in this run, or list 'artifacts' in the config`,

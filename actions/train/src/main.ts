@@ -12,6 +12,7 @@ import {
 import {
   buildRunManifest,
   CommandFailed,
+  ConfigError,
   findModel,
   formatNumber,
   InputError,
@@ -80,6 +81,9 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
   const config = existsSync(configPath) ? loadConfig(configPath) : undefined;
   const modelConfig = config ? findModel(config, inputs["model-name"], inputs.config) : undefined;
   const model = validateModelName(requireModelName(inputs["model-name"], modelConfig, inputs.config));
+  // Before training (which may take hours): the upload at the end would not work here (GHES).
+  if (inputs["upload-artifact"] && deps.artifacts.unavailable)
+    throw new ConfigError(`train cannot upload mlops-${model}: ${deps.artifacts.unavailable}`);
 
   const command = await runtime.log.group(`Training ${model}: ${inputs.command}`, () =>
     deps.runCommand(inputs.command, { cwd, env: deps.env, log: runtime.log }),

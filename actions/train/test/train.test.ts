@@ -121,6 +121,27 @@ describe("train action", () => {
     expect(await readdir(store)).toEqual(["mlops-churn-attempt-3"]);
   });
 
+  it("on GitHub Enterprise Server, fails before training when it would upload an artifact (GHES has no artifact service v2)", async () => {
+    const { work } = await project();
+    const runtime = createMemoryRuntime();
+    // No artifact store given: the action picks the real one, which GHES cannot serve.
+    const vars = { ...env(work, { command: TRAIN }), GITHUB_SERVER_URL: "https://ghes.example.com" };
+    await runAction((rt) => main(rt, { env: vars }), runtime);
+    expect(runtime.failure).toMatch(
+      /^train cannot upload mlops-churn: The Actions artifact service is not available on GitHub Enterprise Server \(https:\/\/ghes\.example\.com\)/,
+    );
+    expect(runtime.lines.some((l) => l.message === "training done")).toBe(false); // the command never ran
+    expect(runtime.lines.find((l) => l.level === "warning")?.message).toMatch(
+      /^GitHub Enterprise Server detected \(GITHUB_SERVER_URL=https:\/\/ghes\.example\.com\)/,
+    );
+    // Without the upload it trains as usual.
+    const local = await train(work, await mkdtemp(join(tmpdir(), "train-store-")), {
+      command: TRAIN,
+      "upload-artifact": "false",
+    });
+    expect(local.failure).toBeUndefined();
+  });
+
   it("fails the step with the command's exit code", async () => {
     const { work, store } = await project();
     const runtime = await train(work, store, { command: "echo starting; exit 3" });

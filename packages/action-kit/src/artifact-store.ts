@@ -4,6 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /** Where runs keep files for later steps and later runs: the Actions artifact service, or a folder. */
 export interface ArtifactStore {
+  /** Set when artifacts cannot work here (GitHub Enterprise Server): why, in one line. */
+  unavailable?: string;
   upload(name: string, files: string[], rootDirectory: string): Promise<{ id: number; size: number }>;
   /** Downloads an artifact of this run (by name), or of another run when `from` is given. */
   download(name: string, directory: string, from?: ArtifactSource): Promise<{ path: string }>;

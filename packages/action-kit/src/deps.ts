@@ -5,6 +5,7 @@ import { type ArtifactStore, createActionsArtifactStore } from "./artifact-store
 import { runCommand } from "./command.js";
 import { type RunContext, readRunContext } from "./context.js";
 import { environmentInputs, type InputSchema, readInputs } from "./inputs.js";
+import { ghesLimits, githubPlatform, unavailableArtifactStore } from "./platform.js";
 import type { ActionRuntime } from "./runtime.js";
 
 /**
@@ -30,7 +31,11 @@ export function withDefaultDeps<Client>(
   return {
     env,
     cwd: given.cwd ?? env.GITHUB_WORKSPACE ?? process.cwd(),
-    artifacts: given.artifacts ?? createActionsArtifactStore({ warn: (message) => core.warning(message) }),
+    artifacts:
+      given.artifacts ??
+      (githubPlatform(env.GITHUB_SERVER_URL) === "ghes"
+        ? unavailableArtifactStore(env.GITHUB_SERVER_URL ?? "")
+        : createActionsArtifactStore({ warn: (message) => core.warning(message) })),
     runCommand: given.runCommand ?? runCommand,
     createClient: given.createClient ?? createClient,
   };
@@ -51,6 +56,9 @@ export function startAction<S extends InputSchema, Client>(
   const inputs = readInputs(schema, environmentInputs(deps.env));
   const token = (inputs as Record<string, unknown>)["github-token"];
   if (typeof token === "string" && token) runtime.mask(token);
+  // Said once at the start of every action, before any work: what cannot work on this server.
+  if (githubPlatform(deps.env.GITHUB_SERVER_URL) === "ghes")
+    runtime.log.warning(ghesLimits(deps.env.GITHUB_SERVER_URL ?? ""));
   return { deps, inputs, context: readRunContext(deps.env) };
 }
 

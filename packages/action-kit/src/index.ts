@@ -6,5 +6,6 @@ export * from "./files.js";
 export * from "./github-runtime.js";
 export * from "./inputs.js";
 export * from "./memory-runtime.js";
+export * from "./platform.js";
 export * from "./run-action.js";
 export * from "./runtime.js";
