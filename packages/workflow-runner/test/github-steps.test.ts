@@ -134,6 +134,17 @@ describe("item 4: workflow commands", () => {
       title: "T",
     });
     expect(l).toContain("▸ My group");
+    // every property of an annotation, escaped as the docs say (%2C ',' in a property, %0A a newline)
+    expect(cmds.annotations).toContainEqual({
+      level: "error",
+      message: "two\nlines",
+      file: "src/app.py",
+      line: 1,
+      endLine: 2,
+      column: 3,
+      endColumn: 4,
+      title: "Bad, really",
+    });
     // ::echo::on echoes the following commands
     expect(l).toContain("::debug::echoed debug");
   });
@@ -150,7 +161,9 @@ describe("item 4: workflow commands", () => {
     expect(cmds.steps.find((s) => s.id === "setenv")?.outcome).toBe("failure");
     expect(cmds.steps.find((s) => s.id === "addpath")?.outcome).toBe("failure");
     const errors = cmds.annotations.filter((a) => a.level === "error").map((a) => a.message);
-    expect(errors).toEqual([DISABLED_COMMAND("set-env"), DISABLED_COMMAND("add-path")]);
+    // an ::error:: annotation does not fail its step; the refused commands do
+    expect(errors).toEqual(["two\nlines", DISABLED_COMMAND("set-env"), DISABLED_COMMAND("add-path")]);
+    expect(cmds.steps.find((s) => s.id === "legacy")?.outcome).toBe("success");
     expect(DISABLED_COMMAND("set-env")).toMatch(
       /^The `set-env` command is disabled\. Please upgrade to using Environment Files/,
     );

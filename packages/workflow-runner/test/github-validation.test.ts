@@ -87,3 +87,39 @@ describe("item 8: workflow_dispatch inputs from the command line", () => {
     );
   });
 });
+
+describe("Docker-only features stay refused with a clear message", () => {
+  // docs "Workflow syntax for GitHub Actions" → jobs.<job_id>.container, jobs.<job_id>.services, and
+  // jobs.<job_id>.steps[*].uses with `docker://`: all need Docker, which the local runner does not use.
+  it("fails container:/services: jobs before any step and a docker:// step, naming the feature", async () => {
+    const log: string[] = [];
+    const result = await runWorkflow({
+      workflow: ".github/workflows/docker-only.yml",
+      workspace: repo,
+      toolkitRoot: repo,
+      event: "push",
+      log: (line) => log.push(line),
+    });
+    expect(result.conclusion).toBe("failure");
+    const byId = (id: string) => result.jobs.find((j) => j.id === id);
+    for (const [id, key] of [
+      ["in-container", "container"],
+      ["with-services", "services"],
+    ] as const) {
+      const job = byId(id);
+      expect(job?.conclusion).toBe("failure");
+      expect(job?.steps).toEqual([]);
+      expect(job?.annotations[0]?.message).toMatch(
+        new RegExp(
+          `^\\.github/workflows/docker-only\\.yml:\\d+: ${key}: needs Docker, which the local runner does not use`,
+        ),
+      );
+    }
+    expect(log.join("\n")).not.toContain("must not run");
+    const step = byId("docker-step")?.steps[0];
+    expect(step?.conclusion).toBe("failure");
+    expect(byId("docker-step")?.annotations[0]?.message).toContain(
+      "Docker actions are not supported by the local runner: 'docker://alpine:3.20'",
+    );
+  });
+});

@@ -286,11 +286,15 @@ export async function runJobInstance(
     log.line(`${rt.indent}  ✖ ${message}`);
   }
 
+  // Docker-only: GitHub runs such a job's steps in (or next to) containers; running them on this machine
+  // instead would give other answers, so the job is refused before any step (issue 15).
   for (const key of ["container", "services"]) {
-    if (child(instance.raw, key) !== undefined) {
-      const message = `${key}: is not supported by the local runner; the steps run on this machine`;
-      rt.annotations.push({ level: "warning", message });
-      log.line(`${rt.indent}  ⚠ ${message}`);
+    const token = child(instance.raw, key);
+    if (token !== undefined) {
+      const message = `${where(workflow, token)}: ${key}: needs Docker, which the local runner does not use: the job is refused (its steps would run on this machine, not in ${key === "container" ? "the container" : "next to the service containers"})`;
+      rt.status = "failure";
+      rt.annotations.push({ level: "error", message });
+      log.line(`${rt.indent}  ✖ ${message}`);
     }
   }
   const raws = rawSteps(instance.raw);

@@ -164,6 +164,9 @@ export class WorkflowCommands {
         const annotation: Annotation = { level: command, message };
         if (props.file) annotation.file = props.file;
         if (props.line) annotation.line = Number(props.line);
+        if (props.col) annotation.column = Number(props.col);
+        if (props.endLine) annotation.endLine = Number(props.endLine);
+        if (props.endColumn) annotation.endColumn = Number(props.endColumn);
         if (props.title) annotation.title = props.title;
         this.sink.onAnnotation(annotation);
         const at = annotation.file

@@ -47,6 +47,10 @@ export interface Annotation {
   message: string;
   file?: string;
   line?: number;
+  /** `col`, `endLine`, `endColumn` of `::error|warning|notice` (docs "Workflow commands" → "Setting an error message"). */
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
   title?: string;
 }
 
