@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<CommandRegistrar>> = {
   init: async () => (await import("./commands/init.js")).registerInitCommand,
   registry: async () => (await import("./commands/registry.js")).registerRegistryCommand,
   emulator: async () => (await import("./commands/emulator.js")).registerEmulatorCommand,
+  local: async () => (await import("./commands/local.js")).registerLocalCommand,
   "run-workflow": async () => (await import("./commands/run-workflow.js")).registerRunWorkflowCommand,
   profile: async () => (await import("./commands/profile.js")).registerProfileCommand,
   monitor: async () => (await import("./commands/monitor.js")).registerMonitorCommand,

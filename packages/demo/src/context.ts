@@ -1,10 +1,9 @@
 /** What every stage works with, and the helpers they share. */
 import type { Emulator } from "@mlops/github-emulator";
+import type { PullRequestInfo, RestClient } from "@mlops/local-github";
 import { runWorkflow, type WorkflowResult } from "@mlops/workflow-runner";
-import type { PullRequestInfo } from "./events.js";
 import type { ExampleSpec } from "./examples.js";
 import type { DemoLog } from "./log.js";
-import { DemoCheckFailed, type RestClient } from "./rest.js";
 import { describeJobs } from "./runner.js";
 import type { WorkingCopies, WorkingCopy } from "./working-copy.js";
 
@@ -40,6 +39,17 @@ export interface DemoContext {
   runs: PlayedRun[];
   /** Id of the stage being played. */
   stage: string;
+}
+
+/** A stage's outcome check that failed (the stage fails with this message). */
+export class DemoCheckFailed extends Error {
+  constructor(
+    readonly stage: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DemoCheckFailed";
+  }
 }
 
 /** Fails the current stage with `message` unless `condition` holds. */

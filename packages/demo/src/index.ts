@@ -1,9 +1,9 @@
+export { createRestClient, type RestClient } from "@mlops/local-github";
 export { type ApiCalls, countApiCalls } from "./api-calls.js";
 export { type ChaosLife, type ChaosOptions, chaosFaults, describeLife, runChaosLife } from "./chaos.js";
 export { type DemoOptions, type DemoResult, runDemo, STAGES, type StageOutcome } from "./demo.js";
 export { type ExampleId, exampleSpec } from "./examples.js";
 export * from "./github-view.js";
 export { writeGitHubView } from "./output.js";
-export { createRestClient, type RestClient } from "./rest.js";
 export { PULL_REQUESTS } from "./stages/pull-requests.js";
 export { collectView } from "./view-data.js";

@@ -1,4 +1,6 @@
 /** Reads what a reviewer would see from the emulator's REST API into the page's view model. */
+
+import { type RestClient, RestError } from "@mlops/local-github";
 import type {
   GitHubView,
   ViewDeployment,
@@ -8,7 +10,6 @@ import type {
   ViewStage,
   ViewWorkflowRun,
 } from "./github-view.js";
-import { type RestClient, RestError } from "./rest.js";
 import { checkRuns, issueComments, issues } from "./stages/queries.js";
 
 interface Pull {

@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { createRestClient, type RestClient } from "@mlops/local-github";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderMarkdown } from "../src/github-view.js";
 import { writeGitHubView } from "../src/output.js";
-import { createRestClient, type RestClient } from "../src/rest.js";
 import { collectView } from "../src/view-data.js";
 import { openPage, type RenderedPage } from "./browser.js";
 

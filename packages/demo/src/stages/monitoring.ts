@@ -1,6 +1,7 @@
 /** Stage 4: scheduled monitoring on drifted production data → a monitoring issue, updated by a second run. */
+
+import { schedulePayload } from "@mlops/local-github";
 import { check, type DemoContext, runExampleWorkflow } from "../context.js";
-import { schedulePayload } from "../events.js";
 import { type Issue, issues } from "./queries.js";
 import type { Stage } from "./stage.js";
 

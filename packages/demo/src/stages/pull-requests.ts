@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findModel, formatRule, loadConfig, parseRule } from "@mlops/core";
+import { openPullRequest, type PullRequestInfo, pullRequestPayload } from "@mlops/local-github";
+import { DEMO_LOGIN } from "../api-calls.js";
 import { check, type DemoContext, runExampleWorkflow } from "../context.js";
-import { type PullRequestInfo, pullRequestPayload } from "../events.js";
-import { openPullRequest } from "../repo-ops.js";
 import type { WorkingCopy } from "../working-copy.js";
 import { type CheckRun, type Comment, checkRuns, issueComments } from "./queries.js";
 import type { Stage } from "./stage.js";
@@ -25,7 +25,9 @@ async function openVariantPullRequest(
     [example.paramsFile]: readFileSync(join(example.dir, example.variants[variant]), "utf8"),
   };
   const copy = ctx.copies.create(`pr-${variant}`, changes);
-  const pr = await openPullRequest(ctx.rest, branch, title, changes);
+  const pr = await openPullRequest(ctx.rest, branch, title, changes, {
+    body: `Demo pull request: ${title}.`,
+  });
   ctx.log.step(
     `opened PR #${pr.number} "${title}" (${example.variants[variant]} → ${example.paramsFile}, head ${pr.headSha.slice(0, 7)})`,
   );
@@ -61,7 +63,7 @@ export const betterPullRequestStage: Stage = {
       workflow: ctx.example.workflows.prCheck,
       copy: opened.copy,
       event: "pull_request",
-      payload: pullRequestPayload(ctx.example.repository, ctx.rest.baseUrl, opened.pr),
+      payload: pullRequestPayload(ctx.example.repository, ctx.rest.baseUrl, opened.pr, "opened", DEMO_LOGIN),
     });
     check(
       stage,
@@ -96,7 +98,13 @@ export const worsePullRequestStage: Stage = {
     const opened = await openVariantPullRequest(ctx, "worse");
     ctx.state.worse = opened;
     const workflow = ctx.example.workflows.prCheck;
-    const payload = pullRequestPayload(ctx.example.repository, ctx.rest.baseUrl, opened.pr);
+    const payload = pullRequestPayload(
+      ctx.example.repository,
+      ctx.rest.baseUrl,
+      opened.pr,
+      "opened",
+      DEMO_LOGIN,
+    );
     const first = await runExampleWorkflow(ctx, {
       workflow,
       copy: opened.copy,

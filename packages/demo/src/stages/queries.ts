@@ -1,5 +1,5 @@
 /** REST reads the stages use to check outcomes (the way a reviewer would look on GitHub). */
-import type { RestClient } from "../rest.js";
+import type { RestClient } from "@mlops/local-github";
 
 export interface Comment {
   id: number;

@@ -1,9 +1,8 @@
 /** Stage 3: merge the better pull request → release: train, register v1, deploy staging, then production. */
+
+import { approveWhenWaiting, branchSha, mergePullRequest, pushPayload } from "@mlops/local-github";
 import { DEMO_LOGIN } from "../api-calls.js";
-import { approveWhenWaiting } from "../approvals.js";
 import { check, type DemoContext, runExampleWorkflow } from "../context.js";
-import { pushPayload } from "../events.js";
-import { branchSha, mergePullRequest } from "../repo-ops.js";
 import { modelRefs } from "./queries.js";
 import type { Stage } from "./stage.js";
 
@@ -60,7 +59,7 @@ export const releaseStage: Stage = {
       workflow: example.workflows.release,
       copy,
       event: "push",
-      payload: pushPayload(example.repository, rest.baseUrl, "main", before, merge.sha),
+      payload: pushPayload(example.repository, rest.baseUrl, "main", before, merge.sha, DEMO_LOGIN),
     }).finally(() => {
       finished = true;
     });

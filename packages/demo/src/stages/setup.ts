@@ -1,7 +1,8 @@
 /** Stage 0: the example repository in the emulator, and a PR-check run on main as the PRs' baseline. */
+
+import { branchSha, commitFiles, pushPayload } from "@mlops/local-github";
+import { DEMO_LOGIN } from "../api-calls.js";
 import { check, runExampleWorkflow } from "../context.js";
-import { pushPayload } from "../events.js";
-import { branchSha, commitFiles } from "../repo-ops.js";
 import { repositoryFiles } from "../working-copy.js";
 import type { Stage } from "./stage.js";
 
@@ -31,7 +32,7 @@ export const setupStage: Stage = {
       workflow: example.workflows.prCheck,
       copy,
       event: "push",
-      payload: pushPayload(example.repository, rest.baseUrl, "main", before, sha),
+      payload: pushPayload(example.repository, rest.baseUrl, "main", before, sha, DEMO_LOGIN),
     });
     check(
       "setup",

@@ -1,4 +1,7 @@
-/** Webhook payloads for the events the demo sends (the runner merges them over its defaults). */
+/**
+ * Webhook payloads of the events a maintainer's actions on a local GitHub trigger (the runner merges them over
+ * its defaults): `pull_request` for an opened or updated pull request, `push`, `schedule`.
+ */
 
 export interface PullRequestInfo {
   number: number;
@@ -22,15 +25,15 @@ function repositoryObject(repository: string, apiUrl: string) {
   };
 }
 
-const sender = { login: "demo-maintainer", type: "User" };
-
 export function pullRequestPayload(
   repository: string,
   apiUrl: string,
   pr: PullRequestInfo,
-  action: "opened" | "synchronize" = "opened",
+  action: "opened" | "synchronize",
+  senderLogin: string,
 ): Record<string, unknown> {
   const repo = repositoryObject(repository, apiUrl);
+  const sender = { login: senderLogin, type: "User" };
   return {
     action,
     number: pr.number,
@@ -54,7 +57,9 @@ export function pushPayload(
   branch: string,
   before: string,
   after: string,
+  senderLogin: string,
 ): Record<string, unknown> {
+  const sender = { login: senderLogin, type: "User" };
   return {
     ref: `refs/heads/${branch}`,
     before,

@@ -1,18 +1,8 @@
 /**
- * A small REST client for the demo's own calls (setup and outcome checks). It uses plain `fetch`
- * against the emulator with the demo maintainer's token, so the emulator's request log can tell the
- * demo's calls apart from the workflows' calls (they carry another login).
+ * A small REST client for a maintainer's own calls to a local GitHub (the emulator): setup, pull requests,
+ * approvals, outcome checks. Plain `fetch` with the maintainer's token, so the emulator's request log can
+ * tell these calls apart from the workflows' calls (they carry another login).
  */
-
-export class DemoCheckFailed extends Error {
-  constructor(
-    readonly stage: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "DemoCheckFailed";
-  }
-}
 
 export class RestError extends Error {
   constructor(

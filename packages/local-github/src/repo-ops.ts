@@ -1,4 +1,4 @@
-/** What a maintainer does on GitHub during the demo: commit, open and merge pull requests. */
+/** What a maintainer does on GitHub: commit, open and merge pull requests (against the emulator). */
 import type { PullRequestInfo } from "./events.js";
 import type { RestClient } from "./rest.js";
 
@@ -22,21 +22,23 @@ export async function branchSha(rest: RestClient, branch: string): Promise<strin
   return ref.object.sha;
 }
 
-/** Pushes `changes` to a new branch and opens a pull request into main. */
+/** Pushes `changes` to `branch` (created from the base when missing) and opens a pull request into `base`. */
 export async function openPullRequest(
   rest: RestClient,
   branch: string,
   title: string,
   changes: Record<string, string>,
+  options: { base?: string; body?: string } = {},
 ): Promise<PullRequestInfo> {
+  const base = options.base ?? "main";
   const headSha = await commitFiles(rest, branch, title, changes);
   const pr = await rest.send<{ number: number; base: { sha: string } }>("POST", rest.repo("/pulls"), {
     title,
     head: branch,
-    base: "main",
-    body: `Demo pull request: ${title}.`,
+    base,
+    body: options.body ?? `Pull request: ${title}.`,
   });
-  return { number: pr.number, title, headRef: branch, headSha, baseRef: "main", baseSha: pr.base.sha };
+  return { number: pr.number, title, headRef: branch, headSha, baseRef: base, baseSha: pr.base.sha };
 }
 
 export interface MergedPullRequest {
