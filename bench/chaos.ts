@@ -3,7 +3,8 @@
  * and the bundled actions with seeded transient faults (5xx, 429, secondary rate limits, resets mid-body)
  * on a share of the workflows' requests, REST and artifact runtime alike, and checks the invariants
  * (`packages/demo/src/chaos.ts`). Needs the action bundles (`pnpm build`).
- * Run: `pnpm exec tsx bench/chaos.ts [--rates 0.1,0.2] [--seeds 1,2,3,4,5] [--example node] [--verbose]`
+ * Run: `pnpm exec tsx bench/chaos.ts [--rates 0.1,0.2] [--seeds 1,2,3,4,5] [--surface rest|runtime] [--example node] [--verbose]`
+ * (`--surface`: faults on the REST API only, or on the artifact runtime only; default both).
  */
 import { parseArgs } from "node:util";
 import { type ChaosLife, describeLife, type ExampleId, runChaosLife } from "../packages/demo/src/index.js";
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     seeds: { type: "string", default: "1,2,3,4,5" },
     example: { type: "string", default: "node" },
     verbose: { type: "boolean", default: false },
+    surface: { type: "string" },
   },
 });
 const rates = values.rates.split(",").map(Number);
@@ -25,6 +27,7 @@ for (const rate of rates) {
       seed,
       rate,
       example: values.example as ExampleId,
+      ...(values.surface === "rest" || values.surface === "runtime" ? { surface: values.surface } : {}),
       ...(values.verbose ? { write: (line: string) => console.error(line) } : {}),
     });
     lives.push(life);

@@ -4,7 +4,7 @@ import { z } from "zod";
 /** The inputs of `action.yml`, one key per input (checked by the contract test). */
 export const inputSchema = z.object({
   "model-name": optionalInput(),
-  metrics: requiredInput(),
+  metrics: optionalInput(),
   baseline: defaultedInput("auto"),
   rules: z.string().transform((raw) =>
     raw

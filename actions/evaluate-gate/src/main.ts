@@ -5,6 +5,7 @@ import { join, relative, resolve } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
+  downloadTrainArtifact,
   type RunContext,
   requireRepository,
   startAction,
@@ -39,7 +40,7 @@ import {
 } from "@mlops/github";
 import { type Baseline, resolveBaseline } from "./baseline.js";
 import { loadMetricsSource, perExamplePath } from "./candidate.js";
-import { inputSchema } from "./inputs.js";
+import { type GateInputs, inputSchema } from "./inputs.js";
 import { annotationsFor, publish } from "./publish.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
@@ -56,6 +57,34 @@ function readConfig(path: string, file: string, name: string | undefined): Confi
   const config = parseConfig(text, file);
   const model = findModel(config, name, file);
   return { model, specs: metricSpecsOf(config, model), text };
+}
+
+/**
+ * No `metrics` input: this run's `train` artifact (newest attempt), downloaded by the gate itself through
+ * the artifact store, whose operations are retried as a whole — a separate `download-artifact` step has
+ * only its client's own retries, and an answer cut mid-body leaves that client waiting forever.
+ */
+async function downloadCandidate(
+  deps: GateDeps,
+  inputs: GateInputs,
+  context: RunContext,
+  runtime: ActionRuntime,
+): Promise<string> {
+  const name =
+    inputs["model-name"] ??
+    readConfig(resolve(deps.cwd, inputs.config), inputs.config, undefined).model?.name;
+  if (!name)
+    throw new InputError(
+      `'metrics' or 'model-name' is required when ${inputs.config} does not name one model`,
+    );
+  const base = inputs["artifact-name"] ?? `mlops-${name}`;
+  const found = await downloadTrainArtifact(deps.artifacts, base, context.runAttempt);
+  if (!found)
+    throw new InputError(
+      `metrics: none given, and this run has no train artifact ${base}: run the train action in an earlier job of this run, or give 'metrics'`,
+    );
+  runtime.log.info(`Candidate: the train artifact ${found.name} of this run.`);
+  return found.path;
 }
 
 /**
@@ -208,9 +237,14 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   );
   requireRepository(context);
 
-  // Everything local first: a mistake in the config, the rules or the metrics fails before any request.
+  // Everything local first: a mistake in the config, the rules or the metrics fails before any request
+  // (but the download of the candidate, when no `metrics` are given).
+  const metricsPath =
+    inputs.metrics !== undefined
+      ? resolve(deps.cwd, inputs.metrics)
+      : await downloadCandidate(deps, inputs, context, runtime);
   const candidate = loadMetricsSource(
-    resolve(deps.cwd, inputs.metrics),
+    metricsPath,
     "metrics file",
     inputs["artifact-name"] ?? (inputs["model-name"] ? `mlops-${inputs["model-name"]}` : undefined),
   );

@@ -1,8 +1,13 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { type ActionRuntime, type ArtifactStore, type RunContext, resolveFiles } from "@mlops/action-kit";
+import {
+  type ActionRuntime,
+  type ArtifactStore,
+  downloadTrainArtifact,
+  type RunContext,
+  resolveFiles,
+} from "@mlops/action-kit";
 import {
   ConfigError,
   InputError,
@@ -23,34 +28,6 @@ export interface RegisterSources {
   metrics: MetricValues;
   run?: RunManifest;
   extraAssets: Array<{ path: string; name: string }>;
-}
-
-/** Artifact names of the `train` step, newest attempt first: `mlops-<model>-attempt-<n>` … `mlops-<model>`. */
-export function trainArtifactNames(model: string, runAttempt: number): string[] {
-  const names: string[] = [];
-  for (let attempt = runAttempt; attempt >= 2; attempt--) names.push(`mlops-${model}-attempt-${attempt}`);
-  names.push(`mlops-${model}`);
-  return names;
-}
-
-/** Downloads the newest attempt's `train` artifact of this run into a temporary directory, if there is one. */
-async function downloadTrainArtifact(
-  artifacts: ArtifactStore,
-  model: string,
-  context: RunContext,
-  runtime: ActionRuntime,
-): Promise<string | undefined> {
-  for (const name of trainArtifactNames(model, context.runAttempt)) {
-    const dir = await mkdtemp(join(tmpdir(), "mlops-register-"));
-    try {
-      const { path } = await artifacts.download(name, dir);
-      runtime.log.info(`Using the train artifact ${name}.`);
-      return path;
-    } catch (error) {
-      runtime.log.debug(`No artifact ${name}: ${(error as Error).message}`);
-    }
-  }
-  return undefined;
 }
 
 async function readRun(path: string): Promise<RunManifest> {
@@ -96,9 +73,11 @@ export async function gatherSources(options: {
     paths = run.files.map((f) => f.path);
   } else {
     // Without the artifact service (GHES) there is no train artifact to read: the config's globs remain.
-    const downloaded = options.artifacts.unavailable
+    const found = options.artifacts.unavailable
       ? undefined
-      : await downloadTrainArtifact(options.artifacts, model, context, runtime);
+      : await downloadTrainArtifact(options.artifacts, `mlops-${model}`, context.runAttempt);
+    const downloaded = found?.path;
+    if (found) runtime.log.info(`Using the train artifact ${found.name}.`);
     if (downloaded) {
       baseDir = downloaded;
       const runPath = join(downloaded, "run.json");

@@ -9,3 +9,4 @@ export * from "./memory-runtime.js";
 export * from "./platform.js";
 export * from "./run-action.js";
 export * from "./runtime.js";
+export * from "./train-artifact.js";

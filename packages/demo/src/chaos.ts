@@ -25,7 +25,7 @@ import {
 } from "./stages/queries.js";
 
 /** The transient faults of a life: each kind equally likely, `rate` the share of requests hit by any. */
-export function chaosFaults(rate: number): FaultRule[] {
+export function chaosFaults(rate: number, surface?: FaultRule["surface"]): FaultRule[] {
   const kinds: Array<Pick<FaultRule, "kind" | "status">> = [
     { kind: "5xx", status: 502 },
     { kind: "5xx", status: 500 },
@@ -35,7 +35,12 @@ export function chaosFaults(rate: number): FaultRule[] {
   ];
   // Rules are drawn one after another: P(no fault) = (1 - each)^kinds = 1 - rate.
   const each = 1 - (1 - rate) ** (1 / kinds.length);
-  return kinds.map((kind) => ({ ...kind, rate: each, exceptLogins: [DEMO_LOGIN] }));
+  return kinds.map((kind) => ({
+    ...kind,
+    rate: each,
+    exceptLogins: [DEMO_LOGIN],
+    ...(surface ? { surface } : {}),
+  }));
 }
 
 export interface ChaosLife {
@@ -58,6 +63,8 @@ export interface ChaosLife {
 export interface ChaosOptions {
   seed: number;
   rate: number;
+  /** Faults on the REST API only, or the artifact runtime only (default: both). */
+  surface?: FaultRule["surface"];
   example?: DemoOptions["example"];
   toolkitRoot?: string;
   write?: (line: string) => void;
@@ -77,7 +84,7 @@ export async function runChaosLife(options: ChaosOptions): Promise<ChaosLife> {
       write: options.write ?? (() => {}),
       outDir,
       page: false,
-      faults: chaosFaults(options.rate),
+      faults: chaosFaults(options.rate, options.surface),
       seed: options.seed,
       inspect: async (ctx, outcomes) => {
         violations = await checkInvariants(ctx);
@@ -115,12 +122,15 @@ export function explainFailures(
       job.annotations.filter((a) => a.level === "error").map((a) => `${job.name}: ${firstLine(a.message)}`),
     );
     failures.push(`${outcome.id}: ${outcome.detail}${errors.length > 0 ? ` — ${errors.join(" | ")}` : ""}`);
+    // The runner's own "Process completed with exit code N" names no cause: a job with nothing else is unexplained.
     for (const job of jobs)
-      if (!job.annotations.some((a) => a.level === "error"))
-        unexplained.push(`${outcome.id}: job ${job.name} failed without an error line`);
+      if (!job.annotations.some((a) => a.level === "error" && !EXIT_LINE.test(a.message)))
+        unexplained.push(`${outcome.id}: job ${job.name} failed without saying why`);
   }
   return { failures, unexplained };
 }
+
+const EXIT_LINE = /^Process completed with exit code \d+\.?$/;
 
 function firstLine(text: string): string {
   return (text.split("\n")[0] ?? "").slice(0, 300);

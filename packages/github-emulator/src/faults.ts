@@ -25,6 +25,8 @@ export interface FaultRule {
    * maintainer of a scenario, whose calls stand for clicks in GitHub's UI rather than the product's calls.
    */
   exceptLogins?: string[];
+  /** Only the REST API (`rest`) or only the artifact runtime (`runtime`: `/twirp`, `/_blob`); default both. */
+  surface?: "rest" | "runtime";
 }
 
 /**
@@ -66,9 +68,15 @@ export class FaultInjector {
   }
 
   /** The fault to apply to this request, if any (first matching rule that fires). */
-  pick(method: string, template: string, login?: string): FaultRule | undefined {
+  pick(
+    method: string,
+    template: string,
+    login?: string,
+    surface: "rest" | "runtime" = "rest",
+  ): FaultRule | undefined {
     for (const [index, rule] of this.rules.entries()) {
       if (!matches(rule, method, template)) continue;
+      if (rule.surface && rule.surface !== surface) continue;
       if (!rule.route && EMULATOR_ONLY.test(template)) continue;
       if (login && rule.exceptLogins?.includes(login)) continue;
       const count = (this.counts[index] ?? 0) + 1;

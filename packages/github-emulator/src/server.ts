@@ -65,7 +65,9 @@ export async function listen(parts: ServerParts, port: number): Promise<{ server
       if (/^\/(twirp|_blob|_emulator\/actions)\//.test(url.pathname)) {
         // The artifact runtime is subject to the same fault rules as the REST API (issue 12).
         const template = runtimeTemplate(url.pathname);
-        const fault = template ? parts.faults.pick(req.method ?? "GET", template) : undefined;
+        const fault = template
+          ? parts.faults.pick(req.method ?? "GET", template, undefined, "runtime")
+          : undefined;
         if (fault?.kind === "slow") await sleep(fault.delayMs ?? 200);
         if (fault && fault.kind !== "slow" && fault.kind !== "reset-mid-body") {
           req.resume();
