@@ -145,6 +145,10 @@ describe("item 4: workflow commands", () => {
       endColumn: 4,
       title: "Bad, really",
     });
+    // the legacy `##[name k=v;]data` form (ActionCommand.TryParse), anywhere in the line
+    expect(legacy?.outputs.legacy).toBe("semi;colon");
+    // `%25` is unescaped last: `%253A` is the text `%3A`, not `:`
+    expect(cmds.annotations).toContainEqual({ level: "notice", message: "literal %25", title: "100%3A" });
     // ::echo::on echoes the following commands
     expect(l).toContain("::debug::echoed debug");
   });

@@ -241,46 +241,86 @@ export class WorkflowCommands {
   }
 }
 
-/** ActionCommand.TryParseV2: `::name props::data`, `name` one of the runner's commands (or the stop token). */
+/**
+ * actions/runner `ActionCommand.TryParseV2` (`::name k=v,k2=v2::data`, leading whitespace allowed), then
+ * the legacy `TryParse` (`##[name k=v;k2=v2]data` anywhere in the line); `name` must be one of the
+ * runner's commands (or the current stop token).
+ */
 function parseCommand(
   raw: string,
   stopToken: string | undefined,
 ): { command: string; props: Record<string, string>; message: string } | undefined {
-  const text = raw.trimStart();
-  if (!text.startsWith("::")) return undefined;
-  const end = text.indexOf("::", 2);
-  if (end < 0) return undefined;
-  const info = text.slice(2, end);
-  const space = info.indexOf(" ");
-  const command = space < 0 ? info : info.slice(0, space);
-  const known =
+  const known = (command: string) =>
     COMMANDS.has(command) ||
     command === "stop-commands" ||
     (stopToken !== undefined && command.toLowerCase() === stopToken.toLowerCase());
-  if (!known) return undefined;
+  const text = raw.trimStart();
+  if (text.startsWith("::")) {
+    const end = text.indexOf("::", 2);
+    if (end >= 0) {
+      const info = text.slice(2, end);
+      const space = info.indexOf(" ");
+      const command = space < 0 ? info : info.slice(0, space);
+      if (known(command)) {
+        return {
+          command,
+          props: space < 0 ? {} : parseProperties(info.slice(space + 1).trim(), ",", unescapeProperty),
+          message: unescapeData(text.slice(end + 2)),
+        };
+      }
+    }
+  }
+  const prefix = raw.indexOf("##[");
+  if (prefix < 0) return undefined;
+  const close = raw.indexOf("]", prefix);
+  if (close < 0) return undefined;
+  const info = raw.slice(prefix + 3, close);
+  const space = info.indexOf(" ");
+  const command = space < 0 ? info : info.slice(0, space);
+  if (!known(command)) return undefined;
   return {
     command,
-    props: space < 0 ? {} : parseProperties(info.slice(space + 1).trim()),
-    message: unescapeData(text.slice(end + 2)),
+    props: space < 0 ? {} : parseProperties(info.slice(space + 1), ";", unescapeLegacy),
+    message: unescapeLegacy(raw.slice(close + 1)),
   };
 }
 
-function parseProperties(text: string): Record<string, string> {
+function parseProperties(
+  text: string,
+  separator: string,
+  decode: (text: string) => string,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of text.split(",")) {
+  for (const part of text.split(separator)) {
     const eq = part.indexOf("=");
-    if (eq > 0 && eq < part.length - 1) out[part.slice(0, eq)] = unescapeProperty(part.slice(eq + 1));
+    if (eq > 0 && eq < part.length - 1) out[part.slice(0, eq)] = decode(part.slice(eq + 1));
   }
   return out;
 }
 
-function unescapeData(text: string): string {
-  return text.replace(/%0D/gi, "\r").replace(/%0A/gi, "\n").replace(/%25/g, "%");
+/** Replaces each escape in the runner's order (`%25` last), case-sensitively, as `ActionCommand.cs`. */
+function unescapeWith(mappings: Array<[string, string]>): (text: string) => string {
+  return (text) => mappings.reduce((out, [token, escaped]) => out.split(escaped).join(token), text);
 }
-
-function unescapeProperty(text: string): string {
-  return unescapeData(text).replace(/%3A/gi, ":").replace(/%2C/gi, ",");
-}
+const unescapeData = unescapeWith([
+  ["\r", "%0D"],
+  ["\n", "%0A"],
+  ["%", "%25"],
+]);
+const unescapeProperty = unescapeWith([
+  ["\r", "%0D"],
+  ["\n", "%0A"],
+  [":", "%3A"],
+  [",", "%2C"],
+  ["%", "%25"],
+]);
+const unescapeLegacy = unescapeWith([
+  [";", "%3B"],
+  ["\r", "%0D"],
+  ["\n", "%0A"],
+  ["]", "%5D"],
+  ["%", "%25"],
+]);
 
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
