@@ -289,7 +289,9 @@ function addCategorical(col: CategoricalState, column: ColumnValues): void {
     const coded = column as CodedColumn;
     const counts = new Float64Array(coded.dictionary.length);
     let nulls = 0;
-    for (const code of coded.codes) {
+    const codes = coded.codes;
+    for (let i = 0; i < codes.length; i++) {
+      const code = codes[i] as number;
       if (code < 0) nulls++;
       else counts[code] = (counts[code] as number) + 1;
     }

@@ -63,6 +63,33 @@ describe("CSV", () => {
     expect(batches[2]?.startLine).toBe(18);
   });
 
+  it("codes categories of every length the same on the byte path (short keys, hashed long ones, UTF-8, empty)", async () => {
+    const words = [
+      "",
+      "a",
+      "é",
+      "日",
+      "ab",
+      "abc",
+      "日本",
+      "abcd",
+      "abce",
+      "long category name",
+      "long category nbme",
+      ...Array.from({ length: 300 }, (_, i) => `v${i}`), // > 64 keys: both tables grow
+      ...Array.from({ length: 300 }, (_, i) => `value-${i}`),
+    ];
+    const lines = ["c,n"];
+    for (let i = 0; i < 3000; i++) lines.push(`${words[(i * 7) % words.length]},${i}`);
+    const path = join(dir, "categories.csv");
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const batches = await collect(path, { batchRows: 256, resolveTypes: () => ["categorical", "numerical"] });
+    expect(batches.at(-1)?.columns[0]).toHaveProperty("kind", "coded");
+    expect(rowsOf(batches).map((r) => r[0])).toEqual(
+      Array.from({ length: 3000 }, (_, i) => words[(i * 7) % words.length]),
+    );
+  });
+
   it("falls back to RFC 4180 for a chunk with quotes after typing", async () => {
     const lines = ["n,s"];
     for (let i = 0; i < 20; i++) lines.push(i === 15 ? '7,"a,b"' : `${i},plain`);

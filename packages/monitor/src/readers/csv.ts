@@ -139,14 +139,22 @@ function cutOutsideQuotes(buf: Buffer): number {
   return -1;
 }
 
+/** Multiplier of the short-category table's hash (Fibonacci hashing). */
+const SHORT_HASH = 0x9e3779b1;
+
 /**
- * Dictionary of one categorical column: codes in an open-addressing table keyed by a byte hash, the
- * length and the first four bytes packed in an int — so a category of up to four bytes is matched by
- * three integer compares, and a longer one by comparing the rest of its bytes with a copy kept in a pool.
+ * Dictionary of one categorical column. A category of at most three bytes is its own key (length and bytes
+ * packed in an int) in a small open-addressing table: one multiply, one compare. Longer ones are keyed by
+ * a byte hash, the length and the first four bytes packed, and confirmed by comparing the rest of their
+ * bytes with a copy kept in a pool.
  */
 class Dictionary {
   readonly values: string[] = [];
   private readonly byString = new Map<string, number>();
+  /** Keys of the short categories ((len << 24) | bytes) and their codes; read inline by parseRows. */
+  shortKeys = new Int32Array(64).fill(-1);
+  shortCodes = new Int32Array(64);
+  private shortUsed = 0;
   private hashes = new Int32Array(64).fill(-1);
   private codes = new Int32Array(64);
   private lengths = new Int32Array(64);
@@ -181,11 +189,39 @@ class Dictionary {
     return code;
   }
 
-  /** Code of buf[start, end), whose hash and packed first four bytes the caller computed while scanning. */
-  codeOfBytes(buf: Buffer, start: number, end: number, hash: number, pack: number): number {
+  /** Code of buf[start, end) (any length). */
+  codeOfBytes(buf: Buffer, start: number, end: number): number {
+    const len = end - start;
+    if (len <= 3) {
+      // the bytes are the key: (len << 24) | b0 << 16 | b1 << 8 | b2
+      let key = len << 24;
+      for (let k = 0; k < len; k++) key |= (buf[start + k] as number) << (16 - 8 * k);
+      const keys = this.shortKeys;
+      const mask = keys.length - 1;
+      let i = (Math.imul(key, SHORT_HASH) >>> 20) & mask;
+      for (;;) {
+        const known = keys[i] as number;
+        if (known === key) return this.shortCodes[i] as number;
+        if (known === -1) break;
+        i = (i + 1) & mask;
+      }
+      const code = this.codeOfString(buf.toString("utf8", start, end));
+      if (!this.sameBytes(code, buf, start, end)) return code;
+      keys[i] = key;
+      this.shortCodes[i] = code;
+      if (++this.shortUsed * 2 > keys.length) this.growShort();
+      return code;
+    }
+    let hash = 0x811c9dc5;
+    for (let k = start; k < end; k++) hash = Math.imul(hash ^ (buf[k] as number), 16777619);
+    hash &= 0x3fffffff;
+    const pack =
+      ((buf[start] as number) << 24) |
+      ((buf[start + 1] as number) << 16) |
+      ((buf[start + 2] as number) << 8) |
+      (buf[start + 3] as number);
     const hashes = this.hashes;
     const mask = hashes.length - 1;
-    const len = end - start;
     let i = hash & mask;
     for (;;) {
       const h = hashes[i] as number;
@@ -204,16 +240,38 @@ class Dictionary {
     // not in the table (new, or first seen on the string path): a slot of its own, unless its bytes are
     // not those of its string (invalid UTF-8 decodes lossily) — such values always go by string
     const code = this.codeOfString(buf.toString("utf8", start, end));
-    const from = this.offsets[code] as number;
-    const to = code + 1 < this.values.length ? (this.offsets[code + 1] as number) : this.poolLength;
-    if (to - from !== len) return code;
-    for (let k = 0; k < len; k++) if (this.pool[from + k] !== buf[start + k]) return code;
+    if (!this.sameBytes(code, buf, start, end)) return code;
     hashes[i] = hash;
     this.codes[i] = code;
     this.lengths[i] = len;
     this.packs[i] = pack;
     if (++this.used * 2 > hashes.length) this.grow();
     return code;
+  }
+
+  /** True when category `code` is exactly the bytes buf[start, end) (false for invalid UTF-8, decoded lossily). */
+  private sameBytes(code: number, buf: Buffer, start: number, end: number): boolean {
+    const from = this.offsets[code] as number;
+    const to = code + 1 < this.values.length ? (this.offsets[code + 1] as number) : this.poolLength;
+    if (to - from !== end - start) return false;
+    for (let k = 0; k < end - start; k++) if (this.pool[from + k] !== buf[start + k]) return false;
+    return true;
+  }
+
+  private growShort(): void {
+    const keys = this.shortKeys;
+    const codes = this.shortCodes;
+    this.shortKeys = new Int32Array(keys.length * 2).fill(-1);
+    this.shortCodes = new Int32Array(keys.length * 2);
+    const mask = this.shortKeys.length - 1;
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[j] as number;
+      if (key === -1) continue;
+      let i = (Math.imul(key, SHORT_HASH) >>> 20) & mask;
+      while ((this.shortKeys[i] as number) !== -1) i = (i + 1) & mask;
+      this.shortKeys[i] = key;
+      this.shortCodes[i] = codes[j] as number;
+    }
   }
 
   private grow(): void {
@@ -356,9 +414,11 @@ function parseRows(
   const cap = t.capacity;
   const dicts = t.dicts;
   const raws = t.raws;
+  const last = ncols - 1;
   let line = state.line;
+  let rows = t.rows;
   let p = start;
-  while (p < end && t.rows < batchRows) {
+  while (p < end && rows < batchRows) {
     let b = buf[p] as number;
     if (ws) while (b === SPACE || b === TAB) b = buf[++p] as number;
     if (b === LF || (b === CR && buf[p + 1] === LF)) {
@@ -366,7 +426,7 @@ function parseRows(
       line++;
       continue;
     }
-    const row = t.rows;
+    const row = rows;
     const lineStart = p;
     let ok = true;
     for (let c = 0, at = row; c < ncols; c++, at += cap) {
@@ -426,30 +486,57 @@ function parseRows(
           numbers[at] = Number.NaN; // empty field: a null
         } else {
           p = fieldEnd(buf, p, end, delim, ws);
+          t.rows = row;
           t.setString(c, buf.toString("utf8", s, p));
         }
       } else if (kind === CAT) {
-        // the region ends with LF, so the scan needs no bounds check
-        let h = 0x811c9dc5;
-        let pack = 0;
+        // the region ends with LF, so the scan needs no bounds check; a category of ≤ 3 bytes is looked
+        // up here by its packed bytes (the common case), others by the dictionary
+        let key = 0;
         while (b !== delim && b !== LF && b !== CR && !(ws && b === TAB)) {
-          h = Math.imul(h ^ b, 16777619);
-          if (p - s < 4) pack = (pack << 8) | b;
+          key = (key << 8) | b;
           b = buf[++p] as number;
         }
-        codes[at] = (dicts[c] as Dictionary).codeOfBytes(buf, s, p, h & 0x3fffffff, pack);
+        const dict = dicts[c] as Dictionary;
+        const len = p - s;
+        let code = -1;
+        if (len <= 3) {
+          key |= len << 24;
+          const keys = dict.shortKeys;
+          const mask = keys.length - 1;
+          for (let i = (Math.imul(key, SHORT_HASH) >>> 20) & mask; ; i = (i + 1) & mask) {
+            const known = keys[i] as number;
+            if (known === key) {
+              code = dict.shortCodes[i] as number;
+              break;
+            }
+            if (known === -1) break;
+          }
+        }
+        codes[at] = code >= 0 ? code : dict.codeOfBytes(buf, s, p);
       } else {
         p = fieldEnd(buf, p, end, delim, ws);
         (raws[c] as string[])[row] = buf.toString("utf8", s, p);
       }
       b = buf[p] as number;
-      let more = b === delim || (ws && b === TAB);
-      if (ws && more) {
-        do b = buf[++p] as number;
-        while (b === SPACE || b === TAB);
-        more = b !== LF && b !== CR;
-      } else if (more) p++;
-      if (c < ncols - 1 ? !more : more) {
+      if (ws) {
+        let more = b === SPACE || b === TAB;
+        if (more) {
+          do b = buf[++p] as number;
+          while (b === SPACE || b === TAB);
+          more = b !== LF && b !== CR;
+        }
+        if (c < last ? !more : more) {
+          ok = false;
+          break;
+        }
+      } else if (b === delim) {
+        p++;
+        if (c === last) {
+          ok = false;
+          break;
+        }
+      } else if (c !== last) {
         ok = false;
         break;
       }
@@ -468,8 +555,9 @@ function parseRows(
     p++; // LF
     if (row === 0) t.startLine = line;
     line++;
-    t.rows++;
+    rows++;
   }
+  t.rows = rows;
   state.line = line;
   return p;
 }
