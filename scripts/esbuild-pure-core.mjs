@@ -1,6 +1,6 @@
 // esbuild plugin: declares the files of @mlops/core free of side effects (they are pure modules), so a bundle
 // that only uses core's error classes leaves out the zod and yaml code of the config schema. Used by
-// scripts/pack-cli.mjs (and the same idea as bench/monitor/build.mjs).
+// scripts/pack-cli.mjs.
 export const pureCore = {
   name: "pure-core",
   setup(b) {

@@ -73,20 +73,25 @@ export function inferType(values: ColumnValues): ColumnType {
   let numeric = 0;
   let dates = 0;
   let spaced = 0;
-  const distinct = new Set<string>();
   for (const v of values as readonly unknown[]) {
     if (isNull(v)) continue;
     seen++;
     if (Number.isFinite(toNumber(v)) && typeof v !== "boolean") numeric++;
-    else if (v instanceof Date || Number.isFinite(parseDatetime(v))) dates++;
-    const s = String(v);
-    if (/\s/.test(s.trim())) spaced++;
-    if (distinct.size < 100000) distinct.add(s);
+    // once a value is neither a number nor a date, the column is no datetime: stop parsing dates
+    else if (dates + numeric === seen - 1 && (v instanceof Date || Number.isFinite(parseDatetime(v))))
+      dates++;
+    if (/\s/.test(String(v).trim())) spaced++;
   }
   if (seen === 0) return "categorical";
   if (numeric === seen) return "numerical";
   if (dates === seen) return "datetime";
-  if (seen >= 20 && spaced * 2 > seen && distinct.size * 10 > seen * 9) return "text";
+  if (seen >= 20 && spaced * 2 > seen) {
+    // text: mostly spaced and nearly all distinct
+    const distinct = new Set<string>();
+    for (const v of values as readonly unknown[])
+      if (!isNull(v) && distinct.size < 100000) distinct.add(String(v));
+    if (distinct.size * 10 > seen * 9) return "text";
+  }
   return "categorical";
 }
 

@@ -5,7 +5,6 @@
 import { InputError } from "@mlops/core";
 import { readCsv } from "./csv.js";
 import { readJsonl } from "./jsonl.js";
-import { readParquet } from "./parquet.js";
 import type { Batch, ReadOptions } from "./source.js";
 
 export {
@@ -17,7 +16,6 @@ export {
   WHITESPACE,
 } from "./csv.js";
 export { readJsonl } from "./jsonl.js";
-export { readParquet } from "./parquet.js";
 export type { Batch, ReadOptions, TableLayout } from "./source.js";
 
 export type DataFormat = "csv" | "jsonl" | "parquet";
@@ -36,6 +34,12 @@ export function formatOf(path: string): DataFormat {
 export function readTable(path: string, options: ReadOptions = {}): AsyncIterable<Batch> {
   const format = formatOf(path);
   if (format === "jsonl") return readJsonl(path, options);
-  if (format === "parquet") return readParquet(path, options);
+  if (format === "parquet") return readParquetLazily(path, options);
   return readCsv(path, options);
+}
+
+/** The Parquet reader (and hyparquet) loaded on first use: CSV runs do not pay for compiling it. */
+export async function* readParquetLazily(path: string, options: ReadOptions = {}): AsyncIterable<Batch> {
+  const { readParquet } = await import("./parquet.js");
+  yield* readParquet(path, options);
 }
