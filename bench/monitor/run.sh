@@ -17,9 +17,13 @@ if [ -z "${MLOPS:-}" ]; then
   (cd bench/data/cli && npm install --no-audit --no-fund --offline --silent ../pack/*.tgz)
   MLOPS=bench/data/cli/node_modules/.bin/mlops
 fi
+# BENCH_NICE=-10 (root) runs both sides at that priority: on a shared machine, both then get the cores that
+# other work would take, as on a dedicated runner (both sides get the same treatment).
+NICE=()
+[ -n "${BENCH_NICE:-}" ] && NICE=(nice -n "$BENCH_NICE")
 measure() { # label, command...
   local label=$1; shift
-  /usr/bin/time -v "$@" > "bench/data/$label.json" 2> "bench/data/$label.time"
+  "${NICE[@]}" /usr/bin/time -v "$@" > "bench/data/$label.json" 2> "bench/data/$label.time"
   printf '%-28s wall %-8s user %-7s sys %-6s peak RSS %s kB\n' "$label" \
     "$(grep 'Elapsed' "bench/data/$label.time" | awk '{print $NF}')" \
     "$(grep 'User time' "bench/data/$label.time" | awk '{print $NF}')" \
