@@ -70,7 +70,8 @@ export async function publish(
 ): Promise<PublishResult> {
   const result: PublishResult = { commentUrl: "" };
   const refused: string[] = [];
-  // The comment and the check are independent: a token that may write one still writes it.
+  // The comment and the check are independent: a token that may write one still writes it. The check goes
+  // first: GitHub's answer names the identity the token writes as, which the sticky comment needs.
   const attempt = async (write: () => Promise<void>) => {
     try {
       await write();
@@ -79,27 +80,6 @@ export async function publish(
       refused.push(error.message);
     }
   };
-  if (target.comment && target.pullRequest !== undefined) {
-    const issueNumber = target.pullRequest;
-    await attempt(async () => {
-      const comment = await upsertStickyComment(client, {
-        owner: target.owner,
-        repo: target.repo,
-        issueNumber,
-        key: target.key,
-        body: content.comment,
-        ...(target.commentAuthor ? { identity: target.commentAuthor } : {}),
-      });
-      result.commentUrl = comment.url;
-      log.info(`PR comment ${comment.action}: ${comment.url}`);
-      if (comment.identityMismatch) {
-        const { assumed, actual } = comment.identityMismatch;
-        log.warning(
-          `This token writes comments as ${actual}, not ${assumed}: set the input 'comment-author: ${actual}' so that later runs find and edit this comment directly (without it each run posts a new comment and deletes it again).`,
-        );
-      }
-    });
-  }
   if (target.check && target.sha) {
     const sha = target.sha;
     await attempt(async () => {
@@ -120,6 +100,30 @@ export async function publish(
           ? `Check run '${target.checkName}' published.`
           : `Commit status '${target.checkName}' published (the token has no 'checks: write').`,
       );
+    });
+  }
+  // Whose comment is ours: `comment-author`, else the author GitHub reported on our own check run or
+  // status just now (`<slug>[bot]`, or a personal token's login), else github-actions[bot].
+  const identity = target.commentAuthor ?? result.check?.author;
+  if (target.comment && target.pullRequest !== undefined) {
+    const issueNumber = target.pullRequest;
+    await attempt(async () => {
+      const comment = await upsertStickyComment(client, {
+        owner: target.owner,
+        repo: target.repo,
+        issueNumber,
+        key: target.key,
+        body: content.comment,
+        ...(identity ? { identity } : {}),
+      });
+      result.commentUrl = comment.url;
+      log.info(`PR comment ${comment.action}: ${comment.url}`);
+      if (comment.identityMismatch) {
+        const { assumed, actual } = comment.identityMismatch;
+        log.warning(
+          `This token writes comments as ${actual}, not ${assumed}: set the input 'comment-author: ${actual}' so that later runs find and edit this comment directly (without it a run that cannot learn the author from its check run posts a new comment and deletes it again).`,
+        );
+      }
     });
   }
   if (refused.length > 0) result.refused = refused.join("\n");

@@ -115,34 +115,47 @@ describe("evaluate-gate against the emulator", () => {
     expect(await checkRuns(admin, pr)).toHaveLength(1);
   });
 
-  it("a GitHub App token: `comment-author` finds its comment; without it the run warns which login to set", async () => {
+  it("a GitHub App token: the comment author comes from its own check run, else `comment-author` (never GET /user)", async () => {
     const pr = await openPullRequest(admin, "gate-app-token");
     const work = await workspace({ "metrics.json": metrics(0.9, 0.85) });
     const app = emulator.createToken(WRITE, "mlops-app[bot]");
+    const gate = (inputs: Record<string, string>, attempt: number, f1: number) =>
+      writeFile(join(work, "metrics.json"), metrics(0.9, f1)).then(() =>
+        runGate({
+          emulator,
+          token: app,
+          pr,
+          workspace: work,
+          inputs: { baseline: "none", ...inputs },
+          attempt,
+        }),
+      );
+    const warnings = (runtime: Awaited<ReturnType<typeof gate>>) =>
+      runtime.lines.filter((l) => l.level === "warning").map((l) => l.message);
     emulator.clearLog();
-    const first = await runGate({ emulator, token: app, pr, workspace: work, inputs: { baseline: "none" } });
-    expect(first.failure).toBeUndefined();
-    expect(first.lines).toContainEqual(
-      expect.objectContaining({
-        level: "warning",
-        message: expect.stringContaining("set the input 'comment-author: mlops-app[bot]'"),
-      }),
-    );
-    await writeFile(join(work, "metrics.json"), metrics(0.91, 0.86));
-    const second = await runGate({
-      emulator,
-      token: app,
-      pr,
-      workspace: work,
-      inputs: { baseline: "none", "comment-author": "mlops-app[bot]" },
-      attempt: 2,
-    });
-    expect(second.failure).toBeUndefined();
-    expect(second.lines.filter((l) => l.level === "warning")).toEqual([]);
+    const first = await gate({}, 1, 0.85);
+    const second = await gate({}, 2, 0.86);
+    expect([first.failure, second.failure]).toEqual([undefined, undefined]);
+    expect([...warnings(first), ...warnings(second)]).toEqual([]);
     expect(second.outputs["comment-url"]).toBe(first.outputs["comment-url"]);
+    const commentWrites = () =>
+      writeRequests(emulator)
+        .filter((r) => r.route.includes("comments"))
+        .map((r) => r.method);
+    expect(commentWrites()).toEqual(["POST", "PATCH"]); // learned from the check run: no re-post, no delete
+
+    // Without a check run there is nothing to learn from before the comment: the run posts, finds its
+    // older comment under the author GitHub reported, keeps that one, and says which input to set.
+    const third = await gate({ check: "false" }, 3, 0.87);
+    expect(warnings(third)).toEqual([
+      expect.stringContaining("set the input 'comment-author: mlops-app[bot]'"),
+    ]);
+    const fourth = await gate({ check: "false", "comment-author": "mlops-app[bot]" }, 4, 0.88);
+    expect(warnings(fourth)).toEqual([]);
+    expect(fourth.outputs["comment-url"]).toBe(first.outputs["comment-url"]);
     const comments = await gateComments(admin, pr);
     expect(comments).toHaveLength(1);
-    expect(comments[0]?.body).toContain("0.86");
+    expect(comments[0]?.body).toContain("0.88");
     expect(emulator.requestLog.filter((r) => r.route === "/user")).toEqual([]);
   });
 

@@ -84,6 +84,29 @@ describe("permissions", () => {
     });
   });
 
+  it("a check run shows the app whose installation token created it (issue 12, item 6)", async () => {
+    const head = await call(emulator(), "GET", "/repos/acme/check-app/commits/main");
+    const sha = (head.json as { sha: string }).sha;
+    const create = (token: string | undefined, name: string) =>
+      call(
+        emulator(),
+        "POST",
+        "/repos/acme/check-app/check-runs",
+        { name, head_sha: sha, status: "completed", conclusion: "success" },
+        token ? { authorization: `token ${token}` } : {},
+      );
+    const actions = await create(undefined, "default token"); // github-actions[bot], like GITHUB_TOKEN
+    expect(actions.json).toMatchObject({
+      app: { slug: "github-actions", id: 15368, owner: { login: "github" } },
+    });
+    const app = await create(emulator().createToken({ checks: "write" }, "mlops-app[bot]"), "app token");
+    expect(app.json).toMatchObject({
+      app: { slug: "mlops-app", html_url: expect.stringMatching(/\/apps\/mlops-app$/) },
+    });
+    const person = await create(emulator().createToken({ checks: "write" }, "octocat"), "personal token");
+    expect((person.json as { app: unknown }).app).toBeNull();
+  });
+
   it("comments accept issues or pull_requests write, and the header lists both alternatives", async () => {
     await call(emulator(), "POST", "/repos/acme/alt/issues", { title: "t" });
     const prWriter = emulator().createToken({ pull_requests: "write" }, "pr-bot");

@@ -55,6 +55,17 @@ export interface PublishCheckResult {
   /** Check-run id (absent for a commit status). */
   id?: number;
   url?: string;
+  /**
+   * The login the token writes as, as GitHub reports it on our own check run or status: `<app slug>[bot]`
+   * from a check run's `app` (`github-actions[bot]` for `GITHUB_TOKEN`), else the status's `creator`.
+   * Lets the sticky comment know its author without `GET /user` (403 for installation tokens).
+   */
+  author?: string;
+}
+
+/** `<slug>[bot]` for a check run a GitHub App wrote (OpenAPI `check-run.app`), else undefined. */
+function checkRunAuthor(run: { app?: { slug?: string } | null }): { author?: string } {
+  return run.app?.slug ? { author: `${run.app.slug}[bot]` } : {};
 }
 
 /** Cuts `text` to `max` characters (code points, never half a surrogate pair), ending with an ellipsis when cut. */
@@ -106,7 +117,7 @@ export async function publishCheck(
       description: truncate(options.title, MAX_STATUS_DESCRIPTION_CHARS),
       ...(options.detailsUrl ? { target_url: options.detailsUrl } : {}),
     });
-    return { kind: "status", url: data.url };
+    return { kind: "status", url: data.url, ...(data.creator?.login ? { author: data.creator.login } : {}) };
   });
 }
 
@@ -200,7 +211,12 @@ async function publishCheckRun(
   });
   if (existing && toSend.length === 0 && isUnchanged(existing, options, text)) {
     // A re-run with the same result: nothing to write.
-    return { kind: "check-run", id: Number(existing.id), url: existing.html_url ?? existing.url };
+    return {
+      kind: "check-run",
+      id: Number(existing.id),
+      url: existing.html_url ?? existing.url,
+      ...checkRunAuthor(existing),
+    };
   }
   const first = toSend.slice(0, ANNOTATIONS_PER_REQUEST);
   const fields = {
@@ -245,7 +261,7 @@ async function publishCheckRun(
       output: output(batch),
     });
   }
-  return { kind: "check-run", id: Number(run.id), url: run.html_url ?? run.url };
+  return { kind: "check-run", id: Number(run.id), url: run.html_url ?? run.url, ...checkRunAuthor(run) };
 }
 
 /** True when a listed check run already shows this conclusion and output (title, summary, text). */

@@ -76,6 +76,38 @@ describe("publishCheck", () => {
   });
 });
 
+describe("publishCheck: who wrote it (issue 12, item 6)", () => {
+  it("reports the writer GitHub names: the check run's app as <slug>[bot], a status's creator", async () => {
+    const repo = "checks-author";
+    const sha = await headSha(client, repo);
+    const options = { owner: OWNER, repo, sha, conclusion: "success" as const, title: "ok", summary: "s" };
+    const actions = await publishCheck(client, { ...options, name: "by GITHUB_TOKEN" });
+    expect(actions).toMatchObject({ kind: "check-run", author: "github-actions[bot]" });
+    const app = clientFor(emulator, emulator.createToken({ checks: "write" }, "mlops-app[bot]"));
+    expect(await publishCheck(app, { ...options, name: "by an App" })).toMatchObject({
+      author: "mlops-app[bot]",
+    });
+    // Unchanged re-run: nothing written, the listed run still names its app.
+    expect(await publishCheck(app, { ...options, name: "by an App" })).toMatchObject({
+      author: "mlops-app[bot]",
+    });
+    const personal = clientFor(
+      emulator,
+      emulator.createToken({ statuses: "write", checks: "read" }, "octocat"),
+    );
+    expect(await publishCheck(personal, { ...options, name: "by a person" })).toMatchObject({
+      kind: "status",
+      author: "octocat",
+    });
+    const { data } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+      owner: OWNER,
+      repo,
+      ref: sha,
+    });
+    expect(data.check_runs.map((r) => r.app?.slug).sort()).toEqual(["github-actions", "mlops-app"]);
+  });
+});
+
 describe("translateGitHubError", () => {
   it("names the missing permission when a read-only token tries to register", async () => {
     const repo = "errors-readonly";

@@ -1,4 +1,5 @@
 /** Check runs and commit statuses. */
+import { isInstallationLogin } from "../auth.js";
 import type { RouteContext } from "../http/context.js";
 import { ApiError, notFound, validationFailed } from "../http/errors.js";
 import { checkCheckRunOutput } from "../http/limits.js";
@@ -7,7 +8,7 @@ import { created, json } from "../http/reply.js";
 import type { Router } from "../http/router.js";
 import type { CheckRunData, RepoData, StatusData } from "../state/model.js";
 import { resolveCommit } from "./git.js";
-import { htmlUrl, nodeId, repository, repoUrl, simpleUser } from "./render.js";
+import { htmlUrl, integration, nodeId, repository, repoUrl, simpleUser } from "./render.js";
 
 const MAX_ANNOTATIONS = 50;
 const CREATE_DOCS = "https://docs.github.com/rest/checks/runs#create-a-check-run";
@@ -42,7 +43,10 @@ function renderCheckRun(ctx: RouteContext, repo: RepoData, data: CheckRunData): 
     output: { ...data.output, annotations_url: `${url}/annotations` },
     name: data.name,
     check_suite: { id: 1 },
-    app: null,
+    // The app whose installation token created the run: a check run made with GITHUB_TOKEN shows the
+    // `github-actions` app, one made with an App's token that app (OpenAPI `check-run.app`; the Checks API is
+    // for GitHub Apps, docs "Using the REST API to interact with checks").
+    app: data.app ? integration(ctx, data.app, repo.owner) : null,
     pull_requests: [],
   };
 }
@@ -154,6 +158,7 @@ export function registerCheckRoutes(router: Router): void {
         external_id: null,
         output: { title: null, summary: null, text: null, annotations_count: 0 },
         annotations: [],
+        ...(isInstallationLogin(ctx.caller.login) ? { app: ctx.caller.login.replace(/\[bot\]$/, "") } : {}),
       };
       applyCheckRun(ctx, data, body, CREATE_DOCS);
       repo.checkRuns.push(data);

@@ -39,6 +39,29 @@ export function simpleUser(ctx: Pick<RouteContext, "baseUrl">, login: string): J
   };
 }
 
+/**
+ * The GitHub App `slug` as a check run's `app` shows it (OpenAPI `nullable-integration`). `github-actions` is
+ * the app behind `GITHUB_TOKEN` (id 15368, owner `github`); other slugs get a stable id and their owner.
+ */
+export function integration(ctx: Pick<RouteContext, "baseUrl">, slug: string, owner: string): Json {
+  const id = slug === "github-actions" ? 15368 : userId(`app:${slug}`);
+  const html = `${ctx.baseUrl}/apps/${encodeURIComponent(slug)}`;
+  return {
+    id,
+    slug,
+    node_id: nodeId("Integration", id),
+    owner: simpleUser(ctx, slug === "github-actions" ? "github" : owner),
+    name: slug === "github-actions" ? "GitHub Actions" : slug,
+    description: null,
+    external_url: html,
+    html_url: html,
+    created_at: "2018-07-30T09:30:17Z",
+    updated_at: "2018-07-30T09:30:17Z",
+    permissions: { checks: "write", metadata: "read" },
+    events: [],
+  };
+}
+
 export const repoUrl = (ctx: Pick<RouteContext, "baseUrl">, repo: RepoData): string =>
   `${ctx.baseUrl}/repos/${repo.owner}/${repo.name}`;
 export const htmlUrl = (ctx: Pick<RouteContext, "baseUrl">, repo: RepoData): string =>

@@ -111,6 +111,8 @@ export interface CheckRunData {
   external_id: string | null;
   output: { title: string | null; summary: string | null; text: string | null; annotations_count: number };
   annotations: unknown[];
+  /** Slug of the GitHub App whose installation token created it (`<slug>[bot]`); absent for other tokens. */
+  app?: string;
 }
 
 export interface StatusData {
