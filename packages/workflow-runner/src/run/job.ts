@@ -20,7 +20,7 @@ import { child, rawSteps, where } from "./load.js";
 import { formatDuration } from "./log.js";
 import { grantedScopes, type Permissions } from "./permissions.js";
 import type { Invocation, JobRuntime, RunState } from "./state.js";
-import { runNodeAction } from "./steps/action-step.js";
+import { runAction } from "./steps/action-step.js";
 import type { ExecResult } from "./steps/exec.js";
 import { stepEnvContext } from "./steps/exec.js";
 import { resolveActionUses } from "./steps/resolve-uses.js";
@@ -368,7 +368,7 @@ async function runStep(
   rt: JobRuntime,
   step: Step,
   raw: MappingToken | undefined,
-  workflow: Invocation["workflow"],
+  workflow: Pick<Invocation["workflow"], "displayPath">,
 ): Promise<StepResult> {
   const { log } = rt.state;
   const started = Date.now();
@@ -441,7 +441,8 @@ async function runStep(
       exec =
         resolved.kind === "stand-in"
           ? await runStandIn(rt, resolved.name, inputs, stepEnv, name)
-          : await runNodeAction(rt, {
+          : await runAction(rt, {
+              runStep,
               label: name,
               dir: resolved.dir,
               uses,

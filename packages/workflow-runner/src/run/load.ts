@@ -180,7 +180,10 @@ export function rawEvent(workflow: LoadedWorkflow, event: string): TemplateToken
 }
 
 /** `file:line` of a token, for messages. */
-export function where(workflow: LoadedWorkflow, token: TemplateToken | undefined): string {
+export function where(
+  workflow: Pick<LoadedWorkflow, "displayPath">,
+  token: TemplateToken | undefined,
+): string {
   const line = token?.range?.start.line;
   return line === undefined ? workflow.displayPath : `${workflow.displayPath}:${line}`;
 }

@@ -89,4 +89,8 @@ export interface JobRuntime {
   defaults: { shell?: string; workingDirectory?: string };
   stepCounter: number;
   indent: string;
+  /** Environment of every step of a composite action (`GITHUB_ACTION_PATH`). */
+  actionEnv?: Record<string, string>;
+  /** How many composite actions enclose the running step. */
+  compositeDepth?: number;
 }

@@ -6,6 +6,7 @@ import { isBasicExpression, isMapping, isString } from "@actions/workflow-parser
 import type { ReusableWorkflowJob, WorkflowJob } from "@actions/workflow-parser/model/workflow-template";
 import { ConfigError } from "@mlops/core";
 import { DEFAULT_APPROVAL_POLL_MS, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
+import { checkCallTree, MAX_WORKFLOW_LEVELS } from "./calls.js";
 import { type Acquired, acquireConcurrency, concurrencySetting } from "./concurrency.js";
 import { EmulatorClient } from "./emulator-client.js";
 import { buildPayload, eventBranch, eventFacts, eventFilterMismatch } from "./events.js";
@@ -29,7 +30,6 @@ import { resolveWorkflowUses } from "./steps/resolve-uses.js";
 import type { Conclusion, JobResult, RunWorkflowOptions, WorkflowResult } from "./types.js";
 import { checkWithInputs, withOverridesFor } from "./with-inputs.js";
 
-const MAX_CALL_DEPTH = 4;
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
 
 interface JobOutcome {
@@ -269,8 +269,11 @@ async function callWorkflow(
   name: string,
 ): Promise<{ jobs: JobResult[]; conclusion: Conclusion; outputs: Record<string, string> }> {
   const at = where(invocation.workflow, job.ref);
-  if (invocation.depth + 1 > MAX_CALL_DEPTH) {
-    throw new ConfigError(`${at}: reusable workflows nest deeper than ${MAX_CALL_DEPTH} levels`);
+  // checked for the whole tree before the run by checkCallTree; kept for callers of runJobs
+  if (invocation.depth + 2 > MAX_WORKFLOW_LEVELS) {
+    throw new ConfigError(
+      `${at}: reusable workflows nest deeper than ${MAX_WORKFLOW_LEVELS} levels of workflows`,
+    );
   }
   const path = resolveWorkflowUses(job.ref.value, {
     workspace: state.workspace,
@@ -406,6 +409,14 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     toolkitRoot: resolve(options.toolkitRoot ?? REPO_ROOT),
     repository,
   });
+  // the tree of called workflows is checked before any job runs, as GitHub does (src/run/calls.ts)
+  await checkCallTree(
+    workflow,
+    { workspace, toolkitRoot: resolve(options.toolkitRoot ?? REPO_ROOT), repository },
+    1,
+    new Set(),
+    Object.keys(options.withInputs ?? {}),
+  );
   const mismatch =
     options.event === "workflow_call"
       ? undefined

@@ -4,6 +4,7 @@ import { ConfigError } from "@mlops/core";
 import { parse } from "yaml";
 import { type ExpressionScope, evaluateCondition, evaluateTemplateString } from "../expressions.js";
 import type { JobRuntime } from "../state.js";
+import { runCompositeAction, type StepRunner } from "./composite.js";
 import { type ExecResult, execStep } from "./exec.js";
 
 interface ActionMetadata {
@@ -38,6 +39,24 @@ export function inputEnvName(name: string): string {
 }
 
 /**
+ * Runs an action from its directory by its `runs.using`: JavaScript (`node*`), composite
+ * (steps/composite.ts); Docker container actions need Docker and are refused with that reason.
+ */
+export async function runAction(
+  rt: JobRuntime,
+  request: Parameters<typeof runNodeAction>[1] & { runStep: StepRunner },
+): Promise<ExecResult> {
+  const using = String(readMetadata(request.dir).runs?.using ?? "");
+  if (using === "composite") return runCompositeAction(rt, request);
+  if (using === "docker") {
+    throw new ConfigError(
+      `${request.where}: action '${request.uses}' is a Docker container action (runs.using: docker); the local runner runs no containers (JavaScript and composite actions only)`,
+    );
+  }
+  return runNodeAction(rt, request);
+}
+
+/**
  * Runs a JavaScript action from its directory as the runner does: `node <runs.main>` with `INPUT_*`
  * from `with:` and the action.yml defaults (expressions such as `${{ github.token }}` evaluated),
  * `pre` right before the main step and `post` registered for the end of the job (`STATE_*` carried).
@@ -60,7 +79,7 @@ export async function runNodeAction(
   const using = String(runs.using ?? "");
   if (!/^node\d+$/.test(using)) {
     throw new ConfigError(
-      `${request.where}: action '${request.uses}' uses '${using}'; the local runner runs JavaScript actions only (node20/node24)`,
+      `${request.where}: action '${request.uses}' uses '${using}'; the local runner runs JavaScript (node20/node24) and composite actions`,
     );
   }
   if (!runs.main) throw new ConfigError(`${request.where}: action '${request.uses}' has no runs.main`);

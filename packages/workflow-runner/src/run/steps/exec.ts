@@ -112,6 +112,7 @@ export async function execStep(rt: JobRuntime, request: ExecRequest): Promise<Ex
     ...rt.state.env,
     ...stepEnvContext(rt, request.stepEnv),
     ...runnerVariables(rt, files),
+    ...rt.actionEnv,
     ...request.extraEnv,
   };
   env.PATH = [...rt.pathAdditions, env.PATH ?? ""].filter((p) => p !== "").join(delimiter);
