@@ -100,6 +100,8 @@ describe("item 2: shells with GitHub's command lines", () => {
     // job default python (`python {0}`, a .py file) in the job default working-directory
     expect(l.some((line) => /^shell: \S*python3? \{0\}$/.test(line))).toBe(true);
     expect(l).toContain("python-default sub .py");
+    // a job's defaults.run may use expressions (matrix context)
+    expect(l).toContain("matrix-default in matrix-dir");
     expect(result.conclusion).toBe("success");
   });
 });

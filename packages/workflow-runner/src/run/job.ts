@@ -96,13 +96,21 @@ export function githubContext(state: RunState): Record<string, Json> {
   };
 }
 
-function readDefaults(token: MappingToken | undefined): { shell?: string; workingDirectory?: string } {
+/**
+ * `defaults.run` of the workflow or a job. A job's may use expressions (docs "Workflow syntax" →
+ * `jobs.<job_id>.defaults.run`; contexts github, needs, strategy, matrix, env, vars, inputs), evaluated
+ * here rather than dropped.
+ */
+function readDefaults(
+  token: MappingToken | undefined,
+  scope: ExpressionScope,
+): { shell?: string; workingDirectory?: string } {
   const run = child(child(token, "defaults"), "run");
   const out: { shell?: string; workingDirectory?: string } = {};
   const shell = child(run, "shell");
   const dir = child(run, "working-directory");
-  if (shell && "value" in shell) out.shell = String(shell.value);
-  if (dir && "value" in dir) out.workingDirectory = String(dir.value);
+  if (shell !== undefined) out.shell = evaluateString(shell, scope);
+  if (dir !== undefined) out.workingDirectory = evaluateString(dir, scope);
   return out;
 }
 
@@ -240,7 +248,10 @@ export async function runJobInstance(
   try {
     const workflowEnv = evaluateStringMap(workflow.template.env, jobScope(rt, {}));
     rt.env = { ...workflowEnv, ...evaluateStringMap(instance.envToken, jobScope(rt, workflowEnv)) };
-    rt.defaults = { ...readDefaults(workflow.root), ...readDefaults(instance.raw) };
+    rt.defaults = {
+      ...readDefaults(workflow.root, jobScope(rt, rt.env)),
+      ...readDefaults(instance.raw, jobScope(rt, rt.env)),
+    };
     const timeout = numberOf(
       evaluateToken(child(instance.raw, "timeout-minutes"), jobScope(rt, rt.env)),
       DEFAULT_TIMEOUT_MINUTES,
