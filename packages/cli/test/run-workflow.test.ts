@@ -143,4 +143,24 @@ describe("mlops run-workflow", () => {
     expect(notWorkflow.code).toBe(2);
     expect(notWorkflow.stderr).toMatch(/^mlops: data\/a\.txt:1:1: /);
   });
+
+  it("checks workflow_dispatch --input values against on.workflow_dispatch.inputs (issue 15 item 8)", async () => {
+    // docs "Workflow syntax for GitHub Actions" → on.workflow_dispatch.inputs
+    const dispatch = (...inputs: string[]) =>
+      cli([
+        "run-workflow",
+        ".github/workflows/dispatch-inputs.yml",
+        "--event",
+        "workflow_dispatch",
+        ...inputs.flatMap((input) => ["--input", input]),
+      ]);
+    const choice = await dispatch("count=2", "level=mid");
+    expect(choice).toMatchObject({
+      code: 2,
+      stderr: `mlops: .github/workflows/dispatch-inputs.yml:9: input 'level' is a choice: 'mid' is not one of its options ["low","high"]`,
+    });
+    const ok = await dispatch("count=41", "level=high");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('"level":"high","count":41');
+  });
 });
