@@ -9,6 +9,7 @@ import {
   isString,
 } from "@actions/workflow-parser";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { TokenType } from "@actions/workflow-parser/templates/tokens/types";
 import { parse as parseYaml } from "yaml";
 import { hashFiles } from "./hash-files.js";
 
@@ -167,6 +168,10 @@ export function splitTemplate(text: string): Array<{ literal: string } | { expre
 function formatExpression(text: string): string | undefined {
   const segments = splitTemplate(text);
   if (!segments.some((segment) => "expression" in segment)) return undefined;
+  // a value that is one `${{ }}` and nothing else is that expression (its value keeps its type: a block
+  // scalar `matrix: |-\n  ${{ fromJSON(…) }}` is an object, as GitHub's template reader makes it)
+  const only = segments[0];
+  if (segments.length === 1 && only !== undefined && "expression" in only) return only.expression;
   const args: string[] = [];
   let format = "";
   for (const segment of segments) {
@@ -223,6 +228,14 @@ export function evaluateToken(token: TemplateToken | undefined, scope: Expressio
   if (isMapping(token)) {
     const out: Record<string, Json> = {};
     for (const pair of token) {
+      // `${{ insert }}: <mapping>` merges the mapping into this one (GitHub's template directive, docs
+      // "Running variations of jobs" matrices built from objects; act testdata evalmatrix-merge-map)
+      if (pair.key.templateTokenType === TokenType.InsertExpression) {
+        const inserted = evaluateToken(pair.value, scope);
+        if (inserted !== null && typeof inserted === "object" && !Array.isArray(inserted))
+          Object.assign(out, inserted);
+        continue;
+      }
       out[toText(evaluateToken(pair.key, scope))] = evaluateToken(pair.value, scope);
     }
     return out;

@@ -137,7 +137,22 @@ async function runJobs(state: RunState, invocation: Invocation): Promise<JobsRun
       outcomes.set(id, { result: "skipped", outputs: {} });
       continue;
     }
-    const strategy = expandStrategy(evaluateToken(job.strategy, scope), where(workflow, job.id));
+    // A strategy that does not evaluate to a matrix fails the job, not the whole run (GitHub: "Error when
+    // evaluating 'strategy' for job '<id>'."), and its dependents are skipped.
+    let strategy: ReturnType<typeof expandStrategy>;
+    try {
+      strategy = expandStrategy(evaluateToken(job.strategy, scope), where(workflow, job.strategy ?? job.id));
+    } catch (error) {
+      const message = `Error when evaluating 'strategy' for job '${id}'. ${(error as Error).message}`;
+      state.log.line(`${"  ".repeat(invocation.depth)}✖ Job ${baseName}: ${message}`);
+      jobs.push({
+        ...skippedJob(resultId, baseName),
+        conclusion: "failure",
+        annotations: [{ level: "error", message }],
+      });
+      outcomes.set(id, { result: "failure", outputs: {} });
+      continue;
+    }
     const raw = rawJob(workflow, id);
     const instanceConclusions: Conclusion[] = [];
     const outputs: Record<string, string> = {};
