@@ -6,12 +6,12 @@
  * `init`'s next steps ask for (deploy.sh, the export script, gate rules). Needs the bundled actions
  * (`pnpm build`) and Debian's python3-sklearn at /usr/bin/python3.
  *
- * Known gaps (named, not hidden): the pull request is opened over the emulator's REST API and its event
- * payload written by hand — the `mlops` commands for that part of the local loop are not on main yet; the
- * production environment has no required reviewers here, so no approval is given.
+ * The repository is a git repository; branches reach the emulator with `mlops local push` / `mlops local pr
+ * open` (which also write the event payloads for `mlops run-workflow`), and the production deploy waits for
+ * the required reviewer `mlops local environment` sets until `mlops local approve` approves it.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,7 +67,7 @@ np.savetxt(${JSON.stringify(path)}, np.column_stack([X, y]))
 }
 
 let emulator: Emulator;
-let admin: GitHubClient;
+let reader: GitHubClient;
 let repo: string;
 let scratch: string;
 let initOutput: string;
@@ -122,22 +122,40 @@ async function runWorkflow(
   };
 }
 
+/** git in the user's repository, with an identity of its own. */
+function git(...args: string[]): string {
+  const run = spawnSync("git", args, {
+    cwd: repo,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "Ada",
+      GIT_AUTHOR_EMAIL: "ada@example.com",
+      GIT_COMMITTER_NAME: "Ada",
+      GIT_COMMITTER_EMAIL: "ada@example.com",
+    },
+  });
+  if (run.status !== 0) throw new Error(`git ${args.join(" ")}: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
+/** `mlops local …` against the emulator, for this repository. */
+async function local(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const run = await mlops(["local", ...args, "--api-url", emulator.url, "--repo", `${OWNER}/${REPO}`], repo);
+  if (run.code !== 0) throw new Error(`mlops local ${args.join(" ")} exited ${run.code}: ${run.stderr}`);
+  return run;
+}
+
 const job = (result: WorkflowResult, name: string) => result.jobs.find((j) => j.name.endsWith(name));
 
 beforeAll(async () => {
   // The training runs with Debian's python3 (scikit-learn), as setup-python would give it on a runner.
   process.env.PATH = `/usr/bin:${savedPath ?? ""}`;
   emulator = await startEmulator();
-  admin = createGitHubClient({
+  reader = createGitHubClient({
+    // Only reads, to check what the workflows did; everything the user does goes through the CLI.
     token: emulator.createToken(
-      {
-        contents: "write",
-        issues: "write",
-        pull_requests: "write",
-        checks: "read",
-        actions: "read",
-        deployments: "read",
-      },
+      { contents: "read", issues: "read", pull_requests: "read", checks: "read", deployments: "read" },
       "octocat",
     ),
     apiUrl: emulator.url,
@@ -149,6 +167,10 @@ beforeAll(async () => {
   writeFileSync(join(repo, "train.py"), TRAIN_PY);
   writeFileSync(join(repo, "requirements.txt"), "numpy\nscikit-learn\n");
   savetxt(join(repo, "data/train.txt"), 600, 0);
+  writeFileSync(join(repo, ".gitignore"), "metrics.json\nmodel.pkl\nrun.json\nproduction-data/\n");
+  git("init", "-q", "-b", "main");
+  git("add", "-A");
+  git("commit", "-q", "-m", "Random forest on the XOR data");
   // The reusable workflows are called as mlops-actions/mlops-actions/…@ref: the runner maps them to this checkout.
   const init = await mlops(["init", "--yes"], repo);
   expect(init.code, init.stderr).toBe(0);
@@ -189,53 +211,29 @@ describe("adopting a scikit-learn repository that is not an example", () => {
       `#!/usr/bin/env bash\nset -euo pipefail\nmkdir -p production-data\n${PYTHON} - <<'PY'\nimport numpy as np\nrng = np.random.default_rng(400)\nX = rng.normal(size=(400, 4))\nX[:, 0] += 2.5\ny = ((X[:, 0] - 2.5) * X[:, 1] > 0).astype(float)\nnp.savetxt("production-data/current.txt", np.column_stack([X, y]))\nPY\n`,
     );
     expect((await mlops(["validate"], repo)).code).toBe(0);
+    git("add", "-A");
+    git("commit", "-q", "-m", "Set up mlops-actions");
+    const push = join(scratch, "push.json");
+    await local(["push", "--branch", "main", "--payload-out", push]);
 
     // 1. The PR check on main: the first baseline. Nothing to compare with yet, and the headline says so.
-    const baseline = await runWorkflow(repo, "mlops-pr-check.yml", "push");
+    const baseline = await runWorkflow(repo, "mlops-pr-check.yml", "push", ["--payload", push]);
     expect(baseline.result.conclusion, baseline.log).toBe("success");
     const firstGate = job(baseline.result, "gate");
     expect(firstGate?.summary).toContain(`⚠️ ${MODEL}: gate passed — 1 rule checked, 1 skipped: no baseline`);
     expect(firstGate?.summary).toContain("run the PR check on `main` once");
 
     // 2. A worse pull request (a single stump instead of a forest) fails against that baseline.
-    const { data: commit } = await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-      owner: OWNER,
-      repo: REPO,
-      branch: "stump",
-      message: "Smaller model",
-      files: { "train.py": TRAIN_PY.replace("n_estimators=60", "n_estimators=1, max_depth=1") },
-    });
-    const { data: pr } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
-      owner: OWNER,
-      repo: REPO,
-      title: "Smaller model",
-      head: "stump",
-      base: "main",
-    });
-    const prCopy = join(scratch, "pr");
-    cpSync(repo, prCopy, { recursive: true });
-    writeFileSync(
-      join(prCopy, "train.py"),
-      TRAIN_PY.replace("n_estimators=60", "n_estimators=1, max_depth=1"),
-    );
+    git("switch", "-q", "-c", "stump");
+    writeFileSync(join(repo, "train.py"), TRAIN_PY.replace("n_estimators=60", "n_estimators=1, max_depth=1"));
+    git("commit", "-q", "-am", "Smaller model");
     const payload = join(scratch, "pr-event.json");
-    writeFileSync(
-      payload,
-      JSON.stringify({
-        pull_request: {
-          number: pr.number,
-          head: {
-            sha: (commit as { sha: string }).sha,
-            ref: "stump",
-            repo: { full_name: `${OWNER}/${REPO}` },
-          },
-          base: { ref: "main", repo: { full_name: `${OWNER}/${REPO}` } },
-        },
-      }),
-    );
-    const worse = await runWorkflow(prCopy, "mlops-pr-check.yml", "pull_request", ["--payload", payload]);
+    await local(["pr", "open", "--head", "stump", "--payload-out", payload]);
+    const pr = (JSON.parse(readFileSync(payload, "utf8")) as { pull_request: { number: number } })
+      .pull_request;
+    const worse = await runWorkflow(repo, "mlops-pr-check.yml", "pull_request", ["--payload", payload]);
     expect(worse.result.conclusion, worse.log).toBe("failure");
-    const { data: comments } = await admin.request(
+    const { data: comments } = await reader.request(
       "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
       {
         owner: OWNER,
@@ -247,13 +245,19 @@ describe("adopting a scikit-learn repository that is not an example", () => {
     expect(comments[0]?.body).toMatch(new RegExp(`❌ ${MODEL}: gate failed`));
     expect(comments[0]?.body).toContain("accuracy >= baseline - 0.05");
 
-    // 3. The release (a push to main): train, gate, register v1 with the reference profile, deploy.
-    const release = await runWorkflow(repo, "mlops-release.yml", "push");
+    // 3. The release (the same push to main): train, gate, register v1 with the reference profile, deploy
+    // to staging, then to production once its required reviewer approves.
+    git("switch", "-q", "main");
+    await local(["environment", "production", "--required-reviewer"]);
+    const releasing = runWorkflow(repo, "mlops-release.yml", "push", ["--payload", push]);
+    const approval = await local(["approve", "--env", "production", "--wait", "600"]);
+    const release = await releasing;
+    expect(approval.stdout).toMatch(/^approved run \d+'s deployment to production as local-maintainer/m);
     expect(
       release.result.jobs.filter((j) => j.conclusion !== "success").map((j) => j.name),
       release.log,
     ).toEqual([]);
-    const { data: v1 } = await admin.request("GET /repos/{owner}/{repo}/releases/tags/{tag}", {
+    const { data: v1 } = await reader.request("GET /repos/{owner}/{repo}/releases/tags/{tag}", {
       owner: OWNER,
       repo: REPO,
       tag: `${MODEL}/v1`,
@@ -261,19 +265,19 @@ describe("adopting a scikit-learn repository that is not an example", () => {
     expect(v1.assets.map((a) => a.name)).toEqual(
       expect.arrayContaining(["model.pkl", "model.json", "reference-profile.json"]),
     );
-    const { data: production } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    const { data: production } = await reader.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo: REPO,
       ref: `mlops/${MODEL}/@production`,
     });
     expect(production.object.sha).toBeTruthy();
-    const { data: deployments } = await admin.request("GET /repos/{owner}/{repo}/deployments", {
+    const { data: deployments } = await reader.request("GET /repos/{owner}/{repo}/deployments", {
       owner: OWNER,
       repo: REPO,
     });
     expect(deployments.map((d) => d.environment).sort()).toEqual(["production", "staging"]);
     for (const deployment of deployments) {
-      const { data: statuses } = await admin.request(
+      const { data: statuses } = await reader.request(
         "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
         { owner: OWNER, repo: REPO, deployment_id: Number(deployment.id) },
       );
@@ -289,7 +293,7 @@ describe("adopting a scikit-learn repository that is not an example", () => {
     expect(monitor?.summary).toMatch(/\d of 5 columns drifted/);
     expect(monitor?.summary).toMatch(/Drifted: `column_1`/);
     expect(monitor?.summary).toMatch(/\| column_1 +\| numerical \| ks \|.*\| yes +\|/);
-    const { data: issues } = await admin.request("GET /repos/{owner}/{repo}/issues", {
+    const { data: issues } = await reader.request("GET /repos/{owner}/{repo}/issues", {
       owner: OWNER,
       repo: REPO,
       labels: "mlops-monitoring",
