@@ -190,6 +190,24 @@ describe("monitor-report", () => {
     expect(await issuesOf("monitor-nothing")).toEqual([]);
   });
 
+  it("reads header-less np.savetxt data as mlops.yml's monitoring section declares it", async () => {
+    const numpy = join(import.meta.dirname, "../../../packages/monitor/test/numpy");
+    await writeFile(join(dir, "np-ref.txt"), readFileSync(join(numpy, "reference.txt")));
+    await writeFile(join(dir, "np-cur.txt"), readFileSync(join(numpy, "current.txt")));
+    await writeFile(
+      join(dir, "mlops-np.yml"),
+      "version: 1\nmodels:\n  - name: churn\n    monitoring:\n      delimiter: whitespace\n      header: false\n      columns: [c1, c2, c3, c4]\n",
+    );
+    const inputs = { reference: "np-ref.txt", current: "np-cur.txt", issue: "false" };
+    const declared = await runStep("monitor-numpy", 1, { ...inputs, config: "mlops-np.yml" });
+    expect(declared.failure).toBeUndefined();
+    expect(JSON.parse(declared.outputs["drifted-columns"] ?? "[]")).toEqual(["c1"]);
+    expect(declared.summary.join("")).toContain("## ⚠️ 1 of 4 columns drifted");
+    const undeclared = await runStep("monitor-numpy", 2, { ...inputs, config: "missing.yml" });
+    expect(undeclared.failure).toContain("each split into 4 fields on whitespace");
+    expect(undeclared.failure).toContain("Declare the layout in mlops.yml's monitoring section");
+  });
+
   it("publishes the summary, artifact, issue and dispatch before failing on drift", async () => {
     const repo = "monitor-fail";
     const runtime = await runStep(repo, 7, {
