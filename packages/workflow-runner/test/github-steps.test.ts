@@ -3,6 +3,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type JobResult, runWorkflow, type WorkflowResult } from "../src/index.js";
+import { evaluateToken } from "../src/run/expressions.js";
+import { loadWorkflow } from "../src/run/load.js";
 import { DEPRECATED_COMMAND, DISABLED_COMMAND } from "../src/run/log.js";
 import { INVALID_SHELL, which } from "../src/run/steps/run-step.js";
 
@@ -48,6 +50,29 @@ describe("item 1: expressions inside run: scripts are substituted into the scrip
     expect(l).toContain("folded push");
     expect(l.join("\n")).not.toContain("unexpected EOF");
     expect(result.conclusion).toBe("success");
+  });
+});
+
+describe("item 1: every YAML scalar style substitutes into its YAML value", () => {
+  // YAML 1.2 block scalars (`|-` strip, `|+` keep, `>-` folded) and multi-line flow scalars: GitHub
+  // substitutes into the value the YAML denotes, not into the source text the parser package keeps.
+  it("keeps chomping, folding and relative indentation", async () => {
+    const workflow = await loadWorkflow(join(repo, ".github/workflows/scalars.yml"), repo);
+    const scope = {
+      contexts: { github: { ref: "refs/heads/main" } },
+      status: { status: () => "success" as const },
+      workspace: repo,
+    };
+    const job = workflow.template.jobs[0];
+    const steps = job !== undefined && "steps" in job ? job.steps : [];
+    const runs = steps.map((step) => ("run" in step ? evaluateToken(step.run, scope) : null));
+    expect(runs).toEqual([
+      "a refs/heads/main\n  indented {x}",
+      "keep refs/heads/main\n\n",
+      "folded refs/heads/main more\npara",
+      "quoted refs/heads/main next\tline",
+      "plain refs/heads/main continued",
+    ]);
   });
 });
 
