@@ -209,6 +209,29 @@ describe("mlops local", () => {
     expect(approvals).toMatchObject([{ state: "approved", user: { login: "local-maintainer" } }]);
   }, 120_000);
 
+  it("approve --wait stops when the runs in progress end without waiting for the environment", async () => {
+    writeFileSync(
+      join(repo, ".github/workflows/quick.yml"),
+      "name: quick\non: push\npermissions:\n  contents: read\njobs:\n  quick:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 3\n",
+    );
+    const quick = cli([
+      "run-workflow",
+      ".github/workflows/quick.yml",
+      "--event",
+      "push",
+      "--api-url",
+      emulator.url,
+      "--repository",
+      REPOSITORY,
+    ]);
+    const approve = await cli(["local", "approve", "--env", "production", "--wait", "60"]);
+    expect((await quick).code).toBe(0);
+    expect(approve.code).toBe(1);
+    expect(approve.stderr).toBe(
+      `mlops: no run of ${REPOSITORY} waits for a review of production: the runs in progress ended without waiting`,
+    );
+  }, 90_000);
+
   it("says what is missing: no emulator URL, a repository that is not owner/name", async () => {
     const out: string[] = [];
     const err: string[] = [];

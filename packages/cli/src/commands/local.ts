@@ -334,6 +334,7 @@ export function registerLocalCommand(program: Command, io: CliIo): void {
     const environment = flags.env as string;
     const deadline = Date.now() + waitSeconds * 1000;
     let runId = runFlag;
+    let sawRunsInProgress = false;
     for (;;) {
       if (runFlag === undefined) {
         const waiting = await runsWaitingFor(conn.rest, environment);
@@ -354,10 +355,21 @@ export function registerLocalCommand(program: Command, io: CliIo): void {
           throw new Error(
             `run ${runId} does not wait for a review of ${environment} (${given.waitingFor.length > 0 ? `it waits for ${given.waitingFor.join(", ")}` : "it waits for none"})`,
           );
-      } else if (Date.now() >= deadline)
-        throw new Error(
-          `no run of ${conn.repository} waits for a review of ${environment}${waitSeconds > 0 ? ` after ${waitSeconds} s` : " (--wait SECONDS to wait for one)"}`,
+      } else {
+        if (Date.now() >= deadline)
+          throw new Error(
+            `no run of ${conn.repository} waits for a review of ${environment}${waitSeconds > 0 ? ` after ${waitSeconds} s` : " (--wait SECONDS to wait for one)"}`,
+          );
+        // Waiting for a run to start is fine; once runs were in progress and all ended, none will wait.
+        const inProgress = await conn.rest.get<{ total_count: number }>(
+          conn.rest.repo("/actions/runs?status=in_progress&per_page=1"),
         );
+        if (inProgress.total_count > 0) sawRunsInProgress = true;
+        else if (sawRunsInProgress)
+          throw new Error(
+            `no run of ${conn.repository} waits for a review of ${environment}: the runs in progress ended without waiting`,
+          );
+      }
       await sleep(500);
     }
   });
