@@ -226,13 +226,17 @@ describe("PR check edge cases (examples/node-classifier)", () => {
 
   it("keeps one comment when two runs race on a fresh PR", { timeout: 300_000 }, async () => {
     const pr = await openPullRequest("concurrent");
-    // Each gate lists the PR's comments, finds none and posts; holding every POST for a few seconds
-    // makes both runs find none, so the race (two comments, one removed) really happens.
+    // The example's workflow has a `concurrency:` group with cancel-in-progress (the next test), so two of
+    // its runs never overlap on GitHub; a workflow without one does race. Each gate lists the PR's
+    // comments, finds none and posts; holding every POST for a few seconds makes both runs find none, so
+    // the race (two comments, one removed) really happens.
+    const workflow = callerWorkflow("edge-race.yml", ["train-command: node --import tsx src/train.ts"]);
     emulator.setFaults([{ route: COMMENT_POST, kind: "slow", delayMs: 6_000 }]);
     const from = emulator.requestLog.length;
-    const runs = await Promise.all([pullRequestRun(pr), pullRequestRun(pr)]).finally(() =>
-      emulator.setFaults([]),
-    );
+    const runs = await Promise.all([
+      pullRequestRun(pr, { workflow }),
+      pullRequestRun(pr, { workflow }),
+    ]).finally(() => emulator.setFaults([]));
     for (const run of runs) expect(run.result.conclusion, run.log).toBe("success");
     expect(runs[0]?.result.runId).not.toBe(runs[1]?.result.runId);
     const comments = await gateComments(pr);
@@ -243,13 +247,32 @@ describe("PR check edge cases (examples/node-classifier)", () => {
     ).toBeGreaterThan(0);
     expect(prWritesSince(from)).toContain(COMMENT_POST); // the filter the other cases rely on sees writes
     expect(comments).toHaveLength(1);
-    expect(comments[0]?.body).toContain(`✅ ${MODEL}: gate passed`);
+    expect(comments[0]?.body).toContain(stickyMarker(`${MODEL}/edge-race.yml`));
+    expect(comments[0]?.body).toContain(`${MODEL}: gate passed`);
     // Two runs that both find no check run create one each (GitHub has no API to delete one, and shows
     // the newest per name): whatever is there is the gate's, and it passed.
     const checks = await checkRuns(pr);
     expect(checks.length).toBeGreaterThan(0);
     for (const check of checks)
       expect(check).toMatchObject({ name: `mlops gate: ${MODEL}`, conclusion: "success" });
+  });
+
+  it("cancels the older of two runs in the example's concurrency group, as GitHub does", {
+    timeout: 300_000,
+  }, async () => {
+    // docs.github.com "Control the concurrency of workflows and jobs": with cancel-in-progress, a new run in
+    // the group cancels the one in progress. The survivor alone writes the PR's comment and check run.
+    const pr = await openPullRequest("superseded");
+    const first = pullRequestRun(pr);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const second = pullRequestRun(pr);
+    const [older, newer] = await Promise.all([first, second]);
+    expect(older.result.conclusion, older.log).toBe("cancelled");
+    expect(newer.result.conclusion, newer.log).toBe("success");
+    const comments = await gateComments(pr);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(stickyMarker(`${MODEL}/mlops-pr-check.yml`));
+    expect(await checkRuns(pr)).toMatchObject([{ conclusion: "success" }]);
   });
 
   it("fails train with the command's exit code and skips the gate", { timeout: 120_000 }, async () => {
