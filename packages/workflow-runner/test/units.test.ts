@@ -81,3 +81,20 @@ describe("permissions", () => {
     expect(wanted && capPermissions(wanted, cap)).toMatchObject({ contents: "read", issues: "none" });
   });
 });
+
+describe("matrix limits (issue 15 item 3)", () => {
+  // docs "Running variations of jobs in a workflow": "A matrix will generate a maximum of 256 jobs per
+  // workflow run" (https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations)
+  it("expands 256 combinations, refuses 257 and an empty vector", () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => i);
+    expect(expandStrategy({ matrix: { a: values(16), b: values(16) } }, "w.yml:3").combinations).toHaveLength(
+      256,
+    );
+    expect(() =>
+      expandStrategy({ matrix: { a: values(16), b: values(16), include: [{ extra: 1, a: 99 }] } }, "w.yml:3"),
+    ).toThrow("w.yml:3: Strategy expansion exceeded 256 results (257 combinations)");
+    expect(() => expandStrategy({ matrix: { os: [], include: [{ os: "linux" }] } }, "w.yml:3")).toThrow(
+      "Matrix vector 'os' does not contain any values",
+    );
+  });
+});

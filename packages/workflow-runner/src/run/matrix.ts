@@ -1,6 +1,9 @@
 import { ConfigError } from "@mlops/core";
 import type { Json } from "./expressions.js";
 
+/** GitHub's most jobs one matrix generates. */
+export const MAX_MATRIX_JOBS = 256;
+
 export type MatrixValues = Record<string, Json>;
 
 export interface Strategy {
@@ -38,6 +41,8 @@ export function expandStrategy(strategy: Json | undefined, where: string): Strat
   for (const key of keys) {
     const values = matrix[key];
     if (!Array.isArray(values)) throw new ConfigError(`${where}: matrix '${key}' must be a list`);
+    if (values.length === 0)
+      throw new ConfigError(`${where}: Matrix vector '${key}' does not contain any values`);
     const next: MatrixValues[] = [];
     for (const combination of combinations)
       for (const value of values) next.push({ ...combination, [key]: value });
@@ -65,6 +70,12 @@ export function expandStrategy(strategy: Json | undefined, where: string): Strat
     if (!added) combinations.push({ ...include });
   }
   if (combinations.length === 0) throw new ConfigError(`${where}: the matrix has no combinations left`);
+  // docs "Running variations of jobs in a workflow": "A matrix will generate a maximum of 256 jobs per
+  // workflow run" (https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations)
+  if (combinations.length > MAX_MATRIX_JOBS)
+    throw new ConfigError(
+      `${where}: Strategy expansion exceeded ${MAX_MATRIX_JOBS} results (${combinations.length} combinations)`,
+    );
   result.combinations = combinations;
   return result;
 }
