@@ -176,7 +176,7 @@ export async function findPreviousVersion(
 }
 
 /**
- * Deploys a registered version (ARCHITECTURE §3): resolve → deployment (ref = version tag,
+ * Deploys a registered version (docs/architecture.md, "The registry on releases"): resolve → deployment (ref = version tag,
  * `task: deploy:<model>`, `required_contexts: []`, `auto_merge: false`, payload {model, version,
  * digest, runId}) → `in_progress` → download + verify → `run` → `healthCheck` → `success`/`failure`
  * → `@<environment>` moves only after success → the previous deployment is marked `inactive`.

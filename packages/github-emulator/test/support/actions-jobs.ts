@@ -63,7 +63,7 @@ export function completeRun(
   return post(baseUrl, `/_emulator/repos/${repo}/actions/runs/${runId}/complete`, { conclusion });
 }
 
-/** The environment contracts §A says a runner gives a step. */
+/** The environment a runner gives a step (ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL, …; see docs/architecture.md, "Testing without github.com"). */
 export function jobEnv(baseUrl: string, job: RegisteredJob): Record<string, string> {
   return {
     ACTIONS_RUNTIME_TOKEN: job.runtime_token,

@@ -147,7 +147,7 @@ function sourceFromText(name: string, text: string, contentType: string): AssetS
 }
 
 /**
- * Registers a model version on GitHub Releases (ARCHITECTURE §3):
+ * Registers a model version on GitHub Releases (docs/architecture.md, "The registry on releases"):
  * 1. look for this idempotency key in the releases (every page, drafts included) — a published one is
  *    returned as is, a draft is resumed; a version tag without release whose tag message carries the
  *    key (crash between ref and release) is resumed too (≤ 3 tag reads, only when such tags exist);

@@ -1,6 +1,6 @@
 import { GitHubError } from "@mlops/core";
 
-/** The emulator-only routes the runner uses (contracts §A); no product code depends on the emulator. */
+/** The emulator-only routes the runner uses (docs/architecture.md, "Testing without github.com"); no product code depends on the emulator. */
 export class EmulatorClient {
   constructor(
     private readonly apiUrl: string,
