@@ -1,0 +1,73 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const root = join(import.meta.dirname, "..");
+const read = (path: string) => readFileSync(join(root, path), "utf8");
+
+interface DependabotUpdate {
+  "package-ecosystem": string;
+  directory: string;
+  schedule: { interval: string };
+  groups?: Record<string, unknown>;
+}
+
+describe("repository hygiene (issue 14 items 12, 13)", () => {
+  it("dependabot updates npm and github-actions weekly, grouped", () => {
+    const config = parse(read(".github/dependabot.yml")) as { version: number; updates: DependabotUpdate[] };
+    expect(config.version).toBe(2);
+    const byEcosystem = new Map(config.updates.map((u) => [u["package-ecosystem"], u]));
+    for (const ecosystem of ["npm", "github-actions"]) {
+      const update = byEcosystem.get(ecosystem);
+      expect(update, ecosystem).toBeDefined();
+      expect(update?.schedule.interval).toBe("weekly");
+      expect(Object.keys(update?.groups ?? {}).length, `${ecosystem} groups`).toBeGreaterThan(0);
+    }
+  });
+
+  it("CODEOWNERS names an owner for every path", () => {
+    const rules = read(".github/CODEOWNERS")
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith("#"))
+      .map((line) => line.split(/\s+/));
+    const catchAll = rules.find(([pattern]) => pattern === "*");
+    expect(catchAll?.slice(1).every((owner) => /^@[\w-]+(\/[\w-]+)?$/.test(owner))).toBe(true);
+    expect(catchAll?.length).toBeGreaterThan(1);
+  });
+
+  it("SECURITY.md says how to report, which versions are supported and the security model", () => {
+    const text = read("SECURITY.md");
+    for (const heading of [
+      "## Reporting a vulnerability",
+      "## Supported versions",
+      "## Security model in brief",
+    ]) {
+      expect(text).toContain(heading);
+    }
+  });
+
+  it("the architecture document lives in the repository and nothing cites it by a bare §N", () => {
+    expect(existsSync(join(root, "docs/architecture.md"))).toBe(true);
+    const tracked = execFileSync("git", ["ls-files", "*.ts", "*.mjs", "*.md", "*.yml"], {
+      cwd: root,
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter(Boolean);
+    const offenders: string[] = [];
+    for (const file of tracked) {
+      if (!existsSync(join(root, file))) continue;
+      read(file)
+        .split("\n")
+        .forEach((line, index) => {
+          // "ARCHITECTURE §3", "contracts §A": a section cited without the document's path.
+          if (/\b(ARCHITECTURE|architecture|contracts)\s*§\s*\w/.test(line))
+            offenders.push(`${file}:${index + 1}`);
+        });
+    }
+    expect(offenders).toEqual([]);
+  });
+});
