@@ -63,11 +63,40 @@ describe("repository hygiene (issue 14 items 12, 13)", () => {
       read(file)
         .split("\n")
         .forEach((line, index) => {
-          // "ARCHITECTURE §3", "contracts §A": a section cited without the document's path.
+          // e.g. the design doc's name or "contracts" then "§3": a section cited without the document's path.
           if (/\b(ARCHITECTURE|architecture|contracts)\s*§\s*\w/.test(line))
             offenders.push(`${file}:${index + 1}`);
         });
     }
     expect(offenders).toEqual([]);
+  });
+});
+
+describe("Node 24 (issue 14 item 10)", () => {
+  it("CI tests on Node 20 and 24 with the pinned setup-node", () => {
+    const ci = parse(read(".github/workflows/ci.yml")) as {
+      jobs: Record<
+        string,
+        {
+          strategy?: { matrix?: { node?: number[] } };
+          steps: { uses?: string; with?: Record<string, unknown> }[];
+        }
+      >;
+    };
+    const job = ci.jobs.check;
+    expect(job?.strategy?.matrix?.node).toEqual([20, 24]);
+    const setupNode = job?.steps.find((step) => step.uses?.startsWith("actions/setup-node@"));
+    expect(setupNode?.uses).toMatch(/^actions\/setup-node@[0-9a-f]{40}$/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+    expect(setupNode?.with?.["node-version"]).toBe("${{ matrix.node }}");
+  });
+
+  it("every action runs on node24 and the README names the runner version it needs", () => {
+    for (const name of ["train", "evaluate-gate", "register", "deploy", "monitor-report"]) {
+      const action = parse(read(`actions/${name}/action.yml`)) as { runs: { using: string } };
+      expect(action.runs.using, name).toBe("node24");
+    }
+    const requirements = read("README.md").split("**Requirements.**")[1]?.split("\n\n")[0] ?? "";
+    expect(requirements).toContain("≥ 2.327.1");
   });
 });
