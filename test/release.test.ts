@@ -9,6 +9,10 @@ import { runCli } from "../packages/cli/src/main.js";
 
 const root = join(import.meta.dirname, "..");
 const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+const [major = 0, minor = 0] = version.split(".").map(Number);
+/** The next release the starter templates' `@v1` allows: 1.0.0 before any release, else the next 1.x minor. */
+const next = major < 1 ? "1.0.0" : `${major}.${minor + 1}.0`;
+const nextMajor = `${Math.max(major, 1) + 1}.0.0`;
 
 function release(...args: string[]) {
   const result = spawnSync(process.execPath, [join(root, "scripts/release.mjs"), ...args], {
@@ -66,15 +70,15 @@ describe("scripts/release.mjs (issue 14 item 11)", () => {
     for (const ref of refs) expect(releaseTags(version), `init writes @${ref}`).toContain(ref);
   });
 
-  it("a dry run of 1.0.0 creates v1.0.0 and moves v1, the tag the starter templates pin, and changes nothing", () => {
+  it("a dry run of the next 1.x release creates its tag and moves v1, the tag the starter templates pin, and changes nothing", () => {
     const before = spawnSync("git", ["status", "--porcelain"], { cwd: root, encoding: "utf8" }).stdout;
-    const { code, stdout, stderr } = release("1.0.0", "--dry-run");
+    const { code, stdout, stderr } = release(next, "--dry-run");
     expect(stderr.split("\n").filter((l) => l && !l.includes("note:"))).toEqual([]);
     expect(code).toBe(0);
-    expect(tagsOf(stdout)).toEqual(["v1.0.0", "v1"]);
+    expect(tagsOf(stdout)).toEqual([`v${next}`, "v1"]);
     expect(stdout).toContain("would run: pnpm build");
     expect(stdout).toContain("would run: pnpm check:dist");
-    expect(stdout).toContain("would run: git tag -a v1.0.0");
+    expect(stdout).toContain(`would run: git tag -a v${next}`);
     expect(stdout).toContain("would run: git tag -f -a v1 ");
     // Release notes are the CHANGELOG's Unreleased section.
     const changelog = readFileSync(join(root, "CHANGELOG.md"), "utf8");
@@ -98,10 +102,10 @@ describe("scripts/release.mjs (issue 14 item 11)", () => {
   });
 
   it("refuses a release whose major tag the templates do not pin, and bad versions (exit 1, 2)", () => {
-    const major2 = release("2.0.0", "--dry-run");
+    const major2 = release(nextMajor, "--dry-run");
     expect(major2.code).toBe(1);
     expect(major2.stderr).toContain(
-      "workflows/mlops-release.yml: pins @v1, but this release creates v2.0.0 and v2",
+      `workflows/mlops-release.yml: pins @v1, but this release creates v${nextMajor} and v${nextMajor.split(".")[0]}`,
     );
     const bad = release("one", "--dry-run");
     expect(bad.code).toBe(2);
