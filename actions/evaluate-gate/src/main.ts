@@ -78,6 +78,8 @@ async function downloadCandidate(
       `'metrics' or 'model-name' is required when ${inputs.config} does not name one model`,
     );
   const base = inputs["artifact-name"] ?? `mlops-${name}`;
+  if (deps.artifacts.unavailable)
+    throw new InputError(`metrics: none given, and ${deps.artifacts.unavailable} Give 'metrics' (a file).`);
   const found = await downloadTrainArtifact(deps.artifacts, base, context.runAttempt);
   if (!found)
     throw new InputError(
