@@ -28,7 +28,7 @@ for (const rate of rates) {
       rate,
       example: values.example as ExampleId,
       ...(values.surface === "rest" || values.surface === "runtime" ? { surface: values.surface } : {}),
-      ...(values.verbose ? { write: (line: string) => console.error(line) } : {}),
+      ...(values.verbose ? { write: (line: string) => console.error(line), verbose: true } : {}),
     });
     lives.push(life);
     console.log(describeLife(life));

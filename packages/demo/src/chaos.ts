@@ -51,6 +51,8 @@ export interface ChaosLife {
   seconds: number;
   /** Requests answered with an injected fault. */
   faults: number;
+  /** Of those, requests to the artifact runtime (`/twirp`, `/_blob`). */
+  runtimeFaults: number;
   stages: Array<Pick<StageOutcome, "id" | "status" | "detail">>;
   /** Why the life failed: each failed stage, with the error lines of its failed jobs. */
   failures: string[];
@@ -68,6 +70,8 @@ export interface ChaosOptions {
   example?: DemoOptions["example"];
   toolkitRoot?: string;
   write?: (line: string) => void;
+  /** Also stream every line the workflows print. */
+  verbose?: boolean;
 }
 
 /** Plays one life under faults and checks the invariants on the emulator's final state. */
@@ -76,11 +80,12 @@ export async function runChaosLife(options: ChaosOptions): Promise<ChaosLife> {
   let violations: string[] = ["the life ended before its state could be checked"];
   let failures: string[] = [];
   let unexplained: string[] = [];
+  let runtimeFaults = 0;
   try {
     const result = await runDemo({
       ...(options.example ? { example: options.example } : {}),
       ...(options.toolkitRoot ? { toolkitRoot: options.toolkitRoot } : {}),
-      verbosity: options.write ? "normal" : "quiet",
+      verbosity: options.verbose ? "verbose" : options.write ? "normal" : "quiet",
       write: options.write ?? (() => {}),
       outDir,
       page: false,
@@ -88,6 +93,9 @@ export async function runChaosLife(options: ChaosOptions): Promise<ChaosLife> {
       seed: options.seed,
       inspect: async (ctx, outcomes) => {
         violations = await checkInvariants(ctx);
+        runtimeFaults = ctx.emulator.requestLog.filter(
+          (entry) => entry.fault !== undefined && /^\/(twirp|_blob)\//.test(entry.path),
+        ).length;
         ({ failures, unexplained } = explainFailures(ctx, outcomes));
       },
     });
@@ -97,6 +105,7 @@ export async function runChaosLife(options: ChaosOptions): Promise<ChaosLife> {
       ok: result.stages.every((stage) => stage.status === "passed"),
       seconds: result.seconds,
       faults: result.faults,
+      runtimeFaults,
       stages: result.stages.map(({ id, status, detail }) => ({ id, status, detail })),
       failures,
       unexplained,
@@ -145,7 +154,9 @@ function firstLine(text: string): string {
  * - aliases where the run's outputs say: `@latest` on the registered version, `@<environment>` on the
  *   version each successful deploy job reports.
  */
-export async function checkInvariants(ctx: DemoContext): Promise<string[]> {
+export async function checkInvariants(
+  ctx: Pick<DemoContext, "rest" | "example" | "runs">,
+): Promise<string[]> {
   const { rest, example } = ctx;
   const violations: string[] = [];
   const model = example.model;
@@ -200,7 +211,7 @@ export async function checkInvariants(ctx: DemoContext): Promise<string[]> {
 }
 
 async function checkAliases(
-  ctx: DemoContext,
+  ctx: Pick<DemoContext, "example" | "runs">,
   refs: Awaited<ReturnType<typeof modelRefs>>,
 ): Promise<string[]> {
   const violations: string[] = [];
@@ -233,7 +244,7 @@ export function describeLife(life: ChaosLife): string {
   const mark = life.ok && life.violations.length === 0 ? "✔" : "✘";
   const parts = [
     `${mark} seed ${life.seed} at ${Math.round(life.rate * 100)} %: ${life.ok ? "succeeded" : "FAILED"}`,
-    `${life.faults} faults injected`,
+    `${life.faults} faults injected (${life.runtimeFaults} on the artifact runtime)`,
     `${life.seconds.toFixed(0)} s`,
   ];
   if (life.violations.length > 0) parts.push(`violations: ${life.violations.join("; ")}`);
