@@ -34,6 +34,10 @@ export function monitorOptionsFromConfig(monitoring: MonitoringConfig | undefine
     const names = listed ? (monitoring.columns as string[]) : Object.keys(perColumn);
     if (names.length) options.columnNames = names;
   }
+  if (monitoring.max_line_bytes !== undefined) options.maxLineBytes = monitoring.max_line_bytes;
+  if (monitoring.max_decompressed_bytes !== undefined)
+    options.maxDecompressedBytes = monitoring.max_decompressed_bytes;
+  if (monitoring.max_columns !== undefined) options.maxColumns = monitoring.max_columns;
   if (monitoring.stattest) options.test = monitoring.stattest;
   if (monitoring.stattest_numerical) options.testNumerical = monitoring.stattest_numerical;
   if (monitoring.stattest_categorical) options.testCategorical = monitoring.stattest_categorical;

@@ -22,6 +22,10 @@ export interface ProfileOptions {
   delimiter?: string;
   header?: boolean;
   columnNames?: string[];
+  /** Reader bounds (mlops.yml `monitoring.max_line_bytes`, `max_decompressed_bytes`, `max_columns`): see {@link ReadOptions}. */
+  maxLineBytes?: number;
+  maxDecompressedBytes?: number;
+  maxColumns?: number;
   /** Called once per data file with what the reader made of it. */
   onLayout?: (layout: TableLayout) => void;
 }
@@ -29,8 +33,16 @@ export interface ProfileOptions {
 /** The reader options of {@link ProfileOptions}, for `readTable`. */
 function layoutOptions(
   options: ProfileOptions,
-): Pick<ReadOptions, "delimiter" | "header" | "columnNames" | "onLayout"> {
+): Pick<
+  ReadOptions,
+  "delimiter" | "header" | "columnNames" | "onLayout" | "maxLineBytes" | "maxDecompressedBytes" | "maxColumns"
+> {
   return {
+    ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
+    ...(options.maxDecompressedBytes !== undefined
+      ? { maxDecompressedBytes: options.maxDecompressedBytes }
+      : {}),
+    ...(options.maxColumns !== undefined ? { maxColumns: options.maxColumns } : {}),
     ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
     ...(options.header !== undefined ? { header: options.header } : {}),
     ...(options.columnNames ? { columnNames: options.columnNames } : {}),

@@ -289,10 +289,11 @@ describe("nothing compared is an error, never a green verdict", () => {
     expect(err?.message).toBe(
       "nothing was compared: none of the 3 column(s) in common could be tested (note: text (not tested); label: excluded (label, prediction or timestamp); score: excluded (label, prediction or timestamp))",
     );
+    // a header-only file is bad input naming the file (issue 19), before anything is compared
     const empty = write("cur-empty.csv", "note,label,score\n");
-    expect((await fail(monitor([ref], [empty])))?.message).toBe(
-      "nothing was compared: the current data has no rows",
-    );
+    const err2 = await fail(monitor([ref], [empty]));
+    expect(err2?.message).toBe("no data rows (only a header line)");
+    expect(err2?.position?.file).toBe(empty);
   });
 
   it("a stored reference profile is described as such", async () => {

@@ -77,14 +77,40 @@ export function layoutFlags(command: Command): Command {
     .option(
       "--columns <names>",
       "column names of header-less CSV files, comma-separated (implies --no-header)",
-    );
+    )
+    .option("--max-line-bytes <n>", "longest line of a data file, in bytes (default 16777216 = 16 MiB)")
+    .option(
+      "--max-decompressed-bytes <n>",
+      "most bytes a .gz data file may decompress to (default 8589934592 = 8 GiB)",
+    )
+    .option("--max-columns <n>", "most columns a data file may have (default 2000)");
+}
+
+/** A positive whole number of a reader-bound flag. */
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new InputError(`${flag}: expected a positive whole number, got "${value}"`);
+  return n;
 }
 
 /** Applies the layout flags (see {@link layoutFlags}) on top of the config's options. */
 export function applyLayoutFlags(
   options: MonitorOptions,
-  flags: { delimiter?: string; header?: boolean; columns?: string },
+  flags: {
+    delimiter?: string;
+    header?: boolean;
+    columns?: string;
+    maxLineBytes?: string;
+    maxDecompressedBytes?: string;
+    maxColumns?: string;
+  },
 ): MonitorOptions {
+  if (flags.maxLineBytes !== undefined)
+    options.maxLineBytes = positiveInt("--max-line-bytes", flags.maxLineBytes);
+  if (flags.maxDecompressedBytes !== undefined)
+    options.maxDecompressedBytes = positiveInt("--max-decompressed-bytes", flags.maxDecompressedBytes);
+  if (flags.maxColumns !== undefined) options.maxColumns = positiveInt("--max-columns", flags.maxColumns);
   if (flags.delimiter !== undefined) options.delimiter = normalizeDelimiter(flags.delimiter, "--delimiter");
   if (flags.columns !== undefined) {
     if (flags.header === true)

@@ -77,6 +77,28 @@ const monitoring = z
         "Per-column types and tests (a map by column name), or the column names of header-less data (a list).",
       )
       .optional(),
+    max_line_bytes: z
+      .number()
+      .int()
+      .positive()
+      .describe(
+        "Longest line (CSV record, JSONL row) a data file may have, in bytes (default 16777216, 16 MiB). A longer one fails the read naming the file and line.",
+      )
+      .optional(),
+    max_decompressed_bytes: z
+      .number()
+      .int()
+      .positive()
+      .describe(
+        "Most bytes a .gz data file may decompress to (default 8589934592, 8 GiB; gzipped Parquet is decompressed in memory, so at most 4 GiB).",
+      )
+      .optional(),
+    max_columns: z
+      .number()
+      .int()
+      .positive()
+      .describe("Most columns a data file may have (default 2000): memory grows with the column count.")
+      .optional(),
     stattest: stattest.describe("Test for every column.").optional(),
     stattest_numerical: stattest.describe("Test for numerical columns.").optional(),
     stattest_categorical: stattest.describe("Test for categorical columns.").optional(),

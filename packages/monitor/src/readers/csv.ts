@@ -11,7 +11,16 @@
  */
 import { InputError } from "@mlops/core";
 import { type ColumnType, type ColumnValues, isNull, toNumber } from "../columns.js";
-import { type Batch, type ReadOptions, readChunks } from "./source.js";
+import {
+  type Batch,
+  limitsOf,
+  lineTooLong,
+  MAX_BATCH_CELLS,
+  noRows,
+  type ReadOptions,
+  readChunks,
+  tooManyColumns,
+} from "./source.js";
 
 const LF = 10;
 const CR = 13;
@@ -611,7 +620,8 @@ function sniffDelimiter(path: string, lines: string[], delimiter: string, header
 
 /** Reads a CSV (optionally gzip) file as batches of ~`batchRows` rows. */
 export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIterable<Batch> {
-  const batchRows = options.batchRows ?? 65536;
+  let batchRows = options.batchRows ?? 65536;
+  const limits = limitsOf(options);
   const delimiter = delimiterOf(path, options.delimiter);
   const ws = delimiter === WHITESPACE;
   const delim = ws ? SPACE : delimiter.charCodeAt(0);
@@ -620,7 +630,7 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
     throw new InputError("column names are declared for header-less files: also declare header: false", {
       position: { file: path },
     });
-  const { chunks, bytesRead } = readChunks(path);
+  const { chunks, bytesRead } = readChunks(path, limits.maxDecompressedBytes);
   const state = { line: 1 };
   let header: string[] | undefined;
   let sniffed = options.delimiter !== undefined || /\.(tsv|tab)(\.gz)?$/i.test(path);
@@ -633,7 +643,7 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
   let kinds: Int8Array | undefined;
   let dicts: (Dictionary | null)[] = [];
   let typed: TypedBatch | undefined;
-  const firstRows = options.resolveTypes ? Math.min(batchRows, TYPE_SAMPLE_ROWS) : batchRows;
+  let firstRows = options.resolveTypes ? Math.min(batchRows, TYPE_SAMPLE_ROWS) : batchRows;
 
   const report = () => options.onBytes?.(bytesRead());
   const flushRaw = (): Batch => {
@@ -674,6 +684,11 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
 
   /** The header (or, header-less, the column names) from the first record. */
   const takeHeader = (fields: string[], line: number): boolean => {
+    const width = headerless ? (options.columnNames?.length ?? fields.length) : fields.length;
+    if (width > limits.maxColumns) throw tooManyColumns(path, width, limits.maxColumns, line);
+    // wide files: fewer rows per batch, so a typed batch stays within MAX_BATCH_CELLS cells
+    batchRows = Math.min(batchRows, Math.max(64, Math.floor(MAX_BATCH_CELLS / width)));
+    firstRows = Math.min(firstRows, batchRows);
     if (headerless) {
       const names = options.columnNames ?? fields.map((_, i) => `column_${i + 1}`);
       header = names;
@@ -732,8 +747,13 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
   };
 
   let carry: Buffer | undefined;
+  // a partial line longer than the limit: stop (once per chunk, not per byte)
+  const checkCarry = () => {
+    if (carry && carry.length > limits.maxLineBytes) throw lineTooLong(path, state.line, limits.maxLineBytes);
+  };
   // chunks may share one buffer: whatever outlives a chunk (the carried partial line) is copied
   for await (const chunk of chunks) {
+    checkCarry();
     let buf = chunk;
     if (!sniffed) {
       // the first lines (of the first 64 KiB) decide whether the layout needs declaring
@@ -781,6 +801,7 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
     carry = Buffer.from(buf.subarray(cut));
     yield* consumeText(buf.toString("utf8", 0, cut));
   }
+  checkCarry();
   if (carry?.length) {
     const tail = Buffer.concat([carry, Buffer.from("\n")]);
     if (typed && tail.indexOf(QUOTE) < 0) yield* consumeBytes(tail, tail.length);
@@ -788,6 +809,15 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
   }
   if (typed && typed.rows > 0) yield flushTyped();
   else if (!typed && rawRows > 0) yield flushRaw();
+  if (rowsRead === 0)
+    throw noRows(
+      path,
+      !header
+        ? "the file is empty"
+        : options.skipBadRows
+          ? "none left after skipping bad rows"
+          : "only a header line",
+    );
   options.onLayout?.({
     file: path,
     format: "csv",

@@ -3,7 +3,62 @@ import { createReadStream, type ReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+import { InputError } from "@mlops/core";
 import type { ColumnType, ColumnValues } from "../columns.js";
+
+/** Default bound on one line (CSV record, JSONL row) in bytes: 16 MiB. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** Default bound on the bytes a `.gz` file decompresses to: 8 GiB. */
+export const MAX_DECOMPRESSED_BYTES = 8 * 1024 * 1024 * 1024;
+/** Default bound on the columns of one file. */
+export const MAX_COLUMNS = 2000;
+/** Nesting depth of JSON values (objects and arrays) a JSONL cell may have. */
+export const MAX_JSON_DEPTH = 64;
+/** Cells (columns × rows) of one typed batch: bounds a batch's memory (≤ 8 bytes a cell) whatever the width. */
+export const MAX_BATCH_CELLS = 1 << 24;
+
+/** The size bounds of a read (see {@link ReadOptions}), defaults filled in. */
+export function limitsOf(options: ReadOptions): {
+  maxLineBytes: number;
+  maxDecompressedBytes: number;
+  maxColumns: number;
+} {
+  return {
+    maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
+    maxDecompressedBytes: options.maxDecompressedBytes ?? MAX_DECOMPRESSED_BYTES,
+    maxColumns: options.maxColumns ?? MAX_COLUMNS,
+  };
+}
+
+/** Bytes in people's units (exact MiB/GiB when round). */
+export function formatBytes(n: number): string {
+  const GiB = 1024 ** 3;
+  const MiB = 1024 ** 2;
+  if (n >= GiB && n % GiB === 0) return `${n / GiB} GiB`;
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  return `${n} bytes`;
+}
+
+/** "line N longer than … bytes": one line with the limit and how to raise it. */
+export function lineTooLong(file: string, line: number, limit: number): InputError {
+  return new InputError(
+    `line ${line} longer than ${limit} bytes (${formatBytes(limit)}) without a line end; raise monitoring.max_line_bytes (--max-line-bytes) if the data really has such lines`,
+    { position: { file, line } },
+  );
+}
+
+/** More columns than the limit: one line with the limit and how to raise it. */
+export function tooManyColumns(file: string, found: number, limit: number, line?: number): InputError {
+  return new InputError(
+    `${found} columns, more than the limit of ${limit}; raise monitoring.max_columns (--max-columns) to read them all (memory grows with the column count)`,
+    { position: line === undefined ? { file } : { file, line } },
+  );
+}
+
+/** No data rows: profiling nothing would compare nothing. */
+export function noRows(file: string, what: string): InputError {
+  return new InputError(`no data rows (${what})`, { position: { file } });
+}
 
 /** Column-major batch. `startLine` is the 1-based file line (or row number) of the batch's first row. */
 export interface Batch {
@@ -61,6 +116,12 @@ export interface ReadOptions {
   reuseBuffers?: boolean;
   /** Bytes of the file read so far (compressed bytes for `.gz`), called once per batch. */
   onBytes?: (bytesRead: number) => void;
+  /** Longest line (CSV record, JSONL row) read, in bytes (default {@link MAX_LINE_BYTES}). */
+  maxLineBytes?: number;
+  /** Most bytes a `.gz` file may decompress to (default {@link MAX_DECOMPRESSED_BYTES}). */
+  maxDecompressedBytes?: number;
+  /** Most columns a file may have (default {@link MAX_COLUMNS}). */
+  maxColumns?: number;
 }
 
 export function isGzip(path: string): boolean {
@@ -81,10 +142,37 @@ const CHUNK_BYTES = 1 << 22;
  * fresh Buffer per chunk): a chunk is only valid until the next one is requested, so callers copy what
  * they keep. `.gz` files go through a gunzip stream. `bytesRead()` counts raw (compressed) bytes.
  */
-export function readChunks(path: string): { chunks: AsyncIterable<Buffer>; bytesRead: () => number } {
+export function readChunks(
+  path: string,
+  maxDecompressedBytes = MAX_DECOMPRESSED_BYTES,
+): { chunks: AsyncIterable<Buffer>; bytesRead: () => number } {
   if (isGzip(path)) {
     const { stream, raw } = openBytes(path);
-    return { chunks: stream as AsyncIterable<Buffer>, bytesRead: () => raw.bytesRead };
+    async function* bounded(): AsyncIterable<Buffer> {
+      let out = 0;
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          out += chunk.length;
+          if (out > maxDecompressedBytes)
+            throw new InputError(
+              `decompresses to more than ${maxDecompressedBytes} bytes (${formatBytes(maxDecompressedBytes)}); raise monitoring.max_decompressed_bytes (--max-decompressed-bytes) if the data really is that large`,
+              { position: { file: path } },
+            );
+          yield chunk;
+        }
+      } catch (error) {
+        if (error instanceof InputError || !String((error as NodeJS.ErrnoException).code).startsWith("Z_"))
+          throw error;
+        // zlib's "incorrect header check", "unexpected end of file": a broken .gz file
+        throw new InputError(`not a readable gzip file (${(error as Error).message})`, {
+          position: { file: path },
+        });
+      } finally {
+        stream.destroy();
+        raw.destroy();
+      }
+    }
+    return { chunks: bounded(), bytesRead: () => raw.bytesRead };
   }
   let read = 0;
   async function* chunks(): AsyncIterable<Buffer> {
