@@ -1,5 +1,7 @@
 // The Debian packages some tests need (the scikit-learn example, the browser test of the demo page).
-// `node scripts/system-deps.mjs` installs what is missing when it can (root + apt-get), else explains.
+// `node scripts/system-deps.mjs` is the setup step that installs what is missing (root + apt-get), else
+// explains; CI (.ci/run, .github/workflows/ci.yml) runs it before `pnpm test`. `pnpm test` itself never
+// installs anything: it names what is missing, and the tests that need it skip (see `missingOf`).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
@@ -17,6 +19,22 @@ function python(code) {
 
 export function missingSystemPackages() {
   return SYSTEM_PACKAGES.filter((pkg) => !pkg.present()).map((pkg) => pkg.name);
+}
+
+/**
+ * The packages among `names` that are missing on this machine: as `scripts/test.mjs` found them
+ * (MLOPS_MISSING_SYSTEM_PACKAGES, probed once per run), else probed now. Tests that need a package
+ * skip themselves with `describe.skipIf(missingOf(...).length > 0)`.
+ */
+export function missingOf(...names) {
+  const unknown = names.filter((name) => !SYSTEM_PACKAGES.some((pkg) => pkg.name === name));
+  if (unknown.length > 0) throw new Error(`system-deps: unknown package ${unknown.join(", ")}`);
+  const known = process.env.MLOPS_MISSING_SYSTEM_PACKAGES;
+  if (known !== undefined) {
+    const missing = new Set(known.split(",").filter(Boolean));
+    return names.filter((name) => missing.has(name));
+  }
+  return SYSTEM_PACKAGES.filter((pkg) => names.includes(pkg.name) && !pkg.present()).map((pkg) => pkg.name);
 }
 
 export function ensureSystemPackages() {

@@ -4,9 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { missingOf } from "../../../scripts/system-deps.mjs";
 
 const run = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
+/** Debian packages this file needs (installed by `node scripts/system-deps.mjs`); missing → its tests skip. */
+const lacking = missingOf("python3-sklearn", "python3-pandas", "python3-yaml");
 const EXAMPLE_DIR = path.resolve(import.meta.dirname, "..");
 /** Rows in the Wisconsin Diagnostic Breast Cancer dataset (UCI), the data train.py loads from scikit-learn. */
 const DATASET_ROWS = 569;
@@ -63,6 +66,7 @@ function withoutLatency(metrics: Metrics): Omit<Metrics, "latency_ms"> {
 }
 
 beforeAll(async () => {
+  if (lacking.length > 0) return;
   try {
     await run(PYTHON, ["-c", "import sklearn, pandas, yaml"]);
   } catch (error) {
@@ -78,7 +82,7 @@ afterAll(async () => {
   await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-describe("sklearn-classifier train.py", () => {
+describe.skipIf(lacking.length > 0)("sklearn-classifier train.py", () => {
   let first: TrainingRun;
   let second: TrainingRun;
   let better: TrainingRun;
