@@ -46,6 +46,11 @@ export function registerProfileCommand(program: Command, io: CliIo): void {
           ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
           ...(options.header !== undefined ? { header: options.header } : {}),
           ...(options.columnNames ? { columnNames: options.columnNames } : {}),
+          ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
+          ...(options.maxDecompressedBytes !== undefined
+            ? { maxDecompressedBytes: options.maxDecompressedBytes }
+            : {}),
+          ...(options.maxColumns !== undefined ? { maxColumns: options.maxColumns } : {}),
           onLayout: (layout) => layouts.push(layout),
         },
         (p) => bar.update({ ...p, totalBytes }),
