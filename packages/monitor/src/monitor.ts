@@ -4,7 +4,7 @@ import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describeError, InputError, MlopsError, type SourcePosition } from "@mlops/core";
-import { type ColumnType, inferType } from "./columns.js";
+import { type ColumnType, type ColumnValues, inferType, isNull, toNumber } from "./columns.js";
 import { type CompareOptions, compareProfiles, type MonitoringReport } from "./compare.js";
 import { PerformanceBuilder, type PerformanceSpec } from "./performance.js";
 import { type ColumnProfile, mergeProfiles, type Profile, ProfileBuilder } from "./profile.js";
@@ -64,6 +64,33 @@ export async function totalSize(paths: readonly string[]): Promise<number> {
   return total;
 }
 
+/**
+ * A column whose type was not declared and whose first values are mostly numbers but also text ("1", "2",
+ * "n/a", "b") would be profiled as categories — drift of a number tested as categories, silently. It is
+ * refused instead (exit 2), naming the column, a value and what to declare.
+ */
+function checkMixed(path: string, name: string, values: ColumnValues): void {
+  if (!Array.isArray(values)) return;
+  let numbers = 0;
+  let others = 0;
+  let example: { value: string; row: number } | undefined;
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r];
+    if (isNull(v)) continue;
+    if (typeof v !== "boolean" && Number.isFinite(toNumber(v))) numbers++;
+    else {
+      others++;
+      example ??= { value: String(v), row: r };
+    }
+  }
+  if (!example || numbers === 0 || numbers < others) return;
+  const shown = example.value.length > 30 ? `${example.value.slice(0, 29)}…` : example.value;
+  throw new InputError(
+    `column "${name}" mixes numbers and text (${numbers} numbers, ${others} other value(s) in its first ${values.length} rows, e.g. ${JSON.stringify(shown)} in data row ${example.row + 1}); declare monitoring.columns.${name}.type: numerical (text counted as invalid) or categorical`,
+    { position: { file: path } },
+  );
+}
+
 /** Profiles data files (CSV, JSONL, Parquet, optionally gzip) in one streaming pass each. */
 export async function profileFiles(
   paths: readonly string[],
@@ -89,6 +116,7 @@ export async function profileFiles(
         first.columnNames.map((name, c) => {
           const known = options.types?.[name] ?? builder.types()[name];
           const type = known ?? inferType(first.columns[c] ?? []);
+          if (!known) checkMixed(path, name, first.columns[c] ?? []);
           types[name] ??= type;
           return type;
         }),
@@ -96,7 +124,15 @@ export async function profileFiles(
         fileBytes = b;
       },
     });
+    let first = true;
     for await (const batch of batches) {
+      // JSONL/Parquet (no typed fast path): undeclared columns of the first batch checked the same way
+      if (first && !path.toLowerCase().match(/\.(csv|tsv|txt|tab|dat)(\.gz)?$/))
+        batch.columnNames.forEach((name, c) => {
+          if (!options.types?.[name] && !builder.types()[name])
+            checkMixed(path, name, batch.columns[c] ?? []);
+        });
+      first = false;
       builder.add(batch.columnNames, batch.columns, batch.invalid);
       performance?.add(batch.columnNames, batch.columns);
       rows += batch.rows;

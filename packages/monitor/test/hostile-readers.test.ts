@@ -277,3 +277,37 @@ describe("empty data is an error naming the file", () => {
     }
   });
 });
+
+describe("a column mixing numbers and text is never profiled silently", () => {
+  it("undeclared: refused naming the column, a value and what to declare; declared: read as declared", async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i % 9 === 8 ? "n/a" : i},${["a", "b"][i % 2]}`);
+    for (const [name, text] of [
+      ["mixed.csv", `x,c\n${rows.join("\n")}\n`],
+      [
+        "mixed.jsonl",
+        `${rows
+          .map((r) => {
+            const [x, c] = r.split(",");
+            return JSON.stringify({ x: x === "n/a" ? x : Number(x), c });
+          })
+          .join("\n")}\n`,
+      ],
+    ] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      expectInputError(
+        await readError(path),
+        path,
+        /^column "x" mixes numbers and text \(36 numbers, 4 other value\(s\) in its first 40 rows, e\.g\. "n\/a" in data row 9\); declare monitoring\.columns\.x\.type: numerical \(text counted as invalid\) or categorical$/,
+      );
+      const numerical = await profileFiles([path], { types: { x: "numerical" } });
+      expect(numerical.columns.x).toMatchObject({ type: "numerical", count: 36, invalid: 4 });
+      const categorical = await profileFiles([path], { types: { x: "categorical" } });
+      expect(categorical.columns.x).toMatchObject({ type: "categorical", count: 40 });
+    }
+    // mostly text with a numeric category: categorical, as before
+    const path = join(dir, "text.csv");
+    writeFileSync(path, `c\n${["a", "b", "0", "c"].join("\n")}\n`);
+    expect((await profileFiles([path])).columns.c?.type).toBe("categorical");
+  });
+});
