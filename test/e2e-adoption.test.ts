@@ -15,8 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliIo } from "../packages/cli/src/io.js";
-import { runCli } from "../packages/cli/src/main.js";
+import { type CliRun, runCliCaptured } from "../packages/cli/test/support.js";
 import { createGitHubClient, type GitHubClient } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import type { WorkflowResult } from "../packages/workflow-runner/src/index.js";
@@ -76,18 +75,8 @@ let scratch: string;
 let initOutput: string;
 const savedPath = process.env.PATH;
 
-async function mlops(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    interactive: false,
-    cwd,
-    env: process.env,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+function mlops(args: string[], cwd: string): Promise<CliRun> {
+  return runCliCaptured(args, { cwd, env: process.env });
 }
 
 /** `mlops run-workflow FILE --event E --api-url … --json`: the run's result and its log. */

@@ -2,23 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CliIo } from "../src/io.js";
-import { runCli } from "../src/main.js";
+import { runCliCaptured } from "./support.js";
 
 const root = join(import.meta.dirname, "../../..");
 
-async function cli(args: string[], cwd = root) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    interactive: false,
-    cwd,
-    env: {},
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+function cli(args: string[], cwd = root) {
+  return runCliCaptured(args, { cwd });
 }
 
 describe("mlops diff", () => {

@@ -7,8 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliIo } from "../src/io.js";
-import { runCli } from "../src/main.js";
+import { runCliCaptured } from "./support.js";
 
 let emulator: Emulator;
 let repo: string;
@@ -21,18 +20,11 @@ function git(...args: string[]): string {
   }).trim();
 }
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    interactive: false,
+function cli(args: string[]) {
+  return runCliCaptured(args, {
     cwd: repo,
     env: { MLOPS_API_URL: emulator.url, GITHUB_REPOSITORY: REPOSITORY },
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+  });
 }
 
 async function api<T>(path: string): Promise<T> {
@@ -233,23 +225,14 @@ describe("mlops local", () => {
   }, 90_000);
 
   it("says what is missing: no emulator URL, a repository that is not owner/name", async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      interactive: false,
-      cwd: repo,
-      env: {},
-    };
-    expect(await runCli(["local", "approve", "--env", "production"], io)).toBe(2);
-    expect(err.join("\n")).toContain("--api-url: the emulator's URL is needed");
-    expect(
-      await runCli(
-        ["local", "approve", "--env", "production", "--api-url", emulator.url, "--repo", "nope"],
-        io,
-      ),
-    ).toBe(2);
-    expect(err.join("\n")).toContain('--repo: expected owner/name, got "nope"');
+    const noUrl = await runCliCaptured(["local", "approve", "--env", "production"], { cwd: repo });
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toContain("--api-url: the emulator's URL is needed");
+    const badRepo = await runCliCaptured(
+      ["local", "approve", "--env", "production", "--api-url", emulator.url, "--repo", "nope"],
+      { cwd: repo },
+    );
+    expect(badRepo.code).toBe(2);
+    expect(badRepo.stderr).toContain('--repo: expected owner/name, got "nope"');
   });
 });

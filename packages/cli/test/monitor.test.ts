@@ -3,23 +3,12 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import type { CliIo } from "../src/io.js";
-import { runCli } from "../src/main.js";
+import { runCliCaptured } from "./support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mlops-monitor-cli-"));
 
-async function cli(args: string[], interactive = false) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    interactive,
-    cwd: dir,
-    env: {},
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+function cli(args: string[], interactive = false) {
+  return runCliCaptured(args, { cwd: dir, interactive });
 }
 
 function csv(name: string, rows: number, shift: number, offset = 0) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { invocationDir } from "../src/io.js";
-import { runCli } from "../src/main.js";
+import { runCliCaptured } from "./support.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "../../..");
@@ -25,17 +25,8 @@ async function pnpmMlops(args: string[], cwd: string) {
   }
 }
 
-async function inProcess(args: string[], cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    interactive: false,
-    cwd,
-    env: {},
-  });
-  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+function inProcess(args: string[], cwd: string) {
+  return runCliCaptured(args, { cwd });
 }
 
 function project(): string {

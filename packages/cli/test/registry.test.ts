@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { createGitHubClient, registerModel } from "@mlops/github";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliIo } from "../src/io.js";
-import { runCli } from "../src/main.js";
+import { runCliCaptured } from "./support.js";
 
 let emulator: Emulator;
 let token: string;
@@ -42,18 +41,11 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-async function cli(args: string[], cwd = process.cwd()) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    interactive: false,
+function cli(args: string[], cwd = process.cwd()) {
+  return runCliCaptured([...args, "--repo", "acme/models", "--api-url", emulator.url], {
     cwd,
     env: { GITHUB_TOKEN: token },
-  };
-  const code = await runCli([...args, "--repo", "acme/models", "--api-url", emulator.url], io);
-  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+  });
 }
 
 describe("mlops registry", () => {

@@ -4,24 +4,13 @@ import { join } from "node:path";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import type { WorkflowResult } from "@mlops/workflow-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliIo } from "../src/io.js";
-import { runCli } from "../src/main.js";
+import { runCliCaptured } from "./support.js";
 
 const fixture = join(import.meta.dirname, "../../workflow-runner/test/fixtures/repo");
 const workflows = join(fixture, ".github/workflows");
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    interactive: false,
-    cwd: fixture,
-    env: {},
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+function cli(args: string[]) {
+  return runCliCaptured(args, { cwd: fixture });
 }
 
 let emulator: Emulator;
