@@ -305,6 +305,24 @@ describe("monitor-report", () => {
       );
   });
 
+  it("a bad data file is one ::error annotation at its file and line (issue 19)", async () => {
+    await writeFile(join(dir, "deep.jsonl"), `{"x":1}\n{"x":${"[".repeat(5000)}${"]".repeat(5000)}}\n`);
+    await writeFile(join(dir, "head-only.csv"), "x,c\n");
+    for (const [current, line, message] of [
+      ["deep.jsonl", 2, /^bad JSONL row: the value of "x" nests objects\/arrays more than 64 levels deep$/],
+      ["head-only.csv", undefined, /^no data rows \(only a header line\)$/],
+    ] as const) {
+      const runtime = await runStep("monitor-bad", 2, { reference: "reference.csv", current });
+      const errors = runtime.lines.filter((l) => l.level === "error");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.message.slice(`${join(dir, current)}:${line ? `${line}:` : ""} `.length)).toMatch(
+        message,
+      );
+      expect(errors[0]?.position).toEqual({ file: join(dir, current), ...(line ? { line } : {}) });
+      expect(runtime.failure).toContain(join(dir, current));
+    }
+  });
+
   it("fails with one clear line on a bad input", async () => {
     const runtime = await runStep("monitor-bad", 1, { reference: "reference.csv", current: "nothing-*.csv" });
     expect(runtime.failure).toMatch(/nothing-\*\.csv/);

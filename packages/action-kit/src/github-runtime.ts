@@ -42,7 +42,12 @@ export function createGitHubRuntime(): ActionRuntime {
       core.summary.emptyBuffer();
     },
     mask: (secret) => core.setSecret(secret),
-    fail: (message) => core.setFailed(message),
+    // core.setFailed is exitCode 1 plus core.error(message): the same, with the annotation's position, so a
+    // bad input file is ONE ::error at its file and line (issue 19)
+    fail: (message, position) => {
+      process.exitCode = 1;
+      core.error(message, annotation(position));
+    },
     isDebug: () => core.isDebug(),
   };
 }

@@ -47,9 +47,9 @@ export function createMemoryRuntime(
     mask: (secret) => {
       runtime.masked.push(secret);
     },
-    fail: (message) => {
+    fail: (message, position) => {
       runtime.failure = message;
-      record("error", message);
+      record("error", message, position);
     },
     isDebug: () => options.debug ?? false,
   };

@@ -19,14 +19,15 @@ export async function runAction(
 }
 
 export function reportFailure(runtime: ActionRuntime, error: unknown): void {
-  if (error instanceof MlopsError && error.position) {
-    const { file, line, column } = error.position;
-    runtime.log.error(error.message, {
-      file,
-      ...(line === undefined ? {} : { line }),
-      ...(column === undefined ? {} : { column }),
-    });
-  }
   if (runtime.isDebug() && error instanceof Error && error.stack) runtime.log.debug(error.stack);
-  runtime.fail(describeError(error));
+  // one ::error: the failure itself, annotated at the error's file/line/column when it has one
+  const at = error instanceof MlopsError ? error.position : undefined;
+  runtime.fail(
+    describeError(error),
+    at && {
+      file: at.file,
+      ...(at.line === undefined ? {} : { line: at.line }),
+      ...(at.column === undefined ? {} : { column: at.column }),
+    },
+  );
 }

@@ -28,7 +28,7 @@ export interface ActionRuntime {
   appendSummary(markdown: string): Promise<void>;
   /** Hides a value in all later log output. */
   mask(secret: string): void;
-  /** Marks the step failed with one clear message. */
-  fail(message: string): void;
+  /** Marks the step failed with one clear message: one `::error`, at `position` when given. */
+  fail(message: string, position?: AnnotationPosition): void;
   isDebug(): boolean;
 }

@@ -18,11 +18,14 @@ describe("runAction", () => {
       });
     }, runtime);
     expect(runtime.failure).toBe("mlops.yml:3:9: models[0].name: expected a model name");
-    expect(runtime.lines).toContainEqual({
-      level: "error",
-      message: "models[0].name: expected a model name",
-      position: { file: "mlops.yml", line: 3, column: 9 },
-    });
+    // one error line (one ::error on GitHub): the failure, annotated at the position (issue 19)
+    expect(runtime.lines.filter((line) => line.level === "error")).toEqual([
+      {
+        level: "error",
+        message: "mlops.yml:3:9: models[0].name: expected a model name",
+        position: { file: "mlops.yml", line: 3, column: 9 },
+      },
+    ]);
     expect(runtime.lines.some((line) => line.level === "debug")).toBe(false);
   });
 
