@@ -14,12 +14,11 @@ import {
   legacyAliasRefName,
   listVersions,
   moveAlias,
-  registerModel,
   removeAlias,
   resolveModel,
   versionTagName,
 } from "../src/index.js";
-import { clientFor, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
+import { clientFor, OWNER, registerRun, tempDir } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -35,19 +34,8 @@ afterAll(async () => {
   await work.cleanup();
 });
 
-async function register(repo: string, runId: string) {
-  const dir = join(work.dir, `${repo}-${runId}`);
-  await mkdir(dir, { recursive: true });
-  const files = await writeModelFiles(dir, { "model.bin": `weights of ${runId}` });
-  return registerModel(client, {
-    owner: OWNER,
-    repo,
-    model: "fraud",
-    commitSha: await headSha(client, repo),
-    files,
-    metrics: { accuracy: 0.9 },
-    idempotencyKey: `${OWNER}/${repo}/${runId}/fraud`,
-  });
+function register(repo: string, runId: string) {
+  return registerRun(client, work.dir, repo, runId);
 }
 
 async function refNames(repo: string, prefix: string): Promise<string[]> {

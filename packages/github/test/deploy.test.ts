@@ -8,10 +8,9 @@ import {
   dispatchEvent,
   type GitHubClient,
   moveAlias,
-  registerModel,
   upsertMonitoringIssue,
 } from "../src/index.js";
-import { emulatorWithClient, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
+import { emulatorWithClient, headSha, OWNER, registerRun, tempDir } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -32,19 +31,8 @@ async function registerVersion(
   runId: string,
   version?: string,
 ): Promise<string> {
-  const dir = join(work.dir, `${repo}-${runId}`);
-  const { mkdir } = await import("node:fs/promises");
-  await mkdir(dir, { recursive: true });
-  const files = await writeModelFiles(dir, { "model.bin": `weights ${runId}` });
-  const result = await registerModel(c, {
-    owner: OWNER,
-    repo,
-    model: "fraud",
-    commitSha: await headSha(c, repo),
-    files,
-    metrics: { accuracy: 0.9 },
-    idempotencyKey: `${OWNER}/${repo}/${runId}/fraud`,
-    ...(version !== undefined ? { version } : {}),
+  const result = await registerRun(c, work.dir, repo, runId, version !== undefined ? { version } : {}, {
+    "model.bin": `weights ${runId}`,
   });
   return result.version;
 }

@@ -1,8 +1,13 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Emulator, type Permissions, startEmulator } from "@mlops/github-emulator";
-import { createGitHubClient, type GitHubClient } from "../src/index.js";
+import {
+  createGitHubClient,
+  type GitHubClient,
+  type RegisterModelOptions,
+  registerModel,
+} from "../src/index.js";
 
 export const OWNER = "acme";
 
@@ -18,18 +23,30 @@ export function clientFor(emulator: Emulator, token: string): GitHubClient {
   });
 }
 
+/** A commit on `owner/repo`'s `branch` (created from main when new) through the emulator's seeding route. */
+export async function pushCommit(
+  admin: GitHubClient,
+  repo: string,
+  branch: string,
+  message: string,
+  files: Record<string, string>,
+  owner = OWNER,
+): Promise<void> {
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner,
+    repo,
+    branch,
+    message,
+    files,
+  });
+}
+
 /** A branch `feature` changing one file, and an open PR from it into main. */
 export async function openPullRequest(
   admin: GitHubClient,
   repo: string,
 ): Promise<{ repo: string; number: number; headSha: string }> {
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-    owner: OWNER,
-    repo,
-    branch: "feature",
-    message: "Tune the model",
-    files: { "params.yaml": "depth: 5\n" },
-  });
+  await pushCommit(admin, repo, "feature", "Tune the model", { "params.yaml": "depth: 5\n" });
   const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
     owner: OWNER,
     repo,
@@ -54,13 +71,14 @@ export async function openForkPullRequest(
     repo,
     organization: forkOwner,
   });
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-    owner: forkOwner,
+  await pushCommit(
+    admin,
     repo,
-    branch: "main",
-    message: "Tune the model in a fork",
-    files: { "params.yaml": "depth: 7\n" },
-  });
+    "main",
+    "Tune the model in a fork",
+    { "params.yaml": "depth: 7\n" },
+    forkOwner,
+  );
   const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
     owner: OWNER,
     repo,
@@ -129,4 +147,30 @@ export async function headSha(client: GitHubClient, repo: string): Promise<strin
     ref: "heads/main",
   });
   return data.object.sha;
+}
+
+/**
+ * Registers model `fraud` of run `runId` in `repo` at main's head: `files` (by default one model.bin) written to
+ * `<workDir>/<repo>-<runId>`, accuracy 0.9, the run's idempotency key; `extra` adds or overrides fields.
+ */
+export async function registerRun(
+  client: GitHubClient,
+  workDir: string,
+  repo: string,
+  runId: string,
+  extra: Partial<RegisterModelOptions> = {},
+  files: Record<string, string> = { "model.bin": `weights of ${runId}` },
+) {
+  const dir = join(workDir, `${repo}-${runId}`);
+  await mkdir(dir, { recursive: true });
+  return registerModel(client, {
+    owner: OWNER,
+    repo,
+    model: "fraud",
+    commitSha: await headSha(client, repo),
+    files: await writeModelFiles(dir, files),
+    metrics: { accuracy: 0.9 },
+    idempotencyKey: `${OWNER}/${repo}/${runId}/fraud`,
+    ...extra,
+  });
 }

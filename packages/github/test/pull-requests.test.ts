@@ -1,7 +1,7 @@
 import type { Emulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findRunPullRequest, type GitHubClient } from "../src/index.js";
-import { emulatorWithClient, OWNER, openForkPullRequest, openPullRequest } from "./helpers.js";
+import { emulatorWithClient, OWNER, openForkPullRequest, openPullRequest, pushCommit } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -83,13 +83,7 @@ describe("findRunPullRequest (issue 12, item 2)", () => {
     });
     expect(listed).toMatchObject({ via: "workflow_run", found: { number: pr.number } });
     expect(emulator.requestLog).toHaveLength(1); // one GET of the PR
-    await client.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-      owner: OWNER,
-      repo,
-      branch: "feature",
-      message: "another push",
-      files: { "b.txt": "b" },
-    });
+    await pushCommit(client, repo, "feature", "another push", { "b.txt": "b" });
     const stale = await findRunPullRequest(client, {
       ...query,
       headSha: pr.headSha,

@@ -4,8 +4,6 @@
  * release assets / releases read, and rate limits waited out as GitHub's docs ask (injected clock).
  */
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { GitHubError } from "@mlops/core";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,12 +14,11 @@ import {
   githubErrorReason,
   listVersions,
   moveAlias,
-  registerModel,
   toRelease,
   translateGitHubError,
   uploadAsset,
 } from "../src/index.js";
-import { clientFor, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
+import { clientFor, headSha, OWNER, registerRun, tempDir } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -48,20 +45,8 @@ function captureLog(): GitHubLog & { lines: Record<"debug" | "info" | "warning",
   };
 }
 
-async function register(repo: string, runId: string, c: GitHubClient = client, extra = {}) {
-  const dir = join(work.dir, `${repo}-${runId}`);
-  await mkdir(dir, { recursive: true });
-  const files = await writeModelFiles(dir, { "model.bin": `weights of ${runId}` });
-  return registerModel(c, {
-    owner: OWNER,
-    repo,
-    model: "fraud",
-    commitSha: await headSha(c, repo),
-    files,
-    metrics: { accuracy: 0.9 },
-    idempotencyKey: `${OWNER}/${repo}/${runId}/fraud`,
-    ...extra,
-  });
+function register(repo: string, runId: string, c: GitHubClient = client, extra = {}) {
+  return registerRun(c, work.dir, repo, runId, extra);
 }
 
 describe("GitHub errors are classified once (githubErrorReason)", () => {

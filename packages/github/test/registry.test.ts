@@ -14,7 +14,7 @@ import {
   registerModel,
   resolveModel,
 } from "../src/index.js";
-import { clientFor, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
+import { clientFor, headSha, OWNER, registerRun, tempDir, writeModelFiles } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -34,33 +34,20 @@ afterAll(async () => {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-async function register(
+function register(
   repo: string,
   runId: string,
   extra: Partial<Parameters<typeof registerModel>[1]> = {},
   c = client,
 ) {
-  const dir = join(work.dir, `${repo}-${runId}`);
-  const { mkdir } = await import("node:fs/promises");
-  await mkdir(dir, { recursive: true });
-  const files = await writeModelFiles(dir, {
-    "model.bin": `weights of ${runId}`,
-    "tokenizer.json": `{"run":"${runId}"}`,
-  });
-  return registerModel(c, {
-    owner: OWNER,
+  return registerRun(
+    c,
+    work.dir,
     repo,
-    model: "fraud",
-    commitSha: await headSha(c, repo),
-    files,
-    metrics: { accuracy: 0.9 },
-    params: { depth: 4 },
-    lineage: { runId },
-    description: "fraud detector",
-    gate: "passed",
-    idempotencyKey: `${OWNER}/${repo}/${runId}/fraud`,
-    ...extra,
-  });
+    runId,
+    { params: { depth: 4 }, lineage: { runId }, description: "fraud detector", gate: "passed", ...extra },
+    { "model.bin": `weights of ${runId}`, "tokenizer.json": `{"run":"${runId}"}` },
+  );
 }
 
 /** Overwrites the stored bytes of an asset inside the emulator's state directory (simulated tampering). */
