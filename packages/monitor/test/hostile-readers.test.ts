@@ -311,3 +311,62 @@ describe("a column mixing numbers and text is never profiled silently", () => {
     expect((await profileFiles([path])).columns.c?.type).toBe("categorical");
   });
 });
+
+describe("seeded mutations of CSV and JSONL, plain and gzipped", () => {
+  it("300 mutated files: each reads or is one InputError naming the file", async () => {
+    const random = rng(1919);
+    const csvText = `x,c,t\n${Array.from({ length: 60 }, (_, i) => `${i * 0.5},${["a", "b", '"q,1"'][i % 3]},2024-01-${String((i % 28) + 1).padStart(2, "0")}`).join("\n")}\n`;
+    const jsonlText = `${Array.from({ length: 60 }, (_, i) => JSON.stringify({ x: i * 0.5, c: ["a", "b"][i % 2], n: { k: [i] } })).join("\n")}\n`;
+    // hostile fragments spliced in: quotes, delimiters, newlines, NUL, invalid UTF-8, brackets, huge numbers
+    const fragments = [
+      '"',
+      ",",
+      "\n",
+      "\r\n",
+      "\u0000",
+      "\xff\xfe",
+      "[[[[",
+      "{",
+      "}",
+      "1e999",
+      "-",
+      ";",
+      "\t",
+      "",
+    ];
+    let refused = 0;
+    for (let k = 0; k < 300; k++) {
+      const jsonl = k % 2 === 1;
+      const bytes = Buffer.from(jsonl ? jsonlText : csvText, "latin1");
+      const cuts = 1 + Math.floor(random() * 4);
+      let out = bytes;
+      for (let m = 0; m < cuts; m++) {
+        const at = Math.floor(random() * out.length);
+        const r = random();
+        if (r < 0.4)
+          out = Buffer.concat([
+            out.subarray(0, at),
+            Buffer.from(fragments[Math.floor(random() * fragments.length)] as string, "latin1"),
+            out.subarray(at),
+          ]);
+        else if (r < 0.7)
+          out = Buffer.concat([out.subarray(0, at), out.subarray(at + 1 + Math.floor(random() * 20))]);
+        else if (r < 0.85)
+          out = out.subarray(0, at); // truncated
+        else {
+          out = Buffer.from(out);
+          out[at] = (out[at] as number) ^ (1 << Math.floor(random() * 8));
+        }
+      }
+      const gz = k % 4 >= 2;
+      const name = `m${k}.${jsonl ? "jsonl" : "csv"}${gz ? ".gz" : ""}`;
+      const path = join(dir, name);
+      writeFileSync(path, gz ? (random() < 0.2 ? gzipSync(out).subarray(0, 20) : gzipSync(out)) : out);
+      const error = await readError(path);
+      if (error === undefined) continue;
+      refused++;
+      expectInputError(error, path);
+    }
+    expect(refused).toBeGreaterThan(30);
+  });
+});
