@@ -86,4 +86,14 @@ describe("mlops profile / monitor: reader bounds", () => {
       `mlops: ${join(dir, "empty.jsonl")}: no data rows (no JSON object in the file)`,
     ]);
   }, 60_000);
+
+  it("text after the type sample in a numerical column is said in the summary", () => {
+    const rows = Array.from({ length: 9000 }, (_, i) => (i === 8500 ? "oops" : String(i)));
+    writeFileSync(join(dir, "late.csv"), `x\n${rows.join("\n")}\n`);
+    const r = mlops(["profile", "late.csv", "-o", "p.json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n")[0]).toBe(
+      "profiled 9000 rows, 1 columns: x (numerical; 1 value(s) not numbers, counted as invalid)",
+    );
+  }, 60_000);
 });

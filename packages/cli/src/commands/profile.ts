@@ -69,7 +69,12 @@ export function registerProfileCommand(program: Command, io: CliIo): void {
     }
     if (!profile) throw new InputError("no inputs to profile");
     writeFileSync(resolve(io.cwd, flags.output), `${JSON.stringify(profile)}\n`);
-    const columns = Object.entries(profile.columns).map(([n, c]) => `${n} (${c.type})`);
+    // values a numerical/datetime column could not read (text after the type sample) are said, never silent
+    const columns = Object.entries(profile.columns).map(([n, c]) =>
+      (c.type === "numerical" || c.type === "datetime") && c.invalid > 0
+        ? `${n} (${c.type}; ${c.invalid} value(s) not ${c.type === "numerical" ? "numbers" : "dates"}, counted as invalid)`
+        : `${n} (${c.type})`,
+    );
     const read = layouts
       .filter((l) => l.format === "csv")
       .map(
