@@ -10,41 +10,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
-import { WorkingCopies } from "../packages/demo/src/working-copy.js";
-import { createGitHubClient, type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
+import { type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
+import { emulatorClient, example, exampleCopies, MODEL, OWNER, REPO, root } from "./support/node-example.js";
 import { registerProductionBaseline } from "./support/production-baseline.js";
-
-const root = join(import.meta.dirname, "..");
-const example = join(root, "examples", "node-classifier");
-const OWNER = "acme";
-const REPO = "node-classifier";
-const MODEL = "node-classifier";
 
 let emulator: Emulator;
 let admin: GitHubClient;
 let workspace: string;
-const copies = new WorkingCopies(example, root);
+const copies = exampleCopies();
 let toolchain: string;
 let pr: { number: number; headSha: string };
 
-/** The example's committed files, plus the reusable workflows it calls by local path. */
-function workingCopy(): string {
-  return copies.create("pr-loop").dir;
-}
-
 beforeAll(async () => {
   emulator = await startEmulator();
-  admin = createGitHubClient({
-    token: emulator.createToken(
-      { contents: "write", issues: "write", pull_requests: "write", checks: "read" },
-      "octocat",
-    ),
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-  });
-  workspace = workingCopy();
+  admin = emulatorClient(
+    emulator,
+    { contents: "write", issues: "write", pull_requests: "write", checks: "read" },
+    "octocat",
+  );
+  workspace = copies.create("pr-loop").dir;
   toolchain = mkdtempSync(join(tmpdir(), "e2e-pr-toolchain-"));
 
   // Production is the model trained with the example's default params (its metrics, as registered).

@@ -6,28 +6,22 @@
  * is cancelled. Nothing is lost: B's model is registered (registration has no group), and staging and
  * production end on the newest version. Needs the bundled actions (`pnpm build`).
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
-import { WorkingCopies } from "../packages/demo/src/working-copy.js";
-import { aliasVersion, createGitHubClient, type GitHubClient } from "../packages/github/src/index.js";
+import { aliasVersion, type GitHubClient } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
-
-const root = join(import.meta.dirname, "..");
-const example = join(root, "examples", "node-classifier");
-const OWNER = "acme";
-const REPO = "node-classifier";
-const MODEL = "node-classifier";
+import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, root } from "./support/node-example.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
 let workspace: string;
 let sync: string;
 let toolchain: string;
-const copies = new WorkingCopies(example, root);
+const copies = exampleCopies();
 
 // The example's deploy.sh, held until the test creates $SYNC/go (so runs overlap as quick merges do).
 const HELD_DEPLOY = `#!/usr/bin/env bash
@@ -39,11 +33,7 @@ exec bash ./deploy-example.sh
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  client = createGitHubClient({
-    token: emulator.createToken({ contents: "read", deployments: "read", actions: "read" }),
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-  });
+  client = emulatorClient(emulator, { contents: "read", deployments: "read", actions: "read" });
   workspace = copies.create("release-concurrency").dir;
   const { readFileSync } = await import("node:fs");
   writeFileSync(join(workspace, "deploy-example.sh"), readFileSync(join(workspace, "deploy.sh"), "utf8"));

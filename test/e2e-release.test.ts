@@ -8,36 +8,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
-import { WorkingCopies } from "../packages/demo/src/working-copy.js";
-import { createGitHubClient, type GitHubClient } from "../packages/github/src/index.js";
+import type { GitHubClient } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { runWorkflow } from "../packages/workflow-runner/src/index.js";
-
-const root = join(import.meta.dirname, "..");
-const example = join(root, "examples", "node-classifier");
-const OWNER = "acme";
-const REPO = "node-classifier";
-const MODEL = "node-classifier";
+import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, root } from "./support/node-example.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
 let workspace: string;
-const copies = new WorkingCopies(example, root);
+const copies = exampleCopies();
 let toolchain: string;
-
-/** The example's committed files, plus the reusable workflows it calls by local path. */
-function workingCopy(): string {
-  return copies.create("release").dir;
-}
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  client = createGitHubClient({
-    token: emulator.createToken({ contents: "read", deployments: "read" }),
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-  });
-  workspace = workingCopy();
+  client = emulatorClient(emulator, { contents: "read", deployments: "read" });
+  workspace = copies.create("release").dir;
   toolchain = mkdtempSync(join(tmpdir(), "e2e-toolchain-"));
 });
 afterAll(async () => {

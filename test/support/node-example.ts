@@ -1,0 +1,28 @@
+/**
+ * What the end-to-end tests of the Node example share: where it is, the repository it plays in the emulator,
+ * its working copies, and a REST client for checking the emulator.
+ */
+import { join } from "node:path";
+import { WorkingCopies } from "../../packages/demo/src/working-copy.js";
+import { createGitHubClient, type GitHubClient } from "../../packages/github/src/index.js";
+import type { Emulator, Permissions } from "../../packages/github-emulator/src/index.js";
+
+export const root = join(import.meta.dirname, "..", "..");
+export const example = join(root, "examples", "node-classifier");
+export const OWNER = "acme";
+export const REPO = "node-classifier";
+export const MODEL = "node-classifier";
+
+/** Working copies of the example: its committed files, plus the reusable workflows it calls by local path. */
+export function exampleCopies(): WorkingCopies {
+  return new WorkingCopies(example, root);
+}
+
+/** A client for the emulator with a token of `permissions` (as `login`), without client-side pacing. */
+export function emulatorClient(emulator: Emulator, permissions: Permissions, login?: string): GitHubClient {
+  return createGitHubClient({
+    token: emulator.createToken(permissions, login),
+    apiUrl: emulator.url,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+  });
+}
