@@ -299,7 +299,12 @@ export async function monitor(
     { ...profileOptions, types: { ...referenceTypes, ...profileOptions.types }, onLayout: tell(1) },
     progress(1),
   );
-  const [refProfile, current] = await Promise.all([ref, cur]);
+  // both sides are read at once; when both fail, the reference's error is the one told (deterministic,
+  // whichever finished first)
+  const [refResult, curResult] = await Promise.allSettled([ref, cur]);
+  if (refResult.status === "rejected") throw refResult.reason;
+  if (curResult.status === "rejected") throw curResult.reason;
+  const [refProfile, current] = [refResult.value, curResult.value];
   const exclude = options.performance
     ? [
         options.performance.target,
