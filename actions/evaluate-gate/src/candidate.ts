@@ -64,7 +64,7 @@ export function loadMetricsSource(path: string, what: string, artifactName?: str
   if (statSync(path).isDirectory()) return loadMetricsSource(runManifestIn(path, artifactName), what);
   const text = readFileSync(path, "utf8");
   if (looksLikeRunManifest(path, text)) {
-    const manifest = parseRunManifest(text);
+    const manifest = parseRunManifest(text, path);
     return { metrics: manifest.metrics, manifest, directory: dirname(path) };
   }
   return { metrics: loadMetricsFile(path).metrics, directory: dirname(path) };

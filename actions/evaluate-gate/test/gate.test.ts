@@ -251,7 +251,7 @@ describe("evaluate-gate against the emulator", () => {
       inputs: { rules: "f1 >= baseline -" },
     });
     expect(runtime.failure).toBe(
-      "invalid rule: expected a number, `baseline` or a metric name\n  f1 >= baseline -\n                  ^ expected a number, `baseline` or a metric name",
+      'invalid rule: expected a number, `baseline` or a metric name (at column 17 of "f1 >= baseline -")',
     );
     expect(writeRequests(emulator)).toEqual([]);
     expect(emulator.requestLog).toEqual([]);

@@ -37,7 +37,7 @@ async function readRun(path: string): Promise<RunManifest> {
   } catch {
     throw new InputError(`manifest: no file at ${path}`);
   }
-  return parseRunManifest(text);
+  return parseRunManifest(text, path);
 }
 
 function named(paths: string[], baseDir: string): Array<{ path: string; name: string }> {

@@ -218,7 +218,10 @@ async function changedSincePreviousAttempt(
   try {
     const dir = await mkdtemp(join(tmpdir(), "mlops-train-previous-"));
     const { path } = await artifacts.download(name, dir);
-    previous = parseRunManifest(await readFile(join(path, "run.json"), "utf8")).metrics;
+    previous = parseRunManifest(
+      await readFile(join(path, "run.json"), "utf8"),
+      join(path, "run.json"),
+    ).metrics;
   } catch (error) {
     runtime.log.debug(`No earlier attempt to compare with (${name}): ${(error as Error).message}`);
     return undefined;

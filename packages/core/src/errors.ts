@@ -90,7 +90,10 @@ export class GitHubError extends MlopsError {
 
 /** Downloaded or uploaded bytes do not match what was promised (size, sha256, digest, HTML body). */
 export class IntegrityError extends MlopsError {
-  constructor(message: string, options: { details?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { position?: SourcePosition; details?: string; cause?: unknown } = {},
+  ) {
     super("integrity", message, options);
   }
 }
@@ -116,14 +119,34 @@ export function isUserError(error: unknown): boolean {
   return error instanceof ConfigError || error instanceof InputError;
 }
 
-/** `file:line:column: message` plus details, the one line a user sees. */
+/** Text folded onto one line: line breaks (and the indentation after them) become "; ". */
+export function oneLine(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .join("; ");
+}
+
+/** A details line that is a problem of its own, located: `file:line[:column]: …`. */
+const LOCATED = /^\S+:\d+(?::\d+)?: /;
+
+/**
+ * `file:line:column: message`, the one line a user sees per problem (the CLI prints it to stderr, an action
+ * as one `::error`). Details that list further located problems (`file:line: …` each) stay one line per
+ * problem; any other details are folded onto the message's line, so one problem is never spread over lines.
+ */
 export function describeError(error: unknown): string {
   if (error instanceof MlopsError) {
     const where = error.position ? formatPosition(error.position) + ": " : "";
-    return where + error.message + (error.details ? "\n" + error.details : "");
+    const head = oneLine(where + error.message);
+    if (!error.details) return head;
+    const lines = error.details.split(/\r?\n/).filter((line) => line.trim() !== "");
+    if (lines.length > 0 && lines.every((line) => LOCATED.test(line))) return [head, ...lines].join("\n");
+    return `${head} (${oneLine(error.details)})`;
   }
-  if (error instanceof Error) return error.message;
-  return String(error);
+  if (error instanceof Error) return oneLine(error.message);
+  return oneLine(String(error));
 }
 
 export function formatPosition(position: SourcePosition): string {

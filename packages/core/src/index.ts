@@ -3,6 +3,7 @@ export * from "./diff/index.js";
 export * from "./errors.js";
 export * from "./format/index.js";
 export * from "./gate/index.js";
+export * from "./input/index.js";
 export * from "./manifest/index.js";
 export * from "./metrics/index.js";
 export * from "./report/index.js";

@@ -43,7 +43,7 @@ describe("collectGateRules", () => {
     ]);
   });
 
-  it("reports a malformed config rule at its file and line, with the caret", () => {
+  it("reports a malformed config rule at its file and line, with the column", () => {
     const text = CONFIG.replace('"f1 >= baseline - 0.01"', '"f1 >= baseline -"');
     const config = parseConfig(text, "mlops.yml");
     const model = config.models[1];
@@ -52,7 +52,7 @@ describe("collectGateRules", () => {
     ).toThrow(
       expect.objectContaining({
         position: { file: "mlops.yml", line: 8 },
-        details: expect.stringContaining("^"),
+        details: 'at column 17 of "f1 >= baseline -"',
       }),
     );
   });

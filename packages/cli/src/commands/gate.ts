@@ -46,6 +46,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
       const rules = collectGateRules({
         specs,
         extra: flags.rule as string[],
+        extraSource: "--rule",
         ...(model ? { model, configFile: flags.config ?? "mlops.yml" } : {}),
         ...(model && existsSync(configFile) ? { configText: readFileSync(configFile, "utf8") } : {}),
       });

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
-import { InputError } from "@mlops/core";
+import { InputError, parseJsonText, readInputText } from "@mlops/core";
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
@@ -32,14 +31,13 @@ function defaultWorkspace(file: string, cwd: string): string {
 }
 
 function readPayload(path: string): Record<string, unknown> {
-  const text = readFileSync(path, "utf8");
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
-    return value as Record<string, unknown>;
-  } catch (error) {
-    throw new InputError(`--payload: ${path} is not a JSON object (${(error as Error).message})`);
-  }
+  // bounded (size, nesting) and one line naming the file, line and column
+  const value = parseJsonText(readInputText(path), path, "JSON in the --payload file");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new InputError("--payload: expected a JSON object (a webhook payload)", {
+      position: { file: path },
+    });
+  return value as Record<string, unknown>;
 }
 
 export function registerRunWorkflowCommand(program: Command, io: CliIo): void {

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isSeq, type Node } from "yaml";
 import type { z } from "zod";
-import { ConfigError, InputError, type SourcePosition } from "../errors.js";
+import { ConfigError, InputError } from "../errors.js";
+import { parseYamlText, readInputText } from "../input/limits.js";
 import type { MetricSpec, Tolerance } from "../types.js";
 import { configSchema, type MlopsConfig, type ModelConfig } from "./schema.js";
 
@@ -32,51 +33,53 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   if (issue.code === "invalid_value")
     return `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
+  if (issue.code === "invalid_type" && /received undefined/.test(issue.message))
+    return `missing (expected ${issue.expected})`;
   return issue.message.replace(/^Invalid input: /, "");
 }
 
-/** Parses and validates `mlops.yml` text; every error names file, line and column. */
+/** Parses and validates `mlops.yml` text; every error is one line naming file, line and column. */
 export function parseConfig(text: string, file: string): MlopsConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const position = (offset: number): SourcePosition => {
-    const at = lineCounter.linePos(offset);
-    return { file, line: at.line, column: at.col };
-  };
-  if (doc.errors.length > 0) {
-    const [first, ...rest] = doc.errors;
-    throw new ConfigError(`invalid YAML: ${first!.message.split("\n")[0]}`, {
-      position: position(first!.pos[0]),
-      ...(rest.length
-        ? { details: rest.map((e) => `invalid YAML: ${e.message.split("\n")[0]}`).join("\n") }
-        : {}),
-    });
+  let parsed: ReturnType<typeof parseYamlText>;
+  try {
+    parsed = parseYamlText(text, file);
+  } catch (error) {
+    if (error instanceof InputError)
+      throw new ConfigError(error.message, error.position ? { position: error.position } : {});
+    throw error;
   }
-  const result = configSchema.safeParse(doc.toJS() ?? {});
+  const { contents, position } = parsed;
+  const result = configSchema.safeParse(parsed.data ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const node = nodeAt(doc.contents as Node | null, issue.path);
+    const node = nodeAt(contents, issue.path);
     const where = node?.range ? position(node.range[0]) : { file, line: 1, column: 1 };
     const path = pathText(issue.path);
     return { where, text: `${path ? `${path}: ` : ""}${issueMessage(issue)}` };
   });
+  // One line: the first problem where it is, then (briefly) how many more there are and where.
   const [first, ...rest] = problems;
-  throw new ConfigError(first!.text, {
+  const shown = rest.slice(0, 3).map((p) => `line ${p.where.line}: ${p.text}`);
+  const more =
+    rest.length === 0
+      ? ""
+      : ` (also ${shown.join("; ")}${rest.length > shown.length ? `; and ${rest.length - shown.length} more` : ""})`;
+  throw new ConfigError(`${first!.text.replace(/\s*\n\s*/g, " ")}${more.replace(/\s*\n\s*/g, " ")}`, {
     position: first!.where,
-    ...(rest.length
-      ? {
-          details: rest.map((p) => `${p.where.file}:${p.where.line}:${p.where.column}: ${p.text}`).join("\n"),
-        }
-      : {}),
   });
 }
 
 export function loadConfig(path: string): MlopsConfig {
+  if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new ConfigError(`config file not found: ${path}`);
+    text = readInputText(path);
+  } catch (error) {
+    if (error instanceof InputError)
+      throw new ConfigError(error.message, error.position ? { position: error.position } : {});
+    throw new ConfigError(`cannot read the config file: ${(error as Error).message}`, {
+      position: { file: path },
+    });
   }
   return parseConfig(text, path);
 }

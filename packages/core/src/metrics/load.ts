@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { extname } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
 import { InputError } from "../errors.js";
+import { parseJsonText, parseYamlText, readInputText } from "../input/limits.js";
 import type { MetricValues } from "../types.js";
 
 /** A leaf that is not a finite number: reported to the user, never silently dropped. */
@@ -29,18 +29,22 @@ export function flattenMetrics(
 ): { metrics: MetricValues; nonNumeric: NonNumericLeaf[] } {
   const metrics: MetricValues = {};
   const nonNumeric: NonNumericLeaf[] = [];
-  const visit = (node: unknown, path: string) => {
+  // Iterative (an explicit stack, in document order): nesting depth is bounded by the parsers, not the JS stack.
+  const stack: { node: unknown; path: string }[] = [{ node: value, path: prefix }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
     if (typeof node === "number" && Number.isFinite(node)) {
       metrics[path] = node;
-    } else if (Array.isArray(node)) {
-      for (const [index, item] of node.entries()) visit(item, path ? `${path}.${index}` : String(index));
     } else if (node !== null && typeof node === "object") {
-      for (const [key, child] of Object.entries(node)) visit(child, path ? `${path}.${key}` : key);
+      const children = Array.isArray(node) ? [...node.entries()] : Object.entries(node);
+      for (let i = children.length - 1; i >= 0; i--) {
+        const [key, child] = children[i]!;
+        stack.push({ node: child, path: path ? `${path}.${key}` : String(key) });
+      }
     } else {
       nonNumeric.push({ path, value: node });
     }
-  };
-  visit(value, prefix);
+  }
   return { metrics, nonNumeric };
 }
 
@@ -97,41 +101,7 @@ export function parseMetrics(text: string, format: MetricsFormat, file: string):
   if (text.trim() === "")
     throw new InputError("expected metrics, but the file is empty", { position: { file } });
   if (format === "csv") return { file, ...parseCsv(text, file) };
-  let data: unknown;
-  if (format === "json") {
-    try {
-      data = JSON.parse(text);
-    } catch (error) {
-      const lineColumn = /line (\d+) column (\d+)/.exec(String((error as Error).message));
-      if (lineColumn) {
-        throw new InputError(`invalid JSON: ${(error as Error).message.replace(/ \(line.*$/, "")}`, {
-          position: { file, line: Number(lineColumn[1]), column: Number(lineColumn[2]) },
-        });
-      }
-      const match = /position (\d+)/.exec(String((error as Error).message));
-      const offset = match ? Number(match[1]) : undefined;
-      const before = offset === undefined ? "" : text.slice(0, offset);
-      const line = offset === undefined ? undefined : before.split("\n").length;
-      const column = offset === undefined ? undefined : offset - before.lastIndexOf("\n");
-      throw new InputError(
-        `invalid JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, "")}`,
-        {
-          position: { file, ...(line === undefined ? {} : { line, column }) },
-        },
-      );
-    }
-  } else {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter });
-    const problem = doc.errors[0];
-    if (problem) {
-      const at = lineCounter.linePos(problem.pos[0]);
-      throw new InputError(`invalid YAML: ${problem.message.split("\n")[0]}`, {
-        position: { file, line: at.line, column: at.col },
-      });
-    }
-    data = doc.toJS();
-  }
+  const data = format === "json" ? parseJsonText(text, file) : parseYamlText(text, file, "YAML").data;
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new InputError('expected an object of metrics (name: number), e.g. {"accuracy": 0.93}', {
       position: { file },
@@ -142,12 +112,8 @@ export function parseMetrics(text: string, format: MetricsFormat, file: string):
 
 /** Reads and parses one metrics file (format from its extension). */
 export function loadMetricsFile(file: string): LoadedMetrics {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new InputError(`metrics file not found: ${file}`);
-  }
+  if (!existsSync(file)) throw new InputError(`metrics file not found: ${file}`);
+  const text = readInputText(file);
   return parseMetrics(text, formatOf(file), file);
 }
 

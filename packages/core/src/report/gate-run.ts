@@ -32,6 +32,8 @@ export interface CollectGateRulesOptions {
   configText?: string;
   /** Rules given on the command line or as an action input. */
   extra?: readonly string[];
+  /** Where `extra` came from (e.g. `--rule`), named in its errors. */
+  extraSource?: string;
 }
 
 /** 1-based line of the first line at or after `from` that contains `needle`. */
@@ -79,7 +81,17 @@ export function collectGateRules(options: CollectGateRulesOptions): GateRule[] {
     rules.push({ rule, text: formatRule(rule), source: "config", ...(position ? { position } : {}) });
   }
   for (const raw of options.extra ?? []) {
-    const rule = parseRule(raw);
+    let rule: Rule;
+    try {
+      rule = parseRule(raw);
+    } catch (error) {
+      // name where the rule came from (e.g. `--rule`), as a file would be named
+      if (error instanceof MlopsError && options.extraSource !== undefined)
+        throw new InputError(`${options.extraSource}: ${error.message}`, {
+          ...(error.details ? { details: error.details } : {}),
+        });
+      throw error;
+    }
     rules.push({ rule, text: formatRule(rule), source: "input" });
   }
   return rules;

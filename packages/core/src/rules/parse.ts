@@ -1,3 +1,4 @@
+import { inputLimits, limitHint } from "../input/limits.js";
 import type { ArithmeticOperator, Comparator, Expr, Rule } from "./ast.js";
 import { ruleError, type Token, tokenize } from "./tokenize.js";
 
@@ -19,10 +20,26 @@ export function parseRule(text: string): Rule {
   const peek = (): Token => tokens[pos] as Token;
   const next = (): Token => tokens[pos++] as Token;
   const isOp = (t: Token, ...ops: string[]): boolean => t.kind === "op" && ops.includes(t.op);
+  // Parentheses and unary minus recurse: bound their nesting so that no rule can exhaust the stack.
+  const { maxDepth } = inputLimits();
+  let depth = 0;
+  const deeper = (t: Token): void => {
+    if (++depth > maxDepth)
+      throw ruleError(
+        text,
+        t.column,
+        `at most ${maxDepth} nested parentheses or signs (${limitHint("maxDepth", maxDepth)})`,
+      );
+  };
 
   function factor(): Expr {
     const t = next();
-    if (isOp(t, "-")) return { kind: "negate", operand: factor() };
+    if (isOp(t, "-")) {
+      deeper(t);
+      const operand = factor();
+      depth--;
+      return { kind: "negate", operand };
+    }
     if (t.kind === "number")
       return t.percent
         ? { kind: "number", value: t.value, percent: true }
@@ -32,7 +49,9 @@ export function parseRule(text: string): Rule {
       return { kind: "metric", name: t.name };
     }
     if (isOp(t, "(")) {
+      deeper(t);
       const inner = expr();
+      depth--;
       const close = next();
       if (!isOp(close, ")")) throw ruleError(text, close.column, "expected `)`");
       return inner;

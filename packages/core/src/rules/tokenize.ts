@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { inputLimits, limitHint } from "../input/limits.js";
 
 /** A lexical token with its 0-based column in the rule text. */
 export type Token =
@@ -10,10 +11,18 @@ export type Token =
 const COMPARATORS = [">=", "<=", "==", "!=", ">", "<"];
 const SINGLE = new Set(["+", "-", "*", "/", "(", ")"]);
 
-/** Builds the InputError with the rule and a caret under `column`. */
+/** The rule text around `column` (0-based), at most ~60 characters, on one line. */
+function excerpt(text: string, column: number): string {
+  const flat = text.replace(/[\r\n\t]/g, " ");
+  if (flat.length <= 60) return flat;
+  const start = Math.max(0, Math.min(column - 30, flat.length - 60));
+  return `${start > 0 ? "…" : ""}${flat.slice(start, start + 60)}${start + 60 < flat.length ? "…" : ""}`;
+}
+
+/** Builds the InputError: one line with what was expected, the 1-based column and the rule text around it. */
 export function ruleError(text: string, column: number, expected: string): InputError {
   return new InputError(`invalid rule: ${expected}`, {
-    details: `  ${text}\n  ${" ".repeat(column)}^ ${expected}`,
+    details: `at column ${column + 1} of "${excerpt(text, column)}"`,
   });
 }
 
@@ -26,6 +35,13 @@ const isNameChar = (c: string): boolean => /[A-Za-z0-9_.]/.test(c);
  * any other name. A number may end in `%` (`2%` = 0.02).
  */
 export function tokenize(text: string): Token[] {
+  const { maxRuleLength } = inputLimits();
+  if (text.length > maxRuleLength)
+    throw ruleError(
+      text,
+      maxRuleLength,
+      `a rule of at most ${maxRuleLength} characters (${limitHint("maxRuleLength", maxRuleLength)})`,
+    );
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {

@@ -11,7 +11,7 @@ import {
 } from "@actions/workflow-parser";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
-import { ConfigError } from "@mlops/core";
+import { ConfigError, InputError, parseYamlText } from "@mlops/core";
 
 /** A parsed and converted workflow file, with its raw token tree for what the converter drops. */
 export interface LoadedWorkflow {
@@ -32,6 +32,15 @@ export async function loadWorkflow(path: string, workspace: string): Promise<Loa
     content = readFileSync(path, "utf8");
   } catch (error) {
     throw new ConfigError(`workflow file not found: ${displayPath}`, { cause: error });
+  }
+  // Bounded first (nesting depth, alias expansion, size): GitHub's parser recurses per level and expands
+  // every alias, so a deep or "billion laughs" file would exhaust its stack or never finish.
+  try {
+    parseYamlText(content, displayPath, "workflow YAML");
+  } catch (error) {
+    if (error instanceof InputError)
+      throw new ConfigError(error.message, error.position ? { position: error.position } : {});
+    throw error;
   }
   const parsed = parseWorkflow({ name: displayPath, content }, new NoOperationTraceWriter());
   const refErrors = parsed.value !== undefined && isMapping(parsed.value) ? usesErrors(parsed.value) : [];
