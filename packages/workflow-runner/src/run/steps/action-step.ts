@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "@mlops/core";
 import { parse } from "yaml";
-import { type ExpressionScope, evaluateCondition, evaluateTemplateString } from "../expressions.js";
+import { evaluateCondition, evaluateTemplateString } from "../expressions.js";
 import type { JobRuntime } from "../state.js";
-import { runCompositeAction, type StepRunner } from "./composite.js";
+import { type ActionRequest, actionFile, runCompositeAction, type StepRunner } from "./composite.js";
 import { type ExecResult, execStep } from "./exec.js";
 
 interface ActionMetadata {
@@ -21,17 +21,12 @@ interface ActionMetadata {
 }
 
 function readMetadata(dir: string): ActionMetadata {
-  for (const file of ["action.yml", "action.yaml"]) {
-    const path = join(dir, file);
-    if (existsSync(path)) {
-      try {
-        return (parse(readFileSync(path, "utf8")) ?? {}) as ActionMetadata;
-      } catch (error) {
-        throw new ConfigError(`${path}: ${(error as Error).message}`, { cause: error });
-      }
-    }
+  const path = actionFile(dir);
+  try {
+    return (parse(readFileSync(path, "utf8")) ?? {}) as ActionMetadata;
+  } catch (error) {
+    throw new ConfigError(`${path}: ${(error as Error).message}`, { cause: error });
   }
-  throw new ConfigError(`no action.yml in ${dir}`);
 }
 
 export function inputEnvName(name: string): string {
@@ -63,16 +58,7 @@ export async function runAction(
  */
 export async function runNodeAction(
   rt: JobRuntime,
-  request: {
-    label: string;
-    dir: string;
-    uses: string;
-    with: Record<string, string>;
-    stepEnv: Record<string, string>;
-    scope: ExpressionScope;
-    timeoutMs?: number;
-    where: string;
-  },
+  request: ActionRequest & { timeoutMs?: number },
 ): Promise<ExecResult> {
   const metadata = readMetadata(request.dir);
   const runs = metadata.runs ?? {};

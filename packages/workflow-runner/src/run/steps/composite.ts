@@ -26,7 +26,19 @@ export type StepRunner = (
   file: { displayPath: string },
 ) => Promise<StepResult>;
 
-function actionFile(dir: string): string {
+/** What a workflow step hands an action (`uses:` of a local or checked-out action directory). */
+export interface ActionRequest {
+  label: string;
+  dir: string;
+  uses: string;
+  with: Record<string, string>;
+  stepEnv: Record<string, string>;
+  scope: ExpressionScope;
+  where: string;
+}
+
+/** The action's metadata file in `dir`: `action.yml`, else `action.yaml` (as the runner looks them up). */
+export function actionFile(dir: string): string {
   for (const name of ["action.yml", "action.yaml"]) {
     try {
       readFileSync(join(dir, name));
@@ -51,16 +63,7 @@ function actionFile(dir: string): string {
  */
 export async function runCompositeAction(
   rt: JobRuntime,
-  request: {
-    label: string;
-    dir: string;
-    uses: string;
-    with: Record<string, string>;
-    stepEnv: Record<string, string>;
-    scope: ExpressionScope;
-    where: string;
-    runStep: StepRunner;
-  },
+  request: ActionRequest & { runStep: StepRunner },
 ): Promise<ExecResult> {
   const depth = (rt.compositeDepth ?? 0) + 1;
   if (depth > MAX_COMPOSITE_DEPTH) {
