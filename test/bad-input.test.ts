@@ -130,6 +130,23 @@ describe("bad input (seeded generator, issue 19)", () => {
     expect(counts[1]).toBeGreaterThan(0);
   }, 120_000);
 
+  it("reports a usage error (a missing option, an unknown command) as one line with exit 2", async () => {
+    for (const argv of [["run-workflow", "ci.yml"], ["gate", "--metrics"], ["no-such-command"]]) {
+      const stderr: string[] = [];
+      const io: CliIo = {
+        stdout: () => {},
+        stderr: (t) => stderr.push(t),
+        interactive: false,
+        cwd: work,
+        env: {},
+      };
+      expect(await runCli(argv, io)).toBe(2);
+      const text = stderr.join("").trimEnd();
+      expect(text.split("\n"), text).toHaveLength(1);
+      expect(text).toMatch(/^error: .* \(run with --help for usage\)$/);
+    }
+  });
+
   // The real binary, as a user runs it: a child process with a heap cap and a timeout.
   const sample = [
     "metrics/deep-array-100000",

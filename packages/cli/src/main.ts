@@ -39,9 +39,13 @@ export async function buildProgram(io: CliIo, argv?: readonly string[]): Promise
     .description("Train, gate, register, deploy and monitor ML models inside GitHub.")
     .version(TOOLKIT_VERSION, "-V, --version", "print the version of mlops")
     .option("--debug", "print stack traces for errors")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      // a usage error is one line, the hint on the same line (issue 19)
+      outputError: (text, write) => write(`${text.trimEnd()} (run with --help for usage)\n`),
+    });
   const names = commandsFor(argv);
   const registrars = await Promise.all(
     names.map((name) => (COMMANDS[name] as () => Promise<CommandRegistrar>)()),
