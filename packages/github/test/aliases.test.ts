@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import type { Emulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   aliasRefName,
@@ -18,16 +18,15 @@ import {
   resolveModel,
   versionTagName,
 } from "../src/index.js";
-import { clientFor, OWNER, registerRun, tempDir } from "./helpers.js";
+import { emulatorWithClient, OWNER, registerRun, tempDir } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
 let work: { dir: string; cleanup: () => Promise<void> };
 
 beforeAll(async () => {
+  ({ emulator, client } = await emulatorWithClient({ contents: "write" }));
   work = await tempDir();
-  emulator = await startEmulator();
-  client = clientFor(emulator, emulator.createToken({ contents: "write" }));
 });
 afterAll(async () => {
   await emulator.close();

@@ -322,32 +322,24 @@ describe("check annotations are appended by GitHub on every update (item 11)", (
     const repo = "annotations-limits";
     const sha = await headSha(client, repo);
     const long = { ...annotation(2, "🔴".repeat(20_000)), title: `rule ${"x".repeat(400)}` };
-    const result = await publishCheck(client, {
+    const check = {
       owner: OWNER,
       repo,
       sha,
       name: "gate",
-      conclusion: "failure",
+      conclusion: "failure" as const,
       title: "t",
       summary: "s",
       annotations: [long],
-    });
+    };
+    const result = await publishCheck(client, check);
     const [listed] = await annotationsOf(repo, result.id as number);
     expect([...(listed?.title ?? "")]).toHaveLength(255);
     expect(measure(listed?.message ?? "", "bytes")).toBeLessThanOrEqual(64 * 1024);
     expect(hasLoneSurrogate(listed?.message ?? "")).toBe(false);
     // Re-publishing the same over-long annotation recognises it as already carried.
     emulator.clearLog();
-    await publishCheck(client, {
-      owner: OWNER,
-      repo,
-      sha,
-      name: "gate",
-      conclusion: "failure",
-      title: "t",
-      summary: "s",
-      annotations: [long],
-    });
+    await publishCheck(client, check);
     expect(emulator.requestLog.filter((r) => r.method !== "GET")).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { GitHubError } from "@mlops/core";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import type { Emulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createGitHubClient,
@@ -18,16 +18,15 @@ import {
   translateGitHubError,
   uploadAsset,
 } from "../src/index.js";
-import { clientFor, headSha, OWNER, registerRun, tempDir } from "./helpers.js";
+import { clientFor, emulatorWithClient, headSha, OWNER, registerRun, tempDir } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
 let work: { dir: string; cleanup: () => Promise<void> };
 
 beforeAll(async () => {
+  ({ emulator, client } = await emulatorWithClient({ contents: "write" }));
   work = await tempDir();
-  emulator = await startEmulator();
-  client = clientFor(emulator, emulator.createToken({ contents: "write" }));
 });
 afterAll(async () => {
   await emulator.close();
