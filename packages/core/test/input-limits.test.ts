@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { describeError, InputError, MlopsError } from "../src/errors.js";
-import { jsonErrorOffset, parseJsonText, parseYamlText } from "../src/input/limits.js";
+import { jsonErrorOffset, parseJsonText } from "../src/input/limits.js";
 import { parseRunManifest } from "../src/manifest/parse.js";
 import { flattenMetrics, parseMetrics } from "../src/metrics/load.js";
 import { parseRule } from "../src/rules/parse.js";
