@@ -10,19 +10,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
-import { WorkingCopies } from "../packages/demo/src/working-copy.js";
-import { createGitHubClient, type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
+import { type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { runWorkflow, type WorkflowResult, workflowRunEvent } from "../packages/workflow-runner/src/index.js";
+import {
+  emulatorClient,
+  example,
+  exampleCopies,
+  MODEL,
+  OWNER,
+  openExamplePullRequest,
+  REPO,
+  root,
+} from "./support/node-example.js";
 import { registerProductionBaseline } from "./support/production-baseline.js";
 
-const root = join(import.meta.dirname, "..");
-const example = join(root, "examples", "node-classifier");
-const OWNER = "acme";
-const REPO = "node-classifier";
 const REPOSITORY = `${OWNER}/${REPO}`;
 const FORK = "forker/node-classifier";
-const MODEL = "node-classifier";
 const PR_CHECK = ".github/workflows/mlops-pr-check.yml";
 const COMMENT_POST = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments";
 /** Gate writes to a PR: comments (create, edit, delete), check runs and commit statuses. */
@@ -32,7 +36,7 @@ const PR_WRITE =
 let emulator: Emulator;
 let admin: GitHubClient;
 let workspace: string;
-const copies = new WorkingCopies(example, root);
+const copies = exampleCopies();
 let toolchain: string;
 let env: Record<string, string>;
 
@@ -84,57 +88,39 @@ function callerWorkflow(file: string, withLines: string[]): string {
 
 /** A pull request from FORK's branch `main` (named like the base branch, as forks' branches often are). */
 async function openForkPullRequest(): Promise<PullRequest> {
-  const [forkOwner = "", forkName = ""] = FORK.split("/");
+  const [forkOwner = ""] = FORK.split("/");
   await admin.request("POST /_emulator/repos/{owner}/{repo}/forks", {
     owner: OWNER,
     repo: REPO,
     organization: forkOwner,
   });
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-    owner: forkOwner,
-    repo: forkName,
+  const pr = await openExamplePullRequest(admin, {
     branch: "main",
     message: "Change from a fork",
-    files: { "params.yaml": "# from a fork\nn_estimators: 20\n" },
-  });
-  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
-    owner: OWNER,
-    repo: REPO,
     title: "From a fork",
-    head: `${forkOwner}:main`,
-    base: "main",
+    files: { "params.yaml": "# from a fork\nn_estimators: 20\n" },
+    fork: FORK,
   });
-  return { number: data.number, headSha: data.head.sha, branch: "main" };
+  return { ...pr, branch: "main" };
 }
 
 async function openPullRequest(branch: string): Promise<PullRequest> {
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-    owner: OWNER,
-    repo: REPO,
+  const pr = await openExamplePullRequest(admin, {
     branch,
     message: `Change ${branch}`,
+    title: branch,
     files: { "params.yaml": `# ${branch}\nn_estimators: 20\n` },
   });
-  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
-    owner: OWNER,
-    repo: REPO,
-    title: branch,
-    head: branch,
-    base: "main",
-  });
-  return { number: data.number, headSha: data.head.sha, branch };
+  return { ...pr, branch };
 }
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  admin = createGitHubClient({
-    token: emulator.createToken(
-      { contents: "write", issues: "write", pull_requests: "write", checks: "read", actions: "read" },
-      "octocat",
-    ),
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-  });
+  admin = emulatorClient(
+    emulator,
+    { contents: "write", issues: "write", pull_requests: "write", checks: "read", actions: "read" },
+    "octocat",
+  );
   workspace = workingCopy();
   toolchain = mkdtempSync(join(tmpdir(), "e2e-pr-edge-toolchain-"));
   // Always: without the stand-ins the example's `corepack enable` would rewrite the machine's pnpm.

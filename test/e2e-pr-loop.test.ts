@@ -13,7 +13,16 @@ import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
 import { type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
-import { emulatorClient, example, exampleCopies, MODEL, OWNER, REPO, root } from "./support/node-example.js";
+import {
+  emulatorClient,
+  example,
+  exampleCopies,
+  MODEL,
+  OWNER,
+  openExamplePullRequest,
+  REPO,
+  root,
+} from "./support/node-example.js";
 import { registerProductionBaseline } from "./support/production-baseline.js";
 
 let emulator: Emulator;
@@ -36,21 +45,12 @@ beforeAll(async () => {
   // Production is the model trained with the example's default params (its metrics, as registered).
   await registerProductionBaseline(admin, { owner: OWNER, repo: REPO, model: MODEL, scratchDir: toolchain });
 
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-    owner: OWNER,
-    repo: REPO,
+  pr = await openExamplePullRequest(admin, {
     branch: "tune",
     message: "Tune the forest",
+    title: "Tune the forest",
     files: { "params.yaml": "n_estimators: 20\n" },
   });
-  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
-    owner: OWNER,
-    repo: REPO,
-    title: "Tune the forest",
-    head: "tune",
-    base: "main",
-  });
-  pr = { number: data.number, headSha: data.head.sha };
   for (let i = 0; i < 150; i++)
     await admin.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
       owner: OWNER,

@@ -26,3 +26,29 @@ export function emulatorClient(emulator: Emulator, permissions: Permissions, log
     pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
   });
 }
+
+/**
+ * A commit of `files` on `branch` and a pull request from it into the example repository's main. With `fork`
+ * (`owner/name`, already forked) the commit lands on the fork and the PR's head is `<fork owner>:<branch>`.
+ */
+export async function openExamplePullRequest(
+  admin: GitHubClient,
+  change: { branch: string; message: string; title: string; files: Record<string, string>; fork?: string },
+): Promise<{ number: number; headSha: string }> {
+  const [owner = OWNER, repo = REPO] = change.fork?.split("/") ?? [];
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner,
+    repo,
+    branch: change.branch,
+    message: change.message,
+    files: change.files,
+  });
+  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
+    owner: OWNER,
+    repo: REPO,
+    title: change.title,
+    head: change.fork ? `${owner}:${change.branch}` : change.branch,
+    base: "main",
+  });
+  return { number: data.number, headSha: data.head.sha };
+}
