@@ -42,6 +42,24 @@ async function register(
   });
 }
 
+/**
+ * Registers v1 of `fraud` in a fresh workspace (one model.bin) with `inputs`, moves `@production` to it, and
+ * changes the model file for a second registration; the workspace.
+ */
+async function v1InProduction(repo: string, runId: number, inputs: Record<string, string>): Promise<string> {
+  const cwd = await workspace(repo, { "model.bin": "w" });
+  await register(repo, runId, cwd, inputs);
+  await moveAlias(harness.client, {
+    owner: OWNER,
+    repo,
+    model: "fraud",
+    alias: "production",
+    selector: "v1",
+  });
+  await writeTree(cwd, { "model.bin": "w2" });
+  return cwd;
+}
+
 describe("register action", () => {
   it("creates the tag, the release and assets whose digests match the local files", async () => {
     const repo = "reg-action-basic";
@@ -97,16 +115,7 @@ describe("register action", () => {
 
   it("records the production version as lineage.parent_version", async () => {
     const repo = "reg-action-parent";
-    const cwd = await workspace(repo, { "model.bin": "w" });
-    await register(repo, 601, cwd, { files: "model.bin" });
-    await moveAlias(harness.client, {
-      owner: OWNER,
-      repo,
-      model: "fraud",
-      alias: "production",
-      selector: "v1",
-    });
-    await writeTree(cwd, { "model.bin": "w2" });
+    const cwd = await v1InProduction(repo, 601, { files: "model.bin" });
     const second = await register(repo, 602, cwd, { files: "model.bin", aliases: "latest, candidate" });
     expect(second.outputs.version).toBe("2");
     const dir = join(harness.dir, `${repo}-download`);
@@ -123,16 +132,7 @@ describe("register action", () => {
 
   it("the model card never states aliases that have moved since: it names those it was registered with", async () => {
     const repo = "reg-action-card-aliases";
-    const cwd = await workspace(repo, { "model.bin": "w" });
-    await register(repo, 611, cwd, { files: "model.bin", aliases: "latest" });
-    await moveAlias(harness.client, {
-      owner: OWNER,
-      repo,
-      model: "fraud",
-      alias: "production",
-      selector: "v1",
-    });
-    await writeTree(cwd, { "model.bin": "w2" });
+    const cwd = await v1InProduction(repo, 611, { files: "model.bin", aliases: "latest" });
     await register(repo, 612, cwd, { files: "model.bin", aliases: "latest" }); // @latest moves to v2
     const versions = await listVersions(harness.client, { owner: OWNER, repo, model: "fraud" });
     expect(versions.find((v) => v.version === "1")?.aliases).toEqual(["production"]);
