@@ -10,11 +10,10 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
 import { aliasVersion, type GitHubClient } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
-import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
-import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, root } from "./support/node-example.js";
+import type { WorkflowResult } from "../packages/workflow-runner/src/index.js";
+import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, runRelease } from "./support/node-example.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -67,22 +66,14 @@ const allLines: string[] = [];
 
 function start(name: string): { lines: string[]; result: Promise<WorkflowResult> } {
   const lines: string[] = [];
-  const result = runWorkflow({
-    workflow: ".github/workflows/mlops-release.yml",
+  const result = runRelease(emulator, {
     workspace,
-    event: "push",
-    repository: `${OWNER}/${REPO}`,
-    apiUrl: emulator.url,
-    toolkitRoot: root,
+    toolchain,
     log: (line) => {
       lines.push(`[${name}] ${line}`);
       allLines.push(`[${name}] ${line}`);
     },
-    env: {
-      ...installToolchainStandIns(toolchain),
-      DEPLOY_ROOT: join(workspace, "deployed"),
-      SYNC: sync,
-    },
+    env: { SYNC: sync },
   });
   return { lines, result };
 }

@@ -7,11 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
 import type { GitHubClient } from "../packages/github/src/index.js";
 import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
-import { runWorkflow } from "../packages/workflow-runner/src/index.js";
-import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, root } from "./support/node-example.js";
+import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, runRelease } from "./support/node-example.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -43,21 +41,7 @@ async function aliasTarget(alias: string): Promise<string> {
 describe("release workflow (examples/node-classifier)", () => {
   it("registers v1 and deploys it to staging, then production", { timeout: 600_000 }, async () => {
     const lines: string[] = [];
-    const result = await runWorkflow({
-      workflow: ".github/workflows/mlops-release.yml",
-      workspace,
-      event: "push",
-      repository: `${OWNER}/${REPO}`,
-      apiUrl: emulator.url,
-      toolkitRoot: root,
-      log: (line) => lines.push(line),
-      // The example's setup runs `corepack enable && pnpm install`: offline stand-ins (a real
-      // `corepack enable` would rewrite this machine's global pnpm).
-      env: {
-        ...installToolchainStandIns(toolchain),
-        DEPLOY_ROOT: join(workspace, "deployed"),
-      },
-    });
+    const result = await runRelease(emulator, { workspace, toolchain, log: (line) => lines.push(line) });
     const failed = result.jobs.filter((j) => j.conclusion !== "success").map((j) => j.name);
     expect(failed, lines.slice(-60).join("\n")).toEqual([]);
     expect(result.conclusion).toBe("success");

@@ -3,9 +3,11 @@
  * its working copies, and a REST client for checking the emulator.
  */
 import { join } from "node:path";
+import { installToolchainStandIns } from "../../packages/demo/src/toolchain.js";
 import { WorkingCopies } from "../../packages/demo/src/working-copy.js";
 import { createGitHubClient, type GitHubClient } from "../../packages/github/src/index.js";
 import type { Emulator, Permissions } from "../../packages/github-emulator/src/index.js";
+import { runWorkflow, type WorkflowResult } from "../../packages/workflow-runner/src/index.js";
 
 export const root = join(import.meta.dirname, "..", "..");
 export const example = join(root, "examples", "node-classifier");
@@ -51,4 +53,29 @@ export async function openExamplePullRequest(
     base: "main",
   });
   return { number: data.number, headSha: data.head.sha };
+}
+
+/**
+ * The example's release workflow (`mlops-release.yml`) on a push, run by the local runner against `emulator`:
+ * deploys land in `<workspace>/deployed`; the example's setup runs `corepack enable && pnpm install`, so the
+ * offline stand-ins in `toolchain` replace them (a real `corepack enable` would rewrite this machine's pnpm).
+ */
+export function runRelease(
+  emulator: Emulator,
+  run: { workspace: string; toolchain: string; log: (line: string) => void; env?: Record<string, string> },
+): Promise<WorkflowResult> {
+  return runWorkflow({
+    workflow: ".github/workflows/mlops-release.yml",
+    workspace: run.workspace,
+    event: "push",
+    repository: `${OWNER}/${REPO}`,
+    apiUrl: emulator.url,
+    toolkitRoot: root,
+    log: run.log,
+    env: {
+      ...installToolchainStandIns(run.toolchain),
+      DEPLOY_ROOT: join(run.workspace, "deployed"),
+      ...run.env,
+    },
+  });
 }
