@@ -71,6 +71,25 @@ async function registerProduction(repo: string, accuracy: number, f1: number, pe
   });
 }
 
+/** A run of pr.yml at `headSha` (with `body`'s fields), completed successfully through the emulator; its id. */
+async function successfulRun(repo: string, headSha: string, body: Record<string, string>): Promise<number> {
+  const { data } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+    owner: OWNER,
+    repo,
+    workflow_path: ".github/workflows/pr.yml",
+    head_sha: headSha,
+    ...body,
+  });
+  const runId = (data as { id: number }).id;
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
+    owner: OWNER,
+    repo,
+    run_id: runId,
+    conclusion: "success",
+  });
+  return runId;
+}
+
 describe("baselines", () => {
   it("production: compares with the version behind @production and links its release", async () => {
     const pr = await openPullRequest(admin, "gate-production");
@@ -140,21 +159,7 @@ describe("baselines", () => {
       repo: pr.repo,
       ref: "heads/main",
     });
-    const { data: run } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
-      owner: OWNER,
-      repo: pr.repo,
-      workflow_path: ".github/workflows/pr.yml",
-      event: "push",
-      head_branch: "main",
-      head_sha: mainRef.object.sha,
-    });
-    const runId = (run as { id: number }).id;
-    await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
-      owner: OWNER,
-      repo: pr.repo,
-      run_id: runId,
-      conclusion: "success",
-    });
+    const runId = await successfulRun(pr.repo, mainRef.object.sha, { event: "push", head_branch: "main" });
     // The main run trained twice (attempt 2 re-ran it): the gate must take attempt 2's metrics.
     const storeRoot = await tempDir("gate-store-");
     for (const [attempt, f1] of [
@@ -202,20 +207,7 @@ describe("baselines", () => {
     const storeRoot = await tempDir("gate-store-");
     /** A completed, successful run of pr.yml whose `mlops-churn` artifact holds these metrics. */
     const runWithArtifact = async (body: Record<string, string>, f1: number) => {
-      const { data } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
-        owner: OWNER,
-        repo: pr.repo,
-        workflow_path: ".github/workflows/pr.yml",
-        head_sha: mainRef.object.sha,
-        ...body,
-      });
-      const runId = (data as { id: number }).id;
-      await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
-        owner: OWNER,
-        repo: pr.repo,
-        run_id: runId,
-        conclusion: "success",
-      });
+      const runId = await successfulRun(pr.repo, mainRef.object.sha, body);
       const dir = await tempDir("gate-run-");
       await writeFile(join(dir, "run.json"), runManifest({ accuracy: 0.9, f1 }));
       await createDirectoryArtifactStore(storeRoot, { runId }).upload(
