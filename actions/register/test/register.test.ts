@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseModelManifest } from "@mlops/core";
-import { downloadModel, getPublishedRelease, listVersions, moveAlias, releaseCardOf } from "@mlops/github";
+import { parseModelManifest, releaseCardOf } from "@mlops/core";
+import { downloadModel, getPublishedRelease, listVersions, moveAlias } from "@mlops/github";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 import { type Harness, headSha, runStep, startHarness, writeTree } from "./harness.js";

@@ -4,12 +4,13 @@ import {
   buildModelManifest,
   buildRunManifest,
   type ModelManifest,
-  parseMetadataBlock,
   parseModelManifest,
+  parseReleaseMetadata,
   parseRunManifest,
   parseSha256Sums,
   type RunManifest,
-  renderMetadataBlock,
+  releaseCardOf,
+  renderReleaseBody,
   renderSha256Sums,
 } from "../src/manifest/index.js";
 
@@ -120,28 +121,44 @@ describe("SHA256SUMS", () => {
   });
 });
 
-describe("release metadata block", () => {
+describe("release metadata block (`<!-- mlops:v1 {json} -->`)", () => {
   const meta = {
-    schema_version: 1 as const,
-    idempotency_key: "churn@abc#42",
+    model: "fraud",
+    version: "2.0.0-rc.1",
+    idempotencyKey: "acme/r/9/fraud",
+    parentVersion: "7",
     description: "tricky --> text <b>",
     tags: ["prod"],
-    gate: { passed: true, rules: ["f1 >= baseline - 0.01"] },
+    gate: "f1 >= baseline - 0.01",
   };
 
-  it("round-trips inside human text, even with --> in strings", () => {
-    const block = renderMetadataBlock(meta);
-    expect(block).not.toMatch(/-->[\s\S]*-->/);
-    const body = `## Model churn v3\n\nSome notes --> here.\n\n${block}\n\nFooter text`;
-    expect(parseMetadataBlock(body)).toEqual(meta);
+  it("renders the exact bytes existing releases hold", () => {
+    expect(renderReleaseBody({ model: "m", version: "3", idempotencyKey: "k--x" }, "  ## card\n")).toBe(
+      '## card\n\n<!-- mlops:v1 {"model":"m","version":"3","idempotencyKey":"k\\u002d\\u002dx"} -->\n',
+    );
   });
 
-  it("returns null without a block and rejects a broken one", () => {
-    expect(parseMetadataBlock("just text")).toBeNull();
-    expect(() => parseMetadataBlock("<!-- mlops:metadata {oops} -->")).toThrow(IntegrityError);
-    expect(() => parseMetadataBlock('<!-- mlops:metadata {"schema_version":1} -->')).toThrow(
-      expect.objectContaining({ details: expect.stringMatching(/^idempotency_key: /) }),
-    );
-    expect(() => parseMetadataBlock("<!-- mlops:metadata {}")).toThrow(/not closed/);
+  it("round-trips inside human text, even with --> in strings", () => {
+    const body = renderReleaseBody(meta, "## Model fraud v2\n\nSome notes --> here.");
+    expect(body).not.toMatch(/-->[\s\S]*-->[\s\S]*-->/);
+    expect(parseReleaseMetadata(`${body}\nFooter text`)).toEqual(meta);
+    expect(releaseCardOf(body)).toBe("## Model fraud v2\n\nSome notes --> here.");
+  });
+
+  it("reads blocks written before semver support (numbers) as labels", () => {
+    const old = '<!-- mlops:v1 {"model":"fraud","version":3,"idempotencyKey":"k","parentVersion":2} -->';
+    expect(parseReleaseMetadata(old)).toEqual({
+      model: "fraud",
+      version: "3",
+      idempotencyKey: "k",
+      parentVersion: "2",
+    });
+  });
+
+  it("returns undefined without a block or with a malformed one", () => {
+    expect(parseReleaseMetadata("just text")).toBeUndefined();
+    expect(parseReleaseMetadata(null)).toBeUndefined();
+    expect(parseReleaseMetadata("<!-- mlops:v1 {oops} -->")).toBeUndefined();
+    expect(parseReleaseMetadata('<!-- mlops:v1 {"model":"m","version":3} -->')).toBeUndefined();
   });
 });

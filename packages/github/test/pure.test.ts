@@ -8,10 +8,8 @@ import {
   looksLikeHtml,
   nextPageUrl,
   parseModelRefs,
-  parseReleaseMetadata,
   parseSelector,
   parseSha256Sums,
-  renderReleaseBody,
   renderSha256Sums,
   statusStateFor,
   tagMessage,
@@ -60,24 +58,7 @@ describe("model names and selectors", () => {
 });
 
 describe("metadata", () => {
-  it("round-trips the release-body block and the tag message key", () => {
-    const meta = {
-      model: "fraud",
-      version: "2.0.0-rc.1",
-      idempotencyKey: "acme/r/9/fraud",
-      parentVersion: "7",
-      description: "has --> inside",
-    };
-    expect(parseReleaseMetadata(renderReleaseBody(meta, "## card"))).toEqual(meta);
-    expect(parseReleaseMetadata("no block")).toBeUndefined();
-    // Blocks written before semver support hold numbers: read as labels.
-    const old = '<!-- mlops:v1 {"model":"fraud","version":3,"idempotencyKey":"k","parentVersion":2} -->';
-    expect(parseReleaseMetadata(old)).toEqual({
-      model: "fraud",
-      version: "3",
-      idempotencyKey: "k",
-      parentVersion: "2",
-    });
+  it("round-trips the tag message key", () => {
     expect(keyFromTagMessage(tagMessage("fraud", "3", "acme/r/9/fraud"))).toBe("acme/r/9/fraud");
   });
 

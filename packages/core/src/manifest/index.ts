@@ -1,4 +1,3 @@
-export { parseMetadataBlock, renderMetadataBlock } from "./metadata-block.js";
 export {
   compareModelVersions,
   looksLikeModelVersion,
@@ -19,11 +18,15 @@ export {
   parseRunManifest,
 } from "./parse.js";
 export {
+  parseReleaseMetadata,
+  type ReleaseMetadata,
+  releaseCardOf,
+  renderReleaseBody,
+} from "./release-metadata.js";
+export {
   type ModelManifest,
   modelManifestSchema,
-  type ReleaseMetadata,
   type RunManifest,
-  releaseMetadataSchema,
   runManifestSchema,
 } from "./schemas.js";
 export { type ChecksumEntry, parseSha256Sums, renderSha256Sums } from "./sha256sums.js";

@@ -63,14 +63,3 @@ export const modelManifestSchema = z.object({
 });
 /** `model.json` contents. */
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
-
-/** Schema of the machine-readable block in a release body. */
-export const releaseMetadataSchema = z.object({
-  schema_version: z.literal(1),
-  idempotency_key: z.string().min(1),
-  description: z.string().optional(),
-  tags: z.array(z.string()).optional(),
-  gate: z.object({ passed: z.boolean(), rules: z.array(z.string()) }).optional(),
-});
-/** Release metadata block contents. */
-export type ReleaseMetadata = z.infer<typeof releaseMetadataSchema>;

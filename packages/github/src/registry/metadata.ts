@@ -1,64 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { type ModelVersion, tryParseModelVersion } from "@mlops/core";
-
-/** The machine-readable block in a release body: `<!-- mlops:v1 {json} -->`. */
-export interface ReleaseMetadata {
-  model: string;
-  /** The version label (`7`, `1.4.0`); blocks written before semver support hold a number, read as its label. */
-  version: ModelVersion;
-  idempotencyKey: string;
-  /** The version `@production` named when this one was registered. */
-  parentVersion?: ModelVersion | null;
-  description?: string;
-  tags?: string[];
-  gate?: string;
-}
-
-const BLOCK = /<!-- mlops:v1 (\{.*?\}) -->/s;
-
-/** Renders the release body: a small human model card plus the metadata block. */
-export function renderReleaseBody(meta: ReleaseMetadata, card: string): string {
-  const json = JSON.stringify(meta).replaceAll("--", "\\u002d\\u002d");
-  return `${card.trim()}\n\n<!-- mlops:v1 ${json} -->\n`;
-}
-
-/** The human part of a release body: everything but the metadata block. */
-export function releaseCardOf(body: string): string {
-  return body.replace(BLOCK, "").trim();
-}
-
-/** The metadata block of a release body, or undefined when it has none (or it is malformed). */
-export function parseReleaseMetadata(body: string | null | undefined): ReleaseMetadata | undefined {
-  const match = body ? BLOCK.exec(body) : null;
-  if (!match?.[1]) return undefined;
-  try {
-    const value = JSON.parse(match[1]) as Omit<Partial<ReleaseMetadata>, "version" | "parentVersion"> & {
-      version?: unknown;
-      parentVersion?: unknown;
-    };
-    const version = labelOf(value.version);
-    if (typeof value.idempotencyKey !== "string" || typeof value.model !== "string" || !version)
-      return undefined;
-    const { parentVersion, ...rest } = value;
-    return {
-      ...rest,
-      model: value.model,
-      idempotencyKey: value.idempotencyKey,
-      version,
-      ...(parentVersion !== undefined ? { parentVersion: labelOf(parentVersion) ?? null } : {}),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A version label from a block: a number (older blocks) or a label string. */
-function labelOf(value: unknown): ModelVersion | undefined {
-  if (typeof value !== "number" && typeof value !== "string") return undefined;
-  return tryParseModelVersion(String(value))?.label;
-}
+import type { ModelVersion } from "@mlops/core";
 
 /** The idempotency-key line a version's tag message carries. */
 export function tagMessage(model: string, version: ModelVersion, idempotencyKey: string): string {

@@ -7,10 +7,11 @@ import {
   measure,
   NO_BUDGET,
   RELEASE_BODY_BUDGET,
+  type ReleaseMetadata,
   ReportBuilder,
+  renderReleaseBody,
   reserveBudget,
 } from "@mlops/core";
-import { type ReleaseMetadata, renderReleaseBody } from "./metadata.js";
 import { versionSelector } from "./names.js";
 
 /** The release asset that holds the whole model card when the release body had to be shortened. */

@@ -10,6 +10,8 @@ import {
   nextAutoVersion,
   parseModelManifest,
   parseModelVersion,
+  parseReleaseMetadata,
+  releaseCardOf,
 } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { createOnce } from "../create-once.js";
@@ -17,15 +19,7 @@ import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../er
 import { type GitHubLog, silentLog } from "../log.js";
 import { setAliasRef } from "./aliases.js";
 import { settleLatest } from "./latest.js";
-import {
-  type FileDigest,
-  hashFile,
-  keyFromTagMessage,
-  parseReleaseMetadata,
-  releaseCardOf,
-  renderSha256Sums,
-  tagMessage,
-} from "./metadata.js";
+import { type FileDigest, hashFile, keyFromTagMessage, renderSha256Sums, tagMessage } from "./metadata.js";
 import { checkReleaseMetadataFits, MODEL_CARD_ASSET, renderReleaseCard } from "./model-card.js";
 import {
   findVersion,
