@@ -9,6 +9,8 @@
  * Sizes are bounded (the largest file is a few hundred KB) so that the whole suite runs in seconds.
  */
 
+import { mulberry32 } from "@mlops/core";
+
 export type Expectation = "bad" | "finding" | "ok" | "any";
 
 export interface BadInputCase {
@@ -24,18 +26,6 @@ export interface BadInputCase {
   env?: Record<string, string>;
   /** Parse directly with this parser instead of the CLI (inputs the CLI never reads, e.g. manifests). */
   parser?: "run-manifest" | "model-manifest";
-}
-
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Rng = () => number;
@@ -444,7 +434,7 @@ export const extraCaseSources: Array<(rng: Rng) => BadInputCase[]> = [];
 
 /** Every case, the same for the same seed. */
 export function generateCases(seed = 19): BadInputCase[] {
-  const rng = prng(seed);
+  const rng = mulberry32(seed);
   return [
     ...metricsCases(rng),
     ...configCases(rng),

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gzipSync } from "node:zlib";
-import { InputError } from "@mlops/core";
+import { InputError, mulberry32 } from "@mlops/core";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ProfileOptions, profileFiles } from "../src/monitor.js";
@@ -21,18 +21,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** JavaScript internals a user must never see. */
 const INTERNAL =
   /Cannot read properties|undefined|Maximum call stack|is not a function|is not iterable|Invalid array length|Array buffer allocation|Invalid typed array length|out of memory|RangeError|TypeError/;
-
-/** Mulberry32: a small seeded generator, so every run builds the same hostile inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** gzip of `head` then `bytes` bytes of "a" without a newline, streamed (a 520 MB line is ~2.4 MB gzipped). */
 async function gzipBomb(name: string, head: string, bytes: number): Promise<string> {
@@ -219,7 +207,7 @@ describe("Parquet: metadata validated before use", () => {
   });
 
   it("300 seeded truncations and bit flips: each reads or is one clear line naming the file", async () => {
-    const random = rng(19);
+    const random = mulberry32(19);
     let refused = 0;
     for (let k = 0; k < 300; k++) {
       const bytes = Buffer.from(good);
@@ -314,7 +302,7 @@ describe("a column mixing numbers and text is never profiled silently", () => {
 
 describe("seeded mutations of CSV and JSONL, plain and gzipped", () => {
   it("300 mutated files: each reads or is one InputError naming the file", async () => {
-    const random = rng(1919);
+    const random = mulberry32(1919);
     const csvText = `x,c,t\n${Array.from({ length: 60 }, (_, i) => `${i * 0.5},${["a", "b", '"q,1"'][i % 3]},2024-01-${String((i % 28) + 1).padStart(2, "0")}`).join("\n")}\n`;
     const jsonlText = `${Array.from({ length: 60 }, (_, i) => JSON.stringify({ x: i * 0.5, c: ["a", "b"][i % 2], n: { k: [i] } })).join("\n")}\n`;
     // hostile fragments spliced in: quotes, delimiters, newlines, NUL, invalid UTF-8, brackets, huge numbers
