@@ -28,6 +28,7 @@ import {
   type PerExampleInput,
   parseConfig,
   renderGateReport,
+  ruleOutcomeFlags,
   runGate,
 } from "@mlops/core";
 import {
@@ -340,7 +341,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   runtime.log.info(verdict);
   for (const outcome of run.rules)
     runtime.log.info(
-      `  ${outcome.skipped ? "–" : outcome.passed ? "✓" : "✗"} ${outcome.rule}: ${outcome.message}`,
+      `  ${{ passed: "✓", failed: "✗", skipped: "–" }[outcome.status]} ${outcome.rule}: ${outcome.message}`,
     );
 
   // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
@@ -372,7 +373,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     join(reportDir, "gate.json"),
     // `pull_request`: the PR this run evaluated, for the workflow_run companion of a fork PR (GitHub gives
     // it no `pull_requests` there). The companion treats it as untrusted and re-checks it with the API.
-    `${JSON.stringify({ model, passed: run.passed, baseline: baseline?.source ?? "none", ...(context.pullRequest ? { pull_request: context.pullRequest.number } : {}), rules: run.rules }, null, 2)}\n`,
+    `${JSON.stringify({ model, passed: run.passed, baseline: baseline?.source ?? "none", ...(context.pullRequest ? { pull_request: context.pullRequest.number } : {}), rules: run.rules.map(({ status, ...r }) => ({ ...r, ...ruleOutcomeFlags(status) })) }, null, 2)}\n`,
   );
 
   let commentUrl = "";
@@ -450,7 +451,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       .map((r) => `${r.rule} — ${r.message}`)
       .join(
         "; ",
-      )}${run.onSkipped === "fail" && run.rules.some((r) => r.skipped) ? " (on-skipped: fail)" : ""}`;
+      )}${run.onSkipped === "fail" && run.rules.some((r) => r.status === "skipped") ? " (on-skipped: fail)" : ""}`;
     if (inputs["fail-on-regression"]) throw new GateFailed(message);
     runtime.log.warning(`${message} (not failing the step: fail-on-regression is false)`);
   }

@@ -40,7 +40,7 @@ export function annotationsFor(
   run: GateRun & { rules: Array<{ position?: { file: string; line?: number } }> },
 ): CheckAnnotation[] {
   return run.rules
-    .filter((r) => !r.passed && !r.skipped && r.position?.line !== undefined)
+    .filter((r) => r.status === "failed" && r.position?.line !== undefined)
     .map((r) => ({
       path: r.position?.file as string,
       start_line: r.position?.line as number,

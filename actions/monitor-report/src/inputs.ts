@@ -1,7 +1,6 @@
 import { booleanInput, defaultedInput, listInput, optionalInput, requiredInput } from "@mlops/action-kit";
+import { DRIFT_TESTS } from "@mlops/monitor";
 import { z } from "zod";
-
-const STATTESTS = ["ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z"] as const;
 
 /** The inputs of `action.yml`, one key per input (checked by the contract test). */
 export const inputSchema = z.object({
@@ -10,7 +9,7 @@ export const inputSchema = z.object({
   current: listInput(),
   config: defaultedInput("mlops.yml"),
   stattest: optionalInput().pipe(
-    z.enum(STATTESTS, { message: `expected one of ${STATTESTS.join(", ")}` }).optional(),
+    z.enum(DRIFT_TESTS, { message: `expected one of ${DRIFT_TESTS.join(", ")}` }).optional(),
   ),
   "drift-share": z.string().transform((raw, ctx) => {
     if (raw === "") return undefined;

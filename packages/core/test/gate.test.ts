@@ -19,8 +19,7 @@ describe("evaluateGate", () => {
       metric: "f1",
       value: 0.812,
       baseline: 0.845,
-      passed: false,
-      skipped: false,
+      status: "failed",
     });
     expect(outcome?.threshold).toBeCloseTo(0.835, 12);
     expect(outcome?.message).toBe("f1 = 0.812 is below baseline 0.845 - 0.01 = 0.835");
@@ -36,22 +35,22 @@ describe("evaluateGate", () => {
       baseline: { acc: 1, loss: 1 },
       rules: structured,
     });
-    expect(pass.rules.map((r) => r.passed)).toEqual([true, true]);
+    expect(pass.rules.map((r) => r.status)).toEqual(["passed", "passed"]);
     const fail = evaluateGate({
       head: { acc: 0.89, loss: 1.2 },
       baseline: { acc: 1, loss: 1 },
       rules: structured,
     });
-    expect(fail.rules.map((r) => r.passed)).toEqual([false, false]);
+    expect(fail.rules.map((r) => r.status)).toEqual(["failed", "failed"]);
     expect(fail.passed).toBe(false);
   });
 
   it("skips baseline rules in first-model mode but applies absolute ones", () => {
     const result = evaluateGate({ head: { f1: 0.7 }, rules: rules("f1 >= baseline", "f1 >= 0.9") });
     expect(result.firstModel).toBe(true);
-    expect(result.rules[0]).toMatchObject({ skipped: true, passed: true });
+    expect(result.rules[0]).toMatchObject({ status: "skipped" });
     expect(result.rules[0]?.message).toMatch(/no baseline model yet/);
-    expect(result.rules[1]).toMatchObject({ skipped: false, passed: false, threshold: 0.9 });
+    expect(result.rules[1]).toMatchObject({ status: "failed", threshold: 0.9 });
     expect(result.passed).toBe(false);
   });
 
@@ -61,7 +60,7 @@ describe("evaluateGate", () => {
       baseline: { f1: 0.9 },
       rules: rules("auc >= baseline"),
     });
-    expect(result.rules[0]?.skipped).toBe(true);
+    expect(result.rules[0]?.status).toBe("skipped");
     expect(result.rules[0]?.message).toMatch(/baseline has no "auc"/);
     expect(result.passed).toBe(true);
   });
@@ -82,7 +81,7 @@ describe("evaluateGate", () => {
       head: { precision: 0.6, recall: 0.7 },
       rules: rules("precision >= recall - 0.05"),
     });
-    expect(result.rules[0]).toMatchObject({ passed: false });
+    expect(result.rules[0]).toMatchObject({ status: "failed" });
     expect(result.rules[0]?.threshold).toBeCloseTo(0.65, 12);
   });
 });
@@ -101,7 +100,7 @@ describe("significant rules", () => {
       bootstrap: { head, baseline: base, seed: 7 },
     });
     const outcome = result.rules[0];
-    expect(outcome?.passed).toBe(true);
+    expect(outcome?.status).toBe("passed");
     expect(outcome?.interval?.low).toBeLessThan(0);
     expect(outcome?.interval?.high).toBeGreaterThanOrEqual(0);
   });

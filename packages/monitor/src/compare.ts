@@ -1,4 +1,5 @@
 /** Drift report: compares a current profile with a reference profile, column by column. */
+import { DRIFT_TEST_NAMES, type DriftTestName, InputError } from "@mlops/core";
 import { comparePerformance, type PerformanceReport } from "./performance.js";
 import type { CategoricalProfile, ColumnProfile, NumericalProfile, Profile } from "./profile.js";
 import {
@@ -14,8 +15,9 @@ import {
 import { chiSquareGoodnessOfFit, jensenShannon, psi, zTestProportions } from "./stats/distances.js";
 import { ksAsymptoticPValue, ksTwoSample } from "./stats/ks.js";
 
-export const DRIFT_TESTS = ["ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z"] as const;
-export type DriftTest = (typeof DRIFT_TESTS)[number];
+/** The drift test names, in the config schema's order; their implementations are {@link DRIFT_TEST_TABLE}. */
+export const DRIFT_TESTS = DRIFT_TEST_NAMES;
+export type DriftTest = DriftTestName;
 export const REPORT_SCHEMA_VERSION = 1;
 
 export interface CompareOptions {
@@ -116,51 +118,130 @@ export function decileBins(
   return [binWeighted(ref, edges), binWeighted(cur, edges), edges];
 }
 
-function numericalTest(test: DriftTest, ref: NumericalProfile, cur: NumericalProfile) {
-  const [r, c, exact] = samples(ref, cur);
-  if (test === "ks") {
-    if (exact) {
-      const k = ksTwoSample(Float64Array.from(ref.values ?? []), Float64Array.from(cur.values ?? []));
-      return { statistic: k.statistic, p: k.pValue as number | null };
-    }
-    const d = ksStatisticWeighted(r, c);
-    return { statistic: d, p: ksAsymptoticPValue(d, ref.count, cur.count) as number | null };
-  }
-  if (test === "wasserstein") {
-    const std = Math.sqrt(ref.m2 / Math.max(1, ref.count));
-    return { statistic: wassersteinWeighted(r, c) / Math.max(std, 0.001), p: null };
-  }
-  const [rb, cb] = decileBins(r, c);
-  if (test === "psi") return { statistic: psi(rb, cb), p: null };
-  if (test === "jensenshannon") return { statistic: jensenShannon(rb, cb), p: null };
-  if (test === "chisquare") {
-    const t = chiSquareGoodnessOfFit(rb, cb);
-    return { statistic: t.statistic, p: t.pValue as number | null };
-  }
-  // z on a numerical column: share above the reference median
-  const [rh, ch] = decileBins(r, c, 2);
-  const z = zTestProportions(rh[1] ?? 0, ref.count, ch[1] ?? 0, cur.count);
-  return { statistic: z.statistic, p: z.pValue as number | null };
+/** What a drift test returns: its statistic, and a p-value for the statistical tests (null for distances). */
+export interface DriftTestResult {
+  statistic: number;
+  p: number | null;
 }
 
-function categoricalTest(test: DriftTest, ref: CategoricalProfile, cur: CategoricalProfile) {
-  const [keys, rc, cc] = categoryCounts(ref, cur);
-  if (test === "z") {
+/** One drift test: how it decides, and how it is computed on numerical and categorical columns. */
+export interface DriftTestSpec {
+  /** A statistical test (drift at a small p-value) or a distance (drift at a large statistic). */
+  pValue: boolean;
+  /** p-value tests only: whether p equal to the threshold counts as drift (Evidently: KS yes, the others no). */
+  driftsAtThreshold?: boolean;
+  /** Threshold when none is configured. */
+  defaultThreshold: number;
+  /** On a numerical column: exact sorted values when both sides kept them, else the sketches' buckets. */
+  numerical: (ref: NumericalProfile, cur: NumericalProfile, sample: NumericalSample) => DriftTestResult;
+  /**
+   * On a categorical column (counts per category, both sides on the same keys), or the name of the test a
+   * categorical column gets instead (reported under that name).
+   */
+  categorical:
+    | ((counts: CategoryCounts, ref: CategoricalProfile, cur: CategoricalProfile) => DriftTestResult)
+    | DriftTest;
+}
+
+interface NumericalSample {
+  ref: WeightedSample;
+  cur: WeightedSample;
+  /** Both sides kept their exact values. */
+  exact: boolean;
+}
+interface CategoryCounts {
+  keys: string[];
+  ref: number[];
+  cur: number[];
+}
+
+const chiSquareCounts = (c: CategoryCounts): DriftTestResult => {
+  const t = chiSquareGoodnessOfFit(c.ref, c.cur);
+  return { statistic: t.statistic, p: t.pValue };
+};
+
+/**
+ * The drift tests, one row each: the only place a test's computation and decision live. The keys are
+ * `DRIFT_TEST_NAMES` of @mlops/core (the config schema's list); see CONTRIBUTING.md "How to add a drift test".
+ */
+export const DRIFT_TEST_TABLE: Record<DriftTest, DriftTestSpec> = {
+  ks: {
+    pValue: true,
+    driftsAtThreshold: true,
+    defaultThreshold: 0.05,
+    numerical: (ref, cur, { ref: r, cur: c, exact }) => {
+      if (exact) {
+        const k = ksTwoSample(Float64Array.from(ref.values ?? []), Float64Array.from(cur.values ?? []));
+        return { statistic: k.statistic, p: k.pValue };
+      }
+      const d = ksStatisticWeighted(r, c);
+      return { statistic: d, p: ksAsymptoticPValue(d, ref.count, cur.count) };
+    },
+    // KS needs numbers: on categories it is the chi-square test (still reported and decided as `ks`)
+    categorical: chiSquareCounts,
+  },
+  wasserstein: {
+    pValue: false,
+    defaultThreshold: 0.1,
+    numerical: (ref, _cur, { ref: r, cur: c }) => {
+      const std = Math.sqrt(ref.m2 / Math.max(1, ref.count));
+      return { statistic: wassersteinWeighted(r, c) / Math.max(std, 0.001), p: null };
+    },
+    // Wasserstein needs numbers: a categorical column gets Jensen–Shannon instead
+    categorical: "jensenshannon",
+  },
+  psi: {
+    pValue: false,
+    defaultThreshold: 0.1,
+    numerical: (_ref, _cur, { ref: r, cur: c }) => {
+      const [rb, cb] = decileBins(r, c);
+      return { statistic: psi(rb, cb), p: null };
+    },
+    categorical: (c) => ({ statistic: psi(c.ref, c.cur), p: null }),
+  },
+  jensenshannon: {
+    pValue: false,
+    defaultThreshold: 0.1,
+    numerical: (_ref, _cur, { ref: r, cur: c }) => {
+      const [rb, cb] = decileBins(r, c);
+      return { statistic: jensenShannon(rb, cb), p: null };
+    },
+    categorical: (c) => ({ statistic: jensenShannon(c.ref, c.cur), p: null }),
+  },
+  chisquare: {
+    pValue: true,
+    defaultThreshold: 0.05,
+    numerical: (_ref, _cur, { ref: r, cur: c }) => {
+      const [rb, cb] = decileBins(r, c);
+      return chiSquareCounts({ keys: [], ref: rb, cur: cb });
+    },
+    categorical: chiSquareCounts,
+  },
+  z: {
+    pValue: true,
+    defaultThreshold: 0.05,
+    // z on a numerical column: share above the reference median
+    numerical: (ref, cur, { ref: r, cur: c }) => {
+      const [rh, ch] = decileBins(r, c, 2);
+      const z = zTestProportions(rh[1] ?? 0, ref.count, ch[1] ?? 0, cur.count);
+      return { statistic: z.statistic, p: z.pValue };
+    },
     // share of the reference's most frequent category
-    let top = 0;
-    for (let i = 1; i < keys.length; i++) if ((rc[i] as number) > (rc[top] as number)) top = i;
-    const z = zTestProportions(rc[top] ?? 0, ref.count, cc[top] ?? 0, cur.count);
-    return { statistic: z.statistic, p: z.pValue as number | null };
-  }
-  if (test === "chisquare" || test === "ks") {
-    const t = chiSquareGoodnessOfFit(rc, cc);
-    return { statistic: t.statistic, p: t.pValue as number | null };
-  }
-  if (test === "psi") return { statistic: psi(rc, cc), p: null };
-  return { statistic: jensenShannon(rc, cc), p: null };
-}
+    categorical: ({ keys, ref: rc, cur: cc }, ref, cur) => {
+      let top = 0;
+      for (let i = 1; i < keys.length; i++) if ((rc[i] as number) > (rc[top] as number)) top = i;
+      const z = zTestProportions(rc[top] ?? 0, ref.count, cc[top] ?? 0, cur.count);
+      return { statistic: z.statistic, p: z.pValue };
+    },
+  },
+};
 
-const isPValueTest = (test: DriftTest) => test === "ks" || test === "chisquare" || test === "z";
+/** The drift test called `name`, or an InputError naming the known ones (never a silent fallback). */
+export function parseDriftTest(name: string, where: string): DriftTest {
+  if (!Object.hasOwn(DRIFT_TEST_TABLE, name))
+    throw new InputError(`${where}: expected one of ${DRIFT_TESTS.join(", ")}, got "${name}"`);
+  return name as DriftTest;
+}
 
 function testOf(
   name: string,
@@ -168,10 +249,30 @@ function testOf(
   options: CompareOptions,
 ): DriftTest {
   const byType = ref.type === "numerical" ? options.testNumerical : options.testCategorical;
-  let test = options.tests?.[name] ?? options.test ?? byType ?? defaultTest(ref);
-  // KS and Wasserstein need numbers: a categorical column gets chi-square / Jensen–Shannon instead
-  if (ref.type === "categorical" && test === "wasserstein") test = "jensenshannon";
-  return test;
+  const test = parseDriftTest(
+    options.tests?.[name] ?? options.test ?? byType ?? defaultTest(ref),
+    `drift test for column "${name}"`,
+  );
+  const categorical = DRIFT_TEST_TABLE[test].categorical;
+  return ref.type === "categorical" && typeof categorical === "string" ? categorical : test;
+}
+
+const defaultThreshold = (test: DriftTest) => DRIFT_TEST_TABLE[test].defaultThreshold;
+const noValuesP = (test: DriftTest) => (DRIFT_TEST_TABLE[test].pValue ? 1 : null);
+
+function runTest(
+  test: DriftTest,
+  ref: NumericalProfile | CategoricalProfile,
+  cur: ColumnProfile,
+): DriftTestResult {
+  const spec = DRIFT_TEST_TABLE[test];
+  if (ref.type === "numerical") {
+    const [r, c, exact] = samples(ref, cur as NumericalProfile);
+    return spec.numerical(ref, cur as NumericalProfile, { ref: r, cur: c, exact });
+  }
+  const [keys, rc, cc] = categoryCounts(ref, cur as CategoricalProfile);
+  if (typeof spec.categorical === "string") throw new Error(`drift test "${test}" has no categorical form`);
+  return spec.categorical({ keys, ref: rc, cur: cc }, ref, cur as CategoricalProfile);
 }
 
 const nullShare = (p: ColumnProfile) => p.nulls / Math.max(1, p.nulls + p.count);
@@ -241,32 +342,29 @@ export function compareProfiles(
         type: ref.type,
         test,
         statistic: 0,
-        p_value: isPValueTest(test) ? 1 : null,
-        threshold: options.thresholds?.[name] ?? options.threshold ?? (isPValueTest(test) ? 0.05 : 0.1),
+        p_value: noValuesP(test),
+        threshold: options.thresholds?.[name] ?? options.threshold ?? defaultThreshold(test),
         drifted: false,
         note: `no values in the ${ref.count === 0 ? "reference" : "current"} data`,
       });
       continue;
     }
     const test = testOf(name, ref, options);
-    const threshold = options.thresholds?.[name] ?? options.threshold ?? (isPValueTest(test) ? 0.05 : 0.1);
+    const threshold = options.thresholds?.[name] ?? options.threshold ?? defaultThreshold(test);
     if (ref.count === 0 || cur.count === 0) {
       columns.push({
         name,
         type: ref.type,
         test,
         statistic: 0,
-        p_value: isPValueTest(test) ? 1 : null,
+        p_value: noValuesP(test),
         threshold,
         drifted: false,
         note: `no values in the ${ref.count === 0 ? "reference" : "current"} data`,
       });
       continue;
     }
-    const { statistic, p } =
-      ref.type === "numerical"
-        ? numericalTest(test, ref, cur as NumericalProfile)
-        : categoricalTest(test, ref, cur as CategoricalProfile);
+    const { statistic, p } = runTest(test, ref, cur);
     columns.push({
       name,
       type: ref.type,
@@ -325,7 +423,7 @@ function applyDecisions(columns: ColumnDrift[], correction: "none" | "bonferroni
     c.drifted =
       c.p_value === null
         ? c.statistic >= c.threshold
-        : c.test === "ks"
+        : DRIFT_TEST_TABLE[c.test].driftsAtThreshold
           ? c.p_value <= c.threshold
           : c.p_value < c.threshold;
   }

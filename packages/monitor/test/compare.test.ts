@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareProfiles, diffReports } from "../src/compare.js";
+import { compareProfiles, DRIFT_TESTS, diffReports } from "../src/compare.js";
 import { EXACT_LIMIT, ProfileBuilder } from "../src/profile.js";
 import { checkXyChart, distributionChart, driftHistoryChart, renderMarkdown } from "../src/render.js";
 import { ksTwoSample } from "../src/stats/ks.js";
@@ -170,5 +170,43 @@ describe("corrections and degenerate columns", () => {
       Float64Array.from(b as number[]).sort(),
     );
     expect(Math.abs((sketched?.statistic as number) - exact.statistic)).toBeLessThan(2e-3);
+  });
+});
+
+describe("drift test table", () => {
+  const reference = build({
+    n: seq(200, (i) => String(i % 50)),
+    c: seq(200, (i) => ["a", "b", "c"][i % 3]),
+  });
+  const current = build({
+    n: seq(200, (i) => String((i % 50) + 30)),
+    c: seq(200, (i) => ["b", "b", "c"][i % 3]),
+  });
+
+  it("refuses an unknown test name instead of falling through to another test", () => {
+    const unknown = "kolmogorov" as never;
+    const message =
+      'drift test for column "n": expected one of ks, wasserstein, psi, jensenshannon, chisquare, z, got "kolmogorov"';
+    expect(() => compareProfiles(reference, current, { test: unknown })).toThrow(message);
+    expect(() => compareProfiles(reference, current, { testNumerical: unknown })).toThrow(message);
+    expect(() => compareProfiles(reference, current, { tests: { c: unknown } })).toThrow(
+      'drift test for column "c": expected one of ks, wasserstein, psi, jensenshannon, chisquare, z, got "kolmogorov"',
+    );
+    expect(() => compareProfiles(reference, current, { tests: { n: "toString" as never } })).toThrow(
+      'got "toString"',
+    );
+  });
+
+  it.each([...DRIFT_TESTS])("%s runs on numerical and categorical columns and finds the shift", (test) => {
+    const r = compareProfiles(reference, current, { test, now: new Date(0) });
+    const n = r.columns.find((c) => c.name === "n");
+    const c = r.columns.find((c) => c.name === "c");
+    expect(n?.test).toBe(test);
+    expect(c?.test).toBe(test === "wasserstein" ? "jensenshannon" : test);
+    for (const col of [n, c]) {
+      expect(Number.isFinite(col?.statistic)).toBe(true);
+      expect(col?.drifted).toBe(true);
+    }
+    expect(n?.p_value === null).toBe(!["ks", "chisquare", "z"].includes(test));
   });
 });

@@ -7,6 +7,7 @@ import {
   loadMetricsFile,
   type PerExampleInput,
   renderGateReport,
+  ruleOutcomeFlags,
   runGate,
 } from "@mlops/core";
 import type { Command } from "commander";
@@ -83,8 +84,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
                 metric: r.metric,
                 value: r.value,
                 baseline: r.baseline,
-                passed: r.passed,
-                skipped: r.skipped,
+                ...ruleOutcomeFlags(r.status),
                 ...(r.skipReason ? { skip_reason: r.skipReason } : {}),
                 message: r.message,
               })),

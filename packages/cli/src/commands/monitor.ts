@@ -13,6 +13,7 @@ import {
   normalizeDelimiter,
   type Profile,
   type Progress,
+  parseDriftTest,
   parseProfile,
   renderHtml,
   renderMarkdown,
@@ -49,9 +50,7 @@ export function progressBar(io: CliIo, label: string): { update(p: Progress): vo
 
 function driftTest(flag: string, value: string | undefined): DriftTest | undefined {
   if (value === undefined) return undefined;
-  if (!(DRIFT_TESTS as readonly string[]).includes(value))
-    throw new InputError(`${flag}: expected one of ${DRIFT_TESTS.join(", ")}, got "${value}"`);
-  return value as DriftTest;
+  return parseDriftTest(value, flag);
 }
 
 /** The `monitoring:` options of the model in `--config` (optional unless given explicitly). */

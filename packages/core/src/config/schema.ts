@@ -36,7 +36,15 @@ const environment = z
   })
   .strict();
 
-const stattest = z.enum(["ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z"]);
+/**
+ * Names of the drift tests `monitoring.stattest*` accepts. Their implementations are the table
+ * `DRIFT_TEST_TABLE` in packages/monitor/src/compare.ts, typed by this list (a name without an
+ * implementation does not compile). See CONTRIBUTING.md "How to add a drift test".
+ */
+export const DRIFT_TEST_NAMES = ["ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z"] as const;
+export type DriftTestName = (typeof DRIFT_TEST_NAMES)[number];
+
+const stattest = z.enum(DRIFT_TEST_NAMES);
 
 const DELIMITER_NAMES = ["whitespace", "tab", "comma", "semicolon", "pipe", "space"] as const;
 

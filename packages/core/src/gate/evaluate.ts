@@ -1,9 +1,10 @@
 import { InputError } from "../errors.js";
-import type { Comparator, Expr, Rule } from "../rules/ast.js";
+import type { Expr, Rule } from "../rules/ast.js";
 import { usesBaseline } from "../rules/ast.js";
 import { formatExpr, formatRule } from "../rules/format.js";
 import type { MetricValues } from "../types.js";
 import { type BootstrapOptions, pairedBootstrap } from "./bootstrap.js";
+import { COMPARATORS } from "./operators.js";
 import { alignPerExample, type PerExample } from "./per-example.js";
 
 /** Per-example results used by `significant` rules (the values are the per-example form of the rule's metric). */
@@ -19,12 +20,23 @@ export interface RuleOutcome {
   value: number | null;
   baseline: number | null;
   threshold: number | null;
-  passed: boolean;
-  skipped: boolean;
+  /** `passed`, `failed`, or `skipped` (could not be checked; see `skipReason`). */
+  status: RuleStatus;
   /** Why a skipped rule could not be checked. */
   skipReason?: SkipReason;
   message: string;
   interval?: { low: number; high: number; level: number };
+}
+
+/** What happened to one rule: it held, it did not, or it could not be checked. */
+export type RuleStatus = "passed" | "failed" | "skipped";
+
+/**
+ * The JSON shape of an outcome in the CLI's `--format json` and the gate.json artifact: `passed` is true for
+ * skipped rules too (they do not fail a rule), `skipped` says which they are.
+ */
+export function ruleOutcomeFlags(status: RuleStatus): { passed: boolean; skipped: boolean } {
+  return { passed: status !== "failed", skipped: status === "skipped" };
 }
 
 /** Why a rule was skipped: no baseline at all (first model), or a baseline without the rule's metric. */
@@ -62,31 +74,6 @@ export function formatGateNumber(n: number): string {
   if (n === 0) return "0";
   return String(Number(n.toPrecision(4)));
 }
-
-const COMPARE: Record<Comparator, (a: number, b: number) => boolean> = {
-  ">=": (a, b) => a >= b,
-  "<=": (a, b) => a <= b,
-  ">": (a, b) => a > b,
-  "<": (a, b) => a < b,
-  "==": (a, b) => a === b,
-  "!=": (a, b) => a !== b,
-};
-const PASS_VERB: Record<Comparator, string> = {
-  ">=": "is at least",
-  "<=": "is at most",
-  ">": "is above",
-  "<": "is below",
-  "==": "equals",
-  "!=": "differs from",
-};
-const FAIL_VERB: Record<Comparator, string> = {
-  ">=": "is below",
-  "<=": "is above",
-  ">": "is not above",
-  "<": "is not below",
-  "==": "differs from",
-  "!=": "equals",
-};
 
 function evaluateExpr(expr: Expr, baseline: number, head: MetricValues): number {
   switch (expr.kind) {
@@ -146,11 +133,7 @@ function significantOutcome(
   const margin = threshold - base; // allowed change of the mean
   const f = formatGateNumber;
   const ciText = `${Math.round(ci.level * 100)}% CI of the change [${f(ci.low)}, ${f(ci.high)}]`;
-  let failed: boolean;
-  if (rule.op === ">=" || rule.op === ">") failed = rule.op === ">=" ? ci.high < margin : ci.high <= margin;
-  else if (rule.op === "<=" || rule.op === "<")
-    failed = rule.op === "<=" ? ci.low > margin : ci.low >= margin;
-  else failed = !COMPARE[rule.op](value, threshold);
+  const failed = COMPARATORS[rule.op].significantlyFails(ci, margin, value, threshold);
   const message = failed
     ? `${rule.metric} = ${f(value)} significantly fails ${formatExpr(rule.right, `baseline ${f(base)}`, f)} = ${f(threshold)}: ${ciText} lies entirely beyond ${f(margin)}`
     : `${rule.metric} = ${f(value)} vs ${formatExpr(rule.right, `baseline ${f(base)}`, f)} = ${f(threshold)}: no significant regression (${ciText})`;
@@ -160,8 +143,7 @@ function significantOutcome(
     value,
     baseline: base,
     threshold,
-    passed: !failed,
-    skipped: false,
+    status: failed ? "failed" : "passed",
     message,
     interval: { low: ci.low, high: ci.high, level: ci.level },
   };
@@ -178,8 +160,7 @@ function evaluateRule(rule: Rule, input: GateInput): RuleOutcome {
         ...common,
         baseline: null,
         threshold: null,
-        passed: true,
-        skipped: true,
+        status: "skipped",
         skipReason: "no baseline",
         message: `skipped: no baseline model yet (first model), so "${text}" cannot be checked`,
       };
@@ -190,8 +171,7 @@ function evaluateRule(rule: Rule, input: GateInput): RuleOutcome {
         ...common,
         baseline: null,
         threshold: null,
-        passed: true,
-        skipped: true,
+        status: "skipped",
         skipReason: "metric not in baseline",
         message: `skipped: the baseline has no "${rule.metric}" (new metric), so "${text}" cannot be checked`,
       };
@@ -202,19 +182,18 @@ function evaluateRule(rule: Rule, input: GateInput): RuleOutcome {
         throw new InputError(`rule "${text}" is marked significant but no per-example results were given`);
       return significantOutcome(rule, base, value, threshold, input.bootstrap, text);
     }
-    const passed = COMPARE[rule.op](value, threshold);
+    const passed = COMPARATORS[rule.op].holds(value, threshold);
     const described = `${formatExpr(rule.right, `baseline ${f(base)}`, f)}${rule.right.kind === "baseline" ? "" : ` = ${f(threshold)}`}`;
     return {
       ...common,
       baseline: base,
       threshold,
-      passed,
-      skipped: false,
-      message: `${rule.metric} = ${f(value)} ${passed ? PASS_VERB[rule.op] : FAIL_VERB[rule.op]} ${described}`,
+      status: passed ? "passed" : "failed",
+      message: `${rule.metric} = ${f(value)} ${passed ? COMPARATORS[rule.op].passVerb : COMPARATORS[rule.op].failVerb} ${described}`,
     };
   }
   const threshold = evaluateExpr(rule.right, Number.NaN, input.head);
-  const passed = COMPARE[rule.op](value, threshold);
+  const passed = COMPARATORS[rule.op].holds(value, threshold);
   const described =
     rule.right.kind === "number"
       ? f(threshold)
@@ -223,15 +202,14 @@ function evaluateRule(rule: Rule, input: GateInput): RuleOutcome {
     ...common,
     baseline: input.baseline?.[rule.metric] ?? null,
     threshold,
-    passed,
-    skipped: false,
-    message: `${rule.metric} = ${f(value)} ${passed ? PASS_VERB[rule.op] : FAIL_VERB[rule.op]} ${described}`,
+    status: passed ? "passed" : "failed",
+    message: `${rule.metric} = ${f(value)} ${passed ? COMPARATORS[rule.op].passVerb : COMPARATORS[rule.op].failVerb} ${described}`,
   };
 }
 
 /** Whether a set of outcomes passes: no rule failed, and no rule was skipped when skipping fails. */
 export function gatePasses(rules: readonly RuleOutcome[], onSkipped: OnSkipped = "warn"): boolean {
-  return rules.every((r) => (r.skipped ? onSkipped === "warn" : r.passed));
+  return rules.every((r) => r.status === "passed" || (r.status === "skipped" && onSkipped === "warn"));
 }
 
 /**

@@ -8,7 +8,15 @@ export {
   gatePasses,
   type OnSkipped,
   type RuleOutcome,
+  type RuleStatus,
+  ruleOutcomeFlags,
   type SkipReason,
 } from "./evaluate.js";
+export {
+  COMPARATOR_NAMES,
+  COMPARATORS,
+  type ComparatorSpec,
+  isComparator,
+} from "./operators.js";
 export { alignPerExample, type PerExample, parsePerExample } from "./per-example.js";
 export { mulberry32 } from "./prng.js";

@@ -42,7 +42,8 @@ const plural = (n: number, word = "rule") => `${n} ${word}${n === 1 ? "" : "s"}`
 function skippedText(run: GateRun): string {
   const counts = new Map<string, number>();
   for (const r of run.rules)
-    if (r.skipped) counts.set(r.skipReason ?? "skipped", (counts.get(r.skipReason ?? "skipped") ?? 0) + 1);
+    if (r.status === "skipped")
+      counts.set(r.skipReason ?? "skipped", (counts.get(r.skipReason ?? "skipped") ?? 0) + 1);
   return [...counts].map(([reason, n]) => `${n} skipped: ${reason}`).join(", ");
 }
 
@@ -54,8 +55,8 @@ function skippedText(run: GateRun): string {
  * baseline (gate.on_skipped: fail)`.
  */
 export function gateVerdictLine(model: string, run: GateRun): string {
-  const checked = run.rules.filter((r) => !r.skipped);
-  const failed = checked.filter((r) => !r.passed).length;
+  const checked = run.rules.filter((r) => r.status !== "skipped");
+  const failed = checked.filter((r) => r.status === "failed").length;
   const skipped = skippedText(run);
   if (skipped === "")
     return run.passed
@@ -76,7 +77,7 @@ export function failedRuleTexts(run: GateRun): string[] {
 
 /** Whether an outcome counts against the gate. */
 export function failsGate(outcome: GateRuleOutcome, run: Pick<GateRun, "onSkipped">): boolean {
-  return outcome.skipped ? run.onSkipped === "fail" : !outcome.passed;
+  return outcome.status === "skipped" ? run.onSkipped === "fail" : outcome.status === "failed";
 }
 
 /** How to get the baseline a skipped rule needed (shown in the report, `init`'s next steps, the README). */
@@ -87,7 +88,7 @@ export const BASELINE_HOWTO =
 
 /** The notice above the table when rules were skipped: why, how to get a baseline, how to fail instead. */
 function skippedNotice(run: GateRun): string | undefined {
-  const skipped = run.rules.filter((r) => r.skipped);
+  const skipped = run.rules.filter((r) => r.status === "skipped");
   if (skipped.length === 0) return undefined;
   const list = skipped.map((r) => `\`${r.rule}\``).join(", ");
   const why = run.firstModel
@@ -106,8 +107,8 @@ function statusOf(
   diff: MetricDiff | undefined,
   run: Pick<GateRun, "onSkipped">,
 ): string {
-  if (outcomes.some((o) => !o.passed && !o.skipped)) return "❌ fail";
-  if (outcomes.length > 0 && outcomes.every((o) => o.skipped))
+  if (outcomes.some((o) => o.status === "failed")) return "❌ fail";
+  if (outcomes.length > 0 && outcomes.every((o) => o.status === "skipped"))
     return run.onSkipped === "fail" ? "❌ skipped" : "⏭️ skipped";
   if (outcomes.length > 0) return "✅ pass";
   return diff ? VERDICT_LABEL[diff.verdict] : "";
@@ -202,11 +203,11 @@ export function renderGateReport(input: GateReportInput, options: GateReportOpti
           ["Rule", "Result", "Details"],
           run.rules.map((r) => [
             `\`${r.rule}\``,
-            r.skipped
+            r.status === "skipped"
               ? run.onSkipped === "fail"
                 ? "❌ skipped"
                 : "⏭️ skipped"
-              : r.passed
+              : r.status === "passed"
                 ? "✅ pass"
                 : "❌ fail",
             r.message,

@@ -1,5 +1,7 @@
-/** Comparison operators a rule may use. */
-export type Comparator = ">=" | "<=" | ">" | "<" | "==" | "!=";
+import type { Comparator } from "../gate/operators.js";
+
+/** Comparison operators a rule may use: the table in `gate/operators.ts`. */
+export type { Comparator };
 
 /** Arithmetic operators allowed on the right-hand side. */
 export type ArithmeticOperator = "+" | "-" | "*" | "/";

@@ -1,9 +1,9 @@
+import { COMPARATOR_NAMES, isComparator } from "../gate/operators.js";
 import { inputLimits, limitHint } from "../input/limits.js";
-import type { ArithmeticOperator, Comparator, Expr, Rule } from "./ast.js";
+import type { ArithmeticOperator, Expr, Rule } from "./ast.js";
 import { ruleError, type Token, tokenize } from "./tokenize.js";
 
 const OPERAND = "expected a number, `baseline` or a metric name";
-const COMPARATOR_SET = new Set([">=", "<=", ">", "<", "==", "!="]);
 
 /**
  * Parses one gate rule, e.g. `f1 >= baseline - 0.01`, `latency_ms.p95 <= baseline * 1.10`, `auc > 0.8`,
@@ -79,8 +79,8 @@ export function parseRule(text: string): Rule {
   if (head.kind !== "name" || (!head.quoted && head.name === "baseline"))
     throw ruleError(text, head.column, "expected a metric name");
   const cmp = next();
-  if (cmp.kind !== "op" || !COMPARATOR_SET.has(cmp.op))
-    throw ruleError(text, cmp.column, "expected a comparison (>=, <=, >, <, ==, !=)");
+  if (cmp.kind !== "op" || !isComparator(cmp.op))
+    throw ruleError(text, cmp.column, `expected a comparison (${COMPARATOR_NAMES.join(", ")})`);
   const right = expr();
   let significant = false;
   const tail = peek();
@@ -90,5 +90,5 @@ export function parseRule(text: string): Rule {
   }
   const end = next();
   if (end.kind !== "end") throw ruleError(text, end.column, "expected an operator or the end of the rule");
-  return { metric: head.name, op: cmp.op as Comparator, right, significant };
+  return { metric: head.name, op: cmp.op, right, significant };
 }

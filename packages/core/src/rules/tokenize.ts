@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { COMPARATOR_NAMES } from "../gate/operators.js";
 import { inputLimits, limitHint } from "../input/limits.js";
 
 /** A lexical token with its 0-based column in the rule text. */
@@ -8,7 +9,8 @@ export type Token =
   | { kind: "op"; op: string; column: number }
   | { kind: "end"; column: number };
 
-const COMPARATORS = [">=", "<=", "==", "!=", ">", "<"];
+/** The comparison operators, longest first so that `>=` is not read as `>` then `=`. */
+const COMPARATORS = [...COMPARATOR_NAMES].sort((a, b) => b.length - a.length);
 const SINGLE = new Set(["+", "-", "*", "/", "(", ")"]);
 
 /** The rule text around `column` (0-based), at most ~60 characters, on one line. */
