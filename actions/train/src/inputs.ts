@@ -14,5 +14,3 @@ export const inputSchema = z.object({
   "upload-artifact": booleanInput(true),
   "artifact-name": optionalInput(),
 });
-
-export type TrainInputs = z.output<typeof inputSchema>;

@@ -23,16 +23,16 @@ import {
   renderTable,
   requireModelName,
 } from "@mlops/core";
-import {
-  attemptArtifactName,
-  type GitHubClient,
-  githubClientFactory,
-  validateModelName,
-} from "@mlops/github";
+import { attemptArtifactName, validateModelName } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
 import { loadParams, metricsTable } from "./load.js";
 
-export type TrainDeps = ActionDeps<GitHubClient>;
+/** train never calls the GitHub API (it only uploads an artifact), so it has no GitHub client. */
+export type TrainDeps = ActionDeps<never>;
+
+function noGitHubClient(): never {
+  throw new Error("train does not call the GitHub API");
+}
 
 /** An input list when given, else the config's list, else nothing. */
 function declared(input: string[], fromConfig: string[] | undefined): string[] {
@@ -70,12 +70,7 @@ async function resolveDeclared(
  * fingerprints into `run.json` and uploads them as `mlops-<model>` (`…-attempt-<n>` on re-runs).
  */
 export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {}): Promise<void> {
-  const { deps, inputs, context } = startAction(
-    runtime,
-    inputSchema,
-    given,
-    githubClientFactory(runtime.log),
-  );
+  const { deps, inputs, context } = startAction(runtime, inputSchema, given, noGitHubClient);
   const cwd = resolve(deps.cwd, inputs["working-directory"]);
   const configPath = resolve(cwd, inputs.config);
   const config = existsSync(configPath) ? loadConfig(configPath) : undefined;

@@ -1,4 +1,4 @@
-import { describeError, InputError } from "@mlops/core";
+import { InputError } from "@mlops/core";
 import { z } from "zod";
 
 /**
@@ -108,11 +108,6 @@ export function readInputs<S extends InputSchema>(
             .join("\n")
         : undefined,
   });
-}
-
-/** For messages: the error text without stack. */
-export function inputErrorText(error: unknown): string {
-  return describeError(error);
 }
 
 /** A number (empty → default) within optional bounds. */

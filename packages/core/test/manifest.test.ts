@@ -7,11 +7,9 @@ import {
   parseModelManifest,
   parseReleaseMetadata,
   parseRunManifest,
-  parseSha256Sums,
   type RunManifest,
   releaseCardOf,
   renderReleaseBody,
-  renderSha256Sums,
 } from "../src/manifest/index.js";
 
 const hash = "a".repeat(64);
@@ -99,25 +97,6 @@ describe("run.json and model.json", () => {
         details: expect.stringMatching(/^version: whole-number versions start at 1/),
       }),
     );
-  });
-});
-
-describe("SHA256SUMS", () => {
-  it("renders like sha256sum and parses back", () => {
-    const entries = [
-      { sha256: hash, name: "model.bin" },
-      { sha256: "b".repeat(64), name: "name with spaces.json" },
-    ];
-    const text = renderSha256Sums(entries);
-    expect(text).toBe(`${hash}  model.bin\n${"b".repeat(64)}  name with spaces.json\n`);
-    expect(parseSha256Sums(text)).toEqual(entries);
-    expect(parseSha256Sums(`${"C".repeat(64)} *bin.dat\n`)).toEqual([
-      { sha256: "c".repeat(64), name: "bin.dat" },
-    ]);
-  });
-
-  it("reports the bad line number", () => {
-    expect(() => parseSha256Sums(`${hash}  ok\nabc  broken\n`)).toThrow(/^SHA256SUMS:2: expected/);
   });
 });
 

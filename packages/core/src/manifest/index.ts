@@ -29,4 +29,3 @@ export {
   type RunManifest,
   runManifestSchema,
 } from "./schemas.js";
-export { type ChecksumEntry, parseSha256Sums, renderSha256Sums } from "./sha256sums.js";
