@@ -4,7 +4,7 @@ import { usesBaseline } from "../rules/ast.js";
 import { formatExpr, formatRule } from "../rules/format.js";
 import type { MetricValues } from "../types.js";
 import { type BootstrapOptions, pairedBootstrap } from "./bootstrap.js";
-import { COMPARATORS } from "./operators.js";
+import { ARITHMETIC, COMPARATORS } from "./operators.js";
 import { alignPerExample, type PerExample } from "./per-example.js";
 
 /** Per-example results used by `significant` rules (the values are the per-example form of the rule's metric). */
@@ -88,7 +88,7 @@ function evaluateExpr(expr: Expr, baseline: number, head: MetricValues): number 
     case "binary": {
       const l = evaluateExpr(expr.left, baseline, head);
       const r = evaluateExpr(expr.right, baseline, head);
-      return expr.op === "+" ? l + r : expr.op === "-" ? l - r : expr.op === "*" ? l * r : l / r;
+      return ARITHMETIC[expr.op].apply(l, r);
     }
   }
 }

@@ -13,6 +13,8 @@ export {
   type SkipReason,
 } from "./evaluate.js";
 export {
+  ARITHMETIC,
+  type ArithmeticSpec,
   COMPARATOR_NAMES,
   COMPARATORS,
   type ComparatorSpec,

@@ -69,3 +69,35 @@ export const COMPARATOR_NAMES = Object.keys(COMPARATORS) as Comparator[];
 
 /** Whether `op` is a comparison operator of the table. */
 export const isComparator = (op: string): op is Comparator => Object.hasOwn(COMPARATORS, op);
+
+/** One arithmetic operator of a rule's right-hand side. */
+export interface ArithmeticSpec {
+  /** Binding strength: higher binds tighter (`*` over `+`); operators of one precedence associate left. */
+  precedence: number;
+  apply: (left: number, right: number) => number;
+}
+
+/**
+ * The arithmetic operators of the right-hand side, in one table: the tokenizer, the parser (precedence
+ * climbing over the precedences here), the formatter and the evaluator read it.
+ */
+export const ARITHMETIC = {
+  "+": { precedence: 1, apply: (a, b) => a + b },
+  "-": { precedence: 1, apply: (a, b) => a - b },
+  "*": { precedence: 2, apply: (a, b) => a * b },
+  "/": { precedence: 2, apply: (a, b) => a / b },
+} as const satisfies Record<string, ArithmeticSpec>;
+
+/** An arithmetic operator a rule's right-hand side may use. */
+export type ArithmeticOperator = keyof typeof ARITHMETIC;
+
+/** Whether `op` is an arithmetic operator of the table. */
+export const isArithmetic = (op: string): op is ArithmeticOperator => Object.hasOwn(ARITHMETIC, op);
+
+/** The distinct precedences, loosest first. */
+export const PRECEDENCES = [...new Set(Object.values(ARITHMETIC).map((o) => o.precedence))].sort(
+  (a, b) => a - b,
+);
+
+/** Precedence of unary minus: tighter than every binary operator. */
+export const NEGATE_PRECEDENCE = Math.max(...PRECEDENCES) + 1;

@@ -1,10 +1,7 @@
-import type { Comparator } from "../gate/operators.js";
+import type { ArithmeticOperator, Comparator } from "../gate/operators.js";
 
-/** Comparison operators a rule may use: the table in `gate/operators.ts`. */
-export type { Comparator };
-
-/** Arithmetic operators allowed on the right-hand side. */
-export type ArithmeticOperator = "+" | "-" | "*" | "/";
+/** Comparison and arithmetic operators a rule may use: the tables in `gate/operators.ts`. */
+export type { ArithmeticOperator, Comparator };
 
 /** Right-hand side expression of a rule. `baseline` is the baseline value of the rule's own metric. */
 export type Expr =

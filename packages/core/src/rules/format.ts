@@ -1,6 +1,5 @@
+import { ARITHMETIC, NEGATE_PRECEDENCE } from "../gate/operators.js";
 import type { Expr, Rule } from "./ast.js";
-
-const PRECEDENCE = { "+": 1, "-": 1, "*": 2, "/": 2 } as const;
 
 const formatName = (name: string): string =>
   /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name) && name !== "baseline" && name !== "significant"
@@ -24,9 +23,9 @@ export function formatExpr(
     case "metric":
       return formatName(expr.name);
     case "negate":
-      return `-${formatExpr(expr.operand, baselineText, numberText, 3)}`;
+      return `-${formatExpr(expr.operand, baselineText, numberText, NEGATE_PRECEDENCE)}`;
     case "binary": {
-      const p = PRECEDENCE[expr.op];
+      const p = ARITHMETIC[expr.op].precedence;
       const left = formatExpr(expr.left, baselineText, numberText, p);
       // right operand of - and / needs parentheses at equal precedence
       const right = formatExpr(expr.right, baselineText, numberText, p + 0.5);

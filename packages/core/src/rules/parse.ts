@@ -1,6 +1,6 @@
-import { COMPARATOR_NAMES, isComparator } from "../gate/operators.js";
+import { ARITHMETIC, COMPARATOR_NAMES, isArithmetic, isComparator, PRECEDENCES } from "../gate/operators.js";
 import { inputLimits, limitHint } from "../input/limits.js";
-import type { ArithmeticOperator, Expr, Rule } from "./ast.js";
+import type { Expr, Rule } from "./ast.js";
 import { ruleError, type Token, tokenize } from "./tokenize.js";
 
 const OPERAND = "expected a number, `baseline` or a metric name";
@@ -58,21 +58,20 @@ export function parseRule(text: string): Rule {
     }
     throw ruleError(text, t.column, OPERAND);
   }
-  function term(): Expr {
-    let left = factor();
-    while (isOp(peek(), "*", "/")) {
-      const op = (next() as { op: ArithmeticOperator }).op;
-      left = { kind: "binary", op, left, right: factor() };
+  /** Operators of precedence `PRECEDENCES[level]` and tighter, left-associative (precedence climbing). */
+  function binary(level: number): Expr {
+    if (level >= PRECEDENCES.length) return factor();
+    let left = binary(level + 1);
+    for (;;) {
+      const t = peek();
+      if (t.kind !== "op" || !isArithmetic(t.op) || ARITHMETIC[t.op].precedence !== PRECEDENCES[level]) break;
+      next();
+      left = { kind: "binary", op: t.op, left, right: binary(level + 1) };
     }
     return left;
   }
   function expr(): Expr {
-    let left = term();
-    while (isOp(peek(), "+", "-")) {
-      const op = (next() as { op: ArithmeticOperator }).op;
-      left = { kind: "binary", op, left, right: term() };
-    }
-    return left;
+    return binary(0);
   }
 
   const head = next();

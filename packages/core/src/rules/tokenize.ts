@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { COMPARATOR_NAMES } from "../gate/operators.js";
+import { ARITHMETIC, COMPARATOR_NAMES } from "../gate/operators.js";
 import { inputLimits, limitHint } from "../input/limits.js";
 
 /** A lexical token with its 0-based column in the rule text. */
@@ -11,7 +11,7 @@ export type Token =
 
 /** The comparison operators, longest first so that `>=` is not read as `>` then `=`. */
 const COMPARATORS = [...COMPARATOR_NAMES].sort((a, b) => b.length - a.length);
-const SINGLE = new Set(["+", "-", "*", "/", "(", ")"]);
+const SINGLE = new Set([...Object.keys(ARITHMETIC), "(", ")"]);
 
 /** The rule text around `column` (0-based), at most ~60 characters, on one line. */
 function excerpt(text: string, column: number): string {
