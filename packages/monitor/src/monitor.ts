@@ -7,7 +7,7 @@ import { describeError, InputError, MlopsError, type SourcePosition } from "@mlo
 import { type ColumnType, type ColumnValues, inferType, isNull, toNumber } from "./columns.js";
 import { type CompareOptions, compareProfiles, type MonitoringReport } from "./compare.js";
 import { PerformanceBuilder, type PerformanceSpec } from "./performance.js";
-import { type ColumnProfile, mergeProfiles, type Profile, ProfileBuilder } from "./profile.js";
+import { type ColumnProfile, type Profile, ProfileBuilder } from "./profile.js";
 import { delimiterLabel, type ReadOptions, readTable, type TableLayout } from "./readers/index.js";
 
 export interface ProfileOptions {
@@ -228,19 +228,6 @@ export function profileFilesInWorker(
       if (code !== 0) reject(new Error(`profile worker exited with code ${code}`));
     });
   });
-}
-
-/** Profiles each file set separately (e.g. shards) and merges the profiles. */
-export async function profileAndMerge(
-  shards: readonly (readonly string[])[],
-  options: ProfileOptions = {},
-): Promise<Profile> {
-  let merged: Profile | undefined;
-  for (const shard of shards) {
-    const p = await profileFiles(shard, options);
-    merged = merged ? mergeProfiles(merged, p) : p;
-  }
-  return merged ?? { schema_version: 1, rows: 0, columns: {} };
 }
 
 /** Inputs smaller than this are profiled on the calling thread even when `workers` is set. */

@@ -103,11 +103,6 @@ export function bucketValue(key: number): number {
   return bucketEdge(key, 1 << (SHIFT - 1));
 }
 
-/** Orders bucket keys by the values they hold (negative keys descend in magnitude). */
-export function compareKeys(a: number, b: number): number {
-  return bucketValue(a) - bucketValue(b);
-}
-
 /** A sketch as stored in a profile: [key, count] pairs sorted by key value. */
 export type Sketch = [number, number][];
 

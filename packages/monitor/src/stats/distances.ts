@@ -23,19 +23,6 @@ export function wasserstein(aSorted: ArrayLike<number>, bSorted: ArrayLike<numbe
   return total;
 }
 
-/** Evidently's normalised Wasserstein: W(ref, cur) / max(std(ref), 0.001), population std (ddof 0). */
-export function normalizedWasserstein(refSorted: ArrayLike<number>, curSorted: ArrayLike<number>): number {
-  const w = wasserstein(refSorted, curSorted);
-  const n = refSorted.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += refSorted[i] as number;
-  mean /= n || 1;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += ((refSorted[i] as number) - mean) ** 2;
-  const std = Math.sqrt(v / (n || 1));
-  return w / Math.max(std, 0.001);
-}
-
 function toShares(counts: readonly number[], epsilon: number): number[] {
   const total = counts.reduce((s, c) => s + c, 0);
   return counts.map((c) => (total > 0 && c > 0 ? c / total : epsilon));
