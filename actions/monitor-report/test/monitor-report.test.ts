@@ -185,7 +185,7 @@ describe("monitor-report", () => {
       current: "other.csv",
     });
     expect(disjoint.failure).toMatch(
-      /^nothing was compared: the reference and the current data have no column in common\n {2}reference .*reference\.csv: CSV, delimiter ",", first line read as the header, 2 column\(s\) \("x", "c"\), 300 row\(s\)/,
+      /^nothing was compared: the reference and the current data have no column in common \(reference .*reference\.csv: CSV, delimiter ",", first line read as the header, 2 column\(s\) \("x", "c"\), 300 row\(s\); current .*other\.csv: .*\)$/,
     );
     expect(await issuesOf("monitor-nothing")).toEqual([]);
   });

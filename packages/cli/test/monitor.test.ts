@@ -182,13 +182,13 @@ describe("header-less, whitespace-separated data (np.savetxt) through the CLI", 
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).not.toMatch(/no drift/i);
-    expect(r.stderr.split("\n")).toEqual([
+    // One line (issue 19): what was read, then what to declare, in parentheses.
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^mlops: ${join(dir, "reference.txt").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: read with delimiter "," as 1 column .* each split into 4 fields on whitespace, and its first line is numbers: the file likely has no header$`,
+          `^mlops: ${join(dir, "reference.txt").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: read with delimiter "," as 1 column .* each split into 4 fields on whitespace, and its first line is numbers: the file likely has no header \\(Declare the layout in mlops.yml's monitoring section \\(delimiter: whitespace, header: false, columns: \\[c1, c2, c3, c4\\]\\) or pass --delimiter whitespace --no-header --columns c1,c2,c3,c4\\.\\)$`,
         ),
       ),
-      "Declare the layout in mlops.yml's monitoring section (delimiter: whitespace, header: false, columns: [c1, c2, c3, c4]) or pass --delimiter whitespace --no-header --columns c1,c2,c3,c4.",
     ]);
     const profile = await cli(["profile", "reference.txt", "-o", "np.json"]);
     expect(profile.code).toBe(2);
