@@ -274,7 +274,7 @@ describe("PR check edge cases (examples/node-classifier)", () => {
     expect(await gateComments(pr)).toEqual([]);
   });
 
-  it("fails the gate on a malformed rule with a caret and writes nothing to GitHub", {
+  it("fails the gate on a malformed rule naming its column and writes nothing to GitHub", {
     timeout: 120_000,
   }, async () => {
     const pr = await openPullRequest("bad-rule");
@@ -289,7 +289,10 @@ describe("PR check edge cases (examples/node-classifier)", () => {
     expect(job(result, "gate")?.conclusion).toBe("failure");
     const gateErrors = messages(result, "gate");
     expect(gateErrors, log).toContain("invalid rule");
-    expect(gateErrors).toMatch(/accuracy >>= 0\.9\n\s*\^/);
+    // One line naming where the rule went wrong (issue 19), then the runner's own exit line.
+    expect(gateErrors).toMatch(
+      /^invalid rule: .* \(at column 11 of "accuracy >>= 0\.9"\)\nProcess completed/,
+    );
     expect(prWritesSince(from)).toEqual([]);
     expect(await gateComments(pr)).toEqual([]);
     expect(await checkRuns(pr)).toEqual([]);
