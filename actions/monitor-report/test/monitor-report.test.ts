@@ -10,7 +10,7 @@ import {
 } from "@mlops/action-kit";
 import { createGitHubClient, type GitHubClient, moveAlias, registerModel } from "@mlops/github";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { checkXyChart, profileFiles } from "@mlops/monitor";
+import { profileFiles } from "@mlops/monitor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 
@@ -126,11 +126,11 @@ describe("monitor-report", () => {
     expect(comments[1]?.body).toContain("Still drifting: `x`");
     expect(comments[2]?.body).toContain("**Drift cleared**");
     expect(comments[2]?.body).toContain("No longer drifting: `x`");
-    // the body holds the drift-share-over-time chart (three runs) and valid Mermaid
+    // the body holds the drift-share-over-time chart (three runs); test/mermaid-render.test.ts renders
+    // such bodies with real Mermaid
     const body = issue.body ?? "";
     const charts = [...body.matchAll(/```mermaid\n[\s\S]*?\n```/g)].map((m) => m[0]);
     expect(charts.length).toBeGreaterThan(0);
-    for (const chart of charts) expect(checkXyChart(chart)).toEqual([]);
     const history = charts.find((c) => c.includes("Drift share over time")) ?? "";
     expect(history).toMatch(/line \[0.5, 0.5, 0\]/);
   });

@@ -4,7 +4,7 @@
  */
 import { diffReports, type MonitoringReport } from "./compare.js";
 import type { Profile } from "./profile.js";
-import { driftHeadline, driftLevel, renderMarkdown } from "./render.js";
+import { driftHeadline, driftLevel, renderMarkdown, runLabel } from "./render.js";
 
 const STATE_START = "<!-- mlops-actions:monitoring-state ";
 const STATE_END = " -->";
@@ -179,7 +179,7 @@ export function composeIssue(
 ): IssueContent {
   const past = readHistory(previousBody);
   const record: RunRecord = {
-    label: report.generated_at.slice(0, 16).replace("T", " "),
+    label: runLabel(report),
     drift_share: report.drift_share,
     dataset_drift: report.dataset_drift,
     drifted: report.columns.filter((c) => c.drifted).map((c) => c.name),

@@ -1,4 +1,5 @@
 /** Markdown and Mermaid rendering of a monitoring report (GitHub renders ```mermaid natively). */
+import { binLabels, fitLabels, timeLabels, xyChart } from "@mlops/core";
 import { decileBins, type MonitoringReport } from "./compare.js";
 import type { PerformanceReport } from "./performance.js";
 import { OTHER_CATEGORY, type Profile } from "./profile.js";
@@ -6,56 +7,63 @@ import { bucketize, sketchSample, type WeightedSample } from "./sketch.js";
 
 const fmt = (x: number | null) =>
   x === null ? "—" : Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(4) : x.toExponential(2);
-const label = (s: string) => `"${s.replace(/"/g, "'")}"`;
 
-/** Mermaid `xychart-beta` bar chart with reference and current shares per bin/category. */
+/** The legend names of a distribution chart's two series (bars: reference, line: current). */
+const DISTRIBUTION_SERIES = ["reference", "current"] as const;
+
+/**
+ * Mermaid `xychart-beta` chart of one column: reference shares as bars, current shares as a line, over
+ * the bins/categories (short, unique labels), with a legend line under it.
+ */
 export function distributionChart(
   column: string,
   bins: string[],
   reference: number[],
   current: number[],
+  xTitle?: string,
 ): string {
-  const max = Math.max(0.01, ...reference, ...current);
-  return [
-    "```mermaid",
-    "xychart-beta",
-    `  title ${label(`${column}: reference vs current`)}`,
-    `  x-axis [${bins.map(label).join(", ")}]`,
-    `  y-axis "share" 0 --> ${Number((max * 1.1).toFixed(4))}`,
-    `  bar [${reference.map((v) => Number(v.toFixed(4))).join(", ")}]`,
-    `  line [${current.map((v) => Number(v.toFixed(4))).join(", ")}]`,
-    "```",
-  ].join("\n");
+  const fit = fitLabels(bins, "bin");
+  const title = fit.title ?? xTitle;
+  return xyChart({
+    title: `${column}: reference vs current`,
+    x: fit.labels,
+    ...(title ? { xTitle: title } : {}),
+    yTitle: "share",
+    series: [
+      { kind: "bar", name: DISTRIBUTION_SERIES[0], values: reference },
+      { kind: "line", name: DISTRIBUTION_SERIES[1], values: current },
+    ],
+  });
 }
 
-/** Mermaid line chart of drift share over previous runs. */
+/** Mermaid line chart of drift share over runs (`time`: each run's ISO time; one point per run). */
 export function driftHistoryChart(history: { label: string; drift_share: number }[]): string {
-  return [
-    "```mermaid",
-    "xychart-beta",
-    `  title "Drift share over time"`,
-    `  x-axis [${history.map((h) => label(h.label)).join(", ")}]`,
-    `  y-axis "drift share" 0 --> 1`,
-    `  line [${history.map((h) => Number(h.drift_share.toFixed(4))).join(", ")}]`,
-    "```",
-  ].join("\n");
+  const x = timeLabels(history.map((h) => h.label));
+  return xyChart({
+    title: "Drift share over time",
+    x: x.labels,
+    xTitle: x.title,
+    yTitle: "drift share",
+    y: { min: 0, max: 1 },
+    series: [{ kind: "line", name: "drift share", values: history.map((h) => h.drift_share) }],
+  });
 }
 
 const share = (counts: number[]) => {
   const total = counts.reduce((a, b) => a + b, 0) || 1;
   return counts.map((c) => c / total);
 };
-const short = (x: number) => Number(x.toPrecision(4)).toString();
 
 /**
- * Reference vs current shares of one column: the reference's deciles for a numerical column, the ten
- * most frequent reference categories (+ "other") for a categorical one. Undefined when not comparable.
+ * Reference vs current shares of one column: the reference's deciles for a numerical column (each bin
+ * labelled by its upper edge, 2–3 significant digits: `≤ -1.4`, …, `≥ 1.3`), the ten most frequent
+ * reference categories (+ "other") for a categorical one. Undefined when not comparable.
  */
 export function columnDistribution(
   reference: Profile,
   current: Profile,
   column: string,
-): { bins: string[]; reference: number[]; current: number[] } | undefined {
+): { bins: string[]; reference: number[]; current: number[]; xTitle?: string } | undefined {
   const ref = reference.columns[column];
   const cur = current.columns[column];
   if (!ref || !cur || ref.type !== cur.type || !ref.count || !cur.count) return undefined;
@@ -64,14 +72,8 @@ export function columnDistribution(
     const r = side(ref);
     const c = side(cur);
     const [rb, cb, edges] = decileBins(r, c);
-    const bins = rb.map((_, i) =>
-      i === 0
-        ? `< ${short(edges[0] ?? 0)}`
-        : i === edges.length
-          ? `≥ ${short(edges[i - 1] ?? 0)}`
-          : `${short(edges[i - 1] ?? 0)}–${short(edges[i] ?? 0)}`,
-    );
-    return { bins, reference: share(rb), current: share(cb) };
+    const bins = binLabels(edges);
+    return { bins, reference: share(rb), current: share(cb), xTitle: "bin (by its upper edge)" };
   }
   if (ref.type === "categorical" && cur.type === "categorical") {
     const top = Object.entries(ref.frequencies)
@@ -90,6 +92,11 @@ export function columnDistribution(
     };
   }
   return undefined;
+}
+
+/** A run's label in the drift history: its time to the second (`2026-12-07 09:15:42`), so runs stay apart. */
+export function runLabel(report: MonitoringReport): string {
+  return report.generated_at.slice(0, 19).replace("T", " ");
 }
 
 /** How bad a report is: the dataset drifted, some columns drifted (below the dataset threshold), or none. */
@@ -150,6 +157,26 @@ export interface RenderOptions {
   title?: string;
 }
 
+/** One metric per chunk (period) of the current data, as a line. */
+function performanceChart(metric: string, p: PerformanceReport): string {
+  const values = p.chunks.map((c) =>
+    Number((c.metrics as unknown as Record<string, number | null>)[metric] ?? 0),
+  );
+  const chunk = p.chunk ?? "chunk";
+  const x = fitLabels(
+    p.chunks.map((c) => c.period),
+    chunk,
+  );
+  return xyChart({
+    title: `${metric} per ${chunk}`,
+    x: x.labels,
+    xTitle: x.title ?? chunk,
+    yTitle: metric,
+    y: { min: 0, max: Math.max(1, ...values) },
+    series: [{ kind: "line", name: metric, values }],
+  });
+}
+
 function performanceTable(p: PerformanceReport): string[] {
   const keys =
     p.task === "classification"
@@ -169,18 +196,7 @@ function performanceTable(p: PerformanceReport): string[] {
   ];
   if (p.chunks.length > 1) {
     const k = keys[0] as string;
-    lines.push(
-      "",
-      [
-        "```mermaid",
-        "xychart-beta",
-        `  title ${label(`${k} per ${p.chunk}`)}`,
-        `  x-axis [${p.chunks.map((c) => label(c.period)).join(", ")}]`,
-        `  y-axis ${label(k)} 0 --> ${Math.max(1, ...p.chunks.map((c) => Number(get(c.metrics, k) ?? 0)))}`,
-        `  line [${p.chunks.map((c) => Number((get(c.metrics, k) ?? 0).toFixed(4))).join(", ")}]`,
-        "```",
-      ].join("\n"),
-    );
+    lines.push("", performanceChart(k, p));
   }
   return lines;
 }
@@ -191,10 +207,7 @@ export function renderMarkdown(report: MonitoringReport, options: RenderOptions 
   const extra: string[] = [];
   if (report.performance) extra.push(...performanceTable(report.performance));
   if (options.history) {
-    const history = [
-      ...options.history,
-      { label: report.generated_at.slice(0, 16).replace("T", " "), drift_share: report.drift_share },
-    ];
+    const history = [...options.history, { label: runLabel(report), drift_share: report.drift_share }];
     if (history.length > 1)
       extra.push("", "### Drift share over time", "", driftHistoryChart(history.slice(-30)));
   }
@@ -207,11 +220,10 @@ export function renderMarkdown(report: MonitoringReport, options: RenderOptions 
           options.profiles?.current as Profile,
           c.name,
         );
-        return d ? distributionChart(c.name, d.bins, d.reference, d.current) : undefined;
+        return d ? distributionChart(c.name, d.bins, d.reference, d.current, d.xTitle) : undefined;
       })
       .filter((x): x is string => x !== undefined);
-    if (charts.length)
-      extra.push("", "### Reference (bars) vs current (line)", "", ...charts.flatMap((c) => [c, ""]));
+    if (charts.length) extra.push("", "### Reference vs current", "", ...charts.flatMap((c) => [c, ""]));
   }
   return `${body}${extra.length ? `${extra.join("\n")}\n` : ""}`;
 }
@@ -243,37 +255,17 @@ function renderReportTable(report: MonitoringReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Strict structural check of the xychart-beta blocks we emit (no Node-side Mermaid parser covers xychart). */
-export function checkXyChart(block: string): string[] {
-  const errors: string[] = [];
-  const body = block
-    .replace(/^```mermaid\n/, "")
-    .replace(/\n```$/, "")
-    .split("\n");
-  if (body[0] !== "xychart-beta") errors.push("first line must be xychart-beta");
-  let xCount = -1;
-  for (const line of body.slice(1)) {
-    const t = line.trim();
-    const x = /^x-axis \[(.*)\]$/.exec(t);
-    if (x) xCount = (x[1] ?? "").match(/"[^"]*"/g)?.length ?? 0;
-    else if (/^(bar|line) \[(.*)\]$/.test(t)) {
-      const vals = (/\[(.*)\]/.exec(t)?.[1] ?? "").split(",").map((v) => v.trim());
-      if (vals.some((v) => !/^-?\d+(\.\d+)?(e-?\d+)?$/.test(v))) errors.push(`non-numeric series: ${t}`);
-      if (xCount >= 0 && vals.length !== xCount)
-        errors.push(`series length ${vals.length} ≠ x-axis ${xCount}`);
-    } else if (!/^title "[^"]*"$/.test(t) && !/^y-axis "[^"]*" -?[\d.]+ --> -?[\d.]+$/.test(t))
-      errors.push(`unexpected line: ${t}`);
-  }
-  return errors;
-}
-
 const escapeHtml = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** A standalone HTML page: the column table, findings, performance and the Mermaid charts (rendered by Mermaid from jsDelivr). */
 export function renderHtml(report: MonitoringReport, options: RenderOptions = {}): string {
   const markdown = renderMarkdown(report, options);
-  const charts = [...markdown.matchAll(/```mermaid\n([\s\S]*?)\n```/g)].map((m) => m[1] as string);
+  // Each chart with the legend line written under it.
+  const charts = [...markdown.matchAll(/```mermaid\n([\s\S]*?)\n```\n\n([^\n]*)/g)].map((m) => ({
+    chart: m[1] as string,
+    legend: m[2] as string,
+  }));
   const rows = report.columns
     .map(
       (c) =>
@@ -295,7 +287,7 @@ ${rows}
 </tbody></table>
 ${report.findings.length ? `<h2>Findings</h2><ul>${report.findings.map((f) => `<li>${escapeHtml(f.message)}</li>`).join("")}</ul>` : ""}
 ${perf}
-${charts.map((c) => `<pre class="mermaid">${escapeHtml(c)}</pre>`).join("\n")}
+${charts.map((c) => `<pre class="mermaid">${escapeHtml(c.chart)}</pre><p>${escapeHtml(c.legend)}</p>`).join("\n")}
 <script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs"; mermaid.initialize({ startOnLoad: true });</script>
 </body></html>
 `;

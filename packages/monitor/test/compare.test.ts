@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareProfiles, DRIFT_TESTS, diffReports } from "../src/compare.js";
 import { EXACT_LIMIT, ProfileBuilder } from "../src/profile.js";
-import { checkXyChart, distributionChart, driftHistoryChart, renderMarkdown } from "../src/render.js";
+import { renderMarkdown } from "../src/render.js";
 import { ksTwoSample } from "../src/stats/ks.js";
 
 function build(cols: Record<string, unknown[]>) {
@@ -65,21 +65,11 @@ describe("compareProfiles", () => {
     });
   });
 
-  it("renders markdown and structurally valid Mermaid charts", () => {
+  it("renders markdown (the charts are rendered by real Mermaid in test/mermaid-render.test.ts)", () => {
     const md = renderMarkdown(compareProfiles(reference, current));
     expect(md).toContain("Dataset drift detected");
     expect(md).toContain("| x | numerical | ks |");
     expect(md).toContain("<details>");
-    expect(checkXyChart(distributionChart("x", ["0-10", "10-20"], [0.5, 0.5], [0.2, 0.8]))).toEqual([]);
-    expect(
-      checkXyChart(
-        driftHistoryChart([
-          { label: "d1", drift_share: 0.1 },
-          { label: "d2", drift_share: 0.6 },
-        ]),
-      ),
-    ).toEqual([]);
-    expect(checkXyChart("```mermaid\nxychart-beta\n  bar [1, x]\n```")).not.toEqual([]);
   });
 });
 

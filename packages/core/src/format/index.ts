@@ -1,1 +1,2 @@
+export * from "./mermaid.js";
 export * from "./number.js";

@@ -1,0 +1,259 @@
+/**
+ * Mermaid charts for Markdown that GitHub renders (```mermaid fences), drawn by GitHub itself.
+ *
+ * One module for every chart the project writes (monitoring issue, PR comment plots, sweep charts):
+ *
+ * - {@link xyChart}: an `xychart-beta` block (bars and/or lines, title, axis titles, y range) headed by
+ *   {@link MERMAID_INIT}, a `%%{init}%%` directive with the `base` theme and a high-contrast palette
+ *   (`themeVariables.xyChart.plotColorPalette`, https://mermaid.js.org/syntax/xyChart.html#chart-theme-variables),
+ *   and followed by a {@link legendLine} (xychart draws no legend in the Mermaid versions GitHub runs).
+ * - Label helpers: {@link shortNumber} (2–3 significant digits), {@link mermaidText} (safe quoting; Mermaid
+ *   shows a literal `<` as `&lt;`, so `<`/`>`/`"` go through Mermaid's entity codes, `<=`/`>=` become `≤`/`≥`),
+ *   {@link uniqueLabels} (a category axis merges equal labels into one point, so duplicates get a suffix),
+ *   {@link binLabels} (short histogram bin labels).
+ *
+ * Only `xychart-beta` syntax that Mermaid 10.6+ accepts is written (GitHub's version is not pinned: a
+ * ```` ```mermaid ```` block holding `info` shows it).
+ */
+import { formatNumber } from "./number.js";
+
+/**
+ * Series colours, in plot order (Mermaid colours the n-th `bar`/`line` with the n-th palette entry, bars and
+ * lines counted together in the order they are written). GitHub's Primer colours: each has ≥ 4.5:1 contrast
+ * on white, and each matches an emoji square for the legend.
+ */
+export const PALETTE = [
+  { color: "#0969DA", square: "🟦", name: "blue" },
+  { color: "#BC4C00", square: "🟧", name: "orange" },
+  { color: "#1A7F37", square: "🟩", name: "green" },
+  { color: "#CF222E", square: "🟥", name: "red" },
+  { color: "#8250DF", square: "🟪", name: "purple" },
+  { color: "#953800", square: "🟫", name: "brown" },
+  { color: "#24292F", square: "⬛", name: "black" },
+] as const;
+
+const TEXT = "#1F2328";
+/** The chart's width in SVG units (the basis of {@link maxLabelChars}). */
+export const CHART_WIDTH = 800;
+
+/**
+ * The `%%{init}%%` line heading every chart: `base` theme (the only one whose variables can be set), white
+ * background and dark text (readable in GitHub's dark mode too: the chart is a white card), the palette,
+ * a 12 px x-axis label font and a chart a little wider than Mermaid's default 700 px (GitHub scales it to
+ * the comment width, so labels get more room relative to the plot).
+ */
+export const MERMAID_INIT = `%%{init: ${JSON.stringify({
+  theme: "base",
+  themeVariables: {
+    background: "#FFFFFF",
+    primaryTextColor: TEXT,
+    xyChart: {
+      backgroundColor: "#FFFFFF",
+      titleColor: TEXT,
+      xAxisLabelColor: TEXT,
+      xAxisTitleColor: TEXT,
+      xAxisTickColor: TEXT,
+      xAxisLineColor: TEXT,
+      yAxisLabelColor: TEXT,
+      yAxisTitleColor: TEXT,
+      yAxisTickColor: TEXT,
+      yAxisLineColor: TEXT,
+      plotColorPalette: PALETTE.map((p) => p.color).join(", "),
+    },
+  },
+  xyChart: { width: CHART_WIDTH, height: 400, xAxis: { labelFontSize: 12 }, yAxis: { labelFontSize: 12 } },
+})}}%%`;
+
+/**
+ * How many characters an x label may have so that `count` labels don't overlap: the plot area is roughly
+ * the chart width minus the y axis (~90 units), one band per label, ~7.2 units per character at 12 px
+ * (digits and `–` in a sans-serif font), minus a gap. Conservative; the browser test measures the real boxes.
+ */
+export function maxLabelChars(count: number): number {
+  const band = (CHART_WIDTH - 90) / Math.max(1, count);
+  return Math.max(1, Math.floor((band - 6) / 7.2));
+}
+
+/** `x` with `precision` (default 2) significant digits (never fewer than its integer digits), no exponent for ordinary values. */
+export function shortNumber(x: number, precision = 2): string {
+  return formatNumber(x, { precision });
+}
+
+/**
+ * Text for a Mermaid string (title, axis title, category label), quoted. Mermaid draws a literal `<` as the
+ * text `&lt;`, and xychart strings cannot hold `"`: those go through Mermaid's entity codes (`#lt;`, `#gt;`,
+ * `#quot;`, decoded into the SVG text by every Mermaid version since 9), `<=`/`>=` become `≤`/`≥`, a `#`
+ * that would read as an entity code is escaped (`#35;`), and newlines become spaces.
+ */
+export function mermaidText(s: string): string {
+  const text = s
+    .replace(/#(\w+;)/g, "#35;$1")
+    .replace(/<=/g, "≤")
+    .replace(/>=/g, "≥")
+    .replace(/</g, "#lt;")
+    .replace(/>/g, "#gt;")
+    .replace(/"/g, "#quot;")
+    .replace(/[\r\n]+/g, " ");
+  return `"${text}"`;
+}
+
+/**
+ * Labels made unique (a category axis draws equal labels as one point): the second `a` becomes `a (2)`,
+ * the third `a (3)`, and so on; a suffixed label that collides with an existing one gets the next number.
+ */
+export function uniqueLabels(labels: string[]): string[] {
+  const taken = new Set<string>();
+  const counts = new Map<string, number>();
+  return labels.map((label) => {
+    if (!taken.has(label)) {
+      taken.add(label);
+      counts.set(label, 1);
+      return label;
+    }
+    let n = counts.get(label) ?? 1;
+    let candidate: string;
+    do {
+      n += 1;
+      candidate = `${label} (${n})`;
+    } while (taken.has(candidate));
+    counts.set(label, n);
+    taken.add(candidate);
+    return candidate;
+  });
+}
+
+/**
+ * Short labels for histogram bins given their inner edges (n edges → n + 1 bins: below the first edge,
+ * between edges, from the last edge up): each bin is named by its upper edge, `≤ -1.4`, `≤ 0.019`, …, and
+ * the last by its lower edge, `≥ 1.3`. Two significant digits, a third (then more) only where two would name two bins alike.
+ */
+export function binLabels(edges: number[]): string[] {
+  if (edges.length === 0) return ["all"];
+  let precision = 2;
+  let names = edges.map((e) => shortNumber(e, precision));
+  while (new Set(names).size < names.length && precision < 6) {
+    precision += 1;
+    names = edges.map((e) => shortNumber(e, precision));
+  }
+  return uniqueLabels([...names.map((n) => `≤ ${n}`), `≥ ${names[names.length - 1]}`]);
+}
+
+/**
+ * Labels that fit {@link maxLabelChars}: as they are (made unique) when they fit, else cut with `…` when
+ * that keeps them apart, else `1`…`n` with a `title` naming the ends (for the x-axis title).
+ */
+export function fitLabels(labels: string[], what = "point"): { labels: string[]; title?: string } {
+  const limit = maxLabelChars(labels.length);
+  const width = (l: string) => [...l].length;
+  const unique = uniqueLabels(labels);
+  if (Math.max(0, ...unique.map(width)) <= limit) return { labels: unique };
+  if (limit >= 4) {
+    const cut = labels.map((l) => (width(l) <= limit ? l : `${[...l].slice(0, limit - 1).join("")}…`));
+    if (new Set(cut).size === cut.length) return { labels: cut };
+  }
+  return {
+    labels: unique.map((_, i) => String(i + 1)),
+    title: `${what} 1–${unique.length} (1 = ${unique[0]}, ${unique.length} = ${unique.at(-1)})`,
+  };
+}
+
+const TIME = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?/;
+
+/**
+ * x labels for points in time (ISO timestamps, UTC): the shortest form that names every point apart and
+ * fits the axis — `12-07`, `12-07 09:15`, `12-07 09:15:42` — else run numbers `1`…`n` (two runs in the same
+ * minute stay two points). `title` names the span (and the numbering), for the x-axis title.
+ */
+export function timeLabels(times: string[], what = "run"): { labels: string[]; title: string } {
+  const parsed = times.map((t) => TIME.exec(t));
+  if (parsed.some((m) => !m)) {
+    const fit = fitLabels(times, what);
+    return { labels: fit.labels, title: fit.title ?? what };
+  }
+  const parts = parsed as RegExpExecArray[];
+  const day = (m: RegExpExecArray) => `${m[2]}-${m[3]}`;
+  const minute = (m: RegExpExecArray) => `${day(m)} ${m[4]}:${m[5]}`;
+  const second = (m: RegExpExecArray) => `${minute(m)}${m[6] ? `:${m[6]}` : ""}`;
+  const full = (m: RegExpExecArray) => `${m[1]}-${second(m)}`;
+  const span = `UTC, ${full(parts[0] as RegExpExecArray)} → ${full(parts.at(-1) as RegExpExecArray)}`;
+  const limit = maxLabelChars(parts.length);
+  for (const form of [day, minute, second]) {
+    const labels = parts.map(form);
+    if (new Set(labels).size === labels.length && Math.max(...labels.map((l) => l.length)) <= limit)
+      return { labels, title: span };
+  }
+  const labels = uniqueLabels(parts.map(second));
+  if (Math.max(...labels.map((l) => [...l].length)) <= limit) return { labels, title: span };
+  return { labels: parts.map((_, i) => String(i + 1)), title: `${what} 1–${parts.length}, ${span}` };
+}
+
+export interface Series {
+  kind: "bar" | "line";
+  /** Shown in the legend line, with the palette square of this series. */
+  name: string;
+  values: number[];
+}
+
+export interface XyChartSpec {
+  title: string;
+  /** Category labels, one per value; made unique. Keep them short (see {@link maxLabelChars}). */
+  x: string[];
+  xTitle?: string;
+  yTitle: string;
+  /** y range; default from min(0, smallest value) to a round number ≥ 110 % of the largest value. */
+  y?: { min: number; max: number };
+  series: Series[];
+}
+
+/** A value as Mermaid reads it (plain decimal, 4 significant digits). */
+const value = (x: number) => (Number.isFinite(x) ? formatNumber(x, { precision: 4 }) : "0");
+
+/**
+ * A fenced ```` ```mermaid ```` `xychart-beta` block followed by its legend line (a Markdown paragraph).
+ * Series are drawn in the given order and coloured by {@link PALETTE} in that order.
+ */
+export function xyChart(spec: XyChartSpec): string {
+  if (spec.series.length === 0) throw new Error("xyChart: no series");
+  if (spec.series.length > PALETTE.length)
+    throw new Error(`xyChart: ${spec.series.length} series, at most ${PALETTE.length}`);
+  for (const s of spec.series)
+    if (s.values.length !== spec.x.length)
+      throw new Error(
+        `xyChart: series "${s.name}" has ${s.values.length} values for ${spec.x.length} labels`,
+      );
+  const all = spec.series.flatMap((s) => s.values).filter(Number.isFinite);
+  const y = spec.y ?? { min: Math.min(0, ...all), max: niceMax(Math.max(0, ...all) * 1.1) };
+  const xs = uniqueLabels(spec.x).map(mermaidText).join(", ");
+  return [
+    "```mermaid",
+    MERMAID_INIT,
+    "xychart-beta",
+    `  title ${mermaidText(spec.title)}`,
+    `  x-axis ${spec.xTitle ? `${mermaidText(spec.xTitle)} ` : ""}[${xs}]`,
+    `  y-axis ${mermaidText(spec.yTitle)} ${value(y.min)} --> ${value(y.max > y.min ? y.max : y.min + 1)}`,
+    ...spec.series.map((s) => `  ${s.kind} [${s.values.map(value).join(", ")}]`),
+    "```",
+    "",
+    legendLine(spec.series),
+  ].join("\n");
+}
+
+/** `🟦 reference (bars) · 🟧 current (line)`: the palette square of each series and its name. */
+export function legendLine(series: Pick<Series, "kind" | "name">[]): string {
+  return series
+    .map((s, i) => `${PALETTE[i % PALETTE.length]?.square} ${s.name} (${s.kind === "bar" ? "bars" : "line"})`)
+    .join(" · ");
+}
+
+/** A round upper bound ≥ x: 1, 2, 2.5 or 5 times a power of ten (0 → 1). */
+export function niceMax(x: number): number {
+  if (!(x > 0) || !Number.isFinite(x)) return 1;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= x) return Number((m * p).toPrecision(12));
+  return 10 * p;
+}
+
+/** The bodies (without fences) of every ```` ```mermaid ```` block in a Markdown text, in order. */
+export function mermaidBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```mermaid\n([\s\S]*?)\n```$/gm)].map((m) => m[1] as string);
+}
