@@ -7,7 +7,7 @@
  * (`--surface`: faults on the REST API only, or on the artifact runtime only; default both).
  */
 import { parseArgs } from "node:util";
-import { type ChaosLife, describeLife, type ExampleId, runChaosLife } from "../packages/demo/src/index.js";
+import { type ChaosLife, describeLife, type ExampleId, runChaosLife } from "@mlops/demo";
 
 const { values } = parseArgs({
   options: {

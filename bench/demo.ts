@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ExampleId, runDemo } from "../packages/demo/src/index.js";
+import { type ExampleId, runDemo } from "@mlops/demo";
 
 const example = (process.argv[2] ?? "node") as ExampleId;
 const outDir = mkdtempSync(join(tmpdir(), "mlops-demo-bench-"));

@@ -7,15 +7,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createDirectoryArtifactStore, createMemoryRuntime, runAction } from "@mlops/action-kit";
+import { registerModel } from "@mlops/github";
+import { emulatorClient, emulatorClientFactory, OWNER, openPullRequest } from "@mlops/github/testing";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { main } from "../actions/evaluate-gate/src/main.js";
-import {
-  createDirectoryArtifactStore,
-  createMemoryRuntime,
-  runAction,
-} from "../packages/action-kit/src/index.js";
-import { createGitHubClient, registerModel } from "../packages/github/src/index.js";
-import { clientFor, OWNER, openPullRequest } from "../packages/github/test/helpers.js";
-import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 
 const CONFIG = `version: 1
 models:
@@ -65,13 +61,7 @@ async function gate(
           "INPUT_GITHUB-TOKEN": token,
         },
         artifacts: createDirectoryArtifactStore(join(work, ".artifacts"), { runId: 77 }),
-        createClient: ({ token: t, apiUrl }) =>
-          createGitHubClient({
-            token: t,
-            apiUrl,
-            pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-            retryBaseMs: 1,
-          }),
+        createClient: emulatorClientFactory(),
       }),
     runtime,
   );
@@ -79,7 +69,7 @@ async function gate(
 }
 
 const emulator = await startEmulator();
-const admin = clientFor(
+const admin = emulatorClient(
   emulator,
   emulator.createToken({ contents: "write", issues: "write", pull_requests: "write" }, "octocat"),
 );

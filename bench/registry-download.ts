@@ -14,14 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import {
-  createGitHubClient,
-  deployModel,
-  downloadModel,
-  registerModel,
-  resolveModel,
-} from "../packages/github/src/index.js";
-import { startEmulator } from "../packages/github-emulator/src/index.js";
+import { createGitHubClient, deployModel, downloadModel, registerModel, resolveModel } from "@mlops/github";
+import { startEmulator } from "@mlops/github-emulator";
 
 const OWNER = "bench";
 const REPO = "registry";

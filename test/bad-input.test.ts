@@ -9,10 +9,9 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { type CliIo, runCli } from "@mlops/cli";
 import { describeError, parseModelManifest, parseRunManifest } from "@mlops/core";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CliIo } from "../packages/cli/src/io.js";
-import { runCli } from "../packages/cli/src/main.js";
 import { type BadInputCase, generateCases, JS_INTERNALS } from "./bad-input/generator.js";
 
 const root = join(import.meta.dirname, "..");

@@ -7,15 +7,9 @@
  * More seeds and rates: `pnpm exec tsx bench/chaos.ts` (figures in bench/RESULTS.md).
  */
 
+import { checkInvariants, createRestClient, describeLife, exampleSpec, runChaosLife } from "@mlops/demo";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  checkInvariants,
-  createRestClient,
-  describeLife,
-  exampleSpec,
-  runChaosLife,
-} from "../packages/demo/src/index.js";
-import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 
 describe("the invariant checks", () => {
   let emulator: Emulator;

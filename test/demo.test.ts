@@ -4,9 +4,9 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { type DemoResult, PULL_REQUESTS, runDemo } from "@mlops/demo";
+import { openPage, type RenderedPage } from "@mlops/demo/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type DemoResult, PULL_REQUESTS, runDemo } from "../packages/demo/src/index.js";
-import { openPage, type RenderedPage } from "../packages/demo/test/browser.js";
 import { missingOf } from "../scripts/system-deps.mjs";
 
 /** The page is checked in Chromium (installed by `node scripts/system-deps.mjs`); missing → those tests skip. */

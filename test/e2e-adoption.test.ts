@@ -14,11 +14,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type CliRun, runCliCaptured } from "@mlops/cli/testing";
+import type { GitHubClient } from "@mlops/github";
+import { emulatorClient } from "@mlops/github/testing";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import type { WorkflowResult } from "@mlops/workflow-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliRun, runCliCaptured } from "../packages/cli/test/support.js";
-import { createGitHubClient, type GitHubClient } from "../packages/github/src/index.js";
-import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
-import type { WorkflowResult } from "../packages/workflow-runner/src/index.js";
 import { missingOf } from "../scripts/system-deps.mjs";
 
 const OWNER = "acme";
@@ -145,15 +146,14 @@ beforeAll(async () => {
   // The training runs with Debian's python3 (scikit-learn), as setup-python would give it on a runner.
   process.env.PATH = `/usr/bin:${savedPath ?? ""}`;
   emulator = await startEmulator();
-  reader = createGitHubClient({
-    // Only reads, to check what the workflows did; everything the user does goes through the CLI.
-    token: emulator.createToken(
+  // Only reads, to check what the workflows did; everything the user does goes through the CLI.
+  reader = emulatorClient(
+    emulator,
+    emulator.createToken(
       { contents: "read", issues: "read", pull_requests: "read", checks: "read", deployments: "read" },
       "octocat",
     ),
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-  });
+  );
   scratch = mkdtempSync(join(tmpdir(), "adopt-e2e-"));
   repo = join(scratch, REPO);
   mkdirSync(join(repo, "data"), { recursive: true });

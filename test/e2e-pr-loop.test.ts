@@ -8,11 +8,11 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { installToolchainStandIns } from "@mlops/demo";
+import { type GitHubClient, stickyMarker } from "@mlops/github";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { runWorkflow, type WorkflowResult } from "@mlops/workflow-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installToolchainStandIns } from "../packages/demo/src/toolchain.js";
-import { type GitHubClient, stickyMarker } from "../packages/github/src/index.js";
-import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
-import { runWorkflow, type WorkflowResult } from "../packages/workflow-runner/src/index.js";
 import {
   emulatorClient,
   example,

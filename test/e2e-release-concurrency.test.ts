@@ -9,10 +9,10 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { aliasVersion, type GitHubClient } from "@mlops/github";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import type { WorkflowResult } from "@mlops/workflow-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aliasVersion, type GitHubClient } from "../packages/github/src/index.js";
-import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
-import type { WorkflowResult } from "../packages/workflow-runner/src/index.js";
 import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, runRelease } from "./support/node-example.js";
 
 let emulator: Emulator;

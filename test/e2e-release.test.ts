@@ -6,9 +6,9 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { GitHubClient } from "@mlops/github";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GitHubClient } from "../packages/github/src/index.js";
-import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
 import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, runRelease } from "./support/node-example.js";
 
 let emulator: Emulator;

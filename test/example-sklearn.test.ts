@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type DemoResult, runDemo } from "@mlops/demo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DemoResult, runDemo } from "../packages/demo/src/index.js";
 import { missingOf } from "../scripts/system-deps.mjs";
 
 /** Debian packages this file needs (installed by `node scripts/system-deps.mjs`); missing → its tests skip. */

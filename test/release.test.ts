@@ -3,9 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type CliIo, runCli } from "@mlops/cli";
 import { describe, expect, it } from "vitest";
-import type { CliIo } from "../packages/cli/src/io.js";
-import { runCli } from "../packages/cli/src/main.js";
 
 const root = join(import.meta.dirname, "..");
 const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
@@ -69,6 +69,95 @@ describe("repository hygiene (issue 14 items 12, 13)", () => {
         });
     }
     expect(offenders).toEqual([]);
+  });
+});
+
+/** The workspace package (`packages/X`, `actions/X`, `examples/X`) a repository path lies in, or "" for the root. */
+function workspaceOf(path: string): string {
+  const [top, name] = path.split("/");
+  return (top === "packages" || top === "actions" || top === "examples") && name ? `${top}/${name}` : "";
+}
+
+/** Module specifiers of `import … from`, `export … from`, `import("…")` and `vi.mock("…")` in `source`. */
+function specifiersOf(source: string): string[] {
+  const found: string[] = [];
+  for (const pattern of [
+    /\b(?:import|export)\s[^;]*?\sfrom\s*["']([^"']+)["']/g,
+    /\bimport\s*["']([^"']+)["']/g,
+    /\b(?:import|vi\.mock|vi\.importActual)\(\s*["']([^"']+)["']/g,
+  ]) {
+    for (const match of source.matchAll(pattern)) if (match[1]) found.push(match[1]);
+  }
+  return found;
+}
+
+/**
+ * Relative imports in `file` (a repository path) that reach into another workspace package (its `src` or
+ * its tests) instead of importing it by name: `file:line → specifier`.
+ */
+function crossPackageImports(file: string, source: string): string[] {
+  const own = workspaceOf(file);
+  const offenders: string[] = [];
+  source.split("\n").forEach((line, index) => {
+    for (const specifier of specifiersOf(line)) {
+      if (!specifier.startsWith(".")) continue;
+      const target = relative(root, resolve(root, dirname(file), specifier))
+        .split("\\")
+        .join("/");
+      const into = workspaceOf(target);
+      if ((into.startsWith("packages/") || into.startsWith("actions/")) && into !== own)
+        offenders.push(`${file}:${index + 1} → ${specifier}`);
+    }
+  });
+  return offenders;
+}
+
+describe("tests import workspace packages by name (issue 14 item 8)", () => {
+  it("the check finds a relative import of another package's src, and lets a package's own src through", () => {
+    // Assembled from words so that this file itself holds no such import line.
+    const from = (what: string, specifier: string) =>
+      `${what} "${specifier}"${what.endsWith("(") ? ")" : ""};`;
+    const cliMain = ["..", "packages", "cli", "src", "main.js"].join("/");
+    const coreIndex = ["..", "..", "packages", "core", "src", "index.js"].join("/");
+    const bad = `${from("import { runCli } from", cliMain)}\n${from("const m = await import(", coreIndex)}`;
+    expect(crossPackageImports("test/release.test.ts", bad)).toEqual([
+      "test/release.test.ts:1 → ../packages/cli/src/main.js",
+    ]);
+    expect(crossPackageImports("test/support/x.ts", bad.split("\n")[1] ?? "")).toEqual([
+      "test/support/x.ts:1 → ../../packages/core/src/index.js",
+    ]);
+    expect(
+      crossPackageImports(
+        "actions/deploy/test/x.test.ts",
+        'import { h } from "../../register/test/harness.js";',
+      ),
+    ).toEqual(["actions/deploy/test/x.test.ts:1 → ../../register/test/harness.js"]);
+    const fine =
+      'import { main } from "../src/main.js";\nimport { x } from "@mlops/core";\nimport { y } from "./helpers.js";';
+    expect(crossPackageImports("actions/deploy/test/x.test.ts", fine)).toEqual([]);
+  });
+
+  it("no test file imports another workspace package by relative path (packages/*/src, actions/*/src, their tests)", () => {
+    const files = execFileSync(
+      "git",
+      [
+        "ls-files",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+        "test",
+        "packages/*/test/*",
+        "actions/*/test/*",
+        "examples/*/test/*",
+      ],
+      { cwd: root, encoding: "utf8" },
+    )
+      .split("\n")
+      .filter((file) => /\.(ts|mts|mjs|js)$/.test(file) && existsSync(join(root, file)));
+    // A check that read nothing would pass silently: the test folders hold about a hundred modules.
+    expect(files.length).toBeGreaterThan(50);
+    const offenders = files.flatMap((file) => crossPackageImports(file, read(file)));
+    expect(offenders, "import these by package name (@mlops/…), or export what the test needs").toEqual([]);
   });
 });
 

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
 import {
   checkWorkflowSchema,
   checkWorkflowStructure,
@@ -8,7 +7,8 @@ import {
   loadActionlintIgnores,
   runActionlintOnFiles,
   type WorkflowFinding,
-} from "../packages/workflow-runner/src/index.js";
+} from "@mlops/workflow-runner";
+import { beforeAll, describe, expect, it } from "vitest";
 
 const repoRoot = join(import.meta.dirname, "..");
 const files = discoverWorkflowFiles(repoRoot);

@@ -3,11 +3,11 @@
  * its working copies, and a REST client for checking the emulator.
  */
 import { join } from "node:path";
-import { installToolchainStandIns } from "../../packages/demo/src/toolchain.js";
-import { WorkingCopies } from "../../packages/demo/src/working-copy.js";
-import { createGitHubClient, type GitHubClient } from "../../packages/github/src/index.js";
-import type { Emulator, Permissions } from "../../packages/github-emulator/src/index.js";
-import { runWorkflow, type WorkflowResult } from "../../packages/workflow-runner/src/index.js";
+import { installToolchainStandIns, WorkingCopies } from "@mlops/demo";
+import type { GitHubClient } from "@mlops/github";
+import { emulatorClient as clientWithToken } from "@mlops/github/testing";
+import type { Emulator, Permissions } from "@mlops/github-emulator";
+import { runWorkflow, type WorkflowResult } from "@mlops/workflow-runner";
 
 export const root = join(import.meta.dirname, "..", "..");
 export const example = join(root, "examples", "node-classifier");
@@ -22,11 +22,7 @@ export function exampleCopies(): WorkingCopies {
 
 /** A client for the emulator with a token of `permissions` (as `login`), without client-side pacing. */
 export function emulatorClient(emulator: Emulator, permissions: Permissions, login?: string): GitHubClient {
-  return createGitHubClient({
-    token: emulator.createToken(permissions, login),
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-  });
+  return clientWithToken(emulator, emulator.createToken(permissions, login));
 }
 
 /**

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadMetricsFile } from "../../packages/core/src/index.js";
-import { type GitHubClient, registerModel } from "../../packages/github/src/index.js";
+import { loadMetricsFile } from "@mlops/core";
+import { type GitHubClient, registerModel } from "@mlops/github";
 
 const root = join(import.meta.dirname, "..", "..");
 

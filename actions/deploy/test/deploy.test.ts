@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type Harness, headSha, runStep, startHarness, writeTree } from "@mlops/action-kit/testing";
 import { aliasVersion, type GitHubClient, getPublishedRelease, registerModel } from "@mlops/github";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, headSha, runStep, startHarness, writeTree } from "../../register/test/harness.js";
 import { main } from "../src/main.js";
 
 const OWNER = "acme";

@@ -1,9 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createGitHubClient, listVersions } from "@mlops/github";
+import { type Harness, headSha, runStep, startHarness, writeTree } from "@mlops/action-kit/testing";
+import { main as register } from "@mlops/action-register";
+import { listVersions } from "@mlops/github";
+import { emulatorClientFactory } from "@mlops/github/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main as register } from "../../register/src/main.js";
-import { type Harness, headSha, runStep, startHarness, writeTree } from "../../register/test/harness.js";
 import { main as deploy } from "../src/main.js";
 
 const OWNER = "acme";
@@ -22,15 +23,7 @@ describe("register → deploy with 20% injected transient faults", () => {
     await writeTree(cwd, { "model.bin": "weights", "metrics.json": '{"accuracy": 0.93}' });
     const sha = await headSha(harness.client, OWNER, REPO);
     // More retries than the default harness client: about one request in five fails.
-    const createClient = ({ token, apiUrl }: { token: string; apiUrl: string }) =>
-      createGitHubClient({
-        token,
-        apiUrl,
-        pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-        retryBaseMs: 1,
-        retries: 8,
-        requestTimeoutMs: 10_000,
-      });
+    const createClient = emulatorClientFactory({ retries: 8 });
     harness.emulator.setFaults([
       { rate: 0.1, kind: "5xx" },
       { rate: 0.05, kind: "reset-mid-body" },

@@ -6,11 +6,11 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createActionsArtifactStore, createMemoryRuntime, runAction } from "@mlops/action-kit";
+import { main as train } from "@mlops/action-train";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { main as train } from "../../train/src/main.js";
 import {
-  clientFor,
+  emulatorClient,
   gateComments,
   OWNER,
   openPullRequest,
@@ -20,11 +20,11 @@ import {
 } from "./helpers.js";
 
 let emulator: Emulator;
-let admin: ReturnType<typeof clientFor>;
+let admin: ReturnType<typeof emulatorClient>;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  admin = clientFor(
+  admin = emulatorClient(
     emulator,
     emulator.createToken(
       { contents: "write", issues: "write", pull_requests: "write", actions: "read" },

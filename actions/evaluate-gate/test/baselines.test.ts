@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   CONFIG,
   checkRuns,
-  clientFor,
+  emulatorClient,
   gateComments,
   metrics,
   OWNER,
@@ -22,12 +22,12 @@ import {
 } from "./helpers.js";
 
 let emulator: Emulator;
-let admin: ReturnType<typeof clientFor>;
+let admin: ReturnType<typeof emulatorClient>;
 let token: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  admin = clientFor(
+  admin = emulatorClient(
     emulator,
     emulator.createToken(
       { contents: "write", issues: "write", pull_requests: "write", checks: "write", actions: "write" },

@@ -9,15 +9,18 @@ import { join } from "node:path";
 import { createDirectoryArtifactStore } from "@mlops/action-kit";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { clientFor, openPullRequest, removeTempDirs, runGate, tempDir, workspace } from "./helpers.js";
+import { emulatorClient, openPullRequest, removeTempDirs, runGate, tempDir, workspace } from "./helpers.js";
 
 let emulator: Emulator;
-let admin: ReturnType<typeof clientFor>;
+let admin: ReturnType<typeof emulatorClient>;
 let token: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  admin = clientFor(emulator, emulator.createToken({ contents: "write", pull_requests: "write" }, "octocat"));
+  admin = emulatorClient(
+    emulator,
+    emulator.createToken({ contents: "write", pull_requests: "write" }, "octocat"),
+  );
   token = emulator.createToken({
     contents: "read",
     checks: "write",

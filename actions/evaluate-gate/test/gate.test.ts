@@ -7,7 +7,7 @@ import { annotationsFor } from "../src/publish.js";
 import {
   CONFIG,
   checkRuns,
-  clientFor,
+  emulatorClient,
   gateComments,
   metrics,
   openForkPullRequest,
@@ -21,12 +21,12 @@ import {
 } from "./helpers.js";
 
 let emulator: Emulator;
-let admin: ReturnType<typeof clientFor>;
+let admin: ReturnType<typeof emulatorClient>;
 let token: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  admin = clientFor(
+  admin = emulatorClient(
     emulator,
     emulator.createToken(
       { contents: "write", issues: "write", pull_requests: "write", checks: "write" },

@@ -9,17 +9,18 @@ import {
   runAction,
 } from "@mlops/action-kit";
 import { buildRunManifest } from "@mlops/core";
-import { createGitHubClient, type GitHubClient, stickyMarker } from "@mlops/github";
-import type { Emulator, Permissions } from "@mlops/github-emulator";
+import { type GitHubClient, stickyMarker } from "@mlops/github";
 import {
-  clientFor,
+  emulatorClient,
+  emulatorClientFactory,
   OWNER,
   openForkPullRequest,
   openPullRequest,
-} from "../../../packages/github/test/helpers.js";
+} from "@mlops/github/testing";
+import type { Emulator, Permissions } from "@mlops/github-emulator";
 import { main } from "../src/main.js";
 
-export { clientFor, OWNER, openForkPullRequest, openPullRequest };
+export { emulatorClient, OWNER, openForkPullRequest, openPullRequest };
 
 export const WRITE: Permissions = {
   contents: "read",
@@ -141,14 +142,7 @@ export async function runGate(options: GateRunOptions): Promise<MemoryRuntime> {
         cwd: options.workspace,
         artifacts:
           options.store ?? createDirectoryArtifactStore(join(options.workspace, ".artifacts"), { runId }),
-        createClient: ({ token, apiUrl }) =>
-          createGitHubClient({
-            token,
-            apiUrl,
-            pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-            retryBaseMs: 1,
-            requestTimeoutMs: 10_000,
-          }),
+        createClient: emulatorClientFactory(),
       }),
     runtime,
   );

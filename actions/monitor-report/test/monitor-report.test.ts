@@ -8,7 +8,8 @@ import {
   type MemoryRuntime,
   runAction,
 } from "@mlops/action-kit";
-import { createGitHubClient, type GitHubClient, moveAlias, registerModel } from "@mlops/github";
+import { type GitHubClient, moveAlias, registerModel } from "@mlops/github";
+import { emulatorClient, emulatorClientFactory } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { profileFiles } from "@mlops/monitor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,14 +21,6 @@ let token: string;
 let client: GitHubClient;
 let dir: string;
 
-const fastClient = (apiUrl: string, t: string) =>
-  createGitHubClient({
-    token: t,
-    apiUrl,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-    retryBaseMs: 1,
-  });
-
 /** A CSV with a numerical column `x` (shifted by `shift`) and a categorical `c`. */
 function csv(rows: number, shift: number): string {
   const lines = ["x,c"];
@@ -38,7 +31,7 @@ function csv(rows: number, shift: number): string {
 beforeAll(async () => {
   emulator = await startEmulator();
   token = emulator.createToken({ contents: "write", issues: "write", actions: "read" });
-  client = fastClient(emulator.url, token);
+  client = emulatorClient(emulator, token);
   dir = await mkdtemp(join(tmpdir(), "monitor-report-"));
   await writeFile(join(dir, "reference.csv"), csv(300, 0));
   await writeFile(join(dir, "drifted.csv"), csv(300, 30));
@@ -67,7 +60,7 @@ async function runStep(repo: string, runId: number, inputs: Record<string, strin
         env,
         cwd: dir,
         artifacts: createDirectoryArtifactStore(join(dir, "artifacts", repo, String(runId))),
-        createClient: ({ apiUrl, token: t }) => fastClient(apiUrl, t),
+        createClient: emulatorClientFactory(),
       }),
     runtime,
   );

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type Harness, headSha, runStep, startHarness, writeTree } from "@mlops/action-kit/testing";
 import { parseModelManifest, releaseCardOf } from "@mlops/core";
 import { downloadModel, getPublishedRelease, listVersions, moveAlias } from "@mlops/github";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
-import { type Harness, headSha, runStep, startHarness, writeTree } from "./harness.js";
 
 const OWNER = "acme";
 let harness: Harness;

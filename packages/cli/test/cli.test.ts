@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCliCaptured } from "./support.js";
+import { runCliCaptured } from "../src/testing.js";
 
 const root = join(import.meta.dirname, "../../..");
 

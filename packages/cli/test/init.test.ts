@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runCliCaptured } from "./support.js";
+import { runCliCaptured } from "../src/testing.js";
 
 function cli(args: string[], cwd: string) {
   return runCliCaptured(args, { cwd });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCliCaptured } from "./support.js";
+import { runCliCaptured } from "../src/testing.js";
 
 let emulator: Emulator;
 let repo: string;

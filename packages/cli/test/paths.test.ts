@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { invocationDir } from "../src/io.js";
-import { runCliCaptured } from "./support.js";
+import { runCliCaptured } from "../src/testing.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "../../..");

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGitHubClient, registerModel } from "@mlops/github";
+import { registerModel } from "@mlops/github";
+import { emulatorClient } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCliCaptured } from "./support.js";
+import { runCliCaptured } from "../src/testing.js";
 
 let emulator: Emulator;
 let token: string;
@@ -12,11 +13,7 @@ let token: string;
 beforeAll(async () => {
   emulator = await startEmulator();
   token = emulator.createToken({ contents: "write", deployments: "write" });
-  const client = createGitHubClient({
-    token,
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-  });
+  const client = emulatorClient(emulator, token);
   const { data: commit } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}", {
     owner: "acme",
     repo: "models",

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import type { WorkflowResult } from "@mlops/workflow-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCliCaptured } from "./support.js";
+import { runCliCaptured } from "../src/testing.js";
 
 const fixture = join(import.meta.dirname, "../../workflow-runner/test/fixtures/repo");
 const workflows = join(fixture, ".github/workflows");

@@ -14,4 +14,6 @@ export { type ExampleId, exampleSpec } from "./examples.js";
 export * from "./github-view.js";
 export { writeGitHubView } from "./output.js";
 export { PULL_REQUESTS } from "./stages/pull-requests.js";
+export { installToolchainStandIns } from "./toolchain.js";
 export { collectView } from "./view-data.js";
+export { WorkingCopies } from "./working-copy.js";

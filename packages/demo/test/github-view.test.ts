@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingOf } from "../../../scripts/system-deps.mjs";
 import { renderMarkdown } from "../src/github-view.js";
 import { writeGitHubView } from "../src/output.js";
+import { openPage, type RenderedPage } from "../src/testing.js";
 import { collectView } from "../src/view-data.js";
-import { openPage, type RenderedPage } from "./browser.js";
 
 const REPO = "view-org/model-repo";
 /** The page is checked in Chromium (installed by `node scripts/system-deps.mjs`); missing → those tests skip. */

@@ -2,7 +2,7 @@ import { GitHubError } from "@mlops/core";
 import type { Emulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GitHubClient, publishCheck, registerModel, translateGitHubError } from "../src/index.js";
-import { clientFor, emulatorWithClient, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
+import { emulatorClient, emulatorWithClient, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -51,7 +51,7 @@ describe("publishCheck", () => {
   it("falls back to a commit status when the token lacks checks: write", async () => {
     const repo = "checks-fallback";
     const sha = await headSha(client, repo);
-    const limited = clientFor(
+    const limited = emulatorClient(
       emulator,
       emulator.createToken({ contents: "read", statuses: "write", checks: "read" }),
     );
@@ -83,7 +83,7 @@ describe("publishCheck: who wrote it (issue 12, item 6)", () => {
     const options = { owner: OWNER, repo, sha, conclusion: "success" as const, title: "ok", summary: "s" };
     const actions = await publishCheck(client, { ...options, name: "by GITHUB_TOKEN" });
     expect(actions).toMatchObject({ kind: "check-run", author: "github-actions[bot]" });
-    const app = clientFor(emulator, emulator.createToken({ checks: "write" }, "mlops-app[bot]"));
+    const app = emulatorClient(emulator, emulator.createToken({ checks: "write" }, "mlops-app[bot]"));
     expect(await publishCheck(app, { ...options, name: "by an App" })).toMatchObject({
       author: "mlops-app[bot]",
     });
@@ -91,7 +91,7 @@ describe("publishCheck: who wrote it (issue 12, item 6)", () => {
     expect(await publishCheck(app, { ...options, name: "by an App" })).toMatchObject({
       author: "mlops-app[bot]",
     });
-    const personal = clientFor(
+    const personal = emulatorClient(
       emulator,
       emulator.createToken({ statuses: "write", checks: "read" }, "octocat"),
     );
@@ -111,7 +111,7 @@ describe("publishCheck: who wrote it (issue 12, item 6)", () => {
 describe("translateGitHubError", () => {
   it("names the missing permission when a read-only token tries to register", async () => {
     const repo = "errors-readonly";
-    const readOnly = clientFor(emulator, emulator.createToken({ contents: "read" }));
+    const readOnly = emulatorClient(emulator, emulator.createToken({ contents: "read" }));
     const { dir, cleanup } = await tempDir();
     try {
       const files = await writeModelFiles(dir, { "model.bin": "weights" });

@@ -2,14 +2,13 @@ import { join } from "node:path";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createGitHubClient,
   deployModel,
   type GitHubClient,
   registerModel,
   upsertMonitoringIssue,
   upsertStickyComment,
 } from "../src/index.js";
-import { OWNER, tempDir, writeModelFiles } from "./helpers.js";
+import { emulatorClient, OWNER, tempDir, writeModelFiles } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -17,14 +16,11 @@ let work: { dir: string; cleanup: () => Promise<void> };
 
 beforeAll(async () => {
   emulator = await startEmulator({ seed: Number(process.env.MLOPS_FAULT_SEED ?? 7) });
-  client = createGitHubClient({
-    token: emulator.createToken({ contents: "write", deployments: "write", issues: "write" }),
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-    retryBaseMs: 1,
-    retries: 6,
-    requestTimeoutMs: 10_000,
-  });
+  client = emulatorClient(
+    emulator,
+    emulator.createToken({ contents: "write", deployments: "write", issues: "write" }),
+    { retries: 6 },
+  );
   work = await tempDir();
 });
 afterAll(async () => {

@@ -2,98 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Emulator, type Permissions, startEmulator } from "@mlops/github-emulator";
-import {
-  createGitHubClient,
-  type GitHubClient,
-  type RegisterModelOptions,
-  registerModel,
-} from "../src/index.js";
+import { type GitHubClient, type RegisterModelOptions, registerModel } from "../src/index.js";
+import { emulatorClient, OWNER } from "../src/testing.js";
 
-export const OWNER = "acme";
-
-/** A client for the emulator without client-side pacing and with millisecond back-off. */
-export function clientFor(emulator: Emulator, token: string): GitHubClient {
-  return createGitHubClient({
-    token,
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-    retryBaseMs: 1,
-    retries: 4,
-    requestTimeoutMs: 10_000,
-  });
-}
-
-/** A commit on `owner/repo`'s `branch` (created from main when new) through the emulator's seeding route. */
-export async function pushCommit(
-  admin: GitHubClient,
-  repo: string,
-  branch: string,
-  message: string,
-  files: Record<string, string>,
-  owner = OWNER,
-): Promise<void> {
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
-    owner,
-    repo,
-    branch,
-    message,
-    files,
-  });
-}
-
-/** A branch `feature` changing one file, and an open PR from it into main. */
-export async function openPullRequest(
-  admin: GitHubClient,
-  repo: string,
-): Promise<{ repo: string; number: number; headSha: string }> {
-  await pushCommit(admin, repo, "feature", "Tune the model", { "params.yaml": "depth: 5\n" });
-  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
-    owner: OWNER,
-    repo,
-    title: "Tune the model",
-    head: "feature",
-    base: "main",
-  });
-  return { repo, number: data.number, headSha: data.head.sha };
-}
-
-/**
- * `forkOwner`'s fork of `repo` with a commit on the fork's `main`, and an open PR from it
- * (`head: "<forkOwner>:main"`) into the repository's main: a fork PR named like the base branch.
- */
-export async function openForkPullRequest(
-  admin: GitHubClient,
-  repo: string,
-  forkOwner = "mallory",
-): Promise<{ repo: string; number: number; headSha: string; headBranch: string; headRepository: string }> {
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/forks", {
-    owner: OWNER,
-    repo,
-    organization: forkOwner,
-  });
-  await pushCommit(
-    admin,
-    repo,
-    "main",
-    "Tune the model in a fork",
-    { "params.yaml": "depth: 7\n" },
-    forkOwner,
-  );
-  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
-    owner: OWNER,
-    repo,
-    title: `From ${forkOwner}'s fork`,
-    head: `${forkOwner}:main`,
-    base: "main",
-  });
-  return {
-    repo,
-    number: data.number,
-    headSha: data.head.sha,
-    headBranch: "main",
-    headRepository: `${forkOwner}/${repo}`,
-  };
-}
+export { emulatorClient, OWNER, openForkPullRequest, openPullRequest, pushCommit } from "../src/testing.js";
 
 export async function emulatorWithClient(
   permissions?: Permissions,
@@ -112,7 +24,7 @@ export async function emulatorWithClient(
     },
     login,
   );
-  return { emulator, client: clientFor(emulator, token), token };
+  return { emulator, client: emulatorClient(emulator, token), token };
 }
 
 /** Requests in the log, optionally only those matching `method` and a path fragment. */

@@ -18,7 +18,7 @@ import {
   translateGitHubError,
   uploadAsset,
 } from "../src/index.js";
-import { clientFor, emulatorWithClient, headSha, OWNER, registerRun, tempDir } from "./helpers.js";
+import { emulatorClient, emulatorWithClient, headSha, OWNER, registerRun, tempDir } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -146,7 +146,7 @@ describe("tag rulesets (422 Repository rule violations found)", () => {
     }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ reason: "ruleset-violation" });
     expect((refused as Error).message).toContain("refs/mlops/fraud/@staging");
-    const bot = clientFor(emulator, emulator.createToken({ contents: "write" }, "release-bot"));
+    const bot = emulatorClient(emulator, emulator.createToken({ contents: "write" }, "release-bot"));
     await expect(
       moveAlias(bot, { owner: OWNER, repo, model: "fraud", alias: "staging", selector: "v1" }),
     ).resolves.toMatchObject({ version: "1" });
@@ -157,13 +157,7 @@ describe("expected 422s are debug output, not warnings", () => {
   it("an idempotent re-run and a lost version race print no ⚠ 422 line", async () => {
     const repo = "quiet-422";
     const log = captureLog();
-    const quiet = createGitHubClient({
-      token: emulator.createToken({ contents: "write" }),
-      apiUrl: emulator.url,
-      pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-      retryBaseMs: 1,
-      log,
-    });
+    const quiet = emulatorClient(emulator, emulator.createToken({ contents: "write" }), { log });
     const first = await register(repo, "run-1", quiet, { aliases: ["staging"], log });
     const again = await register(repo, "run-1", quiet, { aliases: ["staging"], log });
     expect(again).toMatchObject({ version: first.version, outcome: "existing" });

@@ -14,7 +14,7 @@ import {
   registerModel,
   resolveModel,
 } from "../src/index.js";
-import { clientFor, headSha, OWNER, registerRun, tempDir, writeModelFiles } from "./helpers.js";
+import { emulatorClient, headSha, OWNER, registerRun, tempDir, writeModelFiles } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   work = await tempDir();
   stateDir = join(work.dir, "emulator-state");
   emulator = await startEmulator({ stateDir });
-  client = clientFor(emulator, emulator.createToken({ contents: "write" }));
+  client = emulatorClient(emulator, emulator.createToken({ contents: "write" }));
 });
 afterAll(async () => {
   await emulator.close();
@@ -127,7 +127,7 @@ describe("registerModel", () => {
   it("10 concurrent registrations get versions 1..10 exactly once", async () => {
     const repo = "reg-race";
     const clients = Array.from({ length: 10 }, () =>
-      clientFor(emulator, emulator.createToken({ contents: "write" })),
+      emulatorClient(emulator, emulator.createToken({ contents: "write" })),
     );
     const results = await Promise.all(clients.map((c, i) => register(repo, `run-${i}`, {}, c)));
     expect(results.map((r) => Number(r.version)).sort((a, b) => a - b)).toEqual([
@@ -145,8 +145,8 @@ describe("registerModel", () => {
 
   it("@latest ends on the highest version when a slower registration writes it last (no lock needed)", async () => {
     const repo = "reg-latest-race";
-    const slow = clientFor(emulator, emulator.createToken({ contents: "write" }, "slow-runner"));
-    const fast = clientFor(emulator, emulator.createToken({ contents: "write" }, "fast-runner"));
+    const slow = emulatorClient(emulator, emulator.createToken({ contents: "write" }, "slow-runner"));
+    const fast = emulatorClient(emulator, emulator.createToken({ contents: "write" }, "fast-runner"));
     // The slow run's 2nd ref creation (its @latest, after its version lock) answers after 4 s.
     emulator.setFaults([
       {
@@ -250,7 +250,7 @@ describe("resolveModel", () => {
   it("resolves @production with 1,003 versions present, following every page of matching-refs", async () => {
     // A separate in-memory emulator: the shared one persists state.json after every write.
     const fast = await startEmulator();
-    const fastClient = clientFor(fast, fast.createToken({ contents: "write" }));
+    const fastClient = emulatorClient(fast, fast.createToken({ contents: "write" }));
     const repo = "resolve-many";
     await register(repo, "1", {}, fastClient);
     const production = await register(repo, "2", { aliases: ["production"] }, fastClient);
@@ -400,7 +400,7 @@ describe("semver versions", () => {
 
   it("orders by semver precedence: 1.10.0 > 1.9.0, a release above its prereleases; @latest stays on the highest", async () => {
     const fast = await startEmulator();
-    const fastClient = clientFor(fast, fast.createToken({ contents: "write" }));
+    const fastClient = emulatorClient(fast, fast.createToken({ contents: "write" }));
     const repo = "semver-order";
     await register(repo, "o1", { version: "1.9.0", aliases: ["latest"] }, fastClient);
     await register(repo, "o2", { version: "1.10.0", aliases: ["latest"] }, fastClient);

@@ -2,7 +2,7 @@ import { PR_COMMENT_BUDGET } from "@mlops/core";
 import type { Emulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GitHubClient, renderStickyBody, stickyMarker, upsertStickyComment } from "../src/index.js";
-import { clientFor, emulatorWithClient, OWNER } from "./helpers.js";
+import { emulatorClient, emulatorWithClient, OWNER } from "./helpers.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -69,7 +69,7 @@ describe("upsertStickyComment", () => {
   it("does not edit another identity's comment carrying the same marker", async () => {
     const repo = "sticky-identity";
     const issue = await newIssue(repo);
-    const intruder = clientFor(
+    const intruder = emulatorClient(
       emulator,
       emulator.createToken({ issues: "write", pull_requests: "write" }, "mallory"),
     );
@@ -103,8 +103,8 @@ describe("upsertStickyComment", () => {
     const repo = "sticky-race";
     const issue = await newIssue(repo);
     const key = "fraud/pr-check";
-    const a = clientFor(emulator, emulator.createToken({ issues: "write", pull_requests: "write" }));
-    const b = clientFor(emulator, emulator.createToken({ issues: "write", pull_requests: "write" }));
+    const a = emulatorClient(emulator, emulator.createToken({ issues: "write", pull_requests: "write" }));
+    const b = emulatorClient(emulator, emulator.createToken({ issues: "write", pull_requests: "write" }));
     const results = await Promise.all([
       upsertStickyComment(a, { owner: OWNER, repo, issueNumber: issue, key, body: "run A" }),
       upsertStickyComment(b, { owner: OWNER, repo, issueNumber: issue, key, body: "run B" }),
@@ -167,7 +167,7 @@ describe("upsertStickyComment: whose comment is ours (issue 12, item 6)", () => 
   it("a GitHub App token with `identity: <slug>[bot]` edits its own comment in place", async () => {
     const repo = "sticky-app";
     const issue = await newIssue(repo);
-    const app = clientFor(
+    const app = emulatorClient(
       emulator,
       emulator.createToken({ issues: "write", pull_requests: "write" }, "mlops-app[bot]"),
     );
@@ -183,7 +183,7 @@ describe("upsertStickyComment: whose comment is ours (issue 12, item 6)", () => 
   it("without `identity`, learns the App's login from the comment it wrote and still ends with one comment", async () => {
     const repo = "sticky-app-learned";
     const issue = await newIssue(repo);
-    const app = clientFor(
+    const app = emulatorClient(
       emulator,
       emulator.createToken({ issues: "write", pull_requests: "write" }, "mlops-app[bot]"),
     );

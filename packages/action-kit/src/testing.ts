@@ -1,16 +1,19 @@
+/**
+ * Test support, imported as `@mlops/action-kit/testing` (never by an action's bundle): runs an action's `main`
+ * in-process, as a runner would run its step, against `packages/github-emulator` — the memory runtime, a folder
+ * artifact store, the `GITHUB_*`/`INPUT_*` environment, and the one emulator client of `@mlops/github/testing`.
+ */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import {
-  type ActionDeps,
-  type ActionRuntime,
-  createDirectoryArtifactStore,
-  createMemoryRuntime,
-  type MemoryRuntime,
-  runAction,
-} from "@mlops/action-kit";
-import { createGitHubClient, type GitHubClient } from "@mlops/github";
+import type { GitHubClient } from "@mlops/github";
+import { emulatorClient, emulatorClientFactory } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { createDirectoryArtifactStore } from "./artifact-store.js";
+import type { ActionDeps } from "./deps.js";
+import { createMemoryRuntime, type MemoryRuntime } from "./memory-runtime.js";
+import { runAction } from "./run-action.js";
+import type { ActionRuntime } from "./runtime.js";
 
 /** An emulator, a token for it and a scratch directory, for running actions' `main` in-process. */
 export interface Harness {
@@ -21,18 +24,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A client for the emulator: no client-side pacing, millisecond back-off. */
-export function fastClient(apiUrl: string, token: string): GitHubClient {
-  return createGitHubClient({
-    token,
-    apiUrl,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-    retryBaseMs: 1,
-    retries: 4,
-    requestTimeoutMs: 10_000,
-  });
-}
-
 export async function startHarness(options: Parameters<typeof startEmulator>[0] = {}): Promise<Harness> {
   const emulator = await startEmulator(options);
   const token = emulator.createToken({ contents: "write", deployments: "write", actions: "read" });
@@ -40,7 +31,7 @@ export async function startHarness(options: Parameters<typeof startEmulator>[0] 
   return {
     emulator,
     token,
-    client: fastClient(emulator.url, token),
+    client: emulatorClient(emulator, token),
     dir,
     close: async () => {
       await emulator.close();
@@ -116,7 +107,7 @@ export async function runStep(
     artifacts: createDirectoryArtifactStore(
       options.artifactRoot ?? join(options.harness.dir, "artifacts", String(options.runId)),
     ),
-    createClient: ({ token, apiUrl }) => fastClient(apiUrl, token),
+    createClient: emulatorClientFactory(),
     ...options.deps,
   };
   await runAction((rt) => main(rt, deps), runtime);

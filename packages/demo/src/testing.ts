@@ -1,4 +1,4 @@
-/** Opens a page of the demo in headless Debian Chromium (playwright-core) and reads what it shows. */
+/** Test support, imported as `@mlops/demo/testing`: opens a page of the demo in headless Debian Chromium (playwright-core) and reads what it shows. */
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 

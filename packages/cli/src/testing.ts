@@ -1,6 +1,6 @@
-// Shared by the CLI tests (and the adoption end-to-end test): run `mlops` in-process and capture what it prints.
-import type { CliIo } from "../src/io.js";
-import { runCli } from "../src/main.js";
+// Test support, imported as `@mlops/cli/testing` (the CLI tests and the adoption end-to-end test): run `mlops` in-process and capture what it prints.
+import type { CliIo } from "./io.js";
+import { runCli } from "./main.js";
 
 export interface CliRun {
   code: number;
