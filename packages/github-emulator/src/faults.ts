@@ -13,6 +13,11 @@ export interface FaultRule {
   kind: FaultKind;
   /** Status for `5xx` (default 502). */
   status?: number;
+  /**
+   * For `reset-mid-body` on a byte-stream answer (an asset download): how many bytes are sent before the
+   * connection is dropped (default: half the body).
+   */
+  cutAfterBytes?: number;
   /** Delay for `slow` (default 200 ms). */
   delayMs?: number;
   /**

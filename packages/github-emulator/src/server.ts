@@ -1,6 +1,7 @@
 /** The HTTP server: routing, auth, rate limits, faults, logging, validation and persistence. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { cutMidBody, runtimeTemplate, sendRuntimeFault } from "./actions-runtime/faults.js";
 import { createActionsRuntime } from "./actions-runtime/index.js";
@@ -142,6 +143,15 @@ async function serve(
   }
   const headers = { ...baseHeaders, ...(reply.headers ?? {}) };
   if (!req.complete) req.resume(); // discard an unread body (e.g. a rejected upload)
+  if (fault?.kind === "reset-mid-body" && reply.stream && reply.status < 300) {
+    // A byte stream (an asset download) cut after some bytes: the connection drops mid-transfer.
+    res.writeHead(reply.status, headers);
+    const length = Number(reply.headers?.["content-length"] ?? 0);
+    await sendPrefix(reply.stream, res, fault.cutAfterBytes ?? Math.floor(length / 2));
+    res.destroy();
+    record(definition.template, reply.status, caller?.login || undefined, fault.kind);
+    return;
+  }
   if (fault?.kind === "reset-mid-body") {
     const text = JSON.stringify(reply.json ?? { message: "partial" });
     res.writeHead(reply.status, {
@@ -186,6 +196,24 @@ async function serve(
       });
   }
   record(definition.template, reply.status, caller?.login || undefined, fault?.kind);
+}
+
+/** Writes the first `limit` bytes of `stream` to `res` (then stops reading it). */
+async function sendPrefix(stream: Readable, res: ServerResponse, limit: number): Promise<void> {
+  let sent = 0;
+  try {
+    for await (const chunk of stream) {
+      const buffer = chunk as Buffer;
+      const take = Math.min(buffer.length, limit - sent);
+      if (take > 0 && !res.write(buffer.subarray(0, take)))
+        await new Promise<void>((resolve) => res.once("drain", resolve));
+      sent += take;
+      if (sent >= limit) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  await sleep(5);
 }
 
 function makeContext(

@@ -41,6 +41,48 @@ export const runManifestSchema = z.object({
 /** `run.json` contents. */
 export type RunManifest = z.infer<typeof runManifestSchema>;
 
+/**
+ * One numbered part of a model file too large for one release asset (GitHub: each asset under 2 GiB):
+ * asset `name` holds bytes `offset … offset + size - 1` of the file.
+ */
+const modelFilePart = z.object({
+  name: z.string().min(1),
+  offset: z.number().int().nonnegative(),
+  size: z.number().int().positive(),
+  sha256,
+});
+
+/**
+ * A model file: its whole size and sha256, and — when it was stored as numbered parts — every part in
+ * order. The parts tile the file exactly (offsets contiguous from 0, sizes summing to `size`).
+ */
+const modelFile = z
+  .object({
+    name: z.string().min(1),
+    size: z.number().int().nonnegative(),
+    sha256,
+    parts: z.array(modelFilePart).min(2).optional(),
+  })
+  .superRefine((file, ctx) => {
+    if (!file.parts) return;
+    let offset = 0;
+    for (const [index, part] of file.parts.entries()) {
+      if (part.offset !== offset)
+        ctx.addIssue({
+          code: "custom",
+          path: ["parts", index, "offset"],
+          message: `expected ${offset}: the parts must tile the file in order`,
+        });
+      offset = part.offset + part.size;
+    }
+    if (offset !== file.size)
+      ctx.addIssue({
+        code: "custom",
+        path: ["parts"],
+        message: `the parts hold ${offset} bytes, the file ${file.size}`,
+      });
+  });
+
 /** Schema of `model.json` (schema_version 1), attached to each registered model version. */
 export const modelManifestSchema = z.object({
   schema_version: z.literal(1),
@@ -57,7 +99,7 @@ export const modelManifestSchema = z.object({
     data: z.array(fingerprint),
     parent_version: modelVersion.nullable(),
   }),
-  files: z.array(z.object({ name: z.string().min(1), size: z.number().int().nonnegative(), sha256 })),
+  files: z.array(modelFile),
   created_at: z.string().datetime({ offset: true }),
   actor: z.string(),
 });

@@ -10,6 +10,8 @@ import { resolveCommit } from "./git.js";
 import { asset, release } from "./render.js";
 
 const WRITE = { scope: "contents", level: "write" } as const;
+/** 2 GiB: every release asset must be smaller (docs "About releases"). */
+export const MAX_ASSET_BYTES = 2 * 1024 ** 3;
 const READ = { scope: "contents", level: "read" } as const;
 
 /**
@@ -286,15 +288,66 @@ export function registerReleaseRoutes(router: Router): void {
   );
 }
 
+/**
+ * A single `Range: bytes=A-B` / `bytes=A-` / `bytes=-N` header, resolved against `size` (inclusive
+ * positions); `"unsatisfiable"` when it starts past the end; undefined when absent, malformed or a
+ * multi-range (RFC 9110 §14.2: a server may ignore a Range it does not support and answer 200 whole).
+ */
+export function parseByteRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | "unsatisfiable" | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec((header ?? "").trim());
+  if (!match) return undefined;
+  const [, first = "", last = ""] = match;
+  if (first === "" && last === "") return undefined;
+  if (first === "") {
+    const suffix = Number(last);
+    if (suffix === 0) return "unsatisfiable";
+    return { start: Math.max(size - suffix, 0), end: size - 1 };
+  }
+  const start = Number(first);
+  const end = last === "" ? size - 1 : Math.min(Number(last), size - 1);
+  if (last !== "" && Number(last) < start) return undefined;
+  if (start >= size) return "unsatisfiable";
+  return { start, end };
+}
+
+/**
+ * An asset's bytes, as the storage behind GitHub's download redirect serves them: the 302 from
+ * `GET /releases/assets/{id}` (Accept: application/octet-stream) leads to Azure Blob storage
+ * (`server: Windows-Azure-Blob/1.0`, `accept-ranges: bytes` in the recorded exchange of
+ * gm3dmo/the-power#393), which honours one byte range: 206 with `Content-Range`, 416 with
+ * `Content-Range` naming the size past the end ("Specifying the range header for Blob service
+ * operations", https://learn.microsoft.com/en-us/rest/api/storageservices/specifying-the-range-header-for-blob-service-operations;
+ * RFC 9110 §14). Streamed from the blob file on disk, never held in memory.
+ */
 function download(ctx: RouteContext, data: AssetData) {
   data.download_count += 1;
+  const base = {
+    "content-type": "application/octet-stream",
+    "content-disposition": `attachment; filename=${data.name}`,
+    "accept-ranges": "bytes",
+  };
+  const range = parseByteRange(ctx.req.headers.range, data.size);
+  if (range === "unsatisfiable")
+    return {
+      status: 416,
+      headers: { ...base, "content-range": `bytes */${data.size}`, "content-length": "0" },
+    };
+  if (range)
+    return {
+      status: 206,
+      headers: {
+        ...base,
+        "content-range": `bytes ${range.start}-${range.end}/${data.size}`,
+        "content-length": String(range.end - range.start + 1),
+      },
+      stream: ctx.store.readBlob(data.blob, range),
+    };
   return {
     status: 200,
-    headers: {
-      "content-type": "application/octet-stream",
-      "content-length": String(data.size),
-      "content-disposition": `attachment; filename=${data.name}`,
-    },
+    headers: { ...base, "content-length": String(data.size) },
     stream: ctx.store.readBlob(data.blob),
   };
 }
@@ -316,6 +369,18 @@ async function uploadAsset(ctx: RouteContext) {
       code: "custom",
       field: "size",
       message: "size must be greater than or equal to 1",
+    });
+  }
+  // "Each file included in a release must be under 2 GiB" (docs "About releases",
+  // https://docs.github.com/en/repositories/releasing-projects-on-github/about-releases); refused from the
+  // declared length, before a byte is stored. GitHub's exact answer is not documented (an exactly-2 GiB
+  // upload failed with an opaque 500, community discussion #61733): the emulator answers 422.
+  if (declared >= MAX_ASSET_BYTES) {
+    throw validationFailed({
+      resource: "ReleaseAsset",
+      code: "custom",
+      field: "size",
+      message: `size must be less than ${MAX_ASSET_BYTES} bytes (2 GiB)`,
     });
   }
   const name = normalizeAssetName(rawName);

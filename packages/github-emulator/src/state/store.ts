@@ -142,9 +142,10 @@ export class Store {
     return { blob, size, sha256: hash.digest("hex") };
   }
 
-  readBlob(blob: string): Readable {
+  /** The blob's bytes streamed from disk (never read whole into memory); `range` = inclusive byte positions. */
+  readBlob(blob: string, range?: { start: number; end: number }): Readable {
     if (!blob) return Readable.from([]);
-    return createReadStream(join(this.blobDir, blob));
+    return createReadStream(join(this.blobDir, blob), range ? { start: range.start, end: range.end } : {});
   }
 
   deleteBlob(blob: string): void {

@@ -4,16 +4,18 @@ import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GitHubError, IntegrityError, type ModelManifest, parseModelManifest } from "@mlops/core";
+import { IntegrityError, type ModelManifest, parseModelManifest } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { httpStatus, withGitHubErrors } from "../errors.js";
 import { type GitHubLog, silentLog } from "../log.js";
+import { DOWNLOAD_ATTEMPTS, looksLikeHtml, openAssetStream, requireAsset } from "./asset-stream.js";
 import { parseSha256Sums } from "./metadata.js";
+import { downloadParts } from "./parts-download.js";
 import type { ReleaseAsset } from "./release.js";
 import { type ResolvedModel, resolveModel } from "./resolve.js";
 import { transferTimeoutMs } from "./upload.js";
 
-const DOWNLOAD_ATTEMPTS = 4;
+export { type AssetBody, looksLikeHtml, openAssetStream } from "./asset-stream.js";
 
 export interface DownloadModelOptions {
   owner: string;
@@ -32,62 +34,6 @@ export interface DownloadedModel {
   manifest: ModelManifest;
   /** Absolute or `dir`-relative paths of the model files written, in manifest order. */
   files: Array<{ name: string; path: string; size: number; sha256: string }>;
-}
-
-/** True when the first bytes of a body look like an HTML page (an error page served with 200). */
-export function looksLikeHtml(firstBytes: Buffer): boolean {
-  const head = firstBytes.subarray(0, 512).toString("utf8").trimStart().toLowerCase();
-  return head.startsWith("<!doctype") || head.startsWith("<html");
-}
-
-/** The response body of an asset: the API answers either 200 with the bytes or 302 to a storage URL. */
-async function openAssetStream(
-  client: GitHubClient,
-  owner: string,
-  repo: string,
-  asset: ReleaseAsset,
-  signal: AbortSignal,
-): Promise<{ body: ReadableStream<Uint8Array>; contentType: string }> {
-  const response = await client.request("GET /repos/{owner}/{repo}/releases/assets/{asset_id}", {
-    owner,
-    repo,
-    asset_id: asset.id,
-    headers: { accept: "application/octet-stream" },
-    request: { redirect: "manual", parseSuccessResponseBody: false, signal },
-  });
-  const headers = response.headers as Record<string, string | undefined>;
-  const status = response.status as number;
-  if (status >= 300 && status < 400) {
-    await (response.data as unknown as ReadableStream | null)?.cancel().catch(() => {});
-    const location = headers.location;
-    if (!location)
-      throw new GitHubError(
-        `Downloading ${asset.name}: GitHub answered ${status} without a Location header.`,
-        { status },
-      );
-    // The storage URL is pre-signed: follow it without our Authorization header.
-    const followed = await fetch(location, { signal });
-    if (!followed.ok || !followed.body) {
-      await followed.body?.cancel().catch(() => {});
-      // A throttled storage answer (429, or any status with Retry-After) is transient: wait, then retry.
-      const retryAfter = Number(followed.headers.get("retry-after"));
-      const throttled =
-        followed.status === 429 || (followed.headers.has("retry-after") && Number.isFinite(retryAfter));
-      if (throttled)
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(Number.isFinite(retryAfter) ? retryAfter : 1, 60) * 1000),
-        );
-      throw Object.assign(
-        new Error(`Downloading ${asset.name} from storage failed with ${followed.status}`),
-        { status: throttled ? 503 : followed.status },
-      );
-    }
-    return { body: followed.body, contentType: followed.headers.get("content-type") ?? "" };
-  }
-  return {
-    body: response.data as unknown as ReadableStream<Uint8Array>,
-    contentType: headers["content-type"] ?? "",
-  };
 }
 
 /** Streams one asset to `target` while hashing; the checks run on the stream, so memory stays flat. */
@@ -168,15 +114,6 @@ export async function downloadAsset(
   throw lastError;
 }
 
-function requireAsset(resolved: ResolvedModel, name: string): ReleaseAsset {
-  const asset = resolved.release.assets.find((a) => a.name === name);
-  if (!asset)
-    throw new IntegrityError(
-      `${resolved.tag} has no ${name} asset; it was not registered by mlops-actions or is incomplete.`,
-    );
-  return asset;
-}
-
 /**
  * Resolves `selector` and downloads the version into `dir`: `model.json` and `SHA256SUMS` first,
  * then every file `model.json` lists, each streamed to disk while hashing (Accept:
@@ -216,8 +153,13 @@ export async function downloadModel(
     for (const entry of manifest.files) {
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(entry.name))
         throw new IntegrityError(`${resolved.tag}: model.json lists an unsafe file name '${entry.name}'.`);
-      const asset = requireAsset(resolved, entry.name);
       const target = join(dir, entry.name);
+      if (entry.parts) {
+        const got = await downloadParts(client, { owner, repo, resolved, entry, sums, target, log });
+        files.push({ name: entry.name, path: target, size: got.size, sha256: got.sha256 });
+        continue;
+      }
+      const asset = requireAsset(resolved, entry.name);
       const partial = `${target}.partial`;
       const got = await downloadAsset(client, owner, repo, asset, partial);
       if (got.sha256 !== entry.sha256 || got.size !== entry.size || sums.get(entry.name) !== got.sha256) {

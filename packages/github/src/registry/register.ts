@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import {
   buildModelManifest,
@@ -31,6 +32,14 @@ import {
   versionsDescending,
   versionTagName,
 } from "./names.js";
+import {
+  DEFAULT_PART_BYTES,
+  type FilePart,
+  hashFileInParts,
+  MAX_RELEASE_ASSETS,
+  partCount,
+  partName,
+} from "./parts.js";
 import { readModelRefs } from "./refs.js";
 import { listAllReleases, type Release, type ReleaseAsset, toRelease } from "./release.js";
 import { type AssetSource, MAX_ASSET_BYTES, uploadAsset } from "./upload.js";
@@ -75,6 +84,11 @@ export interface RegisterModelOptions {
    */
   version?: ModelVersion;
   log?: GitHubLog;
+  /**
+   * Model files larger than this many bytes are stored as numbered parts (`model.bin.part-0001-of-0002`),
+   * each at most this size. Default 2,000,000,000 (GitHub: each asset under 2 GiB); tests use less.
+   */
+  partBytes?: number;
 }
 
 export interface RegisteredModel {
@@ -96,14 +110,31 @@ export interface RegisteredModel {
 
 interface LocalFile extends FileDigest {
   path: string;
+  /** Set when the file is stored as numbered parts. */
+  parts?: FilePart[];
 }
 
-async function hashInputs(
+interface PlannedFile {
+  name: string;
+  path: string;
+  size: number;
+  /** Asset names this file takes: its own, or its parts'. */
+  assetNames: string[];
+}
+
+/**
+ * Names, sizes and asset names of the inputs, from `stat` alone — so a bad name, an empty file or more
+ * assets than a release holds are refused before anything is hashed or written. `partBytes` undefined:
+ * never split (the extra assets), and a file of 2 GiB or more is refused.
+ */
+async function planInputs(
   files: RegisterModelOptions["files"],
-  seen = new Set<string>(),
-): Promise<LocalFile[]> {
-  if (files.length === 0) throw new InputError("register: no model files given.");
-  const result: LocalFile[] = [];
+  seen: Set<string>,
+  partBytes: number | undefined,
+  what: string,
+): Promise<PlannedFile[]> {
+  const What = `${what.charAt(0).toUpperCase()}${what.slice(1)}`;
+  const planned: PlannedFile[] = [];
   for (const file of files) {
     const name = file.name ?? basename(file.path);
     if (!ASSET_NAME.test(name))
@@ -112,21 +143,56 @@ async function hashInputs(
       );
     if (RESERVED_NAMES.has(name))
       throw new InputError(`Asset name '${name}' is reserved for the registry's own metadata.`);
-    if (seen.has(name)) throw new InputError(`Two model files are both named '${name}'.`);
-    seen.add(name);
-    const digest = await hashFile(file.path).catch((error: unknown) => {
-      throw new InputError(`Cannot read model file ${file.path}: ${(error as Error).message}`);
+    const info = await stat(file.path).catch((error: unknown) => {
+      throw new InputError(`Cannot read ${what} ${file.path}: ${(error as Error).message}`);
     });
-    if (digest.size === 0)
-      throw new InputError(`Model file ${file.path} is empty; GitHub rejects empty release assets.`);
-    if (digest.size > MAX_ASSET_BYTES) {
+    if (!info.isFile())
       throw new InputError(
-        `Model file ${file.path} is ${digest.size} bytes; GitHub release assets must be under 2 GiB. Split the model into smaller files (e.g. shards) and register them together.`,
+        `${What} ${file.path} is not a file; give the files of a model directory one by one.`,
       );
+    if (info.size === 0)
+      throw new InputError(`${What} ${file.path} is empty; GitHub rejects empty release assets.`);
+    if (partBytes === undefined && info.size > MAX_ASSET_BYTES)
+      throw new InputError(
+        `${What} ${file.path} is ${info.size} bytes; GitHub release assets must be under 2 GiB.`,
+      );
+    const count = partBytes === undefined ? 1 : partCount(info.size, partBytes);
+    const assetNames =
+      count === 1 ? [name] : Array.from({ length: count }, (_, i) => partName(name, i, count));
+    for (const assetName of count === 1 ? [name] : [name, ...assetNames]) {
+      if (seen.has(assetName))
+        throw new InputError(`Two model files (or parts) are both named '${assetName}'.`);
+      seen.add(assetName);
     }
-    result.push({ name, path: file.path, ...digest });
+    planned.push({ name, path: file.path, size: info.size, assetNames });
+  }
+  return planned;
+}
+
+async function hashPlanned(planned: PlannedFile[], partBytes: number | undefined): Promise<LocalFile[]> {
+  const result: LocalFile[] = [];
+  for (const file of planned) {
+    const digest = await (partBytes === undefined
+      ? hashFile(file.path)
+      : hashFileInParts(file.path, file.name, partBytes)
+    ).catch((error: unknown) => {
+      throw new InputError(`Cannot read ${file.path}: ${(error as Error).message}`);
+    });
+    result.push({ name: file.name, path: file.path, ...digest });
   }
   return result;
+}
+
+/** The release's asset count must stay within GitHub's 1,000 (refused before anything is written). */
+function checkAssetCount(model: string, files: PlannedFile[], extras: PlannedFile[]): void {
+  const own = RESERVED_NAMES.size; // model.json, SHA256SUMS and (when the card is cut) MODEL_CARD.md
+  const total = [...files, ...extras].reduce((sum, f) => sum + f.assetNames.length, 0) + own;
+  if (total > MAX_RELEASE_ASSETS) {
+    const parted = files.filter((f) => f.assetNames.length > 1).length;
+    throw new InputError(
+      `register ${model}: the version would need ${total} release assets (${files.length} model files${parted > 0 ? `, ${parted} of them split into parts` : ""}, ${extras.length} extra files, ${own} for the registry's metadata); GitHub allows at most ${MAX_RELEASE_ASSETS} per release. Nothing was created. Pack small files together (e.g. a tar of the tokenizer directory) or use fewer, larger shards.`,
+    );
+  }
 }
 
 function sourceFromText(name: string, text: string, contentType: string): AssetSource {
@@ -165,9 +231,16 @@ export async function registerModel(
   const explicit =
     options.version === undefined ? undefined : parseModelVersion(String(options.version)).label;
   const log = options.log ?? silentLog;
-  const files = await hashInputs(options.files);
-  const seen = new Set(files.map((f) => f.name));
-  const extras = options.extraAssets?.length ? await hashInputs(options.extraAssets, seen) : [];
+  const partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
+  if (!Number.isSafeInteger(partBytes) || partBytes < 1 || partBytes > MAX_ASSET_BYTES)
+    throw new InputError(`register: the part size must be 1 … ${MAX_ASSET_BYTES} bytes, got ${partBytes}.`);
+  if (options.files.length === 0) throw new InputError("register: no model files given.");
+  const seen = new Set<string>();
+  const plannedFiles = await planInputs(options.files, seen, partBytes, "model file");
+  const plannedExtras = await planInputs(options.extraAssets ?? [], seen, undefined, "file");
+  checkAssetCount(model, plannedFiles, plannedExtras);
+  const files = await hashPlanned(plannedFiles, partBytes);
+  const extras = await hashPlanned(plannedExtras, undefined);
   // Before anything is written: the release body must have room for a card (GitHub: 125,000 characters).
   checkReleaseMetadataFits({
     model,
@@ -245,13 +318,26 @@ export async function registerModel(
     const existingManifest = release.assets.find((a) => a.name === "model.json");
     const manifestSource = sourceFromText("model.json", manifestText, "application/json");
     const sources: AssetSource[] = [
-      ...[...files, ...extras].map((f) => ({
-        name: f.name,
-        size: f.size,
-        sha256: f.sha256,
-        path: f.path,
-        contentType: "application/octet-stream",
-      })),
+      ...[...files, ...extras].flatMap((f): AssetSource[] =>
+        f.parts
+          ? f.parts.map((part) => ({
+              name: part.name,
+              size: part.size,
+              sha256: part.sha256,
+              path: f.path,
+              offset: part.offset,
+              contentType: "application/octet-stream",
+            }))
+          : [
+              {
+                name: f.name,
+                size: f.size,
+                sha256: f.sha256,
+                path: f.path,
+                contentType: "application/octet-stream",
+              },
+            ],
+      ),
       manifestSource,
     ];
     const cardSource = releaseCard.fullCard
@@ -259,8 +345,9 @@ export async function registerModel(
       : undefined;
     // A resumed draft keeps its first model.json (createdAt differs on every attempt): upload ours only if absent.
     if (existingManifest) sources.pop();
+    // A file stored in parts is listed whole (for `sha256sum -c` after reassembly) and part by part.
     const sums = renderSha256Sums([
-      ...files,
+      ...files.flatMap((f) => [f, ...(f.parts ?? [])]),
       ...extras,
       ...(cardSource ? [{ name: cardSource.name, size: cardSource.size, sha256: cardSource.sha256 }] : []),
       existingManifest?.digest
@@ -342,7 +429,14 @@ function buildManifest(
       data: given.data ?? [],
       parent_version: parentVersion,
     },
-    files: files.map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+    files: files.map(({ name, size, sha256, parts }) => ({
+      name,
+      size,
+      sha256,
+      ...(parts
+        ? { parts: parts.map(({ name, offset, size, sha256 }) => ({ name, offset, size, sha256 })) }
+        : {}),
+    })),
     created_at: new Date().toISOString(),
     actor: options.actor ?? "",
   };

@@ -36,7 +36,8 @@ async function readJson(response: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * POSTs a file to a release `upload_url` with node:http, piping the file with backpressure.
+ * POSTs a file (or the byte range `offset … offset + size - 1` of it) to a release `upload_url` with
+ * node:http, piping the file with backpressure.
  * (Node 20's fetch/undici reads a streamed request body ahead without bound: a 512 MiB upload
  * through fetch peaked at ~590 MiB RSS, through node:http at ~85 MiB.) No retries here: the caller
  * reconciles. Network failures surface as status 500, like Octokit's.
@@ -44,7 +45,7 @@ async function readJson(response: IncomingMessage): Promise<unknown> {
 export async function streamUpload(
   client: GitHubClient,
   url: string,
-  file: { path: string; size: number; contentType: string },
+  file: { path: string; size: number; contentType: string; offset?: number },
   signal: AbortSignal,
 ): Promise<unknown> {
   const token = await tokenOf(client);
@@ -66,7 +67,9 @@ export async function streamUpload(
     request.once("error", reject);
   });
   try {
-    await pipeline(createReadStream(file.path), request);
+    // One part of a large file: only its byte range is read (never the whole file, never a copy on disk).
+    const offset = file.offset ?? 0;
+    await pipeline(createReadStream(file.path, { start: offset, end: offset + file.size - 1 }), request);
     const response = await answered;
     const data = await readJson(response);
     const status = response.statusCode ?? 500;

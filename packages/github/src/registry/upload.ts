@@ -17,6 +17,8 @@ export interface AssetSource {
   contentType: string;
   /** Path of the file, streamed; or `content` for small generated files (model.json, SHA256SUMS). */
   path?: string;
+  /** With `path`: the asset is bytes `offset … offset + size - 1` of the file (one part of a large file). */
+  offset?: number;
   content?: Buffer;
 }
 
@@ -101,7 +103,12 @@ export async function uploadAsset(
         : await streamUpload(
             client,
             url,
-            { path: source.path ?? "", size: source.size, contentType: source.contentType },
+            {
+              path: source.path ?? "",
+              size: source.size,
+              offset: source.offset ?? 0,
+              contentType: source.contentType,
+            },
             signal,
           );
       const uploaded = toAsset(data as Parameters<typeof toAsset>[0]);
