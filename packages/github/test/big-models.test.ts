@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadModel, type GitHubClient, registerModel } from "../src/index.js";
 import { hashFileInParts, partName } from "../src/registry/parts.js";
 import { reassemblyPath } from "../src/registry/parts-download.js";
-import { clientFor, headSha, OWNER, tempDir } from "./helpers.js";
+import { emulatorClient, headSha, OWNER, tempDir } from "./helpers.js";
 
 const MiB = 1024 * 1024;
 const DOWNLOADS = "/_emulator/downloads/{owner}/{repo}/assets/{asset_id}";
@@ -25,7 +25,7 @@ beforeAll(async () => {
   work = await tempDir();
   stateDir = join(work.dir, "emulator-state");
   emulator = await startEmulator({ stateDir });
-  client = clientFor(emulator, emulator.createToken({ contents: "write" }));
+  client = emulatorClient(emulator, emulator.createToken({ contents: "write" }));
 });
 afterAll(async () => {
   await emulator.close();
