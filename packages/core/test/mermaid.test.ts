@@ -166,3 +166,32 @@ describe("xyChart", () => {
     expect(() => xyChart({ ...base, series: many })).toThrow(`at most ${PALETTE.length}`);
   });
 });
+
+describe("xyChart with a numeric x axis", () => {
+  it("writes `min --> max` and checks every series has the same number of points", () => {
+    const chart = xyChart({
+      title: "ROC",
+      x: { min: 0, max: 1 },
+      xTitle: "False positive rate",
+      yTitle: "True positive rate",
+      y: { min: 0, max: 1 },
+      series: [
+        { kind: "line", name: "candidate", values: [0, 0.8, 1] },
+        { kind: "line", name: "chance", values: [0, 0.5, 1] },
+      ],
+    });
+    expect(chart).toContain('  x-axis "False positive rate" 0 --> 1\n');
+    expect(chart).toContain("  line [0, 0.8, 1]\n  line [0, 0.5, 1]\n");
+    expect(() =>
+      xyChart({
+        title: "t",
+        x: { min: 0, max: 1 },
+        yTitle: "y",
+        series: [
+          { kind: "line", name: "a", values: [1, 2] },
+          { kind: "line", name: "b", values: [1] },
+        ],
+      }),
+    ).toThrow('xyChart: series "b" has 1 values for 2 points');
+  });
+});

@@ -194,10 +194,20 @@ export interface Series {
   values: number[];
 }
 
+/** A numeric x axis from `min` to `max`: Mermaid spreads each series' values evenly over it. */
+export interface NumericAxis {
+  min: number;
+  max: number;
+}
+
 export interface XyChartSpec {
   title: string;
-  /** Category labels, one per value; made unique. Keep them short (see {@link maxLabelChars}). */
-  x: string[];
+  /**
+   * Category labels, one per value, made unique (keep them short, see {@link maxLabelChars}); or a numeric
+   * range, for series sampled on an even grid (e.g. a ROC curve at false-positive rates 0, 0.025, …, 1):
+   * Mermaid then draws tick labels itself, so many points never crowd the axis.
+   */
+  x: string[] | NumericAxis;
   xTitle?: string;
   yTitle: string;
   /** y range; default from min(0, smallest value) to a round number ≥ 110 % of the largest value. */
@@ -216,20 +226,23 @@ export function xyChart(spec: XyChartSpec): string {
   if (spec.series.length === 0) throw new Error("xyChart: no series");
   if (spec.series.length > PALETTE.length)
     throw new Error(`xyChart: ${spec.series.length} series, at most ${PALETTE.length}`);
+  const points = Array.isArray(spec.x) ? spec.x.length : (spec.series[0] as Series).values.length;
   for (const s of spec.series)
-    if (s.values.length !== spec.x.length)
+    if (s.values.length !== points)
       throw new Error(
-        `xyChart: series "${s.name}" has ${s.values.length} values for ${spec.x.length} labels`,
+        `xyChart: series "${s.name}" has ${s.values.length} values for ${points} ${Array.isArray(spec.x) ? "labels" : "points"}`,
       );
   const all = spec.series.flatMap((s) => s.values).filter(Number.isFinite);
   const y = spec.y ?? { min: Math.min(0, ...all), max: niceMax(Math.max(0, ...all) * 1.1) };
-  const xs = uniqueLabels(spec.x).map(mermaidText).join(", ");
+  const xs = Array.isArray(spec.x)
+    ? `[${uniqueLabels(spec.x).map(mermaidText).join(", ")}]`
+    : `${value(spec.x.min)} --> ${value(spec.x.max)}`;
   return [
     "```mermaid",
     MERMAID_INIT,
     "xychart-beta",
     `  title ${mermaidText(spec.title)}`,
-    `  x-axis ${spec.xTitle ? `${mermaidText(spec.xTitle)} ` : ""}[${xs}]`,
+    `  x-axis ${spec.xTitle ? `${mermaidText(spec.xTitle)} ` : ""}${xs}`,
     `  y-axis ${mermaidText(spec.yTitle)} ${value(y.min)} --> ${value(y.max > y.min ? y.max : y.min + 1)}`,
     ...spec.series.map((s) => `  ${s.kind} [${s.values.map(value).join(", ")}]`),
     "```",
