@@ -42,6 +42,7 @@ import {
 import { type Baseline, resolveBaseline } from "./baseline.js";
 import { loadMetricsSource, perExamplePath } from "./candidate.js";
 import { type GateInputs, inputSchema } from "./inputs.js";
+import { predictionPlotsOf } from "./plots.js";
 import { annotationsFor, publish } from "./publish.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
@@ -275,15 +276,16 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   if (rules.length === 0)
     runtime.log.notice(`No gate rules for ${model}: the report shows the metric diff only.`);
   runGate({ head: candidate.metrics, rules }); // checks every rule's metric exists before any request
-  const significant = rules.some((r) => r.rule.significant);
-  const configuredPerExample = significant ? config.model?.per_example : undefined;
-  const candidatePerExample = significant
-    ? perExamplePath(
-        candidate,
-        configuredPerExample,
-        inputs["per-example"] && resolve(deps.cwd, inputs["per-example"]),
-      )
-    : undefined;
+  // Per-example results serve `significant` rules and the prediction plots.
+  const configuredPerExample = config.model?.per_example;
+  const candidatePerExample =
+    configuredPerExample || inputs["per-example"]
+      ? perExamplePath(
+          candidate,
+          configuredPerExample,
+          inputs["per-example"] && resolve(deps.cwd, inputs["per-example"]),
+        )
+      : undefined;
 
   let clientInstance: GitHubClient | undefined;
   const client = () => {
@@ -337,6 +339,13 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     ...(baseline ? { baseline: baseline.metrics } : {}),
     ...(perExample ? { perExample } : {}),
   });
+  const plots = predictionPlotsOf({
+    model: config.model,
+    candidate: candidatePerExample,
+    baseline: baseline?.perExample,
+    baselineLabel: baseline?.label,
+    log: runtime.log,
+  });
   const verdict = gateVerdictLine(model, run);
   runtime.log.info(verdict);
   for (const outcome of run.rules)
@@ -355,6 +364,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     candidateLabel: `commit ${headSha.slice(0, 7)}`,
     ...(headSha ? { candidateUrl: `${context.serverUrl}/${context.repository}/commit/${headSha}` } : {}),
     runUrl: context.runUrl,
+    ...(plots ? { plots } : {}),
     ...(baseline
       ? {
           baseline: baseline.metrics,

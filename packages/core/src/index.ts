@@ -9,3 +9,4 @@ export * from "./metrics/index.js";
 export * from "./report/index.js";
 export * from "./rules/index.js";
 export * from "./types.js";
+export * from "./plots/index.js";

@@ -136,7 +136,44 @@ export const modelConfigSchema = z
     params: z.array(z.string()).describe("Parameter files.").optional(),
     artifacts: z.array(z.string()).describe("Model files to register (globs).").optional(),
     data: z.array(z.string()).describe("Input data files to fingerprint.").optional(),
-    per_example: z.string().describe("CSV of per-example results, for noise-aware rules.").optional(),
+    per_example: z
+      .string()
+      .describe(
+        "CSV of per-example results: for noise-aware rules, and (with label, prediction and score columns) the PR comment's plots.",
+      )
+      .optional(),
+    predictions: z
+      .object({
+        task: z
+          .enum(["classification", "regression"])
+          .describe(
+            "Default: inferred (a score column, or text or few whole-number labels, mean classification).",
+          )
+          .optional(),
+        label: z
+          .string()
+          .describe("Column of true labels (default: label, target, y_true or actual).")
+          .optional(),
+        prediction: z
+          .string()
+          .describe("Column of predictions (default: prediction, predicted, y_pred or pred).")
+          .optional(),
+        score: z
+          .string()
+          .describe(
+            "Column of the positive class's probability, binary classification (default: probability, score, y_score or proba).",
+          )
+          .optional(),
+        positive: z
+          .string()
+          .describe("The positive class (default 1 or true, else the last class).")
+          .optional(),
+      })
+      .strict()
+      .describe(
+        "Columns of the per_example CSV the PR comment plots (ROC, precision-recall, confusion matrix, calibration; residuals for regression).",
+      )
+      .optional(),
     train: z
       .object({ command: z.string().min(1), working_directory: z.string().optional() })
       .strict()

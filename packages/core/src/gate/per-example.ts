@@ -7,7 +7,7 @@ export interface PerExample {
 }
 
 /** Splits one CSV line, honouring double-quoted fields with `""` escapes. */
-function splitCsvLine(line: string): string[] {
+export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
   let field = "";
   let quoted = false;

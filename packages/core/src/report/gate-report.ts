@@ -1,5 +1,6 @@
 import { diffMetrics, type MetricDiff } from "../diff/diff.js";
 import { formatDelta, formatNumber, formatPercent } from "../format/number.js";
+import { addPlotSections, type PlotSection } from "../plots/render.js";
 import type { MetricSpec, MetricValues } from "../types.js";
 import { type Budget, PR_COMMENT_BUDGET } from "./budget.js";
 import { ReportBuilder } from "./builder.js";
@@ -27,6 +28,11 @@ export interface GateReportInput {
   headLabel?: string;
   /** Extra lines shown under the verdict (notices). */
   notes?: readonly string[];
+  /**
+   * Charts and tables under the metric table (prediction plots, metric trend, the run's images): the
+   * first shown, the rest collapsed, all cut first (with a note) when the report is over its budget.
+   */
+  plots?: { sections: readonly PlotSection[]; notes?: readonly string[] };
 }
 
 export interface GateReportOptions {
@@ -194,6 +200,9 @@ export function renderGateReport(input: GateReportInput, options: GateReportOpti
         .join("\n\n"),
       7,
     );
+
+  if (input.plots && (input.plots.sections.length > 0 || (input.plots.notes ?? []).length > 0))
+    addPlotSections(report, input.plots.sections, input.plots.notes);
 
   if (run.rules.length > 0)
     report.details(

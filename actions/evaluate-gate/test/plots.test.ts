@@ -1,0 +1,110 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { mermaidBlocks, mulberry32 } from "@mlops/core";
+import { registerModel } from "@mlops/github";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  emulatorClient,
+  gateComments,
+  metrics,
+  OWNER,
+  openPullRequest,
+  removeTempDirs,
+  runGate,
+  tempDir,
+  WRITE,
+  workspace,
+} from "./helpers.js";
+
+let emulator: Emulator;
+let admin: ReturnType<typeof emulatorClient>;
+let token: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ validateResponses: true });
+  admin = emulatorClient(
+    emulator,
+    emulator.createToken(
+      { contents: "write", issues: "write", pull_requests: "write", checks: "write", actions: "write" },
+      "octocat",
+    ),
+  );
+  token = emulator.createToken(WRITE);
+});
+afterAll(() => emulator.close());
+afterEach(removeTempDirs);
+
+/** Binary predictions as `train` writes them: `skill` separates the classes' scores. */
+function predictionsCsv(n: number, skill: number, seed: number): string {
+  const random = mulberry32(seed);
+  const rows = ["id,label,prediction,probability,correct"];
+  for (let i = 0; i < n; i++) {
+    const label = random() < 0.4 ? 1 : 0;
+    const p = Math.round(Math.min(1, Math.max(0, label * skill + random() * (1 - skill))) * 1000) / 1000;
+    const prediction = p >= 0.5 ? 1 : 0;
+    rows.push(`ex${i},${label},${prediction},${p},${label === prediction ? 1 : 0}`);
+  }
+  return `${rows.join("\n")}\n`;
+}
+
+async function registerWithPredictions(repo: string, perExample: string) {
+  const dir = await tempDir("gate-plots-registry-");
+  await writeFile(join(dir, "model.bin"), "weights");
+  await writeFile(join(dir, "predictions.csv"), perExample);
+  const { data: main } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner: OWNER,
+    repo,
+    ref: "heads/main",
+  });
+  return registerModel(admin, {
+    owner: OWNER,
+    repo,
+    model: "churn",
+    commitSha: main.object.sha,
+    files: [{ path: join(dir, "model.bin") }],
+    metrics: { accuracy: 0.8, f1: 0.7 },
+    idempotencyKey: `${repo}/1/churn`,
+    aliases: ["production"],
+    extraAssets: [{ path: join(dir, "predictions.csv"), name: "per-example.csv" }], // as `register` attaches it
+  });
+}
+
+describe("prediction plots in the PR comment", () => {
+  it("draws the candidate against the production model from their per-example results", async () => {
+    const pr = await openPullRequest(admin, "gate-plots");
+    await registerWithPredictions(pr.repo, predictionsCsv(200, 0.3, 2));
+    const work = await workspace({
+      "metrics.json": metrics(0.9, 0.85),
+      "predictions.csv": predictionsCsv(200, 0.5, 1),
+    });
+    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
+    expect(runtime.failure).toBeUndefined();
+    const [comment] = await gateComments(admin, pr);
+    const body = comment?.body ?? "";
+    expect(body).toContain("**ROC curve**");
+    expect(body).toContain("<summary>Precision–recall curve</summary>");
+    expect(body).toContain("<summary>Confusion matrix (candidate and baseline)</summary>");
+    expect(body).toContain("<summary>Calibration (reliability)</summary>");
+    expect(body).toMatch(/🟦 candidate \(AUC [\d.]+\) \(line\) · 🟧 baseline \(AUC 0\.\d+\) \(line\)/);
+    expect(body).toContain("| actual ↓ · predicted → | `0` | `1` |");
+    expect(mermaidBlocks(body)).toHaveLength(3);
+    // The job summary holds the same plots.
+    expect(runtime.summary.join("\n")).toContain("**ROC curve**");
+    expect(emulator.violations).toEqual([]);
+  });
+
+  it("a per-example file kept for noise-aware rules only (no label column) draws nothing and says so in the log", async () => {
+    const pr = await openPullRequest(admin, "gate-plots-none");
+    const work = await workspace({
+      "metrics.json": metrics(0.9, 0.85),
+      "predictions.csv": "id,correct\na,1\n",
+    });
+    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
+    const [comment] = await gateComments(admin, pr);
+    expect(comment?.body).not.toContain("```mermaid");
+    expect(runtime.lines.map((l) => l.message).join("\n")).toMatch(
+      /No plots: .*predictions.csv has no label column/,
+    );
+  });
+});

@@ -1,0 +1,3 @@
+export * from "./curves.js";
+export * from "./predictions.js";
+export * from "./render.js";

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import {
+  auc,
+  CURVE_POINTS,
+  evenGrid,
+  InputError,
+  interpolateLinear,
+  measure,
+  mermaidBlocks,
+  mulberry32,
+  PR_COMMENT_BUDGET,
+  type Predictions,
+  parsePredictions,
+  predictionPlots,
+  renderGateReport,
+  rocCurve,
+  runGate,
+} from "../src/index.js";
+
+/** A seeded binary classifier's predictions: `skill` moves positives' scores up. */
+function binaryCsv(n: number, skill: number, seed: number): string {
+  const random = mulberry32(seed);
+  const lines = ["id,label,prediction,probability,correct"];
+  for (let i = 0; i < n; i++) {
+    const label = random() < 0.4 ? 1 : 0;
+    const p = Math.min(1, Math.max(0, Math.round((label * skill + random() * (1 - skill)) * 1000) / 1000));
+    const prediction = p >= 0.5 ? 1 : 0;
+    lines.push(`e${i},${label},${prediction},${p},${label === prediction ? 1 : 0}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const predictions = (text: string, file = "predictions.csv") => {
+  const parsed = parsePredictions(text, file);
+  if (!("task" in parsed)) throw new Error(parsed.missing);
+  return parsed;
+};
+
+/** The numbers of the n-th `line [...]` of a Mermaid block. */
+function lineValues(block: string, n: number): number[] {
+  const lines = block.split("\n").filter((l) => l.trim().startsWith("line ["));
+  return JSON.parse((lines[n] as string).trim().slice(5)) as number[];
+}
+
+describe("prediction plots", () => {
+  const head = predictions(binaryCsv(300, 0.5, 1));
+  const base = predictions(binaryCsv(300, 0.3, 2));
+
+  it("draws ROC, precision–recall, confusion matrix and calibration for binary predictions", () => {
+    const { sections, notes } = predictionPlots({
+      head: { predictions: head, label: "candidate" },
+      baseline: { predictions: base, label: "baseline v3" },
+    });
+    expect(notes).toEqual([]);
+    expect(sections.map((s) => s.title)).toEqual([
+      "ROC curve",
+      "Precision–recall curve",
+      "Confusion matrix (candidate and baseline)",
+      "Calibration (reliability)",
+    ]);
+    const roc = mermaidBlocks(sections[0]?.markdown ?? "")[0] as string;
+    expect(roc).toContain('x-axis "False positive rate" 0 --> 1');
+    // The candidate's line is its ROC curve at an even grid of false-positive rates, and its AUC is in the legend.
+    const bin = head.task === "classification" ? head.binary : undefined;
+    if (!bin) throw new Error("binary expected");
+    const curve = rocCurve(bin.labels, bin.scores);
+    const expected = interpolateLinear(curve.fpr, curve.tpr, evenGrid(0, 1, CURVE_POINTS));
+    for (const [i, v] of lineValues(roc, 0).entries()) expect(v).toBeCloseTo(expected[i] as number, 3);
+    expect(lineValues(roc, 0)).toHaveLength(CURVE_POINTS);
+    expect(sections[0]?.markdown).toContain(
+      `candidate (AUC ${Number(auc(curve.fpr, curve.tpr).toPrecision(3))})`,
+    );
+    expect(lineValues(roc, 2)).toEqual(evenGrid(0, 1, CURVE_POINTS)); // chance diagonal
+    // A better model has the larger AUC.
+    const baseBin = base.task === "classification" ? base.binary : undefined;
+    if (!baseBin) throw new Error("binary expected");
+    const baseCurve = rocCurve(baseBin.labels, baseBin.scores);
+    expect(auc(curve.fpr, curve.tpr)).toBeGreaterThan(auc(baseCurve.fpr, baseCurve.tpr));
+  });
+
+  it("writes the confusion matrix as a table with counts and per-class rates", () => {
+    const text =
+      "id,label,prediction\na,cat,cat\nb,cat,dog\nc,dog,dog\nd,bird,cat\ne,bird,bird\nf,bird,bird\n";
+    const p = predictions(text);
+    expect(p.task).toBe("classification");
+    const { sections, notes } = predictionPlots({ head: { predictions: p, label: "candidate" } });
+    expect(sections.map((s) => s.title)).toEqual(["Confusion matrix (candidate)"]);
+    expect(notes.join(" ")).toContain("no score column");
+    const md = sections[0]?.markdown ?? "";
+    expect(md).toContain("| actual ↓ · predicted → | `bird` | `cat` | `dog` |");
+    expect(md).toContain("| `bird` (3) | **2 (67%)** | 1 (33%) | 0 (0%) |");
+    expect(md).toContain("| `cat` (2) | 0 (0%) | **1 (50%)** | 1 (50%) |");
+    // per-class: cat precision = 1 of 2 predicted cats
+    expect(md).toContain("| `cat` | 2 | 50% | 50% |");
+  });
+
+  it("draws residuals vs predicted and the error distribution for regression", () => {
+    const random = mulberry32(3);
+    const rows = ["id,target,prediction"];
+    for (let i = 0; i < 200; i++) {
+      const y = 50 + random() * 40;
+      rows.push(`r${i},${y.toFixed(3)},${(y + (random() - 0.5) * 6 + 1).toFixed(3)}`);
+    }
+    const p = predictions(rows.join("\n"));
+    expect(p.task).toBe("regression");
+    const { sections } = predictionPlots({
+      head: { predictions: p, label: "candidate" },
+      baselineMissing: "no per-example results",
+    });
+    expect(sections.map((s) => s.title)).toEqual(["Residuals vs predicted", "Error distribution"]);
+    expect(sections[0]?.markdown).toMatch(/\| candidate \| 200 \| [\d.]+ \| [\d.]+ \| -0\.9\d* \|/);
+    const shares = lineValues(mermaidBlocks(sections[1]?.markdown ?? "")[0] as string, 0);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+  });
+
+  it("says what is missing instead of drawing nothing", () => {
+    expect(parsePredictions("id,correct\na,1\n", "p.csv")).toEqual({
+      missing: expect.stringContaining("p.csv has no label column"),
+    });
+    const { sections, notes } = predictionPlots({ head: { missing: "p.csv has no label column" } });
+    expect(sections).toEqual([]);
+    expect(notes).toEqual(["No plots: p.csv has no label column."]);
+    expect(() => parsePredictions("id,label\na,1\n", "p.csv", { prediction: "yhat" })).toThrow(InputError);
+  });
+
+  it("puts the first plot open and the rest collapsed, and cuts plots first when over budget", () => {
+    const plots = predictionPlots({
+      head: { predictions: head, label: "candidate" },
+      baseline: { predictions: base, label: "baseline" },
+    });
+    const metrics = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`m${i}`, i]));
+    const input = {
+      model: "m",
+      run: runGate({ head: metrics, rules: [] }),
+      head: metrics,
+      baseline: metrics,
+      plots,
+    };
+    const report = renderGateReport(input);
+    const firstChart = report.indexOf("```mermaid");
+    const firstDetails = report.indexOf("<details>");
+    expect(firstChart).toBeGreaterThan(0);
+    expect(firstChart).toBeLessThan(firstDetails);
+    expect(report).toContain("<summary>Precision–recall curve</summary>");
+    expect(mermaidBlocks(report)).toHaveLength(3);
+    // A budget that holds the table but not the plots: every metric row stays, the plots go, with a note.
+    const tableOnly = renderGateReport({ ...input, plots: { sections: [] } });
+    const budget = { ...PR_COMMENT_BUDGET, limit: measure(tableOnly, "chars") + 200 };
+    const cut = renderGateReport(input, { budget });
+    expect(measure(cut, "chars")).toBeLessThanOrEqual(budget.limit);
+    for (let i = 0; i < 40; i++) expect(cut).toContain(`| m${i} `);
+    expect(cut).not.toContain("```mermaid");
+    expect(cut).toContain("Plots left out to fit GitHub's size limit");
+  });
+});
+
+describe("parsePredictions", () => {
+  it("reads 1.0 and 1 as one class and picks 1 as the positive class", () => {
+    const p = parsePredictions("label,prediction,score\n1.0,1,0.9\n0,0,0.2\n", "p.csv") as Predictions;
+    expect(p.task === "classification" && p.binary?.positive).toBe("1");
+    expect(p.task === "classification" && p.classes).toEqual(["0", "1"]);
+  });
+
+  it("refuses a score that is not a number, naming the file and line", () => {
+    expect(() => parsePredictions("label,prediction,score\n1,1,high\n", "p.csv")).toThrow(
+      expect.objectContaining({ position: { file: "p.csv", line: 2 } }),
+    );
+  });
+});
