@@ -7,7 +7,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDirectoryArtifactStore, createMemoryRuntime, runAction } from "@mlops/action-kit";
+import { createMemoryRuntime, runAction } from "@mlops/action-kit";
+import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
 import { registerModel } from "@mlops/github";
 import { emulatorClient, emulatorClientFactory, OWNER, openPullRequest } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";

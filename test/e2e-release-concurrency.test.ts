@@ -9,7 +9,8 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aliasVersion, type GitHubClient } from "@mlops/github";
+import type { GitHubClient } from "@mlops/github";
+import { aliasVersion } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import type { WorkflowResult } from "@mlops/workflow-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

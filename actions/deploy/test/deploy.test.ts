@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Harness, headSha, runStep, startHarness, writeTree } from "@mlops/action-kit/testing";
-import { aliasVersion, type GitHubClient, getPublishedRelease, registerModel } from "@mlops/github";
+import { type GitHubClient, getPublishedRelease, registerModel } from "@mlops/github";
+import { aliasVersion } from "@mlops/github/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 

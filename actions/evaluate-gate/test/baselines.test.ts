@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createDirectoryArtifactStore } from "@mlops/action-kit";
+import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
 import { buildRunManifest } from "@mlops/core";
 import { registerModel } from "@mlops/github";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";

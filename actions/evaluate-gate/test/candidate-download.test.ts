@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createDirectoryArtifactStore } from "@mlops/action-kit";
+import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emulatorClient, openPullRequest, removeTempDirs, runGate, tempDir, workspace } from "./helpers.js";

@@ -1,13 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type ArtifactStore,
-  createDirectoryArtifactStore,
-  createMemoryRuntime,
-  type MemoryRuntime,
-  runAction,
-} from "@mlops/action-kit";
+import { type ArtifactStore, createMemoryRuntime, type MemoryRuntime, runAction } from "@mlops/action-kit";
+import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
 import { buildRunManifest } from "@mlops/core";
 import { type GitHubClient, stickyMarker } from "@mlops/github";
 import {

@@ -2,12 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createDirectoryArtifactStore,
-  createMemoryRuntime,
-  type MemoryRuntime,
-  runAction,
-} from "@mlops/action-kit";
+import { createMemoryRuntime, type MemoryRuntime, runAction } from "@mlops/action-kit";
+import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
 import { type GitHubClient, moveAlias, registerModel } from "@mlops/github";
 import { emulatorClient, emulatorClientFactory } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";

@@ -1,5 +1,3 @@
-import { cp, mkdir, readdir, stat } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Where runs keep files for later steps and later runs: the Actions artifact service, or a folder. */
@@ -155,42 +153,4 @@ function retryAfterMs(error: unknown): number | undefined {
   if (Number.isFinite(after) && after > 0) return after * 1000;
   if (/secondary rate limit/i.test(error instanceof Error ? error.message : "")) return 60_000;
   return undefined;
-}
-
-/**
- * A folder-backed store for the CLI and tests: `<root>/<name>/…`. With `runId`, artifacts are kept per
- * run (`<root>/runs/<runId>/<name>/…`) and `download(name, dir, from)` / `list(from)` read another run's,
- * like the cross-run download of the real service.
- */
-export function createDirectoryArtifactStore(root: string, options: { runId?: number } = {}): ArtifactStore {
-  let nextId = 1;
-  const folder = (runId: number | undefined) =>
-    runId === undefined ? root : join(root, "runs", String(runId));
-  return {
-    async upload(name, files, rootDirectory) {
-      const target = join(folder(options.runId), name);
-      await mkdir(target, { recursive: true });
-      let size = 0;
-      for (const file of files) {
-        const destination = join(target, relative(resolve(rootDirectory), resolve(file)));
-        await mkdir(join(destination, ".."), { recursive: true });
-        await cp(file, destination);
-        size += (await stat(file)).size;
-      }
-      return { id: nextId++, size };
-    },
-    async download(name, directory, from) {
-      const source = join(folder(from?.runId ?? options.runId), name);
-      await readdir(source);
-      await cp(source, directory, { recursive: true });
-      return { path: directory };
-    },
-    async list(from) {
-      const base = folder(from?.runId ?? options.runId);
-      const entries = await readdir(base, { withFileTypes: true }).catch(() => []);
-      return entries
-        .filter((entry) => entry.isDirectory() && !(base === root && entry.name === "runs"))
-        .map((entry, index) => ({ id: index + 1, name: entry.name, size: 0 }));
-    },
-  };
 }

@@ -49,17 +49,6 @@ export function defaultedInput(defaultValue: string) {
   return z.string().transform((raw) => (raw === "" ? defaultValue : raw));
 }
 
-/** One of a fixed set of words (empty → default). */
-export function choiceInput<const T extends readonly [string, ...string[]]>(
-  choices: T,
-  defaultValue: T[number],
-) {
-  return z
-    .string()
-    .transform((raw) => (raw === "" ? defaultValue : raw))
-    .pipe(z.enum(choices, { message: `expected one of ${choices.join(", ")}` }));
-}
-
 /** A list: one item per line (and/or comma-separated when `commas`), blanks and `#` comments dropped. */
 export function listInput(options: { commas?: boolean } = {}) {
   return z.string().transform((raw) =>
@@ -108,21 +97,4 @@ export function readInputs<S extends InputSchema>(
             .join("\n")
         : undefined,
   });
-}
-
-/** A number (empty → default) within optional bounds. */
-export function numberInput(defaultValue: number, options: { min?: number; max?: number } = {}) {
-  const min = options.min ?? -Infinity;
-  const max = options.max ?? Infinity;
-  return z
-    .string()
-    .transform((raw, ctx) => {
-      const value = raw === "" ? defaultValue : Number(raw);
-      if (!Number.isFinite(value) || value < min || value > max) {
-        ctx.addIssue({ code: "custom", message: `expected a number from ${min} to ${max}, got "${raw}"` });
-        return z.NEVER;
-      }
-      return value;
-    })
-    .describe("number");
 }

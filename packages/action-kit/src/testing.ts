@@ -3,13 +3,13 @@
  * in-process, as a runner would run its step, against `packages/github-emulator` — the memory runtime, a folder
  * artifact store, the `GITHUB_*`/`INPUT_*` environment, and the one emulator client of `@mlops/github/testing`.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { GitHubClient } from "@mlops/github";
 import { emulatorClient, emulatorClientFactory } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { createDirectoryArtifactStore } from "./artifact-store.js";
+import type { ArtifactStore } from "./artifact-store.js";
 import type { ActionDeps } from "./deps.js";
 import { createMemoryRuntime, type MemoryRuntime } from "./memory-runtime.js";
 import { runAction } from "./run-action.js";
@@ -112,4 +112,42 @@ export async function runStep(
   };
   await runAction((rt) => main(rt, deps), runtime);
   return runtime;
+}
+
+/**
+ * A folder-backed artifact store for tests (the Actions artifact service of a job run in-process): `<root>/<name>/…`. With `runId`, artifacts are kept per
+ * run (`<root>/runs/<runId>/<name>/…`) and `download(name, dir, from)` / `list(from)` read another run's,
+ * like the cross-run download of the real service.
+ */
+export function createDirectoryArtifactStore(root: string, options: { runId?: number } = {}): ArtifactStore {
+  let nextId = 1;
+  const folder = (runId: number | undefined) =>
+    runId === undefined ? root : join(root, "runs", String(runId));
+  return {
+    async upload(name, files, rootDirectory) {
+      const target = join(folder(options.runId), name);
+      await mkdir(target, { recursive: true });
+      let size = 0;
+      for (const file of files) {
+        const destination = join(target, relative(resolve(rootDirectory), resolve(file)));
+        await mkdir(join(destination, ".."), { recursive: true });
+        await cp(file, destination);
+        size += (await stat(file)).size;
+      }
+      return { id: nextId++, size };
+    },
+    async download(name, directory, from) {
+      const source = join(folder(from?.runId ?? options.runId), name);
+      await readdir(source);
+      await cp(source, directory, { recursive: true });
+      return { path: directory };
+    },
+    async list(from) {
+      const base = folder(from?.runId ?? options.runId);
+      const entries = await readdir(base, { withFileTypes: true }).catch(() => []);
+      return entries
+        .filter((entry) => entry.isDirectory() && !(base === root && entry.name === "runs"))
+        .map((entry, index) => ({ id: index + 1, name: entry.name, size: 0 }));
+    },
+  };
 }

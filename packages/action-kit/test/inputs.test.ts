@@ -3,12 +3,10 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   booleanInput,
-  choiceInput,
   defaultedInput,
   environmentInputs,
   integerInput,
   listInput,
-  numberInput,
   optionalInput,
   readInputs,
   requiredInput,
@@ -22,8 +20,6 @@ const schema = z.object({
   metrics: listInput(),
   aliases: listInput({ commas: true }),
   retries: integerInput(5, { min: 1 }),
-  share: numberInput(0.5, { min: 0, max: 1 }),
-  mode: choiceInput(["fast", "exact"] as const, "fast"),
 });
 
 function source(values: Record<string, string>) {
@@ -45,8 +41,6 @@ describe("readInputs", () => {
       metrics: [],
       aliases: [],
       retries: 5,
-      share: 0.5,
-      mode: "fast",
     });
   });
 
@@ -79,20 +73,19 @@ describe("readInputs", () => {
     );
   });
 
-  it("splits comma lists and numbers with bounds", () => {
+  it("splits comma lists and reads whole numbers", () => {
     const inputs = readInputs(
       schema,
-      source({ command: "x", aliases: "latest, champion\nstaging", retries: "3", share: "0.25" }),
+      source({ command: "x", aliases: "latest, champion\nstaging", retries: "3" }),
     );
     expect(inputs.aliases).toEqual(["latest", "champion", "staging"]);
     expect(inputs.retries).toBe(3);
-    expect(inputs.share).toBe(0.25);
   });
 
   it("reports every invalid input at once, as an InputError", () => {
     let caught: unknown;
     try {
-      readInputs(schema, source({ retries: "0", share: "2", mode: "slow" }));
+      readInputs(schema, source({ retries: "0", "fail-on-regression": "maybe" }));
     } catch (error) {
       caught = error;
     }
@@ -100,7 +93,6 @@ describe("readInputs", () => {
     const error = caught as InputError;
     expect(error.message).toBe("Invalid input 'command': is required");
     expect(error.details).toContain("'retries'");
-    expect(error.details).toContain("'share': expected a number from 0 to 1");
-    expect(error.details).toContain("'mode': expected one of fast, exact");
+    expect(error.details).toContain("'fail-on-regression'");
   });
 });

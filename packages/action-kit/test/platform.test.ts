@@ -6,13 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  createDirectoryArtifactStore,
-  createMemoryRuntime,
-  githubPlatform,
-  startAction,
-  unavailableArtifactStore,
-} from "../src/index.js";
+import { createMemoryRuntime, githubPlatform, startAction, unavailableArtifactStore } from "../src/index.js";
+import { createDirectoryArtifactStore } from "../src/testing.js";
 
 describe("githubPlatform", () => {
   it("tells github.com, GHE.com and GHES apart as @actions/artifact does", () => {

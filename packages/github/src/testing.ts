@@ -5,7 +5,10 @@
  * timeouts and rate-limit handling the actions ship with — only tuned for a local server: no client-side
  * pacing, millisecond back-off, a 10 s request timeout.
  */
+import type { ModelVersion } from "@mlops/core";
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from "./client.js";
+import { validateModelName, versionOfAlias, versionTagName } from "./registry/names.js";
+import { readModelRefs } from "./registry/refs.js";
 
 /** The owner of the repositories the emulator seeds. */
 export const OWNER = "acme";
@@ -110,4 +113,18 @@ export async function openForkPullRequest(
     headBranch: "main",
     headRepository: `${forkOwner}/${repo}`,
   };
+}
+
+/**
+ * The version `@alias` points at, read from the model's refs in one call (no release fetched), or undefined:
+ * what tests check after a deploy or a promotion. (The product resolves aliases with `resolveModel`.)
+ */
+export async function aliasVersion(
+  client: GitHubClient,
+  options: { owner: string; repo: string; model: string; alias: string },
+): Promise<{ version: ModelVersion; tag: string } | undefined> {
+  const model = validateModelName(options.model);
+  const refs = await readModelRefs(client, options.owner, options.repo, model);
+  const version = versionOfAlias(refs, options.alias);
+  return version === undefined ? undefined : { version, tag: versionTagName(model, version) };
 }

@@ -14,7 +14,6 @@ import {
   legacyAliasRefName,
   listVersions,
   moveAlias,
-  removeAlias,
   resolveModel,
   versionTagName,
 } from "../src/index.js";
@@ -83,8 +82,6 @@ describe("alias refs outside refs/tags", () => {
       ["1", ["production"]],
     ]);
     expect(versions.find((v) => v.version === "2")?.tagSha).toBe(v2.tagSha);
-    await removeAlias(client, { owner: OWNER, repo, model: "fraud", alias: "staging" });
-    expect(await refNames(repo, "mlops/fraud/")).toEqual([aliasRefName("fraud", "production")]);
   });
 
   it("an alias ref wins over a leftover alias tag of the same name (migration cut short)", async () => {

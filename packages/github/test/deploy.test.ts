@@ -3,13 +3,13 @@ import { join } from "node:path";
 import type { Emulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  aliasVersion,
   deployModel,
   dispatchEvent,
   type GitHubClient,
   moveAlias,
   upsertMonitoringIssue,
 } from "../src/index.js";
+import { aliasVersion } from "../src/testing.js";
 import { emulatorWithClient, headSha, OWNER, registerRun, tempDir } from "./helpers.js";
 
 let emulator: Emulator;

@@ -3,14 +3,11 @@ import type { GitHubClient } from "../client.js";
 import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../errors.js";
 import {
   aliasRefName,
-  aliasTagName,
   legacyAliasRefName,
   type ModelRefs,
   parseSelector,
   validateAliasName,
   validateModelName,
-  versionOfAlias,
-  versionTagName,
 } from "./names.js";
 import { readModelRefs } from "./refs.js";
 import { resolveModel } from "./resolve.js";
@@ -144,32 +141,4 @@ export async function promote(
     alias: options.to.replace(/^@/, ""),
     selector: `@${from.alias}`,
   });
-}
-
-/** Deletes `@alias` (both its ref and a legacy alias tag; already gone is fine). */
-export async function removeAlias(
-  client: GitHubClient,
-  options: { owner: string; repo: string; model: string; alias: string },
-): Promise<void> {
-  const { owner, repo } = options;
-  const model = validateModelName(options.model);
-  const alias = validateAliasName(options.alias);
-  await withGitHubErrors({ operation: `remove ${aliasTagName(model, alias)}`, owner, repo }, async () => {
-    await deleteRef(client, owner, repo, aliasRefName(model, alias));
-    await deleteRef(client, owner, repo, legacyAliasRefName(model, alias));
-  });
-}
-
-/** The version `@alias` points at, without fetching the release (1 call), or undefined. */
-export async function aliasVersion(
-  client: GitHubClient,
-  options: { owner: string; repo: string; model: string; alias: string },
-): Promise<{ version: ModelVersion; tag: string } | undefined> {
-  const { owner, repo } = options;
-  const model = validateModelName(options.model);
-  const refs = await withGitHubErrors({ operation: `read ${model}/@${options.alias}`, owner, repo }, () =>
-    readModelRefs(client, owner, repo, model),
-  );
-  const version = versionOfAlias(refs, options.alias);
-  return version === undefined ? undefined : { version, tag: versionTagName(model, version) };
 }
