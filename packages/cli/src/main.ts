@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<CommandRegistrar>> = {
   "run-workflow": async () => (await import("./commands/run-workflow.js")).registerRunWorkflowCommand,
   profile: async () => (await import("./commands/profile.js")).registerProfileCommand,
   monitor: async () => (await import("./commands/monitor.js")).registerMonitorCommand,
+  insights: async () => (await import("./commands/insights.js")).registerInsightsCommand,
 };
 
 /** The commands `argv` needs: the one it names, none for `--version`, else all (help, unknown names). */

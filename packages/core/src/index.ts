@@ -4,6 +4,7 @@ export * from "./errors.js";
 export * from "./format/index.js";
 export * from "./gate/index.js";
 export * from "./input/index.js";
+export * from "./insights/index.js";
 export * from "./manifest/index.js";
 export * from "./metrics/index.js";
 export * from "./report/index.js";

@@ -32,6 +32,12 @@ export interface EmulatorOptions {
   rateLimit?: RateLimitOptions;
   /** Validate every response against GitHub's OpenAPI description; see `Emulator.violations`. */
   validateResponses?: boolean;
+  /**
+   * The emulator's clock in epoch milliseconds (default `Date.now`): every timestamp it writes
+   * (`created_at`, `submitted_at`, statuses …) comes from it, strictly increasing by at least a second.
+   * Tests move it forward to build a history with known durations.
+   */
+  clock?: () => number;
 }
 
 export interface Emulator {
@@ -53,7 +59,7 @@ export interface Emulator {
 
 /** Starts an emulator on 127.0.0.1. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const store = new Store(options.stateDir);
+  const store = new Store(options.stateDir, options.clock);
   const log: RequestLogEntry[] = [];
   const rateLimiter = new RateLimiter(options.rateLimit ?? {});
   const parts: ServerParts = {

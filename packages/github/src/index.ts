@@ -5,6 +5,7 @@ export * from "./deploy.js";
 export * from "./dispatch.js";
 export * from "./errors.js";
 export * from "./identity.js";
+export * from "./insights.js";
 export * from "./log.js";
 export * from "./monitoring-issue.js";
 export * from "./paginate.js";

@@ -81,103 +81,116 @@ export async function upsertMonitoringIssue(
   client: GitHubClient,
   options: MonitoringIssueOptions,
 ): Promise<MonitoringIssueResult> {
-  const { owner, repo } = options;
-  const label = options.label ?? "mlops-monitoring";
-  const marker = monitoringMarker(options.model);
-  return withGitHubErrors(
-    { operation: `update the monitoring issue of ${options.model}`, owner, repo },
-    async () => {
-      const find = async () =>
-        (
-          await listAllPages<{
-            number: number;
-            title: string;
-            body?: string | null;
-            html_url: string;
-            pull_request?: unknown;
-          }>(client, "GET /repos/{owner}/{repo}/issues", {
-            owner,
-            repo,
-            labels: label,
-            state: "open",
-          })
-        )
-          .filter((i) => !i.pull_request && i.body?.includes(marker))
-          .sort((a, b) => a.number - b.number)[0];
-      const existing = await find();
-      const content = options.compose
-        ? options.compose(existing?.body?.replace(`${marker}\n`, "") ?? undefined)
-        : { title: options.title, body: options.body, comment: options.comment };
-      const trailer = "trailer" in content && content.trailer ? `\n${content.trailer}` : "";
-      const body = fitAround(`${marker}\n`, content.body, trailer, ISSUE_BODY_BUDGET);
-      let issue: { number: number; html_url: string };
-      let action: MonitoringIssueResult["action"];
-      if (existing) {
-        if (existing.body !== body || existing.title !== content.title)
-          await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
-            owner,
-            repo,
-            issue_number: existing.number,
-            body,
-            title: content.title,
-          });
-        issue = existing;
-        action = "updated";
-      } else {
-        issue = await createOnce({
-          find,
-          create: async () =>
-            (
-              await client.request("POST /repos/{owner}/{repo}/issues", {
-                owner,
-                repo,
-                title: content.title,
-                body,
-                labels: [label],
-                request: { retries: 0 },
-              })
-            ).data,
+  const { model, ...rest } = options;
+  return upsertMarkedIssue(client, {
+    ...rest,
+    label: options.label ?? "mlops-monitoring",
+    marker: monitoringMarker(model),
+    what: `the monitoring issue of ${model}`,
+  });
+}
+
+/**
+ * One open issue found by `label` + the hidden `marker` (first line of its body) over all pages of open
+ * issues; created once, its body and title replaced when they changed (an unchanged one is not written),
+ * and `comment` added when given. The monitoring issues and the "MLOps insights" issue are kept this way.
+ */
+export async function upsertMarkedIssue(
+  client: GitHubClient,
+  options: Omit<MonitoringIssueOptions, "model" | "label"> & { label: string; marker: string; what: string },
+): Promise<MonitoringIssueResult> {
+  const { owner, repo, label, marker } = options;
+  return withGitHubErrors({ operation: `update ${options.what}`, owner, repo }, async () => {
+    const find = async () =>
+      (
+        await listAllPages<{
+          number: number;
+          title: string;
+          body?: string | null;
+          html_url: string;
+          pull_request?: unknown;
+        }>(client, "GET /repos/{owner}/{repo}/issues", {
+          owner,
+          repo,
+          labels: label,
+          state: "open",
+        })
+      )
+        .filter((i) => !i.pull_request && i.body?.includes(marker))
+        .sort((a, b) => a.number - b.number)[0];
+    const existing = await find();
+    const content = options.compose
+      ? options.compose(existing?.body?.replace(`${marker}\n`, "") ?? undefined)
+      : { title: options.title, body: options.body, comment: options.comment };
+    const trailer = "trailer" in content && content.trailer ? `\n${content.trailer}` : "";
+    const body = fitAround(`${marker}\n`, content.body, trailer, ISSUE_BODY_BUDGET);
+    let issue: { number: number; html_url: string };
+    let action: MonitoringIssueResult["action"];
+    if (existing) {
+      if (existing.body !== body || existing.title !== content.title)
+        await client.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+          owner,
+          repo,
+          issue_number: existing.number,
+          body,
+          title: content.title,
         });
-        action = "created";
-      }
-      let commentUrl: string | undefined;
-      if (content.comment) {
-        const runMarker = options.runId
-          ? `<!-- mlops-actions:monitoring-run:${options.runId.replace(/-->/g, "")} -->\n`
-          : "";
-        const commentBody = fitAround(runMarker, content.comment, "", ISSUE_COMMENT_BUDGET);
-        const post = async () =>
+      issue = existing;
+      action = "updated";
+    } else {
+      issue = await createOnce({
+        find,
+        create: async () =>
           (
-            await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+            await client.request("POST /repos/{owner}/{repo}/issues", {
+              owner,
+              repo,
+              title: content.title,
+              body,
+              labels: [label],
+              request: { retries: 0 },
+            })
+          ).data,
+      });
+      action = "created";
+    }
+    let commentUrl: string | undefined;
+    if (content.comment) {
+      const runMarker = options.runId
+        ? `<!-- mlops-actions:monitoring-run:${options.runId.replace(/-->/g, "")} -->\n`
+        : "";
+      const commentBody = fitAround(runMarker, content.comment, "", ISSUE_COMMENT_BUDGET);
+      const post = async () =>
+        (
+          await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+            owner,
+            repo,
+            issue_number: issue.number,
+            body: commentBody,
+            ...(runMarker ? { request: { retries: 0 } } : {}),
+          })
+        ).data.html_url;
+      const findComment = async () =>
+        (
+          await listAllPages<{ body?: string; html_url: string }>(
+            client,
+            "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+            {
               owner,
               repo,
               issue_number: issue.number,
-              body: commentBody,
-              ...(runMarker ? { request: { retries: 0 } } : {}),
-            })
-          ).data.html_url;
-        const findComment = async () =>
-          (
-            await listAllPages<{ body?: string; html_url: string }>(
-              client,
-              "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-              {
-                owner,
-                repo,
-                issue_number: issue.number,
-              },
-            )
-          ).find((c) => c.body === commentBody)?.html_url;
-        commentUrl = runMarker
-          ? ((await findComment()) ?? (await createOnce({ create: post, find: findComment })))
-          : await post();
-      }
-      return {
-        issueNumber: issue.number,
-        url: issue.html_url,
-        action,
-        ...(commentUrl ? { commentUrl } : {}),
-      };
-    },
-  );
+            },
+          )
+        ).find((c) => c.body === commentBody)?.html_url;
+      commentUrl = runMarker
+        ? ((await findComment()) ?? (await createOnce({ create: post, find: findComment })))
+        : await post();
+    }
+    return {
+      issueNumber: issue.number,
+      url: issue.html_url,
+      action,
+      ...(commentUrl ? { commentUrl } : {}),
+    };
+  });
 }

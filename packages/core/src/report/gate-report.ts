@@ -86,6 +86,24 @@ export function failsGate(outcome: GateRuleOutcome, run: Pick<GateRun, "onSkippe
   return outcome.status === "skipped" ? run.onSkipped === "fail" : outcome.status === "failed";
 }
 
+/**
+ * The rules a gate report (as {@link renderGateReport} writes it: check-run summary, PR comment, job summary)
+ * lists under **Failed rules**: each line `- \`<rule>\`: <message>`. Empty when the report lists none.
+ * `mlops insights` reads failing rules from the gate's check runs with it.
+ */
+export function failedRulesInReport(markdown: string | null | undefined): string[] {
+  if (!markdown) return [];
+  const start = markdown.indexOf("**Failed rules**\n\n");
+  if (start < 0) return [];
+  const rules: string[] = [];
+  for (const line of markdown.slice(start + "**Failed rules**\n\n".length).split("\n")) {
+    const match = /^- `(.+?)`: /.exec(line);
+    if (!match?.[1]) break;
+    rules.push(match[1]);
+  }
+  return rules;
+}
+
 /** How to get the baseline a skipped rule needed (shown in the report, `init`'s next steps, the README). */
 export const BASELINE_HOWTO =
   "To get a baseline, run the PR check on `main` once (a push to `main`; an empty commit does: " +

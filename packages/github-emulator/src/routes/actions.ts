@@ -5,7 +5,7 @@
 import { signBlobUrl } from "../actions-runtime/signing.js";
 import { actionsOf } from "../actions-runtime/state.js";
 import type { RouteContext } from "../http/context.js";
-import { ApiError, notFound } from "../http/errors.js";
+import { ApiError, notFound, validationFailed } from "../http/errors.js";
 import { paginate } from "../http/paginate.js";
 import { json, noContent, redirect } from "../http/reply.js";
 import type { Router } from "../http/router.js";
@@ -32,12 +32,49 @@ function runFilter(query: URLSearchParams): (run: WorkflowRunData) => boolean {
   const status = query.get("status");
   const headSha = query.get("head_sha");
   const actor = query.get("actor");
+  const created = createdRange(query.get("created"));
   return (run) =>
+    created(run.created_at) &&
     (!branch || run.head_branch === branch) &&
     (!event || run.event === event) &&
     (!headSha || run.head_sha === headSha) &&
     (!actor || run.actor === actor) &&
     (!status || (CONCLUSIONS.includes(status) ? run.conclusion === status : run.status === status));
+}
+
+/**
+ * The `created` filter of `GET /actions/runs` (OpenAPI parameter `created`: "Returns workflow runs created
+ * within the given date-time range", in the search syntax of "Understanding the search syntax", *Query for
+ * dates*: `>=2026-11-01`, `>2026-11-01T10:00:00Z`, `<=…`, `<…`, `a..b`, or one date). A date without a
+ * time is the whole day (UTC). An unreadable value answers 422, as GitHub's validation does.
+ */
+function createdRange(text: string | null): (at: string) => boolean {
+  if (!text) return () => true;
+  const day = (d: string, end: boolean) =>
+    /^\d{4}-\d\d-\d\d$/.test(d) ? `${d}T${end ? "23:59:59" : "00:00:00"}Z` : d.replace(/\.\d+Z$/, "Z");
+  const valid = (d: string) => !Number.isNaN(Date.parse(d));
+  const check = (ok: boolean, test: (at: string) => boolean) => {
+    if (!ok) throw validationFailed({ resource: "WorkflowRun", code: "invalid", field: "created" });
+    return test;
+  };
+  const range = /^(.+)\.\.(.+)$/.exec(text);
+  if (range?.[1] && range[2]) {
+    const [from, to] = [day(range[1], false), day(range[2], true)];
+    return check(valid(from) && valid(to), (at) => at >= from && at <= to);
+  }
+  const op = /^(>=|<=|>|<)?(.+)$/.exec(text);
+  const value = op?.[2] ?? "";
+  const kind = op?.[1] ?? "=";
+  const start = day(value, false);
+  const end = day(value, true);
+  const tests: Record<string, (at: string) => boolean> = {
+    ">=": (at) => at >= start,
+    ">": (at) => at > end,
+    "<=": (at) => at <= end,
+    "<": (at) => at < start,
+    "=": (at) => at >= start && at <= end,
+  };
+  return check(valid(start), tests[kind] as (at: string) => boolean);
 }
 
 function listRuns(ctx: RouteContext, repo: RepoData, runs: WorkflowRunData[]) {

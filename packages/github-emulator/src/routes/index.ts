@@ -7,6 +7,7 @@ import { registerEnvironmentReviewRoutes } from "./environment-reviews.js";
 import { registerGitRoutes } from "./git.js";
 import { registerIssueRoutes } from "./issues.js";
 import { type MetaHooks, registerMetaRoutes } from "./meta.js";
+import { registerPullReviewRoutes } from "./pull-reviews.js";
 import { registerPullMergeRoutes } from "./pulls-merge.js";
 import { registerReleaseRoutes } from "./releases.js";
 
@@ -17,6 +18,7 @@ export function buildRouter(hooks: MetaHooks): Router {
   registerReleaseRoutes(router);
   registerIssueRoutes(router);
   registerPullMergeRoutes(router);
+  registerPullReviewRoutes(router);
   registerCheckRoutes(router);
   registerDeploymentRoutes(router);
   registerEnvironmentReviewRoutes(router);

@@ -121,10 +121,14 @@ export function registerIssueRoutes(router: Router): void {
       const state = ctx.query.get("state") ?? "open";
       const creator = ctx.query.get("creator");
       const labels = (ctx.query.get("labels") ?? "").split(",").filter(Boolean);
+      const since = ctx.query.get("since");
       const matching = repo.issues
         .filter((i) => state === "all" || i.state === state)
         .filter((i) => !creator || i.user === creator)
         .filter((i) => labels.every((l) => i.labels.includes(l)))
+        // `since` (OpenAPI `GET /repos/{owner}/{repo}/issues`): "Only show results that were last updated
+        // after the given time".
+        .filter((i) => !since || i.updated_at >= since)
         .sort((a, b) => (ctx.query.get("direction") === "asc" ? a.number - b.number : b.number - a.number));
       const page = paginate(ctx, matching);
       return json(
@@ -397,7 +401,7 @@ export function registerIssueRoutes(router: Router): void {
                 headOwnerOf(repo, i).toLowerCase() === headOwner?.toLowerCase())) &&
             (!baseFilter || i.pull?.base === baseFilter),
         )
-        .sort((a, b) => b.number - a.number);
+        .sort(pullOrder(ctx.query));
       const page = paginate(ctx, matching);
       return json(
         page.items.map((i) => pullRequest(ctx, repo, refreshHead(ctx, repo, i), false)),
@@ -441,6 +445,19 @@ export function registerIssueRoutes(router: Router): void {
     },
     { permission: PULLS_READ },
   );
+}
+
+/**
+ * The order of `GET /pulls` (OpenAPI `GET /repos/{owner}/{repo}/pulls`): `sort` `created` (default) or
+ * `updated`; `direction` "Default: `desc` when sort is `created` or sort is not specified, otherwise `asc`".
+ * Ties (same second) by number.
+ */
+function pullOrder(query: URLSearchParams): (a: IssueData, b: IssueData) => number {
+  const sort = query.get("sort") ?? "created";
+  const direction = query.get("direction") ?? (sort === "created" ? "desc" : "asc");
+  const key = (i: IssueData) => (sort === "updated" ? i.updated_at : i.created_at);
+  const sign = direction === "asc" ? 1 : -1;
+  return (a, b) => sign * (key(a).localeCompare(key(b)) || a.number - b.number);
 }
 
 /** `owner:branch` → [owner, branch]; a bare `branch` belongs to `defaultOwner`. */

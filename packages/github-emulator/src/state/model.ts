@@ -80,7 +80,19 @@ export interface IssueData {
     mergedAt?: string;
     mergeCommitSha?: string;
     mergedBy?: string;
+    /** Submitted reviews, oldest first (`POST /pulls/{n}/reviews`). */
+    reviews?: PullReviewData[];
   };
+}
+
+/** A submitted pull-request review. */
+export interface PullReviewData {
+  id: number;
+  user: string;
+  body: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED";
+  commit_id: string;
+  submitted_at: string;
 }
 
 export interface CommentData {

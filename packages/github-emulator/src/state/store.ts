@@ -27,7 +27,11 @@ export class Store {
   private readonly ownsBlobDir: boolean;
   private lastSecond = 0;
 
-  constructor(stateDir?: string) {
+  /** Epoch milliseconds of "now" (default `Date.now`; tests give a clock they move to build a history). */
+  private readonly clock: () => number;
+
+  constructor(stateDir?: string, clock: () => number = Date.now) {
+    this.clock = clock;
     if (stateDir) {
       mkdirSync(join(stateDir, "blobs"), { recursive: true });
       this.stateFile = join(stateDir, "state.json");
@@ -55,7 +59,7 @@ export class Store {
    * run a little ahead under bursts).
    */
   now(): string {
-    this.lastSecond = Math.max(Math.floor(Date.now() / 1000), this.lastSecond + 1);
+    this.lastSecond = Math.max(Math.floor(this.clock() / 1000), this.lastSecond + 1);
     return new Date(this.lastSecond * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 

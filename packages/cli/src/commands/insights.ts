@@ -1,0 +1,125 @@
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  computeInsights,
+  InputError,
+  renderInsightsHtml,
+  renderInsightsJson,
+  renderInsightsMarkdown,
+} from "@mlops/core";
+import {
+  collectInsightsEvents,
+  createGitHubClient,
+  upsertMarkedIssue,
+  validateModelName,
+} from "@mlops/github";
+import type { Command } from "commander";
+import type { CliIo } from "../io.js";
+
+interface InsightsFlags {
+  repo?: string;
+  model?: string;
+  since?: string;
+  until?: string;
+  format: string;
+  output?: string;
+  issue?: boolean;
+  apiUrl?: string;
+}
+
+/** The label and hidden marker (one per --model, one for all) of the one "MLOps insights" issue `--issue` keeps updated. */
+export const INSIGHTS_LABEL = "mlops-insights";
+export function insightsMarker(model?: string): string {
+  return `<!-- mlops-actions:insights${model ? `:${model}` : ""} -->`;
+}
+
+/** `2026-11-01`, an ISO time, or `30d` (that many days before now) → ISO time; else an InputError. */
+export function parseSince(text: string, now: number, flag = "--since"): string {
+  const days = /^(\d+)d$/.exec(text.trim());
+  const ms = days ? now - Number(days[1]) * 86_400_000 : Date.parse(text);
+  if (!/^\d{4}-\d\d-\d\d/.test(text.trim()) && !days)
+    throw new InputError(
+      `${flag}: expected a date (2026-11-01), an ISO time or a number of days (30d), got "${text}"`,
+    );
+  if (!Number.isFinite(ms)) throw new InputError(`${flag}: "${text}" is not a valid date`);
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function registerInsightsCommand(program: Command, io: CliIo): void {
+  program
+    .command("insights")
+    .description(
+      "Delivery metrics for models from the repository's GitHub history: lead time and its parts, deployment frequency, change failure rate, time to restore, rework rate, gate statistics, drift → production, and the phase-revisit matrix",
+    )
+    .option("--repo <owner/name>", "repository (default: GITHUB_REPOSITORY)")
+    .option("--model <name>", "only this model")
+    .option("--since <date>", "start of the window: 2026-11-01, an ISO time, or 30d (default: all history)")
+    .option("--until <date>", "end of the window (default: now)")
+    .option("--format <format>", "markdown, json or html", "markdown")
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .option(
+      "--issue",
+      "keep one open 'MLOps insights' issue updated with the Markdown report (needs issues: write)",
+    )
+    .option("--api-url <url>", "GitHub REST API URL (default: GITHUB_API_URL or https://api.github.com)")
+    .action(async (flags: InsightsFlags) => {
+      const repository = flags.repo ?? io.env.GITHUB_REPOSITORY;
+      const [owner, repo, extra] = (repository ?? "").split("/");
+      if (!owner || !repo || extra !== undefined)
+        throw new InputError("--repo: expected owner/name (or set GITHUB_REPOSITORY)");
+      if (!["markdown", "json", "html"].includes(flags.format))
+        throw new InputError(`--format: expected markdown, json or html, got "${flags.format}"`);
+      const model = flags.model === undefined ? undefined : validateModelName(flags.model);
+      const now = Date.now();
+      const since = flags.since === undefined ? undefined : parseSince(flags.since, now);
+      const until = flags.until === undefined ? undefined : parseSince(flags.until, now, "--until");
+      if (since && until && since > until) throw new InputError(`--since ${since} is after --until ${until}`);
+      const token = io.env.GITHUB_TOKEN ?? io.env.GH_TOKEN;
+      if (!token)
+        throw new InputError(
+          "no token: set GITHUB_TOKEN (contents, pull-requests, actions, deployments and issues: read)",
+        );
+      const log = {
+        debug: () => {},
+        info: (message: string) => io.stderr(`${message}\n`),
+        warning: (message: string) => io.stderr(`warning: ${message}\n`),
+      };
+      const client = createGitHubClient({
+        token,
+        apiUrl: flags.apiUrl ?? io.env.GITHUB_API_URL ?? "https://api.github.com",
+        log,
+      });
+      const { events, apiCalls } = await collectInsightsEvents(client, {
+        owner,
+        repo,
+        ...(model ? { model } : {}),
+        ...(since ? { since } : {}),
+        ...(until ? { until } : {}),
+        log,
+      });
+      const report = { ...computeInsights(events, model ? { model } : {}), apiCalls };
+      const markdown = renderInsightsMarkdown(report);
+      const text =
+        flags.format === "json"
+          ? renderInsightsJson(report)
+          : flags.format === "html"
+            ? renderInsightsHtml(report)
+            : markdown;
+      if (flags.output) {
+        await writeFile(resolve(io.cwd, flags.output), text);
+        io.stderr(`wrote ${flags.output}\n`);
+      } else io.stdout(text);
+      if (flags.issue) {
+        const issue = await upsertMarkedIssue(client, {
+          owner,
+          repo,
+          label: INSIGHTS_LABEL,
+          marker: insightsMarker(model),
+          what: "the MLOps insights issue",
+          title: `MLOps insights${model ? `: ${model}` : ""}`,
+          body: markdown,
+        });
+        io.stderr(`MLOps insights issue ${issue.action}: ${issue.url}\n`);
+      }
+    });
+}

@@ -1,0 +1,116 @@
+/**
+ * The normalized events `mlops insights` computes its figures from (docs/architecture.md, "Insights").
+ * Collected from a repository's GitHub history by `collectInsightsEvents` (@mlops/github); built by hand
+ * in tests. Every time is an ISO 8601 UTC timestamp as GitHub writes them.
+ */
+
+/** The phases of a model's life, in order (the rows and columns of the phase-revisit matrix). */
+export const PHASES = [
+  "experimentation",
+  "gate",
+  "registration",
+  "staging",
+  "production",
+  "monitoring",
+  "retraining",
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Shown names of the phases (experimentation includes the pull request's review). */
+export const PHASE_LABEL: Record<Phase, string> = {
+  experimentation: "experimentation / PR review",
+  gate: "gate",
+  registration: "registration",
+  staging: "staging",
+  production: "production",
+  monitoring: "monitoring",
+  retraining: "retraining",
+};
+
+export type RevisitReason = "gate failure" | "reviewer rejection" | "rollback" | "failed deploy" | "drift";
+
+export interface PullRequestEvent {
+  number: number;
+  title: string;
+  /** Models a gate check run (`mlops gate: <model>`) evaluated on one of the pull request's commits. */
+  models: string[];
+  openedAt: string;
+  /** Author date of the pull request's first commit (`GET /pulls/{n}/commits`), when read. */
+  firstCommitAt?: string;
+  mergedAt?: string;
+  mergeSha?: string;
+  /** Submitted reviews, oldest first; `state` as GitHub writes it (`APPROVED`, `CHANGES_REQUESTED`, …). */
+  reviews: Array<{ state: string; at: string }>;
+}
+
+export interface GateEvaluation {
+  model: string;
+  /** The commit the gate's check run is on. */
+  sha: string;
+  /** The pull request the evaluating workflow run belongs to. */
+  pr?: number;
+  /** Event of the workflow run that evaluated it (`pull_request`, `push`, `repository_dispatch`, …). */
+  event: string;
+  /** The check run's conclusion (`success`, `failure`, `neutral`, `cancelled`, …). */
+  conclusion: string;
+  /** Rule texts that failed the gate (from the check run's report). */
+  failedRules: string[];
+  /** When the check run completed. */
+  at: string;
+  /** Attempts of the workflow run that evaluated it (1 = never re-run). */
+  attempts: number;
+}
+
+export interface VersionEvent {
+  model: string;
+  version: string;
+  /** When the release of this version was created (registration). */
+  registeredAt: string;
+  /** The commit it was trained from (head of the registering run), when known. */
+  commitSha?: string;
+  /** Event of the run that registered it (`push`; `repository_dispatch` for a retrain), when known. */
+  trigger?: string;
+}
+
+export interface DeploymentEvent {
+  id: number;
+  model: string;
+  version: string;
+  environment: string;
+  /** GitHub's `production_environment` flag of the deployment. */
+  production: boolean;
+  createdAt: string;
+  /** The deploy action's automatic rollback (payload `runId` ends with `:rollback`). */
+  automaticRollback: boolean;
+  /** Statuses, oldest first. */
+  statuses: Array<{ state: string; at: string; description?: string }>;
+}
+
+export interface MonitoringRun {
+  model: string;
+  at: string;
+  datasetDrift: boolean;
+}
+
+/** A workflow run started by `repository_dispatch` (e.g. `mlops.drift.detected` → retrain). */
+export interface RetrainRun {
+  runId: number;
+  at: string;
+  conclusion: string | null;
+  /** Set when the run registered a version. */
+  model?: string;
+}
+
+export interface InsightsEvents {
+  repository: string;
+  /** Start of the window (inclusive); undefined = from the first event. */
+  since?: string;
+  /** End of the window (the time of collection). */
+  until: string;
+  pulls: PullRequestEvent[];
+  gates: GateEvaluation[];
+  versions: VersionEvent[];
+  deployments: DeploymentEvent[];
+  monitoring: MonitoringRun[];
+  retrains: RetrainRun[];
+}

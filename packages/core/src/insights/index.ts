@@ -1,0 +1,4 @@
+export * from "./compute.js";
+export * from "./events.js";
+export * from "./render.js";
+export * from "./stats.js";

@@ -1,0 +1,228 @@
+/**
+ * `mlops insights` output: Markdown (job summary, the insights issue), HTML (a standalone page) and JSON,
+ * all from one list of blocks so the three say the same.
+ */
+import { xyChart } from "../format/mermaid.js";
+import { renderTable } from "../report/table.js";
+import {
+  type InsightsReport,
+  LEAD_TIME_PART_LABEL,
+  LEAD_TIME_PARTS,
+  type ModelInsights,
+  type Revisit,
+  revisitMatrix,
+} from "./compute.js";
+import { PHASE_LABEL, PHASES } from "./events.js";
+import { type DurationStat, formatDuration, formatRatio } from "./stats.js";
+
+type Block =
+  | { kind: "heading"; level: number; text: string }
+  | { kind: "paragraph"; text: string }
+  | { kind: "table"; headers: string[]; rows: string[][] }
+  | { kind: "chart"; markdown: string; source: string };
+
+const stat = (s: DurationStat) =>
+  s.n === 0 ? "no data" : `median ${formatDuration(s.median)}, p90 ${formatDuration(s.p90)} (n = ${s.n})`;
+
+function modelBlocks(m: ModelInsights): Block[] {
+  const blocks: Block[] = [{ kind: "heading", level: 2, text: `Model \`${m.model}\`` }];
+  const d = m.deployments;
+  const frequency =
+    d.perWeek === undefined
+      ? "no data (empty window)"
+      : `${Math.round(d.perWeek * 100) / 100} per week (${d.successfulChanges} successful change${d.successfulChanges === 1 ? "" : "s"} in ${Math.round(m.weeks * 10) / 10} weeks)`;
+  const restore =
+    m.timeToRestore.n === 0 && m.timeToRestore.open === 0
+      ? "no data (no failed change)"
+      : `${stat(m.timeToRestore)}${m.timeToRestore.open > 0 ? `; ${m.timeToRestore.open} not restored yet` : ""}`;
+  blocks.push(
+    { kind: "heading", level: 3, text: "Delivery" },
+    {
+      kind: "table",
+      headers: ["Metric", "Value"],
+      rows: [
+        ["Lead time (first commit → production)", stat(m.leadTime.total)],
+        ["Deployment frequency (production)", frequency],
+        [
+          "Change failure rate",
+          d.changes === 0 ? "no data (no production change deployed)" : formatRatio(m.changeFailureRate),
+        ],
+        ["Time to restore", restore],
+        ["Rework rate", d.total === 0 ? "no data (no production deployment)" : formatRatio(m.reworkRate)],
+        ["Production deployments", `${d.total} (${d.changes} changes, ${d.rollbacks} rollbacks)`],
+      ],
+    },
+  );
+  if (m.leadTime.notInProduction.length > 0)
+    blocks.push({
+      kind: "paragraph",
+      text: `Merged but not in production yet: ${m.leadTime.notInProduction.map((n) => `#${n}`).join(", ")}.`,
+    });
+  if (m.leadTime.rows.length > 0) {
+    blocks.push(
+      { kind: "heading", level: 3, text: "Lead time, part by part" },
+      {
+        kind: "table",
+        headers: ["Part", "Median", "p90"],
+        rows: LEAD_TIME_PARTS.map((p) => [
+          LEAD_TIME_PART_LABEL[p],
+          formatDuration(m.leadTime.parts[p].median),
+          formatDuration(m.leadTime.parts[p].p90),
+        ]),
+      },
+      {
+        kind: "table",
+        headers: ["PR", "Version", "Lead time", ...LEAD_TIME_PARTS],
+        rows: m.leadTime.rows.map((r) => [
+          `#${r.pr}`,
+          `v${r.version}`,
+          formatDuration(r.total),
+          ...LEAD_TIME_PARTS.map((p) => formatDuration(r.parts[p])),
+        ]),
+      },
+    );
+  }
+  const g = m.gate;
+  blocks.push(
+    { kind: "heading", level: 3, text: "Gate" },
+    {
+      kind: "table",
+      headers: ["Metric", "Value"],
+      rows: [
+        ["Pass rate", g.passRate.denominator === 0 ? "no data (no gate evaluated)" : formatRatio(g.passRate)],
+        [
+          "Most failing rules",
+          g.failingRules.length === 0
+            ? "none failed"
+            : g.failingRules
+                .slice(0, 5)
+                .map((r) => `\`${r.rule}\` (${r.failures})`)
+                .join(", "),
+        ],
+        [
+          "Re-runs per PR",
+          g.rerunsPerPr === undefined
+            ? "no data (no PR gated)"
+            : `${Math.round(g.rerunsPerPr * 100) / 100} (${g.reruns} re-runs over ${g.prs} PRs; ${Math.round((g.evaluationsPerPr ?? 0) * 100) / 100} evaluations per PR)`,
+        ],
+      ],
+    },
+    { kind: "heading", level: 3, text: "Drift → next production version" },
+    {
+      kind: "paragraph",
+      text:
+        m.drift.onsets === 0
+          ? "no data (no drift detected)"
+          : `${m.drift.onsets} drift onset${m.drift.onsets === 1 ? "" : "s"}: ${stat(m.drift.time)}${m.drift.open > 0 ? `; ${m.drift.open} without a new production version yet` : ""}.`,
+    },
+  );
+  return blocks;
+}
+
+function matrixBlocks(revisits: readonly Revisit[]): Block[] {
+  const blocks: Block[] = [{ kind: "heading", level: 2, text: "Phase revisits" }];
+  if (revisits.length === 0) {
+    blocks.push({ kind: "paragraph", text: "No phase sent work back in this window." });
+    return blocks;
+  }
+  const cells = revisitMatrix(revisits);
+  blocks.push(
+    {
+      kind: "paragraph",
+      text: "Rows: the phase that sent work back; columns: the phase the work went back to. Counts over every model.",
+    },
+    {
+      kind: "table",
+      headers: ["sent back from ↓ / to →", ...PHASES.map((p) => PHASE_LABEL[p])],
+      rows: PHASES.map((from) => [
+        PHASE_LABEL[from],
+        ...PHASES.map((to) => String(cells.get(`${from}→${to}`)?.count ?? "·")),
+      ]),
+    },
+  );
+  const edges = [...cells].sort((a, b) => b[1].count - a[1].count);
+  blocks.push({
+    kind: "table",
+    headers: ["From → to", "Count", "Reasons"],
+    rows: edges.map(([key, cell]) => [
+      key.replace("→", " → "),
+      String(cell.count),
+      [...cell.reasons].map(([reason, n]) => `${reason} ${n}`).join(", "),
+    ]),
+  });
+  const source = xyChart({
+    title: "Work sent back, by phase pair",
+    x: edges.map(([key]) => key.replace("experimentation", "exp").replace("→", " → ")),
+    xTitle: "from → to",
+    yTitle: "revisits",
+    series: [{ kind: "bar", name: "revisits", values: edges.map(([, cell]) => cell.count) }],
+  });
+  blocks.push({ kind: "chart", markdown: source, source });
+  return blocks;
+}
+
+function blocksOf(report: InsightsReport): Block[] {
+  const window = `${report.since ?? "the first event"} → ${report.until}`;
+  const blocks: Block[] = [
+    { kind: "heading", level: 1, text: `MLOps insights: ${report.repository}` },
+    {
+      kind: "paragraph",
+      text: `Window: ${window}.${report.apiCalls ? ` Read with ${report.apiCalls.made} API calls (${report.apiCalls.detail}).` : ""} Definitions: docs/architecture.md, "Insights".`,
+    },
+  ];
+  if (report.models.length === 0)
+    blocks.push({
+      kind: "paragraph",
+      text: "No data: no model gate, version, deployment or monitoring run was found.",
+    });
+  for (const m of report.models) blocks.push(...modelBlocks(m));
+  blocks.push(...matrixBlocks(report.revisits));
+  if (report.retrainRuns > 0)
+    blocks.push({
+      kind: "paragraph",
+      text: `${report.retrainRuns} workflow run${report.retrainRuns === 1 ? "" : "s"} started by repository_dispatch (retraining).`,
+    });
+  return blocks;
+}
+
+export function renderInsightsMarkdown(report: InsightsReport): string {
+  return `${blocksOf(report)
+    .map((b) => {
+      if (b.kind === "heading") return `${"#".repeat(b.level)} ${b.text}`;
+      if (b.kind === "paragraph") return b.text;
+      if (b.kind === "table") return renderTable(b.headers, b.rows);
+      return b.markdown;
+    })
+    .join("\n\n")}\n`;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const inlineHtml = (s: string) => escapeHtml(s).replace(/`([^`]+)`/g, "<code>$1</code>");
+
+/** A standalone page; charts are Mermaid sources in `<pre class="mermaid">` (drawn when Mermaid is loaded). */
+export function renderInsightsHtml(report: InsightsReport): string {
+  const body = blocksOf(report)
+    .map((b) => {
+      if (b.kind === "heading") return `<h${b.level}>${inlineHtml(b.text)}</h${b.level}>`;
+      if (b.kind === "paragraph") return `<p>${inlineHtml(b.text)}</p>`;
+      if (b.kind === "table")
+        return `<table><thead><tr>${b.headers.map((h) => `<th>${inlineHtml(h)}</th>`).join("")}</tr></thead><tbody>${b.rows
+          .map((r) => `<tr>${r.map((c) => `<td>${inlineHtml(c)}</td>`).join("")}</tr>`)
+          .join("")}</tbody></table>`;
+      const inner = b.source.replace(/^```mermaid\n/, "").replace(/\n```[\s\S]*$/, "");
+      return `<pre class="mermaid">${escapeHtml(inner)}</pre>`;
+    })
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(`MLOps insights: ${report.repository}`)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}</style>
+</head><body>
+${body}
+</body></html>
+`;
+}
+
+export function renderInsightsJson(report: InsightsReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

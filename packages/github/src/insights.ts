@@ -1,0 +1,386 @@
+/**
+ * Reads the events `mlops insights` computes from (docs/architecture.md, "Insights") out of a repository's
+ * GitHub history, with a bounded number of API calls, all GETs:
+ *
+ * | what | endpoint | calls |
+ * |---|---|---|
+ * | workflow runs (events, attempts, PRs, retrains) | `GET /actions/runs?created=>=SINCE` | ⌈runs / 100⌉ |
+ * | gate check runs (`mlops gate: <model>`) | `GET /commits/{sha}/check-runs` | 1 per distinct head commit of a non-scheduled run |
+ * | pull requests | `GET /pulls?state=all&sort=updated&direction=desc` (stops at the first one updated before SINCE) | ⌈PRs / 100⌉ (+1 to see the stop) |
+ * | first commit, reviews | `GET /pulls/{n}/commits`, `GET /pulls/{n}/reviews` | 2 per gated PR (commits only when merged) |
+ * | versions | `GET /releases` | ⌈releases / 100⌉ |
+ * | deployments, their statuses | `GET /deployments` (`task=deploy:<model>` with --model), `GET /deployments/{id}/statuses` | ⌈deployments / 100⌉ + 1 per deployment in the window + ≤ 5 per (model, environment) before it |
+ * | monitoring runs | `GET /issues?labels=mlops-monitoring&state=all&since=SINCE`, `GET /issues/{n}/comments?since=SINCE` | ⌈issues / 100⌉ + ⌈comments / 100⌉ per issue |
+ *
+ * Every list asks for `per_page=100` (GitHub's maximum). `since`/`created` filters are used where GitHub
+ * has them (issues, issue comments, workflow runs); pull requests are read newest-updated first and the
+ * reading stops at the window. Conditional requests (`If-None-Match` with a stored `ETag`; a 304 is not
+ * counted against the primary rate limit, docs "Best practices for using the REST API") would need the
+ * previous run's responses: a monthly job has none, so none are sent.
+ */
+import {
+  type DeploymentEvent,
+  failedRulesInReport,
+  type GateEvaluation,
+  type InsightsEvents,
+  type MonitoringRun,
+  type PullRequestEvent,
+  parseReleaseMetadata,
+  type RetrainRun,
+  type VersionEvent,
+} from "@mlops/core";
+import type { GitHubClient } from "./client.js";
+import { withGitHubErrors } from "./errors.js";
+import { type GitHubLog, silentLog } from "./log.js";
+import { nextPageUrl } from "./paginate.js";
+
+/** The check-run name prefix of the gate (`mlops gate: <model>`, actions/evaluate-gate). */
+export const GATE_CHECK_PREFIX = "mlops gate: ";
+/** The label of the monitoring issues (actions/monitor-report, `upsertMonitoringIssue`). */
+const MONITORING_LABEL = "mlops-monitoring";
+const MONITORING_MARKER = /<!-- mlops-actions:monitoring:([a-z0-9][a-z0-9._-]*) -->/;
+/** Older deployments read per (model, environment) to find what ran before the window. */
+const BEFORE_WINDOW = 5;
+/** `GET /actions/runs` with a filter answers at most 1,000 runs (OpenAPI description of the endpoint). */
+const RUNS_SEARCH_LIMIT = 1000;
+
+export interface CollectInsightsOptions {
+  owner: string;
+  repo: string;
+  /** Only this model (deployments are then listed with `task=deploy:<model>`). */
+  model?: string;
+  /** Start of the window (ISO time); default: everything. */
+  since?: string;
+  /** End of the window (default: now). */
+  until?: string;
+  /** Progress (one line per page read on long histories) and warnings. */
+  log?: GitHubLog;
+}
+
+/** The API calls a collection made, and how they add up (one term per row of the table above). */
+export interface InsightsApiCalls {
+  made: number;
+  detail: string;
+}
+
+interface WorkflowRun {
+  id: number;
+  event: string;
+  head_sha: string;
+  run_attempt?: number;
+  conclusion: string | null;
+  created_at: string;
+  pull_requests?: Array<{ number: number }> | null;
+}
+
+/**
+ * The dataset-drift verdict of one monitoring-issue run comment (packages/monitor `composeIssue`:
+ * `### Run <time>` then the change summary: "dataset drift detected" on a first run or when drift started,
+ * "Dataset drift continues"; "Drift cleared"/"No drift" otherwise). Undefined for a comment that is no
+ * run comment.
+ */
+export function driftOfRunComment(body: string): boolean | undefined {
+  const text = body.replace(/^<!-- mlops-actions:monitoring-run:[^>]*-->\n/, "");
+  if (!/^### Run /.test(text)) return undefined;
+  return /dataset drift detected|dataset drift continues/i.test(text);
+}
+
+/** `<model>/v<label>` → [model, label]. */
+function versionTag(tag: string): [string, string] | undefined {
+  const match = /^([a-z0-9][a-z0-9._-]*)\/v(.+)$/.exec(tag);
+  return match?.[1] && match[2] ? [match[1], match[2]] : undefined;
+}
+
+export async function collectInsightsEvents(
+  client: GitHubClient,
+  options: CollectInsightsOptions,
+): Promise<{ events: InsightsEvents; apiCalls: InsightsApiCalls }> {
+  const { owner, repo, since, model } = options;
+  const until = options.until ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const log = options.log ?? silentLog;
+  let made = 0;
+  const terms: Array<[string, number]> = [];
+  const get = async (route: string, params: Record<string, unknown>) => {
+    made++;
+    return client.request(route, { owner, repo, ...params });
+  };
+  /** Reads pages while `more(page)` says so; returns the items and the number of pages read. */
+  const pages = async <T>(
+    what: string,
+    route: string,
+    params: Record<string, unknown>,
+    options: { itemsKey?: string; more?: (page: T[]) => boolean } = {},
+  ): Promise<{ items: T[]; pages: number }> => {
+    const items: T[] = [];
+    let count = 0;
+    let response = await get(route, { per_page: 100, ...params });
+    for (;;) {
+      count++;
+      const data = response.data as unknown;
+      const page = ((options.itemsKey ? (data as Record<string, unknown>)[options.itemsKey] : data) ??
+        []) as T[];
+      items.push(...page);
+      if (count > 1 && count % 5 === 0) log.info(`insights: ${items.length} ${what} read (${count} pages)…`);
+      const next = nextPageUrl(response.headers.link);
+      if (!next || (options.more && !options.more(page))) return { items, pages: count };
+      made++;
+      response = await client.request({ method: "GET", url: next });
+    }
+  };
+
+  return withGitHubErrors({ operation: "read the history for mlops insights", owner, repo }, async () => {
+    // 1. workflow runs: events, attempts, pull requests, retrains
+    const runs = await pages<WorkflowRun>(
+      "workflow runs",
+      "GET /repos/{owner}/{repo}/actions/runs",
+      since ? { created: `>=${since}` } : {},
+      { itemsKey: "workflow_runs" },
+    );
+    terms.push(["workflow-run pages", runs.pages]);
+    if (since && runs.items.length >= RUNS_SEARCH_LIMIT)
+      log.warning(
+        `GitHub lists at most ${RUNS_SEARCH_LIMIT} workflow runs for a filtered search and this window has more: gate figures cover the newest ${RUNS_SEARCH_LIMIT}. Use a shorter --since.`,
+      );
+    log.info(`insights: ${runs.items.length} workflow runs`);
+
+    // 2. gate check runs on the head commit of every run that can gate (not scheduled monitoring)
+    const shas = [...new Set(runs.items.filter((r) => r.event !== "schedule").map((r) => r.head_sha))];
+    const gates: GateEvaluation[] = [];
+    for (const [index, sha] of shas.entries()) {
+      if (index > 0 && index % 25 === 0)
+        log.info(`insights: check runs of ${index} of ${shas.length} commits read…`);
+      const { data } = await get("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        ref: sha,
+        per_page: 100,
+      });
+      for (const check of (data as { check_runs: Array<Record<string, unknown>> }).check_runs) {
+        const name = String(check.name ?? "");
+        if (!name.startsWith(GATE_CHECK_PREFIX) || check.status !== "completed") continue;
+        const gateModel = name.slice(GATE_CHECK_PREFIX.length);
+        if (model && gateModel !== model) continue;
+        const at = String(check.completed_at ?? check.started_at);
+        // The run that evaluated it: the newest run of this commit created before the check completed.
+        const run = runs.items
+          .filter((r) => r.head_sha === sha && r.event !== "schedule" && r.created_at <= at)
+          .sort((a, b) => b.created_at.localeCompare(a.created_at))[0];
+        const pr = run?.pull_requests?.[0]?.number;
+        gates.push({
+          model: gateModel,
+          sha,
+          ...(pr !== undefined ? { pr } : {}),
+          event: run?.event ?? "unknown",
+          conclusion: String(check.conclusion ?? "unknown"),
+          failedRules: failedRulesInReport((check.output as { summary?: string } | undefined)?.summary),
+          at,
+          attempts: run?.run_attempt ?? 1,
+        });
+      }
+    }
+    terms.push(["commits with check runs", shas.length]);
+
+    // 3. pull requests of the window; first commit and reviews of the gated ones
+    const pullList = await pages<{
+      number: number;
+      title: string;
+      created_at: string;
+      updated_at: string;
+      merged_at: string | null;
+      merge_commit_sha: string | null;
+    }>(
+      "pull requests",
+      "GET /repos/{owner}/{repo}/pulls",
+      { state: "all", sort: "updated", direction: "desc" },
+      { more: (page) => !since || page.every((p) => p.updated_at >= since) },
+    );
+    terms.push(["pull-request pages", pullList.pages]);
+    const gatedModels = new Map<number, Set<string>>();
+    for (const g of gates)
+      if (g.pr !== undefined) gatedModels.set(g.pr, (gatedModels.get(g.pr) ?? new Set()).add(g.model));
+    const pulls: PullRequestEvent[] = [];
+    let pullCalls = 0;
+    for (const p of pullList.items) {
+      if (since && p.updated_at < since) continue;
+      const models = gatedModels.get(p.number);
+      if (!models) continue;
+      let firstCommitAt: string | undefined;
+      if (p.merged_at) {
+        pullCalls++;
+        const { data } = await get("GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", {
+          pull_number: p.number,
+          per_page: 100,
+        });
+        const dates = (data as Array<{ commit: { author: { date?: string } | null } }>)
+          .map((c) => c.commit.author?.date)
+          .filter((d): d is string => typeof d === "string")
+          .sort();
+        firstCommitAt = dates[0];
+      }
+      const reviews = await pages<{ state: string; submitted_at?: string }>(
+        "reviews",
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+        { pull_number: p.number },
+      );
+      pullCalls += reviews.pages;
+      pulls.push({
+        number: p.number,
+        title: p.title,
+        models: [...models].sort(),
+        openedAt: p.created_at,
+        ...(firstCommitAt ? { firstCommitAt } : {}),
+        ...(p.merged_at ? { mergedAt: p.merged_at } : {}),
+        ...(p.merge_commit_sha && p.merged_at ? { mergeSha: p.merge_commit_sha } : {}),
+        reviews: reviews.items
+          .filter((r): r is { state: string; submitted_at: string } => typeof r.submitted_at === "string")
+          .map((r) => ({ state: r.state, at: r.submitted_at })),
+      });
+    }
+    terms.push(["gated PRs: commits (merged) + review pages", pullCalls]);
+
+    // 4. versions (releases), with the run that registered each (its idempotency key names the run)
+    const releases = await pages<{
+      tag_name: string;
+      draft: boolean;
+      created_at: string;
+      published_at: string | null;
+      body?: string | null;
+    }>("releases", "GET /repos/{owner}/{repo}/releases", {});
+    terms.push(["release pages", releases.pages]);
+    const runById = new Map(runs.items.map((r) => [r.id, r]));
+    const versions: VersionEvent[] = [];
+    for (const r of releases.items) {
+      const parsed = versionTag(r.tag_name);
+      if (!parsed || r.draft || (model && parsed[0] !== model)) continue;
+      const key = parseReleaseMetadata(r.body)?.idempotencyKey;
+      const runId = Number(key?.split("/").at(-2));
+      const run = Number.isFinite(runId) ? runById.get(runId) : undefined;
+      versions.push({
+        model: parsed[0],
+        version: parsed[1],
+        registeredAt: r.published_at ?? r.created_at,
+        ...(run ? { commitSha: run.head_sha, trigger: run.event } : {}),
+      });
+    }
+
+    // 5. deployments and their statuses
+    const deploymentList = await pages<{
+      id: number;
+      task: string;
+      environment: string;
+      production_environment?: boolean;
+      created_at: string;
+      payload: unknown;
+    }>("deployments", "GET /repos/{owner}/{repo}/deployments", model ? { task: `deploy:${model}` } : {});
+    terms.push(["deployment pages", deploymentList.pages]);
+    const deployments: DeploymentEvent[] = [];
+    const before = new Map<string, number>();
+    let statusCalls = 0;
+    for (const d of [...deploymentList.items].sort((a, b) => b.created_at.localeCompare(a.created_at))) {
+      if (!d.task.startsWith("deploy:")) continue;
+      const payload = (typeof d.payload === "string" ? safeJson(d.payload) : d.payload) as
+        | { model?: string; version?: unknown; runId?: string }
+        | undefined;
+      const dModel = payload?.model ?? d.task.slice("deploy:".length);
+      if (payload?.version === undefined || (model && dModel !== model)) continue;
+      if (since && d.created_at < since) {
+        // Before the window: only enough to know what ran when it began.
+        const key = `${dModel}\0${d.environment}`;
+        const seen = before.get(key) ?? 0;
+        if (seen >= BEFORE_WINDOW || seen < 0) continue;
+        before.set(key, seen + 1);
+      }
+      statusCalls++;
+      const { data } = await get("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+        deployment_id: d.id,
+        per_page: 100,
+      });
+      const statuses = (data as Array<{ state: string; created_at: string; description?: string | null }>)
+        .map((s) => ({
+          state: s.state,
+          at: s.created_at,
+          ...(s.description ? { description: s.description } : {}),
+        }))
+        .sort((a, b) => a.at.localeCompare(b.at));
+      if (since && d.created_at < since && statuses.some((s) => s.state === "success"))
+        before.set(`${dModel}\0${d.environment}`, -1); // found what ran: no older ones needed
+      deployments.push({
+        id: Number(d.id),
+        model: dModel,
+        version: String(payload.version),
+        environment: d.environment,
+        production: d.production_environment ?? /^prod(uction)?$/i.test(d.environment),
+        createdAt: d.created_at,
+        automaticRollback: typeof payload.runId === "string" && payload.runId.endsWith(":rollback"),
+        statuses,
+      });
+    }
+    terms.push(["deployment statuses", statusCalls]);
+
+    // 6. monitoring runs: the run comments of the monitoring issues
+    const issues = await pages<{ number: number; body?: string | null; pull_request?: unknown }>(
+      "monitoring issues",
+      "GET /repos/{owner}/{repo}/issues",
+      { labels: MONITORING_LABEL, state: "all", ...(since ? { since } : {}) },
+    );
+    terms.push(["monitoring-issue pages", issues.pages]);
+    const monitoring: MonitoringRun[] = [];
+    let commentPages = 0;
+    for (const issue of issues.items) {
+      const issueModel = MONITORING_MARKER.exec(issue.body ?? "")?.[1];
+      if (issue.pull_request || !issueModel || (model && issueModel !== model)) continue;
+      const comments = await pages<{ body?: string; created_at: string }>(
+        "monitoring comments",
+        "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+        { issue_number: issue.number, ...(since ? { since } : {}) },
+      );
+      commentPages += comments.pages;
+      for (const c of comments.items) {
+        const drift = driftOfRunComment(c.body ?? "");
+        if (drift !== undefined)
+          monitoring.push({ model: issueModel, at: c.created_at, datasetDrift: drift });
+      }
+    }
+    terms.push(["monitoring-comment pages", commentPages]);
+
+    // 7. retrains: runs started by repository_dispatch (the model when they registered a version)
+    const registeredBy = new Map<number, string>();
+    for (const r of releases.items) {
+      const meta = parseReleaseMetadata(r.body);
+      const runId = Number(meta?.idempotencyKey.split("/").at(-2));
+      if (meta && Number.isFinite(runId)) registeredBy.set(runId, meta.model);
+    }
+    const retrains: RetrainRun[] = runs.items
+      .filter((r) => r.event === "repository_dispatch")
+      .map((r) => {
+        const m = registeredBy.get(r.id);
+        return { runId: r.id, at: r.created_at, conclusion: r.conclusion, ...(m ? { model: m } : {}) };
+      });
+
+    const apiCalls: InsightsApiCalls = {
+      made,
+      detail: terms.map(([what, n]) => `${n} ${what}`).join(" + "),
+    };
+    log.info(`insights: ${made} API calls (${apiCalls.detail})`);
+    return {
+      events: {
+        repository: `${owner}/${repo}`,
+        ...(since ? { since } : {}),
+        until,
+        pulls,
+        gates,
+        versions,
+        deployments,
+        monitoring,
+        retrains,
+      },
+      apiCalls,
+    };
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

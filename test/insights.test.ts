@@ -1,0 +1,508 @@
+/**
+ * `mlops insights` on a history built in the emulator with the product's own writers (the calls the
+ * actions make: publishCheck for the gate, registerModel, deployModel with its automatic rollback,
+ * upsertMonitoringIssue + composeIssue for monitoring) plus pull requests, reviews, merges and workflow
+ * runs (re-runs included) over REST. The emulator's clock is moved between steps, so every duration is
+ * known: each figure is checked against a value computed by hand below. Several writes in one moment get
+ * consecutive seconds (the emulator's clock is strictly increasing), so durations are checked to ±60 s.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../packages/cli/src/main.js";
+import {
+  computeInsights,
+  type InsightsReport,
+  parseRule,
+  renderGateReport,
+  renderInsightsMarkdown,
+  runGate,
+} from "../packages/core/src/index.js";
+import {
+  collectInsightsEvents,
+  createGitHubClient,
+  deployModel,
+  type GitHubClient,
+  publishCheck,
+  registerModel,
+  upsertMonitoringIssue,
+} from "../packages/github/src/index.js";
+import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
+import { composeIssue, type MonitoringReport } from "../packages/monitor/src/index.js";
+
+const OWNER = "acme";
+const REPO = "insights";
+const MODEL = "churn";
+const T0 = Date.parse("2026-11-01T00:00:00Z");
+const HOUR = 3600;
+const iso = (hours: number) => new Date(T0 + hours * 3_600_000).toISOString().replace(/\.000Z$/, "Z");
+
+let now = T0 - 3_600_000;
+/** Moves the emulator's clock to `hours` after T0. */
+const at = (hours: number) => {
+  now = T0 + hours * 3_600_000;
+};
+
+let emulator: Emulator;
+let admin: GitHubClient;
+let reviewer: GitHubClient;
+let work: string;
+let modelFile: string;
+let collected: Awaited<ReturnType<typeof collectInsightsEvents>>;
+let report: InsightsReport;
+let served: number;
+
+const client = (token: string) =>
+  createGitHubClient({
+    token,
+    apiUrl: emulator.url,
+    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+    retryBaseMs: 1,
+  });
+
+async function commit(branch: string, message: string): Promise<string> {
+  const { data } = await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner: OWNER,
+    repo: REPO,
+    branch,
+    message,
+    files: { [`${branch}.txt`]: message },
+  });
+  return (data as { sha: string }).sha;
+}
+
+async function startRun(event: string, branch: string, sha: string, pr?: number): Promise<number> {
+  const { data } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+    owner: OWNER,
+    repo: REPO,
+    workflow_path: `.github/workflows/${event === "schedule" ? "monitor" : event === "pull_request" ? "pr" : "release"}.yml`,
+    event,
+    head_branch: branch,
+    head_sha: sha,
+    ...(pr !== undefined ? { pull_request_number: pr } : {}),
+  });
+  return (data as { id: number }).id;
+}
+
+async function rerun(runId: number): Promise<void> {
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+    owner: OWNER,
+    repo: REPO,
+    rerun_of: runId,
+  });
+}
+
+async function finishRun(runId: number, conclusion: string): Promise<void> {
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
+    owner: OWNER,
+    repo: REPO,
+    run_id: runId,
+    conclusion,
+  });
+}
+
+/** The gate's check run as evaluate-gate writes it (name, conclusion, report in the summary). */
+async function gate(sha: string, accuracy: number): Promise<void> {
+  const rules = [{ rule: parseRule("accuracy >= 0.9"), text: "accuracy >= 0.9", source: "config" as const }];
+  const run = runGate({ rules, head: { accuracy } });
+  await publishCheck(admin, {
+    owner: OWNER,
+    repo: REPO,
+    sha,
+    name: `mlops gate: ${MODEL}`,
+    conclusion: run.passed ? "success" : "failure",
+    title: run.passed ? "passed" : "failed",
+    summary: renderGateReport({ model: MODEL, run, head: { accuracy } }),
+  });
+}
+
+async function openPull(branch: string, title: string): Promise<number> {
+  const { data } = await admin.request("POST /repos/{owner}/{repo}/pulls", {
+    owner: OWNER,
+    repo: REPO,
+    title,
+    head: branch,
+    base: "main",
+  });
+  return data.number;
+}
+
+async function review(pr: number, event: "APPROVE" | "REQUEST_CHANGES"): Promise<void> {
+  await reviewer.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
+    owner: OWNER,
+    repo: REPO,
+    pull_number: pr,
+    event,
+    body: event === "APPROVE" ? "" : "accuracy is too low",
+  });
+}
+
+async function merge(pr: number): Promise<string> {
+  const { data } = await admin.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge", {
+    owner: OWNER,
+    repo: REPO,
+    pull_number: pr,
+    merge_method: "merge",
+  });
+  return data.sha as string;
+}
+
+async function register(sha: string, runId: number): Promise<void> {
+  await registerModel(admin, {
+    owner: OWNER,
+    repo: REPO,
+    model: MODEL,
+    commitSha: sha,
+    files: [{ path: modelFile }],
+    metrics: { accuracy: 0.93 },
+    idempotencyKey: `${OWNER}/${REPO}/${runId}/${MODEL}`,
+  });
+}
+
+async function deploy(environment: string, selector: string, runId: string, healthy = true): Promise<void> {
+  await deployModel(admin, {
+    owner: OWNER,
+    repo: REPO,
+    model: MODEL,
+    selector,
+    environment,
+    workDir: work,
+    runId,
+    run: async () => ({ ok: true }),
+    // An unhealthy version fails its health check; the version the deploy action rolls back to passes it.
+    healthCheck: async (_dir, version) =>
+      healthy || `v${version}` !== selector
+        ? { ok: true }
+        : { ok: false, message: "health check failed 5 times" },
+    rollbackOnFailure: true,
+  });
+}
+
+async function monitor(hours: number, drift: boolean): Promise<void> {
+  at(hours);
+  const runId = await startRun("schedule", "main", await branchSha());
+  const report: MonitoringReport = {
+    schema_version: 1,
+    dataset_drift: drift,
+    drift_share: drift ? 0.6 : 0,
+    drift_share_threshold: 0.5,
+    correction: "none",
+    columns: [
+      {
+        name: "tenure",
+        type: "numerical",
+        test: "ks",
+        statistic: drift ? 0.4 : 0.01,
+        p_value: drift ? 0.001 : 0.9,
+        threshold: 0.05,
+        drifted: drift,
+      },
+    ],
+    findings: [],
+    generated_at: iso(hours),
+    reference: { rows: 100 },
+    current: { rows: 100 },
+  };
+  await upsertMonitoringIssue(admin, {
+    owner: OWNER,
+    repo: REPO,
+    model: MODEL,
+    title: `Monitoring: ${MODEL}`,
+    body: "",
+    runId: String(runId),
+    compose: (previous) => composeIssue(MODEL, report, previous),
+  });
+  await finishRun(runId, "success");
+}
+
+async function branchSha(): Promise<string> {
+  const { data } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    owner: OWNER,
+    repo: REPO,
+    ref: "heads/main",
+  });
+  return data.object.sha;
+}
+
+/** A release run: gate on the merge commit, register at +1 h, staging at +1.5 h. */
+async function release(mergedAtHours: number, sha: string, version: string): Promise<void> {
+  at(mergedAtHours);
+  const runId = await startRun("push", "main", sha);
+  at(mergedAtHours + 0.5);
+  await gate(sha, 0.93);
+  at(mergedAtHours + 1);
+  await register(sha, runId);
+  at(mergedAtHours + 1.5);
+  await deploy("staging", `v${version}`, String(runId));
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ clock: () => now, validateResponses: true });
+  admin = client(
+    emulator.createToken(
+      {
+        contents: "write",
+        issues: "write",
+        pull_requests: "write",
+        checks: "write",
+        deployments: "write",
+        actions: "write",
+        statuses: "write",
+      },
+      "maintainer",
+    ),
+  );
+  reviewer = client(emulator.createToken({ pull_requests: "write" }, "reviewer"));
+  work = mkdtempSync(join(tmpdir(), "insights-"));
+  modelFile = join(work, "model.bin");
+  writeFileSync(modelFile, "weights");
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+    owner: OWNER,
+    repo: REPO,
+    branch: "main",
+    message: "init",
+    files: { "mlops.yml": "models: []\n" },
+  });
+
+  // PR #1: first commit at 0, opened at 1; its gate fails on the first commit; changes requested at 2;
+  // a fix at 3 passes the gate, its run is re-run at 3.5; approved at 4, merged at 5.
+  at(0);
+  const a1 = await commit("feature-a", "first try");
+  at(1);
+  const pr1 = await openPull("feature-a", "Tune churn");
+  const r1 = await startRun("pull_request", "feature-a", a1, pr1);
+  at(1.1);
+  await gate(a1, 0.8);
+  await finishRun(r1, "failure");
+  at(2);
+  await review(pr1, "REQUEST_CHANGES");
+  at(3);
+  const a2 = await commit("feature-a", "fix accuracy");
+  const r2 = await startRun("pull_request", "feature-a", a2, pr1);
+  at(3.1);
+  await gate(a2, 0.95);
+  await finishRun(r2, "success");
+  at(3.5);
+  await rerun(r2);
+  at(3.6);
+  await gate(a2, 0.95);
+  await finishRun(r2, "success");
+  at(4);
+  await review(pr1, "APPROVE");
+  at(5);
+  const m1 = await merge(pr1);
+  await release(5, m1, "1");
+  at(9); // production waits for approval until 9
+  await deploy("production", "v1", "rel-1");
+
+  // PR #2: 24 / opened 25 / gate ✓ / approved 26 / merged 27 → v2; production at 30 fails its health
+  // check and the deploy action rolls production back to v1.
+  at(24);
+  const b1 = await commit("feature-b", "more data");
+  at(25);
+  const pr2 = await openPull("feature-b", "More data");
+  const r3 = await startRun("pull_request", "feature-b", b1, pr2);
+  at(25.1);
+  await gate(b1, 0.94);
+  await finishRun(r3, "success");
+  at(26);
+  await review(pr2, "APPROVE");
+  at(27);
+  const m2 = await merge(pr2);
+  await release(27, m2, "2");
+  at(30);
+  await deploy("production", "v2", "rel-2", false);
+
+  // PR #3: 48 / opened 49 / gate ✓ / merged 50 → v3, production at 52.
+  at(48);
+  const c1 = await commit("feature-c", "fix serving");
+  at(49);
+  const pr3 = await openPull("feature-c", "Fix serving");
+  const r4 = await startRun("pull_request", "feature-c", c1, pr3);
+  at(49.1);
+  await gate(c1, 0.93);
+  await finishRun(r4, "success");
+  at(50);
+  const m3 = await merge(pr3);
+  await release(50, m3, "3");
+  at(52);
+  await deploy("production", "v3", "rel-3");
+
+  // Monitoring: no drift at 100, drift at 124 → a retrain run (repository_dispatch) at 125 registers v4
+  // at 126, staging 126.5, production 127; the drift has cleared at 148.
+  await monitor(100, false);
+  await monitor(124, true);
+  at(125);
+  const retrain = await startRun("repository_dispatch", "main", m3);
+  at(126);
+  await register(m3, retrain);
+  at(126.5);
+  await deploy("staging", "v4", String(retrain));
+  at(127);
+  await deploy("production", "v4", `${retrain}-prod`);
+  await finishRun(retrain, "success");
+  await monitor(148, false);
+
+  // Collect as a read-only token would.
+  at(168);
+  const reader = client(
+    emulator.createToken({
+      contents: "read",
+      pull_requests: "read",
+      actions: "read",
+      deployments: "read",
+      issues: "read",
+      checks: "read",
+    }),
+  );
+  const before = emulator.requestLog.length;
+  collected = await collectInsightsEvents(reader, {
+    owner: OWNER,
+    repo: REPO,
+    since: iso(0),
+    until: iso(168),
+  });
+  served = emulator.requestLog.length - before;
+  report = computeInsights(collected.events);
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** |actual − hours| < 60 s. */
+function expectHours(actual: number | undefined, hours: number): void {
+  expect(actual).toBeDefined();
+  expect(Math.abs((actual as number) - hours * HOUR)).toBeLessThan(60);
+}
+
+describe("mlops insights on a history built in the emulator", () => {
+  it("reads the history with a stated, bounded number of API calls", () => {
+    // 11 workflow runs → 1 page; check runs of 7 distinct non-scheduled head commits (a1, a2, b1, c1, m1,
+    // m2, m3); 3 PRs → 1 page; 3 merged gated PRs × (commits + reviews) = 6; releases 1 page; deployments
+    // 1 page + statuses of 9 deployments (staging v1–v4, production v1, v2, the v1 rollback, v3, v4);
+    // monitoring issues 1 page + 1 page of comments: 1 + 7 + 1 + 6 + 1 + 1 + 9 + 1 + 1 = 28.
+    expect(collected.apiCalls.made).toBe(28);
+    expect(served).toBe(28);
+    expect(emulator.violations).toEqual([]);
+  });
+
+  it("lead time and its parts", () => {
+    const m = report.models[0];
+    expect(m?.model).toBe(MODEL);
+    const rows = m?.leadTime.rows ?? [];
+    expect(rows.map((r) => [r.pr, r.version])).toEqual([
+      [1, "1"],
+      [2, "3"], // v2 failed in production: PR #2 reached production with v3
+      [3, "3"],
+    ]);
+    // PR #1: first commit 0 → production 9 = 9 h: coding 1, review 4 (1 → 5), gate 1 (5 → 6), staging 0.5
+    // (6 → 6.5), approval 2.5 (6.5 → 9), deploy ≈ 0.
+    expectHours(rows[0]?.total, 9);
+    expectHours(rows[0]?.parts.coding, 1);
+    expectHours(rows[0]?.parts.review, 4);
+    expectHours(rows[0]?.parts.gate, 1);
+    expectHours(rows[0]?.parts.staging, 0.5);
+    expectHours(rows[0]?.parts.approval, 2.5);
+    expectHours(rows[0]?.parts.deploy, 0);
+    // PR #2: 24 → 52 = 28 h. PR #3: 48 → 52 = 4 h. Median of [4, 9, 28] = 9 h.
+    expectHours(rows[1]?.total, 28);
+    expectHours(rows[2]?.total, 4);
+    expectHours(m?.leadTime.total.median, 9);
+  });
+
+  it("DORA figures", () => {
+    const m = report.models[0];
+    // production: v1 ✓ (change), v2 ✗ (change, failed health check), v1 ✓ (automatic rollback), v3 ✓, v4 ✓
+    expect(m?.deployments).toEqual({ total: 5, changes: 4, successfulChanges: 3, rollbacks: 1, perWeek: 3 });
+    // 1 of 4 changes failed
+    expect(m?.changeFailureRate).toEqual({ numerator: 1, denominator: 4, value: 0.25 });
+    // v2 failed at ≈ 30 h, the rollback succeeded seconds later
+    expect(m?.timeToRestore.n).toBe(1);
+    expectHours(m?.timeToRestore.median, 0);
+    // rework: the rollback and the retrained v4, of 4 successful production deployments → 50 %
+    expect(m?.reworkRate).toEqual({ numerator: 2, denominator: 4, value: 0.5 });
+  });
+
+  it("gate statistics", () => {
+    const g = report.models[0]?.gate;
+    // evaluations: a1 ✗, a2 ✓ (run re-run: 2 attempts), b1 ✓, c1 ✓, m1 ✓, m2 ✓, m3 ✓ → 6 of 7
+    expect(g?.evaluations).toBe(7);
+    expect(g?.passRate).toEqual({ numerator: 6, denominator: 7, value: 6 / 7 });
+    expect(g?.failingRules).toEqual([{ rule: "accuracy >= 0.9", failures: 1 }]);
+    // 3 PRs, 1 re-run → 1/3 per PR; PR evaluations a1, a2, b1, c1 → 4/3 per PR
+    expect(g?.prs).toBe(3);
+    expect(g?.rerunsPerPr).toBeCloseTo(1 / 3, 12);
+    expect(g?.evaluationsPerPr).toBeCloseTo(4 / 3, 12);
+  });
+
+  it("drift → next production version, retrains and the phase-revisit matrix", () => {
+    const m = report.models[0];
+    // drift found at 124 → v4 in production at 127: 3 h
+    expect(m?.drift.onsets).toBe(1);
+    expect(m?.drift.open).toBe(0);
+    expectHours(m?.drift.time.median, 3);
+    expect(report.retrainRuns).toBe(1);
+    const edges = report.revisits.map((r) => `${r.from}→${r.to}:${r.reason}`);
+    // a1's gate failure; PR #1's changes requested; v2 rolled back; drift followed by a retrain run
+    expect(edges).toEqual([
+      "gate→experimentation:gate failure",
+      "experimentation→experimentation:reviewer rejection",
+      "production→experimentation:rollback",
+      "monitoring→retraining:drift",
+    ]);
+    const markdown = renderInsightsMarkdown({ ...report, apiCalls: collected.apiCalls });
+    expect(markdown).toContain("Read with 28 API calls");
+    expect(markdown).toContain("```mermaid");
+  });
+
+  it("the CLI prints it and keeps one insights issue updated", async () => {
+    const token = emulator.createToken({
+      contents: "read",
+      pull_requests: "read",
+      actions: "read",
+      deployments: "read",
+      issues: "write",
+      checks: "read",
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      stdout: (t: string) => out.push(t),
+      stderr: (t: string) => err.push(t),
+      interactive: false,
+      cwd: work,
+      env: { GITHUB_TOKEN: token, GITHUB_API_URL: emulator.url },
+    };
+    const argv = [
+      "insights",
+      "--repo",
+      `${OWNER}/${REPO}`,
+      "--since",
+      iso(0),
+      "--until",
+      iso(168),
+      "--format",
+      "json",
+      "--issue",
+    ];
+    expect(await runCli(argv, io)).toBe(0);
+    const json = JSON.parse(out.join("")) as InsightsReport;
+    expect(json.models[0]?.changeFailureRate.value).toBe(0.25);
+    expect(json.apiCalls?.made).toBe(28);
+    expect(err.join("")).toContain("insights: 28 API calls");
+    expect(await runCli(argv, io)).toBe(0);
+    const { data: issues } = await admin.request("GET /repos/{owner}/{repo}/issues", {
+      owner: OWNER,
+      repo: REPO,
+      labels: "mlops-insights",
+      state: "all",
+    });
+    expect(issues.map((i) => i.title)).toEqual(["MLOps insights"]);
+    expect(issues[0]?.body).toContain("| Change failure rate");
+    expect(err.join("")).toContain("MLOps insights issue updated");
+    expect(await runCli(["insights", "--repo", "nope", "--format", "json"], io)).toBe(2);
+  });
+});
