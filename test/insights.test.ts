@@ -9,8 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../packages/cli/src/main.js";
+import { runCliCaptured } from "@mlops/cli/testing";
 import {
   computeInsights,
   type InsightsReport,
@@ -18,18 +17,19 @@ import {
   renderGateReport,
   renderInsightsMarkdown,
   runGate,
-} from "../packages/core/src/index.js";
+} from "@mlops/core";
 import {
   collectInsightsEvents,
-  createGitHubClient,
   deployModel,
   type GitHubClient,
   publishCheck,
   registerModel,
   upsertMonitoringIssue,
-} from "../packages/github/src/index.js";
-import { type Emulator, startEmulator } from "../packages/github-emulator/src/index.js";
-import { composeIssue, type MonitoringReport } from "../packages/monitor/src/index.js";
+} from "@mlops/github";
+import { emulatorClient } from "@mlops/github/testing";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { composeIssue, type MonitoringReport } from "@mlops/monitor";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const OWNER = "acme";
 const REPO = "insights";
@@ -53,13 +53,7 @@ let collected: Awaited<ReturnType<typeof collectInsightsEvents>>;
 let report: InsightsReport;
 let served: number;
 
-const client = (token: string) =>
-  createGitHubClient({
-    token,
-    apiUrl: emulator.url,
-    pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-    retryBaseMs: 1,
-  });
+const client = (token: string) => emulatorClient(emulator, token);
 
 async function commit(branch: string, message: string): Promise<string> {
   const { data } = await admin.request("POST /_emulator/repos/{owner}/{repo}/commits", {
@@ -467,15 +461,7 @@ describe("mlops insights on a history built in the emulator", () => {
       issues: "write",
       checks: "read",
     });
-    const out: string[] = [];
-    const err: string[] = [];
-    const io = {
-      stdout: (t: string) => out.push(t),
-      stderr: (t: string) => err.push(t),
-      interactive: false,
-      cwd: work,
-      env: { GITHUB_TOKEN: token, GITHUB_API_URL: emulator.url },
-    };
+    const env = { GITHUB_TOKEN: token, GITHUB_API_URL: emulator.url };
     const argv = [
       "insights",
       "--repo",
@@ -488,12 +474,16 @@ describe("mlops insights on a history built in the emulator", () => {
       "json",
       "--issue",
     ];
-    expect(await runCli(argv, io)).toBe(0);
-    const json = JSON.parse(out.join("")) as InsightsReport;
+    const first = await runCliCaptured(argv, { cwd: work, env });
+    expect(first.code).toBe(0);
+    const json = JSON.parse(first.stdout) as InsightsReport;
     expect(json.models[0]?.changeFailureRate.value).toBe(0.25);
     expect(json.apiCalls?.made).toBe(28);
-    expect(err.join("")).toContain("insights: 28 API calls");
-    expect(await runCli(argv, io)).toBe(0);
+    expect(first.stderr).toContain("insights: 28 API calls");
+    expect(first.stderr).toContain("MLOps insights issue created");
+    const second = await runCliCaptured(argv, { cwd: work, env });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain("MLOps insights issue updated");
     const { data: issues } = await admin.request("GET /repos/{owner}/{repo}/issues", {
       owner: OWNER,
       repo: REPO,
@@ -502,7 +492,8 @@ describe("mlops insights on a history built in the emulator", () => {
     });
     expect(issues.map((i) => i.title)).toEqual(["MLOps insights"]);
     expect(issues[0]?.body).toContain("| Change failure rate");
-    expect(err.join("")).toContain("MLOps insights issue updated");
-    expect(await runCli(["insights", "--repo", "nope", "--format", "json"], io)).toBe(2);
+    const bad = await runCliCaptured(["insights", "--repo", "nope"], { cwd: work, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--repo: expected owner/name");
   });
 });
