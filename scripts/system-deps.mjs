@@ -1,4 +1,4 @@
-// The Debian packages some tests need (the scikit-learn example, the browser test of the demo page).
+// The Debian packages some tests need (the scikit-learn example, the browser tests and their screenshots).
 // `node scripts/system-deps.mjs` is the setup step that installs what is missing (root + apt-get), else
 // explains; CI (.ci/run, .github/workflows/ci.yml) runs it before `pnpm test`. `pnpm test` itself never
 // installs anything: it names what is missing, and the tests that need it skip (see `missingOf`).
@@ -11,6 +11,11 @@ export const SYSTEM_PACKAGES = [
   { name: "python3-scipy", present: () => python("import scipy") },
   { name: "python3-yaml", present: () => python("import yaml") },
   { name: "chromium", present: () => existsSync("/usr/bin/chromium") },
+  // The legend squares (🟦 🟧) under the Mermaid charts in the browser tests' screenshots.
+  {
+    name: "fonts-noto-color-emoji",
+    present: () => existsSync("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+  },
 ];
 
 function python(code) {

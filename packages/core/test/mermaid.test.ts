@@ -34,7 +34,8 @@ describe("Mermaid labels", () => {
     expect(shortNumber(-1.389)).toBe("-1.4");
     expect(shortNumber(0.01929)).toBe("0.019");
     expect(shortNumber(-0.2456, 3)).toBe("-0.246");
-    expect(shortNumber(1282)).toBe("1282"); // the integer part is never rounded away
+    expect(shortNumber(32_026)).toBe("32000");
+    expect(shortNumber(Number.POSITIVE_INFINITY)).toBe("∞");
   });
 
   it('quotes text so Mermaid shows < > and " as themselves (entity codes), ≤ ≥ for <= >=', () => {
@@ -64,6 +65,7 @@ describe("Mermaid labels", () => {
     ]);
     expect(Math.max(...labels.map((l) => l.length))).toBeLessThanOrEqual(maxLabelChars(labels.length));
     expect(binLabels([1.01, 1.02, 1.03])).toEqual(["≤ 1.01", "≤ 1.02", "≤ 1.03", "≥ 1.03"]);
+    expect(binLabels([32_026, 39_084, 39_421])).toEqual(["≤ 32000", "≤ 39100", "≤ 39400", "≥ 39400"]);
     expect(binLabels([])).toEqual(["all"]);
   });
 
@@ -85,14 +87,23 @@ describe("Mermaid labels", () => {
     expect(numbered.title).toBe("run 1–30, UTC, 2026-12-07 09:10:00 → 2026-12-07 09:39:00");
   });
 
-  it("cuts long category labels when that keeps them apart, else numbers them", () => {
+  it("cuts long category labels when that keeps them apart, else numbers them with a key", () => {
     const long = Array.from({ length: 11 }, (_, i) => `category-number-${i}-long`);
     const fit = fitLabels(long, "category");
     expect(fit.labels).toEqual(long.map((_, i) => String(i + 1)));
     expect(fit.title).toBe("category 1–11 (1 = category-number-0-long, 11 = category-number-10-long)");
+    expect(fit.key?.split(" · ").slice(0, 2)).toEqual([
+      "1 = `category-number-0-long`",
+      "2 = `category-number-1-long`",
+    ]);
     const cut = fitLabels(["Self-emp-not-inc", "Private", "Local-gov", "State-gov", "Without-pay"]);
     expect(cut.labels.every((l) => l.length <= maxLabelChars(5))).toBe(true);
     expect(new Set(cut.labels).size).toBe(5);
+    // cut at the end they would read alike; cut in the middle they stay apart
+    const plans = ["enterprise-annual", "enterprise-monthly", "legacy-2019", "legacy-2021"];
+    const middle = fitLabels([...plans, ...Array.from({ length: 7 }, (_, i) => `p${i}`)]);
+    expect(middle.labels.slice(0, 4)).toEqual(["ente…ual", "ente…hly", "lega…019", "lega…021"]);
+    expect(middle.key).toBeUndefined();
     expect(fitLabels(["a", "b"])).toEqual({ labels: ["a", "b"] });
   });
 

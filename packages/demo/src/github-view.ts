@@ -215,7 +215,8 @@ function issueSection(issue: ViewIssue): string {
 ${issue.comments.map(comment).join("\n")}</section>`;
 }
 
-const STYLE = `
+/** The page's CSS: GitHub's look for comments, tables and Mermaid blocks (also used by the Mermaid render test). */
+export const STYLE = `
 body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;background:#f6f8fa;color:#1f2328}
 header{background:#24292f;color:#fff;padding:16px 32px}header h1{margin:0;font-size:20px}
 nav a{color:#fff;margin-right:16px}main{max-width:1012px;margin:24px auto;padding:0 16px}

@@ -12,7 +12,7 @@ export type { DemoContext } from "./context.js";
 export { type DemoOptions, type DemoResult, runDemo, STAGES, type StageOutcome } from "./demo.js";
 export { type ExampleId, exampleSpec } from "./examples.js";
 export * from "./github-view.js";
-export { writeGitHubView } from "./output.js";
+export { mermaidBundlePath, writeGitHubView } from "./output.js";
 export { PULL_REQUESTS } from "./stages/pull-requests.js";
 export { installToolchainStandIns } from "./toolchain.js";
 export { collectView } from "./view-data.js";

@@ -22,9 +22,9 @@ export function distributionChart(
   current: number[],
   xTitle?: string,
 ): string {
-  const fit = fitLabels(bins, "bin");
+  const fit = fitLabels(bins, xTitle ?? "category");
   const title = fit.title ?? xTitle;
-  return xyChart({
+  const chart = xyChart({
     title: `${column}: reference vs current`,
     x: fit.labels,
     ...(title ? { xTitle: title } : {}),
@@ -34,6 +34,8 @@ export function distributionChart(
       { kind: "line", name: DISTRIBUTION_SERIES[1], values: current },
     ],
   });
+  // Numbered categories: the key line names them all (the x-axis title names the ends only).
+  return fit.key ? `${chart}\n\n${fit.key}` : chart;
 }
 
 /** Mermaid line chart of drift share over runs (`time`: each run's ISO time; one point per run). */

@@ -74,9 +74,9 @@ export function maxLabelChars(count: number): number {
   return Math.max(1, Math.floor((band - 6) / 7.2));
 }
 
-/** `x` with `precision` (default 2) significant digits (never fewer than its integer digits), no exponent for ordinary values. */
+/** `x` rounded to `precision` (default 2) significant digits (`32026` → `32000`), no exponent for ordinary values. */
 export function shortNumber(x: number, precision = 2): string {
-  return formatNumber(x, { precision });
+  return formatNumber(Number.isFinite(x) ? Number(x.toPrecision(precision)) : x, { precision });
 }
 
 /**
@@ -139,21 +139,40 @@ export function binLabels(edges: number[]): string[] {
 }
 
 /**
- * Labels that fit {@link maxLabelChars}: as they are (made unique) when they fit, else cut with `…` when
- * that keeps them apart, else `1`…`n` with a `title` naming the ends (for the x-axis title).
+ * Labels that fit {@link maxLabelChars}: as they are (made unique) when they fit; else cut with `…` at the
+ * end, or in the middle (`ente…ual`, keeping endings like years apart), when that keeps them apart; else
+ * `1`…`n`, with a `title` naming the ends (for the x-axis title) and a `key` line (Markdown, labels as
+ * code spans) naming them all.
  */
-export function fitLabels(labels: string[], what = "point"): { labels: string[]; title?: string } {
+export function fitLabels(
+  labels: string[],
+  what = "point",
+): { labels: string[]; title?: string; key?: string } {
   const limit = maxLabelChars(labels.length);
-  const width = (l: string) => [...l].length;
+  const chars = (l: string) => [...l];
   const unique = uniqueLabels(labels);
-  if (Math.max(0, ...unique.map(width)) <= limit) return { labels: unique };
+  if (Math.max(0, ...unique.map((l) => chars(l).length)) <= limit) return { labels: unique };
   if (limit >= 4) {
-    const cut = labels.map((l) => (width(l) <= limit ? l : `${[...l].slice(0, limit - 1).join("")}…`));
-    if (new Set(cut).size === cut.length) return { labels: cut };
+    const head = Math.ceil((limit - 1) / 2);
+    const cuts = [
+      (l: string) =>
+        `${chars(l)
+          .slice(0, limit - 1)
+          .join("")}…`,
+      (l: string) =>
+        `${chars(l).slice(0, head).join("")}…${chars(l)
+          .slice(-(limit - 1 - head))
+          .join("")}`,
+    ];
+    for (const cut of cuts) {
+      const cutLabels = unique.map((l) => (chars(l).length <= limit ? l : cut(l)));
+      if (new Set(cutLabels).size === cutLabels.length) return { labels: cutLabels };
+    }
   }
   return {
     labels: unique.map((_, i) => String(i + 1)),
     title: `${what} 1–${unique.length} (1 = ${unique[0]}, ${unique.length} = ${unique.at(-1)})`,
+    key: unique.map((l, i) => `${i + 1} = \`${l.replace(/`/g, "'")}\``).join(" · "),
   };
 }
 

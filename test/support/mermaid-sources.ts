@@ -1,0 +1,200 @@
+/**
+ * Every Markdown text the project writes that may hold Mermaid charts, produced by the code paths the
+ * actions and the CLI run (no copied strings): the PR comment (`renderGateReport`, as evaluate-gate posts
+ * it), the monitoring issue (`composeIssue` over three runs, two in the same minute, as monitor-report
+ * writes it), the monitoring job summary (`renderMarkdown`, as monitor-report appends it), the
+ * `mlops monitor --format html` page (`renderHtml`), and the repository's own Markdown (README diagrams).
+ *
+ * `covers` names the source files whose charts each output holds: test/mermaid-render.test.ts fails when
+ * a file under packages/*\/src or actions/*\/src writes Mermaid and no source here covers it — add the
+ * output that shows its charts to {@link markdownSources}.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  collectGateRules,
+  type MetricValues,
+  metricSpecsOf,
+  parseConfig,
+  renderGateReport,
+  runGate,
+} from "@mlops/core";
+import {
+  compareProfiles,
+  composeIssue,
+  profileFiles,
+  renderHtml,
+  renderMarkdown,
+} from "@mlops/monitor";
+
+export interface MarkdownSource {
+  name: string;
+  /** Source files (repository paths) whose Mermaid output this text shows. */
+  covers: string[];
+  markdown: string;
+}
+
+export interface HtmlSource {
+  name: string;
+  covers: string[];
+  html: string;
+}
+
+const GATE_CONFIG = `version: 1
+models:
+  - name: churn
+    gate:
+      rules:
+        - "accuracy >= 0.9"
+        - "f1 >= baseline - 0.01"
+      metrics:
+        loss: { max_regression: "5%" }
+    metric_specs:
+      loss: { goal: minimize }
+`;
+
+/** The PR comment evaluate-gate posts (the same `renderGateReport` call, within the comment budget). */
+function prComment(): MarkdownSource {
+  const config = parseConfig(GATE_CONFIG, "mlops.yml");
+  const model = config.models[0];
+  if (!model) throw new Error("mermaid-sources: no model in the gate config");
+  const specs = metricSpecsOf(config, model);
+  const head: MetricValues = { accuracy: 0.951, f1: 0.912, loss: 0.21 };
+  const baseline: MetricValues = { accuracy: 0.9301, f1: 0.905, loss: 0.23 };
+  const rules = collectGateRules({ model, specs, configFile: "mlops.yml", configText: GATE_CONFIG });
+  const run = runGate({ rules, head, baseline });
+  return {
+    name: "pr-comment",
+    covers: ["packages/core/src/report/gate-report.ts"],
+    markdown: renderGateReport(
+      {
+        model: "churn",
+        run,
+        head,
+        baseline,
+        specs,
+        baselineLabel: "churn v3 (@production)",
+        candidateLabel: "commit abc1234",
+      },
+      { reserve: 200 },
+    ),
+  };
+}
+
+/** Deterministic standard-normal-ish values (Box–Muller over a small LCG). */
+function normal(n: number, seed: number, shift: number, scale = 1): number[] {
+  let s = seed;
+  const u = () => {
+    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return (s + 1) / 2_147_483_649;
+  };
+  return Array.from(
+    { length: n },
+    () => shift + scale * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()),
+  );
+}
+
+const PLANS = [
+  "basic",
+  "premium",
+  "enterprise-annual-contract",
+  "enterprise-monthly-contract",
+  "student",
+  "nonprofit",
+  "trial",
+  "family",
+  "business-starter",
+  "business-plus",
+  "legacy-2019",
+  "legacy-2021",
+];
+
+/** A CSV like the monitoring data users have: numeric, categorical, label, score and a timestamp. */
+function monitoringCsv(n: number, seed: number, drift: number): string {
+  const score = normal(n, seed, drift);
+  const income = normal(n, seed + 7, 52_000 + drift * 9_000, 15_000);
+  const noise = normal(n, seed + 13, 0);
+  const rows = ["ts,score,income,plan,label,prediction"];
+  for (let i = 0; i < n; i++) {
+    const day = 1 + (i % 5);
+    // the current data's plans shift towards a few (the categorical chart: long names, cut to fit)
+    const plan = PLANS[drift > 0 ? (i * i) % 7 : (i * 5) % PLANS.length] as string;
+    const p = 1 / (1 + Math.exp(-((score[i] as number) + (noise[i] as number))));
+    const label = (score[i] as number) + 0.5 * (noise[i] as number) > drift ? 1 : 0;
+    rows.push(
+      `2026-12-0${day}T0${i % 10}:00:00Z,${score[i]},${Math.round(income[i] as number)},${plan},${label},${p.toFixed(4)}`,
+    );
+  }
+  return `${rows.join("\n")}\n`;
+}
+
+/** The monitoring outputs of three runs over real profiles (monitor-report's code path). */
+async function monitoring(): Promise<{ markdown: MarkdownSource[]; html: HtmlSource[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "mlops-mermaid-"));
+  try {
+    const performance = { target: "label", prediction: "prediction", timestamp: "ts" };
+    writeFileSync(join(dir, "reference.csv"), monitoringCsv(1_500, 1, 0));
+    writeFileSync(join(dir, "current.csv"), monitoringCsv(1_500, 2, 0.7));
+    const reference = await profileFiles([join(dir, "reference.csv")], { performance });
+    const current = await profileFiles([join(dir, "current.csv")], { performance });
+    const profiles = { reference, current };
+    const at = (iso: string) => compareProfiles(reference, current, { now: new Date(iso) });
+    // three runs: two in the same minute, then one a day later
+    const first = composeIssue("churn", at("2026-12-07T09:15:02Z"), undefined, { profiles });
+    const second = composeIssue("churn", at("2026-12-07T09:15:41Z"), `${first.body}\n${first.trailer}`, {
+      profiles,
+    });
+    const third = composeIssue("churn", at("2026-12-08T09:15:00Z"), `${second.body}\n${second.trailer}`, {
+      profiles,
+    });
+    const report = at("2026-12-08T09:15:00Z");
+    return {
+      markdown: [
+        {
+          name: "monitoring-issue",
+          covers: ["packages/monitor/src/issue-report.ts", "packages/monitor/src/render.ts"],
+          markdown: third.body,
+        },
+        {
+          name: "monitoring-summary",
+          covers: ["packages/monitor/src/render.ts", "actions/monitor-report/src/main.ts"],
+          markdown: renderMarkdown(report, { profiles, title: "churn" }),
+        },
+      ],
+      html: [
+        {
+          name: "monitoring-html",
+          covers: ["packages/monitor/src/render.ts"],
+          html: renderHtml(report, { profiles }),
+        },
+      ],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The committed Markdown files that hold Mermaid blocks (GitHub draws them on the repository pages). */
+function repositoryDocs(root: string): MarkdownSource[] {
+  const files = execFileSync("git", ["ls-files", "*.md"], { cwd: root, encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
+  return files
+    .map((file) => ({ file, text: readFileSync(join(root, file), "utf8") }))
+    .filter(({ text }) => /^```mermaid$/m.test(text))
+    .map(({ file, text }) => ({
+      name: `doc-${file.replace(/[^\w.-]+/g, "_")}`,
+      covers: [file],
+      markdown: text,
+    }));
+}
+
+/** Every source, Markdown and HTML. */
+export async function mermaidSources(
+  root: string,
+): Promise<{ markdown: MarkdownSource[]; html: HtmlSource[] }> {
+  const monitor = await monitoring();
+  return { markdown: [prComment(), ...monitor.markdown, ...repositoryDocs(root)], html: monitor.html };
+}
