@@ -9,8 +9,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { legendLine, mermaidBlocks, PALETTE } from "@mlops/core";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mermaidBundlePath, renderMarkdown } from "@mlops/demo";
 import {
   launchChromium,
@@ -18,6 +16,8 @@ import {
   renderHtmlPage,
   renderMarkdownDocuments,
 } from "@mlops/demo/testing";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingOf } from "../scripts/system-deps.mjs";
 import { type HtmlSource, type MarkdownSource, mermaidSources } from "./support/mermaid-sources.js";
 
@@ -28,11 +28,12 @@ const SHOTS = join(root, "test-output", "mermaid");
 
 /**
  * Source files that mention Mermaid but write no chart of their own: the demo's page renders the others'
- * blocks (packages/demo/test/github-view.test.ts), a demo stage checks the issue has one, and the builder
- * is what every covered output uses.
+ * blocks (packages/demo/test/github-view.test.ts), the browser test support renders them here, a demo
+ * stage checks the issue has one, and the builder is what every covered output uses.
  */
 const READERS = new Set([
   "packages/demo/src/github-view.ts",
+  "packages/demo/src/testing.ts",
   "packages/demo/src/stages/monitoring.ts",
   "packages/core/src/format/mermaid.ts",
 ]);

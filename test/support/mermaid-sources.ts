@@ -21,13 +21,7 @@ import {
   renderGateReport,
   runGate,
 } from "@mlops/core";
-import {
-  compareProfiles,
-  composeIssue,
-  profileFiles,
-  renderHtml,
-  renderMarkdown,
-} from "@mlops/monitor";
+import { compareProfiles, composeIssue, profileFiles, renderHtml, renderMarkdown } from "@mlops/monitor";
 
 export interface MarkdownSource {
   name: string;

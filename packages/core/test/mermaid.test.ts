@@ -163,6 +163,26 @@ describe("xyChart", () => {
     ).toBe("🟦 a (line) · 🟧 b (line) · 🟩 c (bars)");
   });
 
+  it("finds the ```mermaid blocks of a Markdown text, not fences shown inside another block", () => {
+    const text = [
+      "```mermaid",
+      "pie",
+      "```",
+      "````markdown",
+      "```mermaid",
+      "info",
+      "```",
+      "````",
+      "~~~mermaid",
+      "xychart-beta",
+      "~~~",
+      "```ts",
+      "x",
+      "```",
+    ].join("\n");
+    expect(mermaidBlocks(text)).toEqual(["pie", "xychart-beta"]);
+  });
+
   it("refuses series that do not match the labels, none, or more than the palette", () => {
     const base = { title: "t", x: ["a"], yTitle: "y" };
     expect(() => xyChart({ ...base, series: [] })).toThrow("xyChart: no series");

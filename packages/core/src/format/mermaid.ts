@@ -285,7 +285,25 @@ export function niceMax(x: number): number {
   return 10 * p;
 }
 
-/** The bodies (without fences) of every ```` ```mermaid ```` block in a Markdown text, in order. */
+/**
+ * The bodies (without fences) of every ```` ```mermaid ```` block in a Markdown text, in order: fenced code
+ * blocks (``` or ~~~, up to 3 spaces of indent) whose info string is `mermaid`; a fence inside another
+ * fenced block (an example in a ```` ````markdown ```` block) is not a block of its own.
+ */
 export function mermaidBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^```mermaid\n([\s\S]*?)\n```$/gm)].map((m) => m[1] as string);
+  const blocks: string[] = [];
+  let open: { fence: string; mermaid: boolean; lines: string[] } | undefined;
+  for (const line of markdown.split(/\r?\n/)) {
+    if (!open) {
+      const m = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
+      if (m) open = { fence: m[1] as string, mermaid: m[2] === "mermaid", lines: [] };
+      continue;
+    }
+    const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line);
+    if (close && close[1]?.[0] === open.fence[0] && (close[1]?.length ?? 0) >= open.fence.length) {
+      if (open.mermaid) blocks.push(open.lines.join("\n"));
+      open = undefined;
+    } else open.lines.push(line);
+  }
+  return blocks;
 }
