@@ -12,27 +12,43 @@ import {
   workflowFileName,
 } from "@mlops/action-kit";
 import {
+  type Budget,
   CHECK_OUTPUT_BUDGET,
+  cellName,
   collectGateRules,
   failedRuleTexts,
   failsGate,
   findModel,
+  formatNumber,
   GateFailed,
+  type GateReportInput,
+  type GateRule,
+  type GateRun,
   gateVerdictLine,
   InputError,
   JOB_SUMMARY_BUDGET,
   type MetricSpec,
+  type MetricValues,
   type ModelConfig,
   metricSpecsOf,
   NO_BUDGET,
+  type OnSkipped,
   type PerExampleInput,
   parseConfig,
   renderGateReport,
+  renderSweepReport,
   ruleOutcomeFlags,
   runGate,
+  runSweepGate,
+  type SweepGateMode,
+  type SweepRanking,
+  type SweepReportInput,
+  sweepRankingOf,
+  sweepVerdictLine,
 } from "@mlops/core";
 import {
   attemptArtifactName,
+  type CheckAnnotation,
   findRunPullRequest,
   type GitHubClient,
   githubClientFactory,
@@ -40,10 +56,11 @@ import {
   validateModelName,
 } from "@mlops/github";
 import { type Baseline, resolveBaseline } from "./baseline.js";
-import { loadMetricsSource, perExamplePath } from "./candidate.js";
+import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "./candidate.js";
 import { type GateInputs, inputSchema } from "./inputs.js";
 import { predictionPlotsOf } from "./plots.js";
 import { annotationsFor, publish } from "./publish.js";
+import { loadSweepCells, type SweepCells } from "./sweep.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
 
@@ -243,24 +260,34 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
 
   // Everything local first: a mistake in the config, the rules or the metrics fails before any request
   // (but the download of the candidate, when no `metrics` are given).
+  const sweepMatrix = inputs.sweep;
+  if (sweepMatrix !== undefined && inputs.metrics !== undefined)
+    throw new InputError(
+      "'metrics' and 'sweep' cannot be combined: a sweep's cells are read from this run's train artifacts (<artifact-name>-cell-<id>)",
+    );
   const metricsPath =
-    inputs.metrics !== undefined
-      ? resolve(deps.cwd, inputs.metrics)
-      : await downloadCandidate(deps, inputs, context, runtime);
-  const candidate = loadMetricsSource(
-    metricsPath,
-    "metrics file",
-    inputs["artifact-name"] ?? (inputs["model-name"] ? `mlops-${inputs["model-name"]}` : undefined),
-  );
+    sweepMatrix !== undefined
+      ? undefined
+      : inputs.metrics !== undefined
+        ? resolve(deps.cwd, inputs.metrics)
+        : await downloadCandidate(deps, inputs, context, runtime);
+  const candidate =
+    metricsPath === undefined
+      ? undefined
+      : loadMetricsSource(
+          metricsPath,
+          "metrics file",
+          inputs["artifact-name"] ?? (inputs["model-name"] ? `mlops-${inputs["model-name"]}` : undefined),
+        );
   const config = readConfig(
     resolve(deps.cwd, inputs.config),
     inputs.config,
-    inputs["model-name"] ?? candidate.manifest?.model,
+    inputs["model-name"] ?? candidate?.manifest?.model,
   );
   const model = validateModelName(
     inputs["model-name"] ??
       config.model?.name ??
-      candidate.manifest?.model ??
+      candidate?.manifest?.model ??
       (() => {
         throw new InputError(`'model-name' is required when there is no ${inputs.config} and no run.json`);
       })(),
@@ -275,15 +302,37 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   });
   if (rules.length === 0)
     runtime.log.notice(`No gate rules for ${model}: the report shows the metric diff only.`);
-  runGate({ head: candidate.metrics, rules }); // checks every rule's metric exists before any request
+  if (candidate) runGate({ head: candidate.metrics, rules }); // checks every rule's metric exists before any request
+  const ranking =
+    sweepMatrix !== undefined
+      ? sweepRankingOf({ metric: config.model?.sweep?.metric, rules, specs: config.specs, configFile })
+      : undefined;
+  const significant = rules.some((r) => r.rule.significant);
   // Per-example results serve `significant` rules and the prediction plots.
   const configuredPerExample = config.model?.per_example;
   const candidatePerExample =
-    configuredPerExample || inputs["per-example"]
+    candidate && (configuredPerExample || inputs["per-example"])
       ? perExamplePath(
           candidate,
           configuredPerExample,
           inputs["per-example"] && resolve(deps.cwd, inputs["per-example"]),
+        )
+      : undefined;
+  const artifactBase = inputs["artifact-name"] ?? `mlops-${model}`;
+  if (sweepMatrix !== undefined && deps.artifacts.unavailable)
+    throw new InputError(`sweep: the cells' train artifacts cannot be read: ${deps.artifacts.unavailable}`);
+  const sweep =
+    sweepMatrix !== undefined
+      ? await runtime.log.group("Sweep cells", () =>
+          loadSweepCells({
+            matrixText: sweepMatrix,
+            artifacts: deps.artifacts,
+            base: artifactBase,
+            runAttempt: context.runAttempt,
+            // a sweep draws no prediction plots: its cells' per-example results serve `significant` rules only
+            perExample: significant ? configuredPerExample : undefined,
+            log: runtime.log,
+          }),
         )
       : undefined;
 
@@ -301,7 +350,6 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   // The evaluated commit: in a companion, the triggering run's head (not this run's default-branch sha).
   const headSha = inputs["head-sha"] ?? triggeringRun(context)?.headSha ?? pr?.headSha ?? context.sha;
   const tempDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), `mlops-gate-${model}-`));
-  const artifactBase = inputs["artifact-name"] ?? `mlops-${model}`;
 
   const baselineMode =
     inputs.baseline === "auto" ? (config.model?.gate?.baseline ?? "auto") : inputs.baseline;
@@ -325,46 +373,13 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   );
   runtime.log.info(baseline ? `Baseline: ${baseline.source}` : "Baseline: none (first model)");
 
-  let perExample: PerExampleInput | undefined;
-  if (candidatePerExample && baseline?.perExample) {
-    perExample = {
-      head: { file: candidatePerExample, text: readFileSync(candidatePerExample, "utf8") },
-      baseline: { file: baseline.perExample, text: readFileSync(baseline.perExample, "utf8") },
-    };
-  }
-  const run = runGate({
-    head: candidate.metrics,
-    rules,
-    onSkipped: inputs["on-skipped"] ?? config.model?.gate?.on_skipped ?? "warn",
-    ...(baseline ? { baseline: baseline.metrics } : {}),
-    ...(perExample ? { perExample } : {}),
-  });
-  const plots = predictionPlotsOf({
-    model: config.model,
-    candidate: candidatePerExample,
-    baseline: baseline?.perExample,
-    baselineLabel: baseline?.label,
-    log: runtime.log,
-  });
-  const verdict = gateVerdictLine(model, run);
-  runtime.log.info(verdict);
-  for (const outcome of run.rules)
-    runtime.log.info(
-      `  ${{ passed: "✓", failed: "✗", skipped: "–" }[outcome.status]} ${outcome.rule}: ${outcome.message}`,
-    );
-
-  // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
-  // The event's own PR from a fork: its token is read-only (a companion run reports for it instead).
-  const readOnly = context.pullRequest?.fromFork === true;
-  const reportInput = {
-    model,
-    run,
-    head: candidate.metrics,
+  const onSkipped = inputs["on-skipped"] ?? config.model?.gate?.on_skipped ?? "warn";
+  const candidateLabel = `commit ${headSha.slice(0, 7)}`;
+  const shared = {
     specs: config.specs,
-    candidateLabel: `commit ${headSha.slice(0, 7)}`,
+    candidateLabel,
     ...(headSha ? { candidateUrl: `${context.serverUrl}/${context.repository}/commit/${headSha}` } : {}),
     runUrl: context.runUrl,
-    ...(plots ? { plots } : {}),
     ...(baseline
       ? {
           baseline: baseline.metrics,
@@ -373,8 +388,61 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
         }
       : {}),
   };
+  const evaluation: Evaluation =
+    sweep && ranking
+      ? evaluateSweep({
+          model,
+          cells: sweep,
+          rules,
+          ranking,
+          mode: config.model?.sweep?.gate ?? "best",
+          onSkipped,
+          ...(baseline ? { baseline: baseline.metrics } : {}),
+          ...(baseline?.perExample
+            ? {
+                baselinePerExample: {
+                  file: baseline.perExample,
+                  text: readFileSync(baseline.perExample, "utf8"),
+                },
+              }
+            : {}),
+          report: shared,
+          log: runtime.log,
+        })
+      : evaluateOne({
+          model,
+          head: (candidate as LoadedMetricsSource).metrics,
+          rules,
+          onSkipped,
+          ...(candidatePerExample && baseline?.perExample
+            ? {
+                perExample: {
+                  head: { file: candidatePerExample, text: readFileSync(candidatePerExample, "utf8") },
+                  baseline: { file: baseline.perExample, text: readFileSync(baseline.perExample, "utf8") },
+                },
+              }
+            : {}),
+          report: {
+            ...shared,
+            ...plotsOf(
+              predictionPlotsOf({
+                model: config.model,
+                candidate: candidatePerExample,
+                baseline: baseline?.perExample,
+                baselineLabel: baseline?.label,
+                log: runtime.log,
+              }),
+            ),
+          },
+          log: runtime.log,
+        });
+  const { verdict } = evaluation;
+
+  // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
+  // The event's own PR from a fork: its token is read-only (a companion run reports for it instead).
+  const readOnly = context.pullRequest?.fromFork === true;
   // The artifact holds the whole report; the job summary, GitHub's 1 MiB (bytes) of it.
-  const fullReport = renderGateReport(reportInput, { budget: NO_BUDGET });
+  const fullReport = evaluation.render({ budget: NO_BUDGET });
   const reportDir = join(tempDir, "report");
   await mkdir(reportDir, { recursive: true });
   const reportPath = join(reportDir, "report.md");
@@ -383,7 +451,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     join(reportDir, "gate.json"),
     // `pull_request`: the PR this run evaluated, for the workflow_run companion of a fork PR (GitHub gives
     // it no `pull_requests` there). The companion treats it as untrusted and re-checks it with the API.
-    `${JSON.stringify({ model, passed: run.passed, baseline: baseline?.source ?? "none", ...(context.pullRequest ? { pull_request: context.pullRequest.number } : {}), rules: run.rules.map(({ status, ...r }) => ({ ...r, ...ruleOutcomeFlags(status) })) }, null, 2)}\n`,
+    `${JSON.stringify({ model, passed: evaluation.passed, baseline: baseline?.source ?? "none", ...(context.pullRequest ? { pull_request: context.pullRequest.number } : {}), ...evaluation.json }, null, 2)}\n`,
   );
 
   let commentUrl = "";
@@ -415,11 +483,11 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
         ...(inputs["comment-author"] ? { commentAuthor: inputs["comment-author"] } : {}),
       },
       {
-        comment: renderGateReport(reportInput, { reserve: 200 }),
+        comment: evaluation.render({ reserve: 200 }),
         title: verdict,
-        summary: renderGateReport(reportInput, { budget: CHECK_OUTPUT_BUDGET }),
-        passed: run.passed,
-        annotations: annotationsFor(run),
+        summary: evaluation.render({ budget: CHECK_OUTPUT_BUDGET }),
+        passed: evaluation.passed,
+        annotations: evaluation.annotations,
         detailsUrl: context.runUrl,
       },
       runtime.log,
@@ -447,22 +515,186 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     );
   }
   if (unposted.length > 0) await runtime.appendSummary(unposted.map((line) => `> ⚠️ ${line}\n`).join(""));
-  await runtime.appendSummary(renderGateReport(reportInput, { budget: JOB_SUMMARY_BUDGET }));
+  await runtime.appendSummary(evaluation.render({ budget: JOB_SUMMARY_BUDGET }));
 
-  const failedRules = failedRuleTexts(run);
-  runtime.setOutput("passed", run.passed ? "true" : "false");
+  runtime.setOutput("passed", evaluation.passed ? "true" : "false");
   runtime.setOutput("report", reportPath);
-  runtime.setOutput("failed-rules", failedRules);
+  runtime.setOutput("failed-rules", evaluation.failedRules);
   runtime.setOutput("baseline-source", baseline?.source ?? "none");
   runtime.setOutput("comment-url", commentUrl);
-  if (!run.passed) {
-    const message = `Gate failed for ${model}: ${run.rules
-      .filter((r) => failsGate(r, run))
-      .map((r) => `${r.rule} — ${r.message}`)
-      .join(
-        "; ",
-      )}${run.onSkipped === "fail" && run.rules.some((r) => r.status === "skipped") ? " (on-skipped: fail)" : ""}`;
+  runtime.setOutput("best-cell", evaluation.bestCell ?? "");
+  // A sweep that ranked nothing checked nothing: it fails whatever `fail-on-regression` says.
+  if (evaluation.broken) throw new GateFailed(evaluation.broken);
+  if (!evaluation.passed) {
+    const message = evaluation.failure;
     if (inputs["fail-on-regression"]) throw new GateFailed(message);
     runtime.log.warning(`${message} (not failing the step: fail-on-regression is false)`);
   }
+}
+
+const plotsOf = (plots: GateReportInput["plots"] | undefined) => (plots ? { plots } : {});
+
+/** What a gate decided and how to report it: the same steps publish one model's gate and a sweep's. */
+interface Evaluation {
+  /** The headline, also the check run's title. */
+  verdict: string;
+  passed: boolean;
+  /** The report within a budget (default: a PR comment). */
+  render: (options: { budget?: Budget; reserve?: number }) => string;
+  annotations: CheckAnnotation[];
+  failedRules: string[];
+  /** Fields of gate.json beyond model, passed, baseline and pull_request. */
+  json: Record<string, unknown>;
+  /** The step's error message when the gate failed. */
+  failure: string;
+  /** Set when the gate checked nothing it could rank: fails the step even with fail-on-regression false. */
+  broken?: string;
+  /** Output `best-cell` (sweeps): the best cell's values as JSON, with its id. */
+  bestCell?: string;
+}
+
+interface EvaluateInput {
+  model: string;
+  rules: GateRule[];
+  onSkipped: OnSkipped;
+  report: Omit<GateReportInput, "model" | "run" | "head">;
+  log: ActionRuntime["log"];
+}
+
+function failureMessage(model: string, run: GateRun): string {
+  return `Gate failed for ${model}: ${run.rules
+    .filter((r) => failsGate(r, run))
+    .map((r) => `${r.rule} — ${r.message}`)
+    .join(
+      "; ",
+    )}${run.onSkipped === "fail" && run.rules.some((r) => r.status === "skipped") ? " (on-skipped: fail)" : ""}`;
+}
+
+function logOutcomes(log: ActionRuntime["log"], run: GateRun, indent = "  "): void {
+  for (const outcome of run.rules)
+    log.info(
+      `${indent}${{ passed: "✓", failed: "✗", skipped: "–" }[outcome.status]} ${outcome.rule}: ${outcome.message}`,
+    );
+}
+
+/** One candidate against the baseline. */
+function evaluateOne(
+  input: EvaluateInput & { head: MetricValues; perExample?: PerExampleInput },
+): Evaluation {
+  const run = runGate({
+    head: input.head,
+    rules: input.rules,
+    onSkipped: input.onSkipped,
+    ...(input.report.baseline ? { baseline: input.report.baseline } : {}),
+    ...(input.perExample ? { perExample: input.perExample } : {}),
+  });
+  const verdict = gateVerdictLine(input.model, run);
+  input.log.info(verdict);
+  logOutcomes(input.log, run);
+  const reportInput: GateReportInput = { ...input.report, model: input.model, run, head: input.head };
+  return {
+    verdict,
+    passed: run.passed,
+    render: (options) => renderGateReport(reportInput, options),
+    annotations: annotationsFor(run),
+    failedRules: failedRuleTexts(run),
+    json: { rules: run.rules.map(({ status, ...r }) => ({ ...r, ...ruleOutcomeFlags(status) })) },
+    failure: failureMessage(input.model, run),
+  };
+}
+
+/** Every cell of a sweep against the one baseline, ranked (see `runSweepGate`). */
+function evaluateSweep(
+  input: EvaluateInput & {
+    cells: SweepCells;
+    ranking: SweepRanking;
+    mode: SweepGateMode;
+    baseline?: MetricValues;
+    baselinePerExample?: PerExampleInput["baseline"];
+  },
+): Evaluation {
+  const result = runSweepGate({
+    cells: input.cells.cells,
+    rules: input.rules,
+    ranking: input.ranking,
+    mode: input.mode,
+    onSkipped: input.onSkipped,
+    ...(input.baseline ? { baseline: input.baseline } : {}),
+    ...(input.baselinePerExample ? { baselinePerExample: input.baselinePerExample } : {}),
+  });
+  const reportInput: SweepReportInput = {
+    ...input.report,
+    model: input.model,
+    result,
+    notes: input.cells.notes,
+  };
+  const precision = input.report.specs?.[input.ranking.metric]?.precision ?? 4;
+  const verdict = sweepVerdictLine(input.model, result, (x) => formatNumber(x, { precision }));
+  input.log.info(verdict);
+  for (const outcome of result.cells) {
+    input.log.info(
+      `${cellName(outcome)} ${outcome.cell.label}: ${outcome.rank === undefined ? `not ranked — ${outcome.problem}` : `rank ${outcome.rank}, ${input.ranking.metric} ${formatNumber(outcome.value as number, { precision })}, gate ${outcome.run?.passed ? "passed" : "failed"}`}`,
+    );
+    if (outcome.run) logOutcomes(input.log, outcome.run, "    ");
+  }
+  // The runs the verdict stands on: the best cell's, or (`all`) every ranked cell's.
+  const judged = result.cells.filter((o) => (input.mode === "all" ? o.run !== undefined : o === result.best));
+  const failedRules = [...new Set(judged.flatMap((o) => (o.run ? failedRuleTexts(o.run) : [])))];
+  const failing = judged.filter((o) => o.run && !o.run.passed);
+  const unranked = result.cells.filter((o) => o.rank === undefined);
+  const failure = [
+    `Sweep gate failed for ${input.model}:`,
+    ...failing.map(
+      (o) =>
+        `${cellName(o)} (${o.cell.label}): ${failureMessage(input.model, o.run as GateRun).replace(/^Gate failed for [^:]+: /, "")}`,
+    ),
+    ...(input.mode === "all" ? unranked.map((o) => `${cellName(o)} (${o.cell.label}): ${o.problem}`) : []),
+  ].join(" ");
+  const best = result.best;
+  return {
+    verdict,
+    passed: result.passed,
+    render: (options) => renderSweepReport(reportInput, options),
+    // Annotations point at the config's rules: the best cell's failures (every failing cell's with `all`).
+    annotations: [
+      ...new Map(
+        failing
+          .flatMap((o) => annotationsFor(o.run as GateRun))
+          .map((a) => [`${a.start_line}:${a.title}`, a]),
+      ).values(),
+    ],
+    failedRules,
+    json: {
+      sweep: {
+        metric: input.ranking.metric,
+        goal: input.ranking.goal,
+        mode: input.mode,
+        ...(best ? { best: best.cell.id } : {}),
+        cells: result.cells.map((o) => ({
+          cell: o.cell.id,
+          name: cellName(o),
+          values: o.cell.values,
+          ...(o.rank !== undefined ? { rank: o.rank, value: o.value } : {}),
+          ...(o.run ? { passed: o.run.passed } : {}),
+          ...(o.problem ? { problem: o.problem } : {}),
+          ...(o.artifact ? { artifact: o.artifact } : {}),
+        })),
+      },
+    },
+    failure,
+    ...(best
+      ? {
+          bestCell: JSON.stringify({
+            cell: best.cell.id,
+            values: best.cell.values,
+            [input.ranking.metric]: best.value,
+          }),
+        }
+      : {
+          broken: `Sweep gate failed for ${input.model}: no cell of ${result.cells.length} produced ${input.ranking.metric}, so nothing was ranked (${unranked
+            .slice(0, 5)
+            .map((o) => `${cellName(o)}: ${o.problem}`)
+            .join("; ")}${unranked.length > 5 ? "; …" : ""})`,
+        }),
+  };
 }

@@ -13,4 +13,5 @@ export const inputSchema = z.object({
   data: listInput(),
   "upload-artifact": booleanInput(true),
   "artifact-name": optionalInput(),
+  "sweep-cell": optionalInput(),
 });

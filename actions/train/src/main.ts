@@ -20,8 +20,11 @@ import {
   loadMetricsFiles,
   metricSpecsOf,
   parseRunManifest,
+  parseSweepCell,
   renderTable,
   requireModelName,
+  sweepArtifactName,
+  sweepCellEnv,
 } from "@mlops/core";
 import { attemptArtifactName, validateModelName } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
@@ -80,8 +83,18 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
   if (inputs["upload-artifact"] && deps.artifacts.unavailable)
     throw new ConfigError(`train cannot upload mlops-${model}: ${deps.artifacts.unavailable}`);
 
-  const command = await runtime.log.group(`Training ${model}: ${inputs.command}`, () =>
-    deps.runCommand(inputs.command, { cwd, env: deps.env, log: runtime.log }),
+  // A sweep cell: its values reach the command as environment variables, and name its artifact.
+  const cell = inputs["sweep-cell"] !== undefined ? parseSweepCell(inputs["sweep-cell"]) : undefined;
+  const artifactBase = cell
+    ? sweepArtifactName(inputs["artifact-name"] ?? `mlops-${model}`, cell)
+    : (inputs["artifact-name"] ?? `mlops-${model}`);
+  const env = cell ? { ...deps.env, ...sweepCellEnv(cell) } : deps.env;
+  if (cell) runtime.log.info(`Sweep cell ${cell.id}: ${cell.label}`);
+  runtime.setOutput("sweep-cell", cell?.id ?? "");
+
+  const command = await runtime.log.group(
+    `Training ${model}${cell ? ` (${cell.label})` : ""}: ${inputs.command}`,
+    () => deps.runCommand(inputs.command, { cwd, env, log: runtime.log }),
   );
   runtime.setOutput("duration-ms", command.durationMs);
   if (command.exitCode !== 0) {
@@ -141,6 +154,7 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
         node: process.version,
         name: deps.env.RUNNER_NAME ?? "",
       },
+      ...(cell ? { sweep: { cell: cell.id, values: cell.values } } : {}),
       created_at: new Date().toISOString(),
     }),
   );
@@ -150,7 +164,7 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
   let artifactName = "";
   let artifactId = "";
   if (inputs["upload-artifact"]) {
-    artifactName = attemptArtifactName(inputs["artifact-name"] ?? `mlops-${model}`, context.runAttempt);
+    artifactName = attemptArtifactName(artifactBase, context.runAttempt);
     const upload = [
       "run.json",
       ...new Set([...metricFiles, ...paramFiles, ...perExample, ...artifactFiles]),
@@ -169,7 +183,7 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
     context.runAttempt > 1
       ? await changedSincePreviousAttempt(
           deps.artifacts,
-          inputs["artifact-name"] ?? `mlops-${model}`,
+          artifactBase,
           context.runAttempt,
           loaded.metrics,
           runtime,
@@ -179,7 +193,7 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
 
   await runtime.appendSummary(
     [
-      `### 🧪 Training ${model}`,
+      `### 🧪 Training ${model}${cell ? ` — sweep cell ${cell.label}` : ""}`,
       `Command \`${inputs.command}\` finished in ${(command.durationMs / 1000).toFixed(1)} s.`,
       metricsTable(loaded.metrics, config && modelConfig ? metricSpecsOf(config, modelConfig) : {}),
       files.length > 0

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryRuntime, runAction } from "@mlops/action-kit";
 import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
-import { parseRunManifest } from "@mlops/core";
+import { parseRunManifest, sweepCellOf } from "@mlops/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 
@@ -120,6 +120,25 @@ describe("train action", () => {
     expect(runtime.failure).toBeUndefined();
     expect(runtime.outputs["artifact-name"]).toBe("mlops-churn-attempt-3");
     expect(await readdir(store)).toEqual(["mlops-churn-attempt-3"]);
+  });
+
+  it("trains a sweep cell: its values as MLOPS_PARAM_* variables, recorded in run.json, a cell-specific artifact", async () => {
+    const { work, store } = await project();
+    const command = `mkdir -p model && touch model/w && echo "{\\"accuracy\\": $MLOPS_PARAM_LR, \\"depth\\": $MLOPS_PARAM_MAX_DEPTH}" > metrics.json && echo "$MLOPS_SWEEP_PARAMS" > cell.json`;
+    const cell = JSON.stringify({ lr: 0.25, "max-depth": 3 });
+    const runtime = await train(work, store, { command, metrics: "metrics.json", "sweep-cell": cell }, 2);
+    expect(runtime.failure).toBeUndefined();
+    const manifest = parseRunManifest(await readFile(join(work, "run.json"), "utf8"));
+    expect(manifest.metrics).toEqual({ accuracy: 0.25, depth: 3 });
+    const id = sweepCellOf({ lr: 0.25, "max-depth": 3 }).id;
+    expect(manifest.sweep).toEqual({ cell: id, values: { lr: 0.25, "max-depth": 3 } });
+    expect(JSON.parse(await readFile(join(work, "cell.json"), "utf8"))).toEqual({ lr: 0.25, "max-depth": 3 });
+    expect(runtime.outputs["sweep-cell"]).toBe(id);
+    expect(runtime.outputs["artifact-name"]).toBe(`mlops-churn-cell-${id}-attempt-2`);
+    expect(await readdir(store)).toEqual([`mlops-churn-cell-${id}-attempt-2`]);
+
+    const bad = await train(work, store, { command, "sweep-cell": "[1]" });
+    expect(bad.failure).toMatch(/sweep-cell: expected a JSON object of the cell's matrix values/);
   });
 
   it("on GitHub Enterprise Server, fails before training when it would upload an artifact (GHES has no artifact service v2)", async () => {

@@ -9,5 +9,6 @@ export * from "./manifest/index.js";
 export * from "./metrics/index.js";
 export * from "./report/index.js";
 export * from "./rules/index.js";
+export * from "./sweep/index.js";
 export * from "./types.js";
 export * from "./plots/index.js";

@@ -203,6 +203,27 @@ export const modelConfigSchema = z
       })
       .strict()
       .optional(),
+    sweep: z
+      .object({
+        metric: z
+          .string()
+          .min(1)
+          .describe(
+            "Metric the cells of a sweep are ranked by (its goal from metric_specs). Default: the metric of the first gate rule.",
+          )
+          .optional(),
+        gate: z
+          .enum(["best", "all"])
+          .describe(
+            "Which cells the gate's verdict covers: `best` (default) — the best-ranked cell must pass; `all` — every cell must train and pass.",
+          )
+          .optional(),
+      })
+      .strict()
+      .describe(
+        "How the PR check reports a sweep (a matrix of trainings, the `sweep` input of the PR-check workflow): one comment with a leaderboard ranked by `metric`.",
+      )
+      .optional(),
     environments: z.array(environment).describe("Deployment environments, in promotion order.").optional(),
     monitoring: monitoring.optional(),
   })

@@ -36,6 +36,8 @@ export const runManifestSchema = z.object({
   files: z.array(fingerprint),
   data: z.array(fingerprint),
   runner: z.object({ os: z.string(), arch: z.string(), node: z.string(), name: z.string() }),
+  /** The sweep cell this run trained (the `sweep-cell` input of `train`): its id and matrix values. */
+  sweep: z.object({ cell: z.string().min(1), values: z.record(z.string(), z.json()) }).optional(),
   created_at: z.string().datetime({ offset: true }),
 });
 /** `run.json` contents. */

@@ -3,3 +3,4 @@ export * from "./builder.js";
 export * from "./gate-report.js";
 export * from "./gate-run.js";
 export * from "./table.js";
+export * from "./sweep-report.js";

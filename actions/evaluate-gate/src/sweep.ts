@@ -1,0 +1,115 @@
+import { readFileSync } from "node:fs";
+import type { ActionRuntime, ArtifactStore } from "@mlops/action-kit";
+import { downloadTrainArtifact } from "@mlops/action-kit";
+import {
+  expandSweepMatrix,
+  parseSweepMatrix,
+  type SweepCell,
+  type SweepCellInput,
+  type SweepValues,
+  sweepArtifactName,
+  sweepCellOf,
+} from "@mlops/core";
+import { loadMetricsSource, perExamplePath } from "./candidate.js";
+
+/** How many cells' artifacts are downloaded at once. */
+const DOWNLOADS_AT_ONCE = 4;
+
+export interface SweepCells {
+  cells: SweepCellInput[];
+  /** Notices for the report (e.g. artifacts of cells the matrix does not name). */
+  notes: string[];
+}
+
+/** `<base>-cell-<id>[-attempt-<n>]` → `<base>-cell-<id>`. */
+const withoutAttempt = (name: string) => name.replace(/-attempt-[1-9]\d*$/, "");
+
+/**
+ * The cells of the sweep `matrixText` (the `sweep` input, the matrix the train jobs ran) and each one's
+ * metrics from its `train` artifact of this run (`<base>-cell-<id>`, newest attempt). A cell without an
+ * artifact (its training failed or was cancelled) or whose artifact cannot be read is kept with the reason.
+ * Artifacts of cells the matrix does not name are read too, and a note says so. The run's artifacts are
+ * listed once; downloads run a few at a time through the store, which retries each operation.
+ */
+export async function loadSweepCells(options: {
+  matrixText: string;
+  artifacts: ArtifactStore;
+  base: string;
+  runAttempt: number;
+  /** Config's `per_example` (relative to the training directory), read when `significant` rules need it. */
+  perExample: string | undefined;
+  log: ActionRuntime["log"];
+}): Promise<SweepCells> {
+  const { artifacts, base, runAttempt, log } = options;
+  const expected = expandSweepMatrix(parseSweepMatrix(options.matrixText, "sweep")).map(sweepCellOf);
+  const listed = artifacts.list ? await artifacts.list() : undefined;
+  const store: ArtifactStore = listed ? { ...artifacts, list: async () => listed } : artifacts;
+  const notes: string[] = [];
+  const expectedNames = new Set(expected.map((cell) => sweepArtifactName(base, cell)));
+  const strays = [
+    ...new Set(
+      (listed ?? [])
+        .map((a) => withoutAttempt(a.name))
+        .filter((name) => name.startsWith(`${base}-cell-`) && !expectedNames.has(name)),
+    ),
+  ].sort();
+
+  const load = async (cell: SweepCell | undefined, name: string): Promise<SweepCellInput> => {
+    const placeholder = cell ?? sweepCellOf({ artifact: name });
+    try {
+      const found = await downloadTrainArtifact(store, name, runAttempt);
+      if (!found)
+        return {
+          cell: placeholder,
+          failure: `training failed or was cancelled: this run has no artifact ${name}`,
+        };
+      const source = loadMetricsSource(found.path, `metrics of ${found.name}`);
+      const sweep = source.manifest?.sweep;
+      const actual = sweep ? sweepCellOf(sweep.values as SweepValues) : undefined;
+      if (cell && actual && actual.id !== cell.id)
+        return {
+          cell,
+          artifact: found.name,
+          failure: `its artifact ${found.name} holds the run of another cell (${actual.label})`,
+        };
+      const perExample = perExamplePath(source, options.perExample);
+      return {
+        cell: cell ?? actual ?? placeholder,
+        artifact: found.name,
+        metrics: source.metrics,
+        ...(perExample ? { perExample: { file: perExample, text: readFileSync(perExample, "utf8") } } : {}),
+      };
+    } catch (error) {
+      if (error instanceof TypeError || error instanceof ReferenceError) throw error; // a bug, not the cell
+      return {
+        cell: placeholder,
+        failure: `its artifact ${name} cannot be read: ${(error as Error).message}`,
+      };
+    }
+  };
+
+  const jobs: Array<() => Promise<SweepCellInput>> = [
+    ...expected.map((cell) => () => load(cell, sweepArtifactName(base, cell))),
+    ...strays.map((name) => () => load(undefined, name)),
+  ];
+  const cells: SweepCellInput[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(DOWNLOADS_AT_ONCE, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const index = next++;
+        cells[index] = await (jobs[index] as () => Promise<SweepCellInput>)();
+      }
+    }),
+  );
+  if (strays.length > 0) {
+    const message = `${strays.length} artifact${strays.length === 1 ? "" : "s"} of this run belong${strays.length === 1 ? "s" : ""} to no cell of the \`sweep\` matrix (${strays.join(", ")}): listed after the matrix's cells. Give the gate the same \`sweep\` as the train jobs.`;
+    notes.push(`> [!WARNING]\n> ${message}`);
+    log.warning(message);
+  }
+  const failed = cells.filter((c) => !c.metrics).length;
+  log.info(
+    `Sweep: ${expected.length} cells in the matrix, ${cells.length - failed} with metrics${failed > 0 ? `, ${failed} without` : ""}.`,
+  );
+  return { cells, notes };
+}
