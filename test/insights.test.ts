@@ -6,7 +6,7 @@
  * known: each figure is checked against a value computed by hand below. Several writes in one moment get
  * consecutive seconds (the emulator's clock is strictly increasing), so durations are checked to ±60 s.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCliCaptured } from "@mlops/cli/testing";
@@ -461,7 +461,8 @@ describe("mlops insights on a history built in the emulator", () => {
       issues: "write",
       checks: "read",
     });
-    const env = { GITHUB_TOKEN: token, GITHUB_API_URL: emulator.url };
+    const summary = join(work, "step-summary.md");
+    const env = { GITHUB_TOKEN: token, GITHUB_API_URL: emulator.url, GITHUB_STEP_SUMMARY: summary };
     const argv = [
       "insights",
       "--repo",
@@ -473,6 +474,7 @@ describe("mlops insights on a history built in the emulator", () => {
       "--format",
       "json",
       "--issue",
+      "--summary",
     ];
     const first = await runCliCaptured(argv, { cwd: work, env });
     expect(first.code).toBe(0);
@@ -481,6 +483,7 @@ describe("mlops insights on a history built in the emulator", () => {
     expect(json.apiCalls?.made).toBe(28);
     expect(first.stderr).toContain("insights: 28 API calls");
     expect(first.stderr).toContain("MLOps insights issue created");
+    expect(readFileSync(summary, "utf8")).toContain("| Change failure rate");
     const second = await runCliCaptured(argv, { cwd: work, env });
     expect(second.code).toBe(0);
     expect(second.stderr).toContain("MLOps insights issue updated");

@@ -95,7 +95,13 @@ describe("scripts/release.mjs (issue 14 item 11)", () => {
     expect(firstBullet).toBeDefined();
     expect(stdout).toContain(firstBullet as string);
     const templatePins = new Set(
-      ["mlops-pr-check.yml", "mlops-release.yml", "mlops-monitor.yml", "mlops-fork-report.yml"].flatMap((f) =>
+      [
+        "mlops-pr-check.yml",
+        "mlops-release.yml",
+        "mlops-monitor.yml",
+        "mlops-fork-report.yml",
+        "mlops-insights.yml",
+      ].flatMap((f) =>
         [
           ...readFileSync(join(root, "workflows", f), "utf8").matchAll(
             /mlops-actions\/mlops-actions\/[^\s@]+@(\S+)/g,

@@ -36,9 +36,10 @@ function actionInputs(name: string): Record<string, { required?: boolean }> {
 }
 
 describe("starter templates", () => {
-  it("exist for the PR check, release, monitoring and the fork companion", () => {
+  it("exist for the PR check, release, monitoring, the fork companion and the monthly insights", () => {
     expect(templates).toEqual([
       "mlops-fork-report.yml",
+      "mlops-insights.yml",
       "mlops-monitor.yml",
       "mlops-pr-check.yml",
       "mlops-release.yml",

@@ -234,7 +234,13 @@ export function renderWorkflow(templateName: string, answers: InitAnswers, optio
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
-const TEMPLATES = ["mlops-pr-check.yml", "mlops-release.yml", "mlops-monitor.yml", "mlops-fork-report.yml"];
+const TEMPLATES = [
+  "mlops-pr-check.yml",
+  "mlops-release.yml",
+  "mlops-monitor.yml",
+  "mlops-fork-report.yml",
+  "mlops-insights.yml",
+];
 
 /** The deploy command the release workflow runs: a stub that fails, naming itself, until it is edited. */
 export const DEPLOY_STUB = `#!/usr/bin/env bash

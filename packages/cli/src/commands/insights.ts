@@ -1,7 +1,9 @@
-import { writeFile } from "node:fs/promises";
+import { existsSync, statSync } from "node:fs";
+import { appendFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   computeInsights,
+  fitJobSummary,
   InputError,
   renderInsightsHtml,
   renderInsightsJson,
@@ -24,6 +26,7 @@ interface InsightsFlags {
   format: string;
   output?: string;
   issue?: boolean;
+  summary?: boolean;
   apiUrl?: string;
 }
 
@@ -61,6 +64,7 @@ export function registerInsightsCommand(program: Command, io: CliIo): void {
       "--issue",
       "keep one open 'MLOps insights' issue updated with the Markdown report (needs issues: write)",
     )
+    .option("--summary", "also append the Markdown report to the job summary ($GITHUB_STEP_SUMMARY)")
     .option("--api-url <url>", "GitHub REST API URL (default: GITHUB_API_URL or https://api.github.com)")
     .action(async (flags: InsightsFlags) => {
       const repository = flags.repo ?? io.env.GITHUB_REPOSITORY;
@@ -109,6 +113,13 @@ export function registerInsightsCommand(program: Command, io: CliIo): void {
         await writeFile(resolve(io.cwd, flags.output), text);
         io.stderr(`wrote ${flags.output}\n`);
       } else io.stdout(text);
+      if (flags.summary) {
+        const path = io.env.GITHUB_STEP_SUMMARY;
+        if (!path)
+          throw new InputError("--summary: GITHUB_STEP_SUMMARY is not set (it is, in a GitHub Actions step)");
+        const used = existsSync(path) ? statSync(path).size : 0;
+        await appendFile(path, `${fitJobSummary(markdown, used)}\n`);
+      }
       if (flags.issue) {
         const issue = await upsertMarkedIssue(client, {
           owner,
