@@ -19,7 +19,12 @@ import {
   metricSpecsOf,
   parseConfig,
   renderGateReport,
+  renderSweepReport,
   runGate,
+  runSweepGate,
+  type SweepCellInput,
+  sweepCellOf,
+  sweepRankingOf,
 } from "@mlops/core";
 import { compareProfiles, composeIssue, profileFiles, renderHtml, renderMarkdown } from "@mlops/monitor";
 
@@ -72,6 +77,37 @@ function prComment(): MarkdownSource {
         baselineLabel: "churn v3 (@production)",
         candidateLabel: "commit abc1234",
       },
+      { reserve: 200 },
+    ),
+  };
+}
+
+/**
+ * The PR comment of a sweep (the `renderSweepReport` call evaluate-gate makes with `sweep`): twelve cells,
+ * one whose training failed, ranked against a baseline; its bar chart has a bar per ranked cell and the
+ * baseline as a line.
+ */
+function sweepComment(): MarkdownSource {
+  const config = parseConfig(GATE_CONFIG, "mlops.yml");
+  const model = config.models[0];
+  if (!model) throw new Error("mermaid-sources: no model in the gate config");
+  const specs = metricSpecsOf(config, model);
+  const rules = collectGateRules({ model, specs });
+  const baseline: MetricValues = { accuracy: 0.9301, f1: 0.905, loss: 0.23 };
+  const cells: SweepCellInput[] = [0.1, 0.03, 0.01, 0.003].flatMap((lr, i) =>
+    [3, 6, 9].map((depth, j) => {
+      const cell = sweepCellOf({ learning_rate: lr, max_depth: depth });
+      if (i === 3 && j === 2) return { cell, failure: "training failed or was cancelled: no artifact" };
+      const accuracy = 0.9 + 0.012 * i + 0.007 * j - 0.004 * i * j;
+      return { cell, metrics: { accuracy, f1: accuracy - 0.02, loss: 0.3 - accuracy / 5 } };
+    }),
+  );
+  const result = runSweepGate({ cells, rules, baseline, ranking: sweepRankingOf({ rules, specs }) });
+  return {
+    name: "sweep-comment",
+    covers: ["packages/core/src/report/sweep-report.ts"],
+    markdown: renderSweepReport(
+      { model: "churn", result, specs, baseline, baselineLabel: "churn v3 (@production)" },
       { reserve: 200 },
     ),
   };
@@ -190,5 +226,8 @@ export async function mermaidSources(
   root: string,
 ): Promise<{ markdown: MarkdownSource[]; html: HtmlSource[] }> {
   const monitor = await monitoring();
-  return { markdown: [prComment(), ...monitor.markdown, ...repositoryDocs(root)], html: monitor.html };
+  return {
+    markdown: [prComment(), sweepComment(), ...monitor.markdown, ...repositoryDocs(root)],
+    html: monitor.html,
+  };
 }
