@@ -1,21 +1,35 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { InputError, renderTable } from "@mlops/core";
+import { basename, join, resolve } from "node:path";
+import {
+  InputError,
+  loadMetricsFiles,
+  type MetricValues,
+  modelVersionProblem,
+  parseRunManifest,
+  type RunManifest,
+  renderTable,
+} from "@mlops/core";
 import {
   createGitHubClient,
   type DeployResult,
   deployModel,
+  dispatchEvent,
   downloadModel,
   type GitHubClient,
   listModels,
   listVersions,
   moveAlias,
+  registerModel,
   resolveModel,
 } from "@mlops/github";
-import type { Command } from "commander";
+import { REFERENCE_PROFILE_ASSET } from "@mlops/monitor";
+import { type Command, Option } from "commander";
 import { ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { progressReporter } from "../progress.js";
 
 interface RegistryFlags {
   repo?: string;
@@ -32,9 +46,18 @@ function connect(flags: RegistryFlags, io: CliIo) {
   if (!token) throw new InputError("no token: set GITHUB_TOKEN (a token with contents: read)");
   if (!["table", "json"].includes(flags.format))
     throw new InputError(`--format: expected table or json, got "${flags.format}"`);
+  // MLOPS_WRITE_PACING_MS: the gap between content-creating requests (default: GitHub's guidance, about 1 s;
+  // 0 is for the local emulator only — github.com answers a burst of writes with secondary rate limits).
+  const pacingText = io.env.MLOPS_WRITE_PACING_MS;
+  const pacingMs = pacingText === undefined ? undefined : Number(pacingText);
+  if (pacingMs !== undefined && !(Number.isFinite(pacingMs) && pacingMs >= 0))
+    throw new InputError(`MLOPS_WRITE_PACING_MS: expected a number of milliseconds, got "${pacingText}"`);
   const client = createGitHubClient({
     token,
     apiUrl: flags.apiUrl ?? io.env.GITHUB_API_URL ?? "https://api.github.com",
+    ...(pacingMs !== undefined
+      ? { pacing: { writeIntervalMs: pacingMs, notificationIntervalMs: pacingMs } }
+      : {}),
   });
   return { client, owner, repo };
 }
@@ -90,6 +113,105 @@ function printDeployment(io: CliIo, flags: RegistryFlags, what: string, result: 
   if (!result.ok) throw new ExitWith(1);
 }
 
+interface RegisterFlags extends RegistryFlags {
+  metrics?: string[];
+  manifest?: string;
+  aliases?: string;
+  description?: string;
+  tags?: string;
+  version: string;
+  prerelease?: boolean;
+  commit?: string;
+  referenceProfile?: string;
+  perExample?: string;
+  dispatch: boolean;
+  idempotencyKey?: string;
+  partSize?: string;
+}
+
+/** The model files of FILE… arguments: files as they are, a directory as its files (one level: asset names are flat). */
+async function modelFiles(args: string[], cwd: string): Promise<Array<{ path: string; name: string }>> {
+  const files: Array<{ path: string; name: string }> = [];
+  for (const arg of args) {
+    const path = resolve(cwd, arg);
+    const info = await stat(path).catch(() => {
+      throw new InputError(`register: no file or directory at ${path}`);
+    });
+    if (info.isFile()) {
+      files.push({ path, name: basename(path) });
+      continue;
+    }
+    const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const nested = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    if (nested.length > 0)
+      throw new InputError(
+        `register: ${path} has subdirectories (${nested.join(", ")}); release assets have flat names — give their files, or pack the directory (tar) first`,
+      );
+    for (const entry of entries)
+      if (entry.isFile()) files.push({ path: join(path, entry.name), name: entry.name });
+  }
+  if (files.length === 0) throw new InputError("register: no model files in the given paths");
+  return files;
+}
+
+/** The commit the version tag points at: --commit, the run manifest's, this checkout's HEAD, else the default branch's head. */
+async function commitToTag(
+  client: GitHubClient,
+  io: CliIo,
+  flags: RegisterFlags,
+  run: RunManifest | undefined,
+  owner: string,
+  repo: string,
+): Promise<string> {
+  if (flags.commit) return flags.commit;
+  if (run) return run.commit;
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: io.cwd,
+      encoding: "utf8",
+      stdio: "pipe",
+    }).trim();
+  } catch {
+    const { data } = await client.request("GET /repos/{owner}/{repo}", { owner, repo });
+    const { data: head } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}", {
+      owner,
+      repo,
+      ref: data.default_branch,
+    });
+    io.stderr(
+      `register: not in a git checkout and no --commit: tagging ${data.default_branch}'s head ${head.sha.slice(0, 7)}`,
+    );
+    return head.sha;
+  }
+}
+
+/**
+ * The idempotency key of a CLI registration: the commit and the files' names, sizes and modification
+ * times. Running the same command again (after an interruption) finishes the same version — parts already
+ * uploaded to the draft are kept — instead of starting another one.
+ */
+async function cliIdempotencyKey(
+  owner: string,
+  repo: string,
+  model: string,
+  commit: string,
+  files: Array<{ path: string; name: string }>,
+): Promise<string> {
+  const hash = createHash("sha256").update(commit);
+  for (const file of files) {
+    const info = await stat(file.path);
+    hash.update(`\0${file.name}\0${info.size}\0${info.mtimeMs}`);
+  }
+  return `${owner}/${repo}/cli-${hash.digest("hex").slice(0, 16)}/${model}`;
+}
+
+function commaList(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}
+
 /** `MODEL@alias`, `MODEL:v3`, `MODEL:3`, `MODEL:v1.4.0`, `MODEL:2.0.0-rc.1` or `MODEL` (latest). */
 export function parseModelReference(text: string): { model: string; selector: string } {
   const at = text.indexOf("@");
@@ -106,6 +228,144 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       .option("--repo <owner/name>", "repository (default: $GITHUB_REPOSITORY)")
       .option("--api-url <url>", "GitHub API URL (the emulator, or GitHub Enterprise)")
       .option("--format <format>", "table or json", "table");
+
+  common(
+    registry
+      .command("register")
+      .description(
+        "Register model files as a new version (the register action's code: model.json, SHA256SUMS, model card); a directory stands for its files",
+      )
+      .argument("<model>")
+      .argument("<files...>")
+      .option("--metrics <files...>", "metrics files (JSON, YAML, CSV), flattened to dot paths")
+      .option(
+        "--manifest <run.json>",
+        "the train action's run manifest: metrics, params, data and run lineage",
+      )
+      .option(
+        "--aliases <list>",
+        "aliases to point at the new version, comma-separated (e.g. staging,latest)",
+      )
+      .option("--description <text>", "description for the model card")
+      .option("--tags <list>", "tags, comma-separated")
+      .option("--version <version>", "auto (highest major + 1), a whole number or semver", "auto")
+      .option("--prerelease", "mark the release as a prerelease")
+      .option(
+        "--commit <sha>",
+        "the commit the version tag points at (default: the manifest's, else this checkout's HEAD)",
+      )
+      .option("--reference-profile <file>", "a reference profile (mlops profile) attached for monitoring")
+      .option("--per-example <file>", "per-example results attached as per-example.csv")
+      .option("--no-dispatch", "do not send the mlops.model.registered repository_dispatch event")
+      .option("--idempotency-key <key>", "rerunning with the same key finishes or returns the same version")
+      .addOption(new Option("--part-size <bytes>", "bytes per part of a large file (tests)").hideHelp()),
+  ).action(async (model: string, paths: string[], flags: RegisterFlags) => {
+    if (flags.version !== "auto" && modelVersionProblem(flags.version))
+      throw new InputError(
+        `--version: expected auto, a whole number or semver: ${modelVersionProblem(flags.version)}`,
+      );
+    const partBytes = flags.partSize === undefined ? undefined : Number(flags.partSize);
+    if (partBytes !== undefined && !(Number.isSafeInteger(partBytes) && partBytes > 0))
+      throw new InputError(`--part-size: expected a positive number of bytes, got "${flags.partSize}"`);
+    const { client, owner, repo } = connect(flags, io);
+    const files = await modelFiles(paths, io.cwd);
+    let run: RunManifest | undefined;
+    if (flags.manifest) {
+      const manifestPath = resolve(io.cwd, flags.manifest);
+      const text = await readFile(manifestPath, "utf8").catch(() => {
+        throw new InputError(`--manifest: no file at ${manifestPath}`);
+      });
+      run = parseRunManifest(text, manifestPath);
+    }
+    let metrics: MetricValues = run?.metrics ?? {};
+    if (flags.metrics?.length)
+      metrics = loadMetricsFiles(flags.metrics.map((f) => resolve(io.cwd, f))).metrics;
+    const extraAssets: Array<{ path: string; name: string }> = [];
+    if (flags.referenceProfile)
+      extraAssets.push({ path: resolve(io.cwd, flags.referenceProfile), name: REFERENCE_PROFILE_ASSET });
+    if (flags.perExample)
+      extraAssets.push({ path: resolve(io.cwd, flags.perExample), name: "per-example.csv" });
+    const commit = await commitToTag(client, io, flags, run, owner, repo);
+    const aliases = commaList(flags.aliases);
+    const tags = commaList(flags.tags);
+    const progress = progressReporter(io);
+    const registered = await registerModel(client, {
+      owner,
+      repo,
+      model,
+      commitSha: commit,
+      files,
+      extraAssets,
+      metrics,
+      params: run?.params ?? {},
+      lineage: {
+        repository: `${owner}/${repo}`,
+        commit,
+        workflow_ref: "",
+        run: run
+          ? { id: run.run.id, attempt: run.run.attempt, url: run.run.url }
+          : { id: 0, attempt: 1, url: "" },
+        data: run?.data ?? [],
+      },
+      actor: io.env.GITHUB_ACTOR ?? io.env.USER ?? "",
+      aliases,
+      prerelease: flags.prerelease ?? false,
+      ...(flags.description !== undefined ? { description: flags.description } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
+      ...(flags.version !== "auto" ? { version: flags.version } : {}),
+      idempotencyKey: flags.idempotencyKey ?? (await cliIdempotencyKey(owner, repo, model, commit, files)),
+      ...(partBytes !== undefined ? { partBytes } : {}),
+      progress,
+      log: { debug() {}, info: (m) => io.stderr(m), warning: (m) => io.stderr(`warning: ${m}`) },
+    });
+    if (flags.dispatch && registered.outcome !== "existing")
+      await dispatchEvent(client, {
+        owner,
+        repo,
+        eventType: "mlops.model.registered",
+        clientPayload: {
+          model,
+          version: registered.version,
+          tag: registered.tag,
+          release_url: registered.releaseUrl,
+          aliases,
+          parent_version: registered.parentVersion,
+          commit,
+          run_id: run?.run.id ?? 0,
+        },
+      });
+    const assets = registered.assets.map((a) => ({ name: a.name, size: a.size, digest: a.digest ?? null }));
+    if (flags.format === "json") {
+      io.stdout(
+        JSON.stringify(
+          {
+            model,
+            version: registered.version,
+            tag: registered.tag,
+            outcome: registered.outcome,
+            release_url: registered.releaseUrl,
+            parent_version: registered.parentVersion,
+            aliases,
+            assets,
+          },
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    const verb = { created: "registered", resumed: "finished registering", existing: "already registered" };
+    io.stdout(
+      `${model} v${registered.version} ${verb[registered.outcome]} (${registered.tag})  ${aliases.map((a) => `@${a}`).join(" ")}`.trimEnd(),
+    );
+    io.stdout(registered.releaseUrl);
+    io.stdout(
+      renderTable(
+        ["Asset", "Size", "Digest"],
+        assets.map((a) => [a.name, String(a.size), a.digest ?? ""]),
+      ),
+    );
+  });
 
   common(
     registry
@@ -188,7 +448,15 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
     const { model, selector } = parseModelReference(reference);
     const resolved = await resolveModel(client, { owner, repo, model, selector });
     const dir = resolve(io.cwd, flags.output ?? `${model}-v${resolved.version}`);
-    const downloaded = await downloadModel(client, { owner, repo, model, selector, dir, resolved });
+    const downloaded = await downloadModel(client, {
+      owner,
+      repo,
+      model,
+      selector,
+      dir,
+      resolved,
+      progress: progressReporter(io),
+    });
     if (flags.format === "json") {
       io.stdout(
         JSON.stringify(

@@ -7,7 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { IntegrityError, type ModelManifest, parseModelManifest } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { httpStatus, withGitHubErrors } from "../errors.js";
-import { type GitHubLog, silentLog } from "../log.js";
+import { type GitHubLog, progressCounter, silentLog, type TransferProgress } from "../log.js";
 import { DOWNLOAD_ATTEMPTS, looksLikeHtml, openAssetStream, requireAsset } from "./asset-stream.js";
 import { parseSha256Sums } from "./metadata.js";
 import { downloadParts } from "./parts-download.js";
@@ -27,6 +27,8 @@ export interface DownloadModelOptions {
   log?: GitHubLog;
   /** An earlier `resolveModel` answer for this selector: saves the two resolution calls. */
   resolved?: ResolvedModel;
+  /** Told how the model files' bytes arrive (parts found verified on disk count as arrived). */
+  progress?: TransferProgress;
 }
 
 export interface DownloadedModel {
@@ -43,6 +45,7 @@ async function downloadAssetOnce(
   repo: string,
   asset: ReleaseAsset,
   target: string,
+  onBytes: (bytes: number) => void,
 ): Promise<{ size: number; sha256: string }> {
   const signal = AbortSignal.timeout(transferTimeoutMs(asset.size));
   const { body, contentType } = await openAssetStream(client, owner, repo, asset, signal);
@@ -66,6 +69,7 @@ async function downloadAssetOnce(
       }
       size += chunk.length;
       hash.update(chunk);
+      onBytes(chunk.length);
       done(null, chunk);
     },
   });
@@ -87,11 +91,16 @@ export async function downloadAsset(
   repo: string,
   asset: ReleaseAsset,
   target: string,
+  onBytes?: (bytes: number) => void,
 ): Promise<{ size: number; sha256: string }> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
+    let received = 0;
     try {
-      const got = await downloadAssetOnce(client, owner, repo, asset, target);
+      const got = await downloadAssetOnce(client, owner, repo, asset, target, (bytes) => {
+        received += bytes;
+        onBytes?.(bytes);
+      });
       if (got.size !== asset.size) {
         throw new IntegrityError(
           `${asset.name}: downloaded ${got.size} bytes, the release says ${asset.size}.`,
@@ -104,6 +113,7 @@ export async function downloadAsset(
       }
       return got;
     } catch (error) {
+      onBytes?.(-received);
       await rm(target, { force: true });
       if (error instanceof IntegrityError) throw error;
       const status = httpStatus(error);
@@ -150,18 +160,32 @@ export async function downloadModel(
       );
     }
     const files: DownloadedModel["files"] = [];
+    const arrived = progressCounter(
+      options.progress,
+      "download",
+      manifest.files.reduce((sum, f) => sum + f.size, 0),
+    );
     for (const entry of manifest.files) {
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(entry.name))
         throw new IntegrityError(`${resolved.tag}: model.json lists an unsafe file name '${entry.name}'.`);
       const target = join(dir, entry.name);
       if (entry.parts) {
-        const got = await downloadParts(client, { owner, repo, resolved, entry, sums, target, log });
+        const got = await downloadParts(client, {
+          owner,
+          repo,
+          resolved,
+          entry,
+          sums,
+          target,
+          log,
+          onBytes: arrived,
+        });
         files.push({ name: entry.name, path: target, size: got.size, sha256: got.sha256 });
         continue;
       }
       const asset = requireAsset(resolved, entry.name);
       const partial = `${target}.partial`;
-      const got = await downloadAsset(client, owner, repo, asset, partial);
+      const got = await downloadAsset(client, owner, repo, asset, partial, arrived);
       if (got.sha256 !== entry.sha256 || got.size !== entry.size || sums.get(entry.name) !== got.sha256) {
         await rm(partial, { force: true });
         throw new IntegrityError(

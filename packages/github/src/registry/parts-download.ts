@@ -74,6 +74,7 @@ async function fetchPart(
   path: string,
   have: number,
   hashesFor: (startedAt: number) => Hash[],
+  onBytes: (bytes: number) => void,
 ): Promise<number> {
   const { owner, repo } = options;
   const signal = AbortSignal.timeout(transferTimeoutMs(part.size - have));
@@ -117,7 +118,7 @@ async function fetchPart(
         return;
       }
       for (const hash of hashes) hash.update(chunk);
-      options.onBytes?.(chunk.length);
+      onBytes(chunk.length);
       done(null, chunk);
     },
   });
@@ -186,11 +187,17 @@ export async function downloadParts(
       const have = Math.min(Math.max((await sizeOf(path)) - part.offset, 0), part.size);
       let wholeHere = atPartStart.copy();
       let partHash = createHash("sha256");
+      let reported = 0;
+      const report = (bytes: number) => {
+        reported += bytes;
+        options.onBytes?.(bytes);
+      };
+      const takeBack = () => report(-reported);
       await hashRange(path, part.offset, have, [wholeHere, partHash]);
       if (have === part.size) {
         if (partHash.digest("hex") === part.sha256) {
           log.debug(`${part.name}: already on disk and verified.`);
-          options.onBytes?.(part.size);
+          report(part.size);
           verified = wholeHere;
           break;
         }
@@ -198,20 +205,31 @@ export async function downloadParts(
         await truncate(path, part.offset);
         continue;
       }
-      if (have > 0) options.onBytes?.(have);
+      report(have);
       try {
-        const startedAt = await fetchPart(client, options, asset, part, path, have, (from) => {
-          if (from === have) return [wholeHere, partHash];
-          wholeHere = atPartStart.copy();
-          partHash = createHash("sha256");
-          return [wholeHere, partHash];
-        });
+        const startedAt = await fetchPart(
+          client,
+          options,
+          asset,
+          part,
+          path,
+          have,
+          (from) => {
+            if (from === have) return [wholeHere, partHash];
+            takeBack();
+            wholeHere = atPartStart.copy();
+            partHash = createHash("sha256");
+            return [wholeHere, partHash];
+          },
+          report,
+        );
         if (startedAt === 0) fullDownloads += 1;
         const digest = partHash.digest("hex");
         if (digest === part.sha256) {
           verified = wholeHere;
           break;
         }
+        takeBack();
         await truncate(path, part.offset);
         if (fullDownloads > 0)
           throw new IntegrityError(
@@ -219,6 +237,7 @@ export async function downloadParts(
           );
         log.debug(`${part.name}: the resumed part does not match; downloading it again from its start.`);
       } catch (error) {
+        takeBack();
         if (error instanceof IntegrityError) throw error;
         const status = httpStatus(error);
         if (status !== undefined && status < 500 && status !== 429) throw error;

@@ -17,7 +17,7 @@ import {
 import type { GitHubClient } from "../client.js";
 import { createOnce } from "../create-once.js";
 import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../errors.js";
-import { type GitHubLog, silentLog } from "../log.js";
+import { type GitHubLog, progressCounter, silentLog, type TransferProgress } from "../log.js";
 import { setAliasRef } from "./aliases.js";
 import { settleLatest } from "./latest.js";
 import { type FileDigest, hashFile, keyFromTagMessage, renderSha256Sums, tagMessage } from "./metadata.js";
@@ -89,6 +89,8 @@ export interface RegisterModelOptions {
    * each at most this size. Default 2,000,000,000 (GitHub: each asset under 2 GiB); tests use less.
    */
   partBytes?: number;
+  /** Told how hashing and uploading advance (bytes of the model files), for progress output. */
+  progress?: TransferProgress;
 }
 
 export interface RegisteredModel {
@@ -169,12 +171,16 @@ async function planInputs(
   return planned;
 }
 
-async function hashPlanned(planned: PlannedFile[], partBytes: number | undefined): Promise<LocalFile[]> {
+async function hashPlanned(
+  planned: PlannedFile[],
+  partBytes: number | undefined,
+  onBytes?: (bytes: number) => void,
+): Promise<LocalFile[]> {
   const result: LocalFile[] = [];
   for (const file of planned) {
     const digest = await (partBytes === undefined
       ? hashFile(file.path)
-      : hashFileInParts(file.path, file.name, partBytes)
+      : hashFileInParts(file.path, file.name, partBytes, onBytes)
     ).catch((error: unknown) => {
       throw new InputError(`Cannot read ${file.path}: ${(error as Error).message}`);
     });
@@ -239,7 +245,12 @@ export async function registerModel(
   const plannedFiles = await planInputs(options.files, seen, partBytes, "model file");
   const plannedExtras = await planInputs(options.extraAssets ?? [], seen, undefined, "file");
   checkAssetCount(model, plannedFiles, plannedExtras);
-  const files = await hashPlanned(plannedFiles, partBytes);
+  const hashed = progressCounter(
+    options.progress,
+    "hash",
+    plannedFiles.reduce((sum, f) => sum + f.size, 0),
+  );
+  const files = await hashPlanned(plannedFiles, partBytes, hashed);
   const extras = await hashPlanned(plannedExtras, undefined);
   // Before anything is written: the release body must have room for a card (GitHub: 125,000 characters).
   checkReleaseMetadataFits({
@@ -361,7 +372,13 @@ export async function registerModel(
     if (cardSource) sources.push(cardSource);
     sources.push(sourceFromText("SHA256SUMS", sums, "text/plain"));
     const assets: ReleaseAsset[] = [];
-    for (const source of sources) assets.push(await uploadAsset(client, owner, repo, release, source));
+    const uploaded = progressCounter(
+      options.progress,
+      "upload",
+      sources.reduce((sum, source) => sum + source.size, 0),
+    );
+    for (const source of sources)
+      assets.push(await uploadAsset(client, owner, repo, release, source, uploaded));
     if (existingManifest) assets.push(existingManifest);
 
     const { data: published } = await client.request("PATCH /repos/{owner}/{repo}/releases/{release_id}", {

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { GitHubClient } from "../client.js";
 
@@ -47,6 +48,8 @@ export async function streamUpload(
   url: string,
   file: { path: string; size: number; contentType: string; offset?: number },
   signal: AbortSignal,
+  /** Told the byte count of each chunk as it is read for sending. */
+  onBytes?: (bytes: number) => void,
 ): Promise<unknown> {
   const token = await tokenOf(client);
   const target = new URL(url);
@@ -69,7 +72,16 @@ export async function streamUpload(
   try {
     // One part of a large file: only its byte range is read (never the whole file, never a copy on disk).
     const offset = file.offset ?? 0;
-    await pipeline(createReadStream(file.path, { start: offset, end: offset + file.size - 1 }), request);
+    const source = createReadStream(file.path, { start: offset, end: offset + file.size - 1 });
+    if (onBytes) {
+      const count = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          onBytes(chunk.length);
+          done(null, chunk);
+        },
+      });
+      await pipeline(source, count, request);
+    } else await pipeline(source, request);
     const response = await answered;
     const data = await readJson(response);
     const status = response.statusCode ?? 500;

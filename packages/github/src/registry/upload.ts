@@ -78,14 +78,29 @@ export async function uploadAsset(
   repo: string,
   release: Release,
   source: AssetSource,
+  onBytes?: (bytes: number) => void,
 ): Promise<ReleaseAsset> {
   let lastError: unknown;
+  let sent = 0;
+  const count = (bytes: number) => {
+    sent += bytes;
+    onBytes?.(bytes);
+  };
+  // A failed attempt's bytes are taken back from the progress before the next one.
+  const takeBack = () => {
+    onBytes?.(-sent);
+    sent = 0;
+  };
   let rateLimitWaits = 0;
   for (let attempt = 1; attempt <= UPLOAD_ATTEMPTS; attempt++) {
     const present = (attempt === 1 ? release.assets : await listAssets(client, owner, repo, release.id)).find(
       (a) => a.name === source.name,
     );
-    if (present && assetMatches(present, source)) return present;
+    if (present && assetMatches(present, source)) {
+      takeBack();
+      onBytes?.(source.size);
+      return present;
+    }
     if (present) await deleteAsset(client, owner, repo, present.id);
     try {
       const signal = AbortSignal.timeout(transferTimeoutMs(source.size));
@@ -110,14 +125,18 @@ export async function uploadAsset(
               contentType: source.contentType,
             },
             signal,
+            count,
           );
+      if (source.content) count(source.size);
       const uploaded = toAsset(data as Parameters<typeof toAsset>[0]);
       if (assetMatches(uploaded, source)) return uploaded;
+      takeBack();
       lastError = new IntegrityError(
         `Uploaded asset ${source.name} does not match the local file: server has ${uploaded.size} bytes, ${uploaded.digest ?? "no digest"}; local ${source.size} bytes, sha256:${source.sha256}.`,
       );
       await deleteAsset(client, owner, repo, uploaded.id);
     } catch (error) {
+      takeBack();
       const reason = githubErrorReason(error);
       if (reason === "rate-limit" || reason === "secondary-rate-limit") {
         const what = `upload of ${source.name}`;
