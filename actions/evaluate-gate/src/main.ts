@@ -60,7 +60,7 @@ import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "./c
 import { type GateInputs, inputSchema } from "./inputs.js";
 import { predictionPlotsOf } from "./plots.js";
 import { annotationsFor, publish } from "./publish.js";
-import { loadSweepCells, type SweepCells } from "./sweep.js";
+import { loadSweepCells, type SweepCells, uploadBestCell } from "./sweep.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
 
@@ -514,6 +514,14 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       `Could not upload the report artifact ${reportArtifact}: ${(error as Error).message}`,
     );
   }
+  if (sweep && evaluation.bestCellId)
+    await uploadBestCell({
+      sweep,
+      bestCellId: evaluation.bestCellId,
+      artifacts: deps.artifacts,
+      name: attemptArtifactName(artifactBase, context.runAttempt),
+      log: runtime.log,
+    });
   if (unposted.length > 0) await runtime.appendSummary(unposted.map((line) => `> ⚠️ ${line}\n`).join(""));
   await runtime.appendSummary(evaluation.render({ budget: JOB_SUMMARY_BUDGET }));
 
@@ -551,6 +559,8 @@ interface Evaluation {
   broken?: string;
   /** Output `best-cell` (sweeps): the best cell's values as JSON, with its id. */
   bestCell?: string;
+  /** The best cell's id (sweeps). */
+  bestCellId?: string;
 }
 
 interface EvaluateInput {
@@ -684,6 +694,7 @@ function evaluateSweep(
     failure,
     ...(best
       ? {
+          bestCellId: best.cell.id,
           bestCell: JSON.stringify({
             cell: best.cell.id,
             values: best.cell.values,

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { ActionRuntime, ArtifactStore } from "@mlops/action-kit";
 import { downloadTrainArtifact } from "@mlops/action-kit";
 import {
@@ -17,6 +18,8 @@ const DOWNLOADS_AT_ONCE = 4;
 
 export interface SweepCells {
   cells: SweepCellInput[];
+  /** Where each cell's artifact was downloaded (by cell id): its `run.json` and per-example results. */
+  files: Map<string, { runJson: string; perExample?: string }>;
   /** Notices for the report (e.g. artifacts of cells the matrix does not name). */
   notes: string[];
 }
@@ -45,6 +48,7 @@ export async function loadSweepCells(options: {
   const listed = artifacts.list ? await artifacts.list() : undefined;
   const store: ArtifactStore = listed ? { ...artifacts, list: async () => listed } : artifacts;
   const notes: string[] = [];
+  const files: SweepCells["files"] = new Map();
   const expectedNames = new Set(expected.map((cell) => sweepArtifactName(base, cell)));
   const strays = [
     ...new Set(
@@ -73,6 +77,10 @@ export async function loadSweepCells(options: {
           failure: `its artifact ${found.name} holds the run of another cell (${actual.label})`,
         };
       const perExample = perExamplePath(source, options.perExample);
+      files.set((cell ?? actual ?? placeholder).id, {
+        runJson: join(source.directory, "run.json"),
+        ...(perExample ? { perExample } : {}),
+      });
       return {
         cell: cell ?? actual ?? placeholder,
         artifact: found.name,
@@ -111,5 +119,36 @@ export async function loadSweepCells(options: {
   log.info(
     `Sweep: ${expected.length} cells in the matrix, ${cells.length - failed} with metrics${failed > 0 ? `, ${failed} without` : ""}.`,
   );
-  return { cells, notes };
+  return { cells, notes, files };
+}
+
+/**
+ * The best cell's `run.json` (and per-example results) uploaded as this run's train artifact
+ * (`<base>`, `-attempt-<n>` on re-runs), as a single training uploads it: a sweep on the base branch is
+ * then the `base-branch` baseline of later pull requests (the baseline reads `run.json` only, so the
+ * model files are not copied). A failed upload is a warning: the report is already out.
+ */
+export async function uploadBestCell(options: {
+  sweep: SweepCells;
+  bestCellId: string;
+  artifacts: ArtifactStore;
+  name: string;
+  log: ActionRuntime["log"];
+}): Promise<void> {
+  const files = options.sweep.files.get(options.bestCellId);
+  if (!files) return;
+  try {
+    await options.artifacts.upload(
+      options.name,
+      [files.runJson, ...(files.perExample ? [files.perExample] : [])],
+      dirname(files.runJson),
+    );
+    options.log.info(
+      `The best cell's run.json is the artifact ${options.name} (the base-branch baseline of later pull requests).`,
+    );
+  } catch (error) {
+    options.log.warning(
+      `Could not upload the best cell's run.json as ${options.name}: ${(error as Error).message}`,
+    );
+  }
 }

@@ -135,6 +135,11 @@ describe("evaluate-gate with 'sweep'", () => {
       mode: "best",
       best: cells[1]?.id,
     });
+    // The best cell's run.json is this run's train artifact too: a sweep on main is the base-branch baseline.
+    const asBaseline = JSON.parse(
+      await readFile(join(work, ".artifacts", "runs", "500", "mlops-churn-attempt-2", "run.json"), "utf8"),
+    );
+    expect(asBaseline).toMatchObject({ metrics: { accuracy: 0.9, f1: 0.85 }, sweep: { cell: cells[1]?.id } });
     expect(gate.sweep.cells.map((c: { name: string; rank?: number }) => [c.name, c.rank])).toEqual([
       ["c2", 1],
       ["c4", 2],
