@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { mermaidBlocks } from "../src/format/mermaid.js";
 import {
+  CHECK_OUTPUT_BUDGET,
   collectGateRules,
   expandSweepMatrix,
   InputError,
+  JOB_SUMMARY_BUDGET,
   MAX_SWEEP_CELLS,
   measure,
+  mermaidBlocks,
   metricSpecsOf,
   PR_COMMENT_BUDGET,
   parseConfig,
@@ -283,5 +285,13 @@ describe("sweep report", () => {
     expect(report).toContain(`<summary>c${second?.index} ·`);
     // Every <details> is closed.
     expect(report.match(/<\/details>/g)?.length).toBe(report.match(/<details>/g)?.length);
+    // The check run's summary counts bytes (65,535); the job summary 1 MiB of bytes holds every cell.
+    const input = { model: "churn", result, specs, baseline: { accuracy: 0.9, log_loss: 0.25 } };
+    const check = renderSweepReport(input, { budget: CHECK_OUTPUT_BUDGET });
+    expect(measure(check, "bytes")).toBeLessThanOrEqual(CHECK_OUTPUT_BUDGET.limit);
+    expect(check).toContain(`| 🏆 1 | c${result.best?.index} ·`);
+    const summary = renderSweepReport(input, { budget: JOB_SUMMARY_BUDGET });
+    expect(measure(summary, "bytes")).toBeLessThanOrEqual(JOB_SUMMARY_BUDGET.limit);
+    expect(summary.match(/<details>\n<summary>c\d+ ·/g)).toHaveLength(199);
   });
 });
