@@ -73,6 +73,45 @@ describe("sweep matrix", () => {
     ]);
   });
 
+  it("expands the include example of GitHub's docs to the combinations the docs list", () => {
+    // docs "Running variations of jobs in a workflow" → "Example: Expanding configurations"
+    // (https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations)
+    const matrix = {
+      fruit: ["apple", "pear"],
+      animal: ["cat", "dog"],
+      include: [
+        { color: "green" },
+        { color: "pink", animal: "cat" },
+        { fruit: "apple", shape: "circle" },
+        { fruit: "banana" },
+        { fruit: "banana", animal: "cat" },
+      ],
+    };
+    expect(expandSweepMatrix(matrix)).toEqual([
+      { fruit: "apple", animal: "cat", color: "pink", shape: "circle" },
+      { fruit: "apple", animal: "dog", color: "green", shape: "circle" },
+      { fruit: "pear", animal: "cat", color: "pink" },
+      { fruit: "pear", animal: "dog", color: "green" },
+      { fruit: "banana" },
+      { fruit: "banana", animal: "cat" },
+    ]);
+  });
+
+  it("excludes partial matches as GitHub's docs example does (12 combinations → 10 jobs)", () => {
+    // docs "Running variations of jobs in a workflow" → "Excluding matrix configurations"
+    const cells = expandSweepMatrix({
+      os: ["macos-latest", "windows-latest"],
+      version: [12, 14, 16],
+      environment: ["staging", "production"],
+      exclude: [
+        { os: "macos-latest", version: 12, environment: "production" },
+        { os: "windows-latest", version: 16 },
+      ],
+    });
+    expect(cells).toHaveLength(10);
+    expect(cells).not.toContainEqual(expect.objectContaining({ os: "windows-latest", version: 16 }));
+  });
+
   it("refuses bad input with one line naming what was expected", () => {
     expect(() => parseSweepMatrix("[1,2]")).toThrow(/sweep: expected a JSON object .*got a list/);
     expect(() => parseSweepMatrix("{lr: [1]}")).toThrow(InputError);
