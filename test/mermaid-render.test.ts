@@ -93,9 +93,15 @@ describe("every Mermaid block the project writes (issue 16 item 5)", () => {
     expect(writers.length).toBeGreaterThan(0);
     const covered = new Set([...markdown, ...html].flatMap((s) => s.covers));
     expect(writers.filter((file) => !covered.has(file))).toEqual([]);
-    // and the outputs hold charts: the monitoring issue its history, performance and distribution charts
-    const issue = markdown.find((s) => s.name === "monitoring-issue")?.markdown ?? "";
-    expect(mermaidBlocks(issue).length).toBeGreaterThanOrEqual(4);
+    // and the outputs hold charts: the monitoring issue its history, performance and distribution charts,
+    // the PR comment its curves, insights its revisit chart
+    const blocks = (name: string) =>
+      mermaidBlocks(markdown.find((s) => s.name === name)?.markdown ?? "").length;
+    expect(blocks("monitoring-issue")).toBeGreaterThanOrEqual(4);
+    expect(blocks("pr-comment-binary")).toBeGreaterThanOrEqual(3);
+    expect(blocks("pr-comment-regression")).toBeGreaterThanOrEqual(2);
+    expect(blocks("sweep-comment")).toBeGreaterThanOrEqual(1);
+    expect(blocks("insights")).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -131,9 +137,17 @@ describe.skipIf(noBrowser)(
       for (const chart of xycharts()) {
         const labels = [...chart.xLabels].sort((a, b) => a.left - b.left);
         expect(labels.length, label(chart)).toBeGreaterThan(0);
+        // drawn where a reader sees it (not in a closed <details>, which would measure as empty boxes)
+        for (const l of labels)
+          expect(l.right - l.left, `${label(chart)}: "${l.text}" has no width`).toBeGreaterThan(0);
         expect(new Set(labels.map((l) => l.text)).size, `${label(chart)}: unique x labels`).toBe(
           labels.length,
         );
+        // numbers told apart by their digits, not by a `(2)` suffix
+        for (const l of labels)
+          expect(l.text, `${label(chart)}: a number made unique by a suffix`).not.toMatch(
+            /^[≤≥]? ?-?[\d.]+ \(\d+\)$/,
+          );
         for (let i = 1; i < labels.length; i++) {
           const [a, b] = [labels[i - 1], labels[i]] as [(typeof labels)[0], (typeof labels)[0]];
           expect(b.left, `${label(chart)}: "${a.text}" overlaps "${b.text}"`).toBeGreaterThanOrEqual(a.right);
@@ -178,8 +192,16 @@ describe.skipIf(noBrowser)(
       }
     });
 
-    it("writes a PNG screenshot of the PR comment, the monitoring issue, summary and HTML report", () => {
-      for (const name of ["pr-comment", "monitoring-issue", "monitoring-summary", "monitoring-html"]) {
+    it("writes a PNG screenshot of the PR comments, the monitoring issue, summary and HTML report, insights", () => {
+      for (const name of [
+        "pr-comment-binary",
+        "pr-comment-regression",
+        "sweep-comment",
+        "monitoring-issue",
+        "monitoring-summary",
+        "monitoring-html",
+        "insights",
+      ]) {
         const file = join(SHOTS, `${name}.png`);
         expect(existsSync(file), file).toBe(true);
         expect(readFileSync(file).subarray(1, 4).toString()).toBe("PNG");

@@ -1,7 +1,8 @@
 /**
  * Every Markdown text the project writes that may hold Mermaid charts, produced by the code paths the
- * actions and the CLI run (no copied strings): the PR comment (`renderGateReport`, as evaluate-gate posts
- * it), the monitoring issue (`composeIssue` over three runs, two in the same minute, as monitor-report
+ * actions and the CLI run (no copied strings): the PR comment with its prediction plots
+ * (`predictionPlots` + `renderGateReport`, as evaluate-gate posts it; binary and regression), `mlops
+ * insights` (`renderInsightsMarkdown`), the monitoring issue (`composeIssue` over three runs, two in the same minute, as monitor-report
  * writes it), the monitoring job summary (`renderMarkdown`, as monitor-report appends it), the
  * `mlops monitor --format html` page (`renderHtml`), and the repository's own Markdown (README diagrams).
  *
@@ -15,10 +16,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   collectGateRules,
+  computeInsights,
+  type InsightsEvents,
   type MetricValues,
   metricSpecsOf,
+  mulberry32,
   parseConfig,
+  parsePredictions,
+  predictionPlots,
   renderGateReport,
+  renderInsightsMarkdown,
   renderSweepReport,
   runGate,
   runSweepGate,
@@ -54,8 +61,29 @@ models:
       loss: { goal: minimize }
 `;
 
-/** The PR comment evaluate-gate posts (the same `renderGateReport` call, within the comment budget). */
-function prComment(): MarkdownSource {
+/** Per-example predictions of a seeded model: binary (label, prediction, probability) or regression. */
+function predictionsCsv(task: "binary" | "regression", n: number, skill: number, seed: number): string {
+  const random = mulberry32(seed);
+  const lines = [task === "binary" ? "id,label,prediction,probability" : "id,actual,predicted"];
+  for (let i = 0; i < n; i++) {
+    if (task === "binary") {
+      const label = random() < 0.4 ? 1 : 0;
+      const p = Math.min(1, Math.max(0, Math.round((label * skill + random() * (1 - skill)) * 1000) / 1000));
+      lines.push(`e${i},${label},${p >= 0.5 ? 1 : 0},${p}`);
+    } else {
+      const actual = 100 + 40 * random();
+      lines.push(`e${i},${actual.toFixed(2)},${(actual + (random() - 0.5) * 30 * (1 - skill)).toFixed(2)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The PR comment evaluate-gate posts: the same `renderGateReport` call within the comment budget, with
+ * the prediction plots evaluate-gate draws from the per-example files (`predictionPlots`, candidate
+ * against baseline) — binary classification, or regression.
+ */
+function prComment(task: "binary" | "regression"): MarkdownSource {
   const config = parseConfig(GATE_CONFIG, "mlops.yml");
   const model = config.models[0];
   if (!model) throw new Error("mermaid-sources: no model in the gate config");
@@ -64,9 +92,18 @@ function prComment(): MarkdownSource {
   const baseline: MetricValues = { accuracy: 0.9301, f1: 0.905, loss: 0.23 };
   const rules = collectGateRules({ model, specs, configFile: "mlops.yml", configText: GATE_CONFIG });
   const run = runGate({ rules, head, baseline });
+  const read = (text: string, file: string) => {
+    const parsed = parsePredictions(text, file, {});
+    if ("missing" in parsed) throw new Error(`mermaid-sources: ${parsed.missing}`);
+    return parsed;
+  };
+  const plots = predictionPlots({
+    head: { predictions: read(predictionsCsv(task, 400, 0.35, 1), "candidate.csv"), label: "candidate" },
+    baseline: { predictions: read(predictionsCsv(task, 400, 0.2, 2), "baseline.csv"), label: "baseline" },
+  });
   return {
-    name: "pr-comment",
-    covers: ["packages/core/src/report/gate-report.ts"],
+    name: `pr-comment-${task}`,
+    covers: ["packages/core/src/report/gate-report.ts", "packages/core/src/plots/render.ts"],
     markdown: renderGateReport(
       {
         model: "churn",
@@ -76,6 +113,7 @@ function prComment(): MarkdownSource {
         specs,
         baselineLabel: "churn v3 (@production)",
         candidateLabel: "commit abc1234",
+        plots,
       },
       { reserve: 200 },
     ),
@@ -110,6 +148,89 @@ function sweepComment(): MarkdownSource {
       { model: "churn", result, specs, baseline, baselineLabel: "churn v3 (@production)" },
       { reserve: 200 },
     ),
+  };
+}
+
+/** `mlops insights` Markdown over a small history: gates that failed, a rollback, drift and a retrain. */
+function insights(): MarkdownSource {
+  const h = (hours: number) => new Date(Date.UTC(2026, 10, 1) + hours * 3_600_000).toISOString();
+  const gate = (
+    sha: string,
+    pr: number | undefined,
+    event: string,
+    conclusion: string,
+    at: number,
+    failed: string[] = [],
+  ) => ({
+    model: "churn",
+    sha,
+    ...(pr !== undefined ? { pr } : {}),
+    event,
+    conclusion,
+    failedRules: failed,
+    at: h(at),
+    attempts: 1,
+  });
+  const deployment = (id: number, version: string, at: number, state: string, automaticRollback = false) => ({
+    id,
+    model: "churn",
+    version,
+    environment: "production",
+    production: true,
+    createdAt: h(at),
+    automaticRollback,
+    statuses: [
+      { state: "in_progress", at: h(at) },
+      { state, at: h(at + 0.5) },
+    ],
+  });
+  const events: InsightsEvents = {
+    repository: "acme/churn",
+    since: h(0),
+    until: h(240),
+    pulls: [1, 2, 3].map((n) => ({
+      number: n,
+      title: `change ${n}`,
+      models: ["churn"],
+      openedAt: h(n * 24),
+      mergedAt: h(n * 24 + 3),
+      mergeSha: `m${n}`,
+      reviews: [
+        { state: "CHANGES_REQUESTED", at: h(n * 24 + 1) },
+        { state: "APPROVED", at: h(n * 24 + 2) },
+      ],
+    })),
+    gates: [
+      gate("a1", 1, "pull_request", "failure", 24.5, ["accuracy >= 0.9"]),
+      gate("a2", 1, "pull_request", "success", 25),
+      gate("b1", 2, "pull_request", "success", 49),
+      gate("c1", 3, "pull_request", "failure", 72.5, ["f1 >= baseline - 0.01"]),
+      gate("c2", 3, "pull_request", "success", 73),
+      gate("r1", undefined, "repository_dispatch", "success", 146),
+    ],
+    versions: [1, 2, 3].map((n) => ({
+      model: "churn",
+      version: String(n),
+      registeredAt: h(n * 24 + 4),
+      commitSha: `m${n}`,
+      trigger: "push",
+    })),
+    deployments: [
+      deployment(101, "1", 29, "success"),
+      deployment(102, "2", 53, "failure"),
+      deployment(103, "1", 53.6, "success", true),
+      deployment(104, "3", 77, "success"),
+    ],
+    monitoring: [
+      { model: "churn", at: h(120), datasetDrift: false },
+      { model: "churn", at: h(144), datasetDrift: true },
+    ],
+    retrains: [{ runId: 9, at: h(145), conclusion: "success" }],
+  };
+  return {
+    name: "insights",
+    covers: ["packages/core/src/insights/render.ts"],
+    markdown: renderInsightsMarkdown(computeInsights(events)),
   };
 }
 
@@ -227,7 +348,14 @@ export async function mermaidSources(
 ): Promise<{ markdown: MarkdownSource[]; html: HtmlSource[] }> {
   const monitor = await monitoring();
   return {
-    markdown: [prComment(), sweepComment(), ...monitor.markdown, ...repositoryDocs(root)],
+    markdown: [
+      prComment("binary"),
+      prComment("regression"),
+      sweepComment(),
+      ...monitor.markdown,
+      insights(),
+      ...repositoryDocs(root),
+    ],
     html: monitor.html,
   };
 }

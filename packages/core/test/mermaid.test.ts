@@ -12,6 +12,7 @@ import {
   mermaidBlocks,
   mermaidText,
   niceMax,
+  numberLabels,
   PALETTE,
   shortNumber,
   timeLabels,
@@ -67,6 +68,21 @@ describe("Mermaid labels", () => {
     expect(binLabels([1.01, 1.02, 1.03])).toEqual(["≤ 1.01", "≤ 1.02", "≤ 1.03", "≥ 1.03"]);
     expect(binLabels([32_026, 39_084, 39_421])).toEqual(["≤ 32000", "≤ 39100", "≤ 39400", "≥ 39400"]);
     expect(binLabels([])).toEqual(["all"]);
+  });
+
+  it("writes numbers as labels with more digits only where two values would read alike", () => {
+    expect(numberLabels([92.4, 98.1, 104.5, 115.2, 118.9, 125.3, 131.0, 134.8])).toEqual([
+      "92.4",
+      "98.1",
+      "105",
+      "115",
+      "119",
+      "125",
+      "131",
+      "135",
+    ]);
+    expect(numberLabels([0.05, 0.15, 0.25])).toEqual(["0.05", "0.15", "0.25"]);
+    expect(numberLabels([1, 1, 2])).toEqual(["1", "1", "2"]);
   });
 
   it("gives points in time the shortest labels that keep them apart and fit", () => {

@@ -146,7 +146,7 @@ const MEASURE = `(pre, index, source) => {
 /**
  * Renders Markdown documents in one headless Chromium: each as a GitHub-like comment (800 px wide, GFM by
  * the demo's renderer, ```mermaid blocks drawn one by one with the workspace's Mermaid, as GitHub does),
- * measures every chart, and writes a full-page PNG per document to `shotsDir`.
+ * measures every chart (with every `<details>` opened), and writes a PNG per document to `shotsDir`.
  */
 export async function renderMarkdownDocuments(
   browser: Browser,
@@ -169,6 +169,9 @@ export async function renderMarkdownDocuments(
       await page.addScriptTag({ path: mermaidScript });
       const rendered = await page.evaluate<Omit<RenderedChart, "document">[]>(`(async () => {
         mermaid.initialize({ startOnLoad: false, securityLevel: "strict" });
+        // Charts collapsed under <details> are drawn open, as a reader who expands them sees them
+        // (and so that they have boxes to measure).
+        for (const d of document.querySelectorAll("details")) d.open = true;
         const measure = ${MEASURE};
         const out = [];
         for (const [index, pre] of [...document.querySelectorAll("pre.mermaid")].entries()) {

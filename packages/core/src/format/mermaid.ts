@@ -123,27 +123,33 @@ export function uniqueLabels(labels: string[]): string[] {
 }
 
 /**
- * Short labels for histogram bins given their inner edges (n edges → n + 1 bins: below the first edge,
- * between edges, from the last edge up): each bin is named by its upper edge, `≤ -1.4`, `≤ 0.019`, …, and
- * the last by its lower edge, `≥ 1.3`. Two significant digits, a third (then more) only where two would name two bins alike.
+ * Numbers as x labels: 2 significant digits, a third (then more, up to 6) only where fewer would write
+ * two different values alike — never `120` twice (which {@link uniqueLabels} would have to turn into
+ * `120 (2)`). Equal values keep equal labels.
  */
-export function binLabels(edges: number[]): string[] {
-  if (edges.length === 0) return ["all"];
-  let precision = 2;
-  let names = edges.map((e) => shortNumber(e, precision));
-  while (new Set(names).size < names.length && precision < 6) {
-    precision += 1;
-    names = edges.map((e) => shortNumber(e, precision));
+export function numberLabels(values: number[], precision = 2): string[] {
+  const distinct = new Set(values).size;
+  let p = precision;
+  let names = values.map((v) => shortNumber(v, p));
+  while (new Set(names).size < distinct && p < 6) {
+    p += 1;
+    names = values.map((v) => shortNumber(v, p));
   }
-  return uniqueLabels([...names.map((n) => `≤ ${n}`), `≥ ${names[names.length - 1]}`]);
+  return names;
 }
 
 /**
- * Labels that fit {@link maxLabelChars}: as they are (made unique) when they fit; else cut with `…` at the
- * end, or in the middle (`ente…ual`, keeping endings like years apart), when that keeps them apart; else
- * `1`…`n`, with a `title` naming the ends (for the x-axis title) and a `key` line (Markdown, labels as
- * code spans) naming them all.
+ * Short labels for histogram bins given their inner edges (n edges → n + 1 bins: below the first edge,
+ * between edges, from the last edge up): each bin is named by its upper edge, `≤ -1.4`, `≤ 0.019`, …, and
+ * the last by its lower edge, `≥ 1.3`. Two significant digits, more only where two would name two bins
+ * alike ({@link numberLabels}).
  */
+export function binLabels(edges: number[]): string[] {
+  if (edges.length === 0) return ["all"];
+  const names = numberLabels(edges);
+  return uniqueLabels([...names.map((n) => `≤ ${n}`), `≥ ${names[names.length - 1]}`]);
+}
+
 export function fitLabels(
   labels: string[],
   what = "point",

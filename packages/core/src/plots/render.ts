@@ -1,4 +1,4 @@
-import { type Series, shortNumber, xyChart } from "../format/mermaid.js";
+import { numberLabels, type Series, shortNumber, xyChart } from "../format/mermaid.js";
 import { formatNumber, formatPercent } from "../format/number.js";
 import type { ReportBuilder } from "../report/builder.js";
 import { escapeCell } from "../report/table.js";
@@ -158,7 +158,7 @@ function calibrationSection(
     title: "Calibration (reliability)",
     markdown: `${xyChart({
       title: "Calibration: share of positives by predicted probability",
-      x: shared.map((b) => shortNumber((b + 0.5) * step)),
+      x: numberLabels(shared.map((b) => (b + 0.5) * step)),
       xTitle: "Predicted probability (bin centre)",
       yTitle: "Share positive",
       y: { min: 0, max: 1 },
@@ -274,7 +274,7 @@ function residualSections(sides: { label: string; p: RegressionPredictions }[]):
       title: "Residuals vs predicted",
       markdown: `${xyChart({
         title: "Mean residual (actual − predicted) by predicted value",
-        x: shared.map((b) => shortNumber(lo + (b + 0.5) * width)),
+        x: numberLabels(shared.map((b) => lo + (b + 0.5) * width)),
         xTitle: "Predicted value (bin centre)",
         yTitle: "Mean residual",
         y: { min: -Number(span.toPrecision(2)), max: Number(span.toPrecision(2)) },
@@ -296,7 +296,7 @@ function residualSections(sides: { label: string; p: RegressionPredictions }[]):
   const rhi = Math.max(...allResiduals);
   const edges = evenGrid(rlo, rhi, ERROR_BINS + 1);
   // Bin centres: short labels that do not crowd the axis (ranges like `-0.99…-0.5` overlap at 12 bins).
-  const labels = edges.slice(0, -1).map((e, i) => shortNumber((e + (edges[i + 1] as number)) / 2));
+  const labels = numberLabels(edges.slice(0, -1).map((e, i) => (e + (edges[i + 1] as number)) / 2));
   sections.push({
     title: "Error distribution",
     markdown: xyChart({
