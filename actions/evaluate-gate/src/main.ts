@@ -58,7 +58,7 @@ import {
 import { type Baseline, resolveBaseline } from "./baseline.js";
 import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "./candidate.js";
 import { type GateInputs, inputSchema } from "./inputs.js";
-import { predictionPlotsOf } from "./plots.js";
+import { joinPlots, predictionPlotsOf, trendOf } from "./plots.js";
 import { annotationsFor, publish } from "./publish.js";
 import { loadSweepCells, type SweepCells, uploadBestCell } from "./sweep.js";
 
@@ -425,13 +425,36 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
           report: {
             ...shared,
             ...plotsOf(
-              predictionPlotsOf({
-                model: config.model,
-                candidate: candidatePerExample,
-                baseline: baseline?.perExample,
-                baselineLabel: baseline?.label,
-                log: runtime.log,
-              }),
+              joinPlots(
+                predictionPlotsOf({
+                  model: config.model,
+                  candidate: candidatePerExample,
+                  baseline: baseline?.perExample,
+                  baselineLabel: baseline?.label,
+                  log: runtime.log,
+                }),
+                await trendOf({
+                  model,
+                  config: config.model,
+                  candidate: (candidate as LoadedMetricsSource).metrics,
+                  specs: config.specs,
+                  ruleMetrics: rules.map((r) => r.rule.metric),
+                  owner: context.owner,
+                  repo: context.repo,
+                  client,
+                  ...(baseline?.source.startsWith("run:")
+                    ? {
+                        baseRun: {
+                          label: "base",
+                          name: baseline.label,
+                          metrics: baseline.metrics,
+                          ...(baseline.url ? { url: baseline.url } : {}),
+                        },
+                      }
+                    : {}),
+                  log: runtime.log,
+                }),
+              ),
             ),
           },
           log: runtime.log,

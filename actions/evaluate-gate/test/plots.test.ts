@@ -88,7 +88,11 @@ describe("prediction plots in the PR comment", () => {
     expect(body).toContain("<summary>Calibration (reliability)</summary>");
     expect(body).toMatch(/🟦 candidate \(AUC [\d.]+\) \(line\) · 🟧 baseline \(AUC 0\.\d+\) \(line\)/);
     expect(body).toContain("| actual ↓ · predicted → | `0` | `1` |");
-    expect(mermaidBlocks(body)).toHaveLength(3);
+    // The trend: the one registered version, then this PR.
+    expect(body).toContain("<summary>Metric trend (1 registered version)</summary>");
+    expect(body).toMatch(/\| \[v1 \(@production\)\]\(\S+\) \| 0\.8 \| 0\.7 \|/);
+    expect(body).toContain("| **this PR** | **0.9** | **0.85** |");
+    expect(mermaidBlocks(body)).toHaveLength(4);
     // The job summary holds the same plots.
     expect(runtime.summary.join("\n")).toContain("**ROC curve**");
     expect(emulator.violations).toEqual([]);

@@ -15,6 +15,8 @@ import {
   renderGateReport,
   rocCurve,
   runGate,
+  trendMetrics,
+  trendSection,
 } from "../src/index.js";
 
 /** A seeded binary classifier's predictions: `skill` moves positives' scores up. */
@@ -165,5 +167,54 @@ describe("parsePredictions", () => {
     expect(() => parsePredictions("label,prediction,score\n1,1,high\n", "p.csv")).toThrow(
       expect.objectContaining({ position: { file: "p.csv", line: 2 } }),
     );
+  });
+});
+
+describe("metric trend", () => {
+  const versions = [0.9, 0.92, 0.91].map((accuracy, i) => ({
+    label: `v${i + 1}`,
+    name: `v${i + 1}${i === 2 ? " (@production)" : ""}`,
+    metrics: { accuracy, loss: 0.3 - i / 100 },
+    url: `https://github.com/o/r/releases/tag/m%2Fv${i + 1}`,
+  }));
+
+  it("charts the first metric over the versions and this PR, tabulates every metric and ranks the PR by goal", () => {
+    const section = trendSection({
+      versions,
+      candidate: { accuracy: 0.915, loss: 0.25 },
+      metrics: ["accuracy", "loss"],
+      specs: { accuracy: { goal: "maximize" }, loss: { goal: "minimize" } },
+    });
+    if (!section) throw new Error("no section");
+    expect(section.title).toBe("Metric trend (3 registered versions)");
+    const block = mermaidBlocks(section.markdown)[0] as string;
+    expect(block).toContain('x-axis "Registered versions, then this PR" ["v1", "v2", "v3", "PR"]');
+    expect(lineValues(block, 0)).toEqual([0.9, 0.92, 0.91, 0.915]);
+    expect(lineValues(block, 1)).toEqual([0.915, 0.915, 0.915, 0.915]);
+    expect(section.markdown).toContain(
+      "| [v3 (@production)](https://github.com/o/r/releases/tag/m%2Fv3) | 0.91 | 0.28 |",
+    );
+    expect(section.markdown).toContain("| **this PR** | **0.915** | **0.25** |");
+    expect(section.markdown).toContain("This PR ranks `accuracy` 2nd of 4, `loss` 1st of 4");
+  });
+
+  it("adds the base-branch run after the versions, and draws nothing without history", () => {
+    const section = trendSection({
+      versions,
+      baseRuns: [{ label: "base", name: "main @ abc1234 (run 7)", metrics: { accuracy: 0.93 } }],
+      candidate: { accuracy: 0.915 },
+      metrics: ["accuracy"],
+    });
+    expect(section?.title).toBe("Metric trend (3 registered versions, 1 base-branch run)");
+    expect(mermaidBlocks(section?.markdown ?? "")[0]).toContain('["v1", "v2", "v3", "base", "PR"]');
+    expect(trendSection({ versions: [], candidate: { accuracy: 1 }, metrics: ["accuracy"] })).toBeUndefined();
+  });
+
+  it("picks the metrics of the gate rules, else those with a goal, at most four", () => {
+    const candidate = { a: 1, b: 2, c: 3, d: 4, e: 5 };
+    expect(trendMetrics(candidate, { ruleMetrics: ["b", "zz", "b"] })).toEqual(["b"]);
+    expect(trendMetrics(candidate, { specs: { e: { goal: "minimize" } } })).toEqual(["e"]);
+    expect(trendMetrics(candidate, {})).toEqual(["a", "b", "c", "d"]);
+    expect(trendMetrics(candidate, { configured: ["e", "a"] })).toEqual(["e", "a"]);
   });
 });

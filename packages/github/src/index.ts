@@ -20,5 +20,6 @@ export * from "./registry/refs.js";
 export * from "./registry/register.js";
 export * from "./registry/release.js";
 export * from "./registry/resolve.js";
+export * from "./registry/trend.js";
 export * from "./registry/upload.js";
 export * from "./sticky-comment.js";

@@ -174,6 +174,23 @@ export const modelConfigSchema = z
         "Columns of the per_example CSV the PR comment plots (ROC, precision-recall, confusion matrix, calibration; residuals for regression).",
       )
       .optional(),
+    trend: z
+      .object({
+        versions: z
+          .number()
+          .int()
+          .min(0)
+          .max(50)
+          .describe("How many registered versions the PR is compared with (default 10; 0: no trend).")
+          .optional(),
+        metrics: z
+          .array(z.string())
+          .describe("Metrics in the trend (default: those with gate rules, at most 4).")
+          .optional(),
+      })
+      .strict()
+      .describe("Where the PR's metrics sit against the last registered versions.")
+      .optional(),
     train: z
       .object({ command: z.string().min(1), working_directory: z.string().optional() })
       .strict()

@@ -18,6 +18,8 @@ export {
   parseRunManifest,
 } from "./parse.js";
 export {
+  MAX_METADATA_METRICS_CHARS,
+  metadataMetrics,
   parseReleaseMetadata,
   type ReleaseMetadata,
   releaseCardOf,

@@ -15,6 +15,21 @@ export interface ReleaseMetadata {
   description?: string;
   tags?: string[];
   gate?: string;
+  /**
+   * The version's metrics (the same as its `model.json`), so a trend reads them with the one release
+   * request it makes anyway. Left out when they would take more than {@link MAX_METADATA_METRICS_CHARS};
+   * readers then read `model.json`.
+   */
+  metrics?: Record<string, number>;
+}
+
+/** Metrics longer than this (as JSON) stay out of the metadata block (and are read from `model.json`). */
+export const MAX_METADATA_METRICS_CHARS = 8_000;
+
+/** `metrics` when their JSON is short enough for the metadata block, else undefined. */
+export function metadataMetrics(metrics: Record<string, number>): Record<string, number> | undefined {
+  const finite = Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
+  return JSON.stringify(finite).length <= MAX_METADATA_METRICS_CHARS ? finite : undefined;
 }
 
 const BLOCK = /<!-- mlops:v1 (\{.*?\}) -->/s;
@@ -45,9 +60,16 @@ export function parseReleaseMetadata(body: string | null | undefined): ReleaseMe
     const version = labelOf(value.version);
     if (typeof value.idempotencyKey !== "string" || typeof value.model !== "string" || !version)
       return undefined;
-    const { parentVersion, ...rest } = value;
+    const { parentVersion, metrics, ...rest } = value;
+    const numbers =
+      metrics && typeof metrics === "object" && !Array.isArray(metrics)
+        ? Object.fromEntries(
+            Object.entries(metrics).filter(([, v]) => typeof v === "number" && Number.isFinite(v)),
+          )
+        : undefined;
     return {
       ...rest,
+      ...(numbers ? { metrics: numbers } : {}),
       model: value.model,
       idempotencyKey: value.idempotencyKey,
       version,

@@ -1,3 +1,4 @@
 export * from "./curves.js";
 export * from "./predictions.js";
 export * from "./render.js";
+export * from "./trend.js";

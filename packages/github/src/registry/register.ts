@@ -8,6 +8,7 @@ import {
   InputError,
   type ModelManifest,
   type ModelVersion,
+  metadataMetrics,
   nextAutoVersion,
   parseModelManifest,
   parseModelVersion,
@@ -299,6 +300,7 @@ export async function registerModel(
       ...(options.description !== undefined ? { description: options.description } : {}),
       ...(options.tags ? { tags: options.tags } : {}),
       ...(options.gate !== undefined ? { gate: options.gate } : {}),
+      ...(metadataMetrics(options.metrics) ? { metrics: metadataMetrics(options.metrics) } : {}),
     };
     const manifestText = buildModelManifest(
       buildManifest(owner, repo, model, version, files, parentVersion, options),
