@@ -1,4 +1,11 @@
-import { booleanInput, defaultedInput, integerInput, optionalInput, requiredInput } from "@mlops/action-kit";
+import {
+  booleanInput,
+  defaultedInput,
+  integerInput,
+  listInput,
+  optionalInput,
+  requiredInput,
+} from "@mlops/action-kit";
 import { modelVersionProblem } from "@mlops/core";
 import { z } from "zod";
 
@@ -30,6 +37,11 @@ export const inputSchema = z.object({
   "health-check-retries": integerInput(5, { min: 1 }),
   "rollback-on-failure": booleanInput(true),
   "environment-url": optionalInput(),
+  "require-signature": optionalInput().pipe(
+    z.enum(["true", "false"], { message: "expected true or false" }).optional(),
+  ),
+  "public-key": optionalInput(),
+  "allowed-signer-refs": listInput({ commas: true }),
   config: defaultedInput("mlops.yml"),
   "github-token": requiredInput(),
 });

@@ -2,7 +2,14 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ActionDeps, type ActionRuntime, requireRepository, startAction } from "@mlops/action-kit";
-import { CommandFailed, findModelIfConfigured, type ModelVersion, requireModelName } from "@mlops/core";
+import {
+  CommandFailed,
+  findModelIfConfigured,
+  findSigningConfig,
+  type ModelVersion,
+  requireModelName,
+  resolveVerification,
+} from "@mlops/core";
 import {
   type DeployResult,
   deployModel,
@@ -48,6 +55,20 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
   requireRepository(context);
   const model = modelName(inputs, deps.cwd);
   const environment = inputs.environment;
+  const signingConfig = findSigningConfig(deps.cwd, inputs.config);
+  const verification = resolveVerification({
+    ...signingConfig,
+    cwd: deps.cwd,
+    ...(inputs["public-key"] ? { publicKey: inputs["public-key"] } : {}),
+    allowedRefs: inputs["allowed-signer-refs"],
+    ...(inputs["require-signature"] ? { required: inputs["require-signature"] === "true" } : {}),
+    repository: context.repository,
+    serverUrl: context.serverUrl,
+  });
+  if (!verification.policy)
+    runtime.log.info(
+      "Signatures are not checked: no registry.signing in the config and no public-key input.",
+    );
   const client = deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
   const workDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), "mlops-deploy-"));
 
@@ -104,6 +125,7 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
     logUrl: context.runUrl,
     // Finds a deployment GitHub made for this job (no `deployment: false`) and reports the duplicate.
     runSha: deps.env.GITHUB_SHA ?? context.sha,
+    ...(verification.policy ? { signing: { policy: verification.policy } } : {}),
     log: runtime.log,
   });
 

@@ -1,4 +1,10 @@
-import { booleanInput, defaultedInput, listInput, optionalInput, requiredInput } from "@mlops/action-kit";
+import {
+  booleanInput,
+  defaultedInput,
+  listInput,
+  optionalInput,
+  requiredInput,
+} from "@mlops/action-kit";
 import { modelVersionProblem } from "@mlops/core";
 import { z } from "zod";
 
@@ -25,6 +31,11 @@ export const inputSchema = z.object({
   "per-example": optionalInput(),
   config: defaultedInput("mlops.yml"),
   dispatch: booleanInput(true),
+  "gate-result": optionalInput(),
+  signing: defaultedInput("auto").pipe(
+    z.enum(["auto", "key", "keyless", "none"], { message: "expected one of auto, key, keyless, none" }),
+  ),
+  "signing-key": optionalInput(),
   "github-token": requiredInput(),
 });
 

@@ -1,5 +1,12 @@
 import { type ActionDeps, type ActionRuntime, requireRepository, startAction } from "@mlops/action-kit";
-import { findModelIfConfigured, requireModelName } from "@mlops/core";
+import {
+  chooseSigning,
+  findModelIfConfigured,
+  findSigningConfig,
+  InputError,
+  keyVersionSigner,
+  requireModelName,
+} from "@mlops/core";
 import { dispatchEvent, type GitHubClient, githubClientFactory, registerModel } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
 import { gatherSources } from "./sources.js";
@@ -22,6 +29,21 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
   requireRepository(context);
   const modelConfig = findModelIfConfigured(deps.cwd, inputs.config, inputs["model-name"]);
   const model = requireModelName(inputs["model-name"], modelConfig, inputs.config);
+  if (inputs["signing-key"]) runtime.mask(inputs["signing-key"]);
+  // Decided before anything is read or written: a required signature that cannot be made stops here.
+  const signingConfig = findSigningConfig(deps.cwd, inputs.config);
+  const signing = chooseSigning({
+    mode: inputs.signing,
+    ...(inputs["signing-key"] ? { signingKey: inputs["signing-key"] } : {}),
+    ...(signingConfig.config ? { config: signingConfig.config } : {}),
+    configName: inputs.config,
+    idTokenAvailable: Boolean(
+      deps.env.ACTIONS_ID_TOKEN_REQUEST_URL && deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+    ),
+  });
+  if (signing.kind === "keyless")
+    throw new InputError("signing: keyless is not available in this build; pass a signing-key.");
+  if (signing.kind === "none") runtime.log.info(`The version will not be signed: ${signing.why}.`);
 
   const sources = await gatherSources({
     inputs,
@@ -60,6 +82,10 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
     ...(inputs.tags.length > 0 ? { tags: inputs.tags } : {}),
     ...(inputs.version !== "auto" ? { version: inputs.version } : {}),
     idempotencyKey: `${context.repository}/${context.runId}/${model}`,
+    ...(inputs["gate-result"] ? { gate: inputs["gate-result"] } : {}),
+    ...(signing.kind === "key" ? { signer: keyVersionSigner(signing.signer) } : {}),
+    invocation: { id: context.runId, attempt: context.runAttempt, url: context.runUrl },
+    eventName: context.eventName,
     log: runtime.log,
   });
 

@@ -98,6 +98,17 @@ export class IntegrityError extends MlopsError {
   }
 }
 
+/**
+ * A model version's signature does not hold: no or a bad signature, a signer this policy does not trust
+ * (another key, another repository, a ref not allowed) or a file the signed statement does not cover.
+ * A finding (exit 1), never retried.
+ */
+export class SignatureError extends MlopsError {
+  constructor(message: string, options: { details?: string; cause?: unknown } = {}) {
+    super("signature", message, options);
+  }
+}
+
 /** The quality gate ran and failed: a finding, not a crash (CLI exit code 1). */
 export class GateFailed extends MlopsError {
   constructor(message: string, options: { details?: string } = {}) {

@@ -10,5 +10,6 @@ export * from "./metrics/index.js";
 export * from "./plots/index.js";
 export * from "./report/index.js";
 export * from "./rules/index.js";
+export * from "./signing/index.js";
 export * from "./sweep/index.js";
 export * from "./types.js";

@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { describeError, InputError, IntegrityError, type ModelVersion } from "@mlops/core";
+import {
+  describeError,
+  InputError,
+  IntegrityError,
+  type ModelVersion,
+  type OpenBundle,
+  type SigningPolicy,
+} from "@mlops/core";
 import { truncate } from "./checks.js";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
@@ -11,6 +18,7 @@ import { type DownloadedModel, downloadModel } from "./registry/download.js";
 import { validateModelName, versionOfAlias, versionSelector, versionTagName } from "./registry/names.js";
 import { readModelRefs } from "./registry/refs.js";
 import { resolveModel } from "./registry/resolve.js";
+import { downloadVerifiedModel } from "./registry/verify.js";
 
 /** Deployment-status descriptions are limited to 140 chars. */
 const MAX_DESCRIPTION = 140;
@@ -44,6 +52,12 @@ export interface DeployModelOptions {
    * duplicate: see {@link findJobDeployment}.
    */
   runSha?: string;
+  /**
+   * Verify the version's signature before anything is recorded: with a policy, the version is downloaded
+   * and verified (signature, signer, every file) BEFORE the deployment is created, and a refusal throws
+   * (SignatureError / IntegrityError): no deployment, no alias move, no deploy command.
+   */
+  signing?: { policy: SigningPolicy; openBundle?: OpenBundle };
   log?: GitHubLog;
 }
 
@@ -210,6 +224,18 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
   const { version, tag, tagSha } = resolved;
   const dir = join(options.workDir, `${model}-v${version}`);
   const manifestAsset = resolved.release.assets.find((a) => a.name === "model.json");
+  // Signed versions are verified before the deployment exists: a refusal leaves no trace but the error.
+  const verified = options.signing
+    ? await downloadVerifiedModel(client, {
+        owner,
+        repo,
+        resolved,
+        dir,
+        policy: options.signing.policy,
+        ...(options.signing.openBundle ? { openBundle: options.signing.openBundle } : {}),
+        log,
+      })
+    : undefined;
 
   return withGitHubErrors(context, async () => {
     const jobDeploymentId = options.runSha
@@ -278,7 +304,9 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
     try {
       let downloaded: DownloadedModel;
       try {
-        downloaded = await downloadModel(client, { owner, repo, model, selector, dir, log, resolved });
+        downloaded =
+          verified?.downloaded ??
+          (await downloadModel(client, { owner, repo, model, selector, dir, log, resolved }));
       } catch (error) {
         if (!(error instanceof IntegrityError)) throw error;
         integrityFailure = true;

@@ -22,4 +22,5 @@ export * from "./registry/release.js";
 export * from "./registry/resolve.js";
 export * from "./registry/trend.js";
 export * from "./registry/upload.js";
+export * from "./registry/verify.js";
 export * from "./sticky-comment.js";

@@ -246,6 +246,51 @@ export const modelConfigSchema = z
   })
   .strict();
 
+/** `registry.signing`: how versions are signed and what `deploy` / `mlops registry verify` trust. */
+export const signingConfigSchema = z
+  .object({
+    required: z
+      .boolean()
+      .describe(
+        "Refuse to deploy a version without a valid signature (register refuses to register one it cannot sign).",
+      )
+      .optional(),
+    public_key: z
+      .string()
+      .min(1)
+      .describe(
+        "The trusted public key (PEM, ECDSA P-256 or Ed25519): a path relative to this file, or the PEM itself. Register signs with the private half (the `signing-key` secret).",
+      )
+      .optional(),
+    keyless: z
+      .boolean()
+      .describe(
+        "Sign keyless (GitHub OIDC → Sigstore) when no key is given, and trust such signatures from this repository's workflows.",
+      )
+      .optional(),
+    allowed_refs: z
+      .array(z.string().min(1))
+      .describe(
+        "Refs the signing workflow may have run at (`*` matches anything). Default: refs/heads/main, refs/tags/v*.",
+      )
+      .optional(),
+    workflow: z
+      .string()
+      .regex(/^\.github\/workflows\/[^/@]+\.ya?ml$/, { message: "expected .github/workflows/<file>.yml" })
+      .describe("The workflow that must have signed (default: any workflow of this repository).")
+      .optional(),
+    trusted_root: z
+      .string()
+      .min(1)
+      .describe(
+        "A Sigstore trusted root (JSON) for keyless verification instead of the public-good instance's (GHES, private Sigstore, tests).",
+      )
+      .optional(),
+  })
+  .strict();
+
+export type SigningConfig = z.output<typeof signingConfigSchema>;
+
 export const configSchema = z
   .object({
     version: z.literal(1).describe("Config format version."),
@@ -258,6 +303,11 @@ export const configSchema = z
       .array(modelConfigSchema)
       .min(1, { message: "expected at least one model" })
       .describe("The models of this repository."),
+    registry: z
+      .object({ signing: signingConfigSchema.describe("Signed model versions.").optional() })
+      .strict()
+      .describe("The model registry (releases).")
+      .optional(),
   })
   .strict()
   .describe("mlops-actions configuration (mlops.yml)");

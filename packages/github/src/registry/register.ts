@@ -13,7 +13,10 @@ import {
   parseModelManifest,
   parseModelVersion,
   parseReleaseMetadata,
+  type RunFacts,
   releaseCardOf,
+  SIGNATURE_ASSETS,
+  type VersionSigner,
 } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { createOnce } from "../create-once.js";
@@ -21,7 +24,14 @@ import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../er
 import { type GitHubLog, progressCounter, silentLog, type TransferProgress } from "../log.js";
 import { setAliasRef } from "./aliases.js";
 import { settleLatest } from "./latest.js";
-import { type FileDigest, hashFile, keyFromTagMessage, renderSha256Sums, tagMessage } from "./metadata.js";
+import {
+  type FileDigest,
+  hashFile,
+  keyFromTagMessage,
+  parseSha256Sums,
+  renderSha256Sums,
+  tagMessage,
+} from "./metadata.js";
 import { checkReleaseMetadataFits, MODEL_CARD_ASSET, renderReleaseCard } from "./model-card.js";
 import {
   findVersion,
@@ -46,7 +56,7 @@ import { listAllReleases, type Release, type ReleaseAsset, toRelease } from "./r
 import { type AssetSource, MAX_ASSET_BYTES, uploadAsset } from "./upload.js";
 
 const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const RESERVED_NAMES = new Set(["model.json", "SHA256SUMS", MODEL_CARD_ASSET]);
+const RESERVED_NAMES = new Set<string>(["model.json", "SHA256SUMS", MODEL_CARD_ASSET, ...SIGNATURE_ASSETS]);
 /** How many times a lost `auto` version race is retried before giving up. */
 const MAX_ALLOCATION_ATTEMPTS = 50;
 
@@ -84,6 +94,16 @@ export interface RegisterModelOptions {
    * run (idempotency key) registered it.
    */
   version?: ModelVersion;
+  /**
+   * Signs the version before it is published (docs/architecture.md, "Signed model versions"): every
+   * SHA256SUMS entry and SHA256SUMS itself, with the provenance facts; its assets are uploaded to the
+   * draft with the others, so nothing is added after publishing (immutable releases).
+   */
+  signer?: VersionSigner;
+  /** The run that registers (the provenance's invocation); defaults to `lineage.run`. */
+  invocation?: RunFacts;
+  /** The event that started the registering run (`push`, `workflow_dispatch`), for the provenance. */
+  eventName?: string;
   log?: GitHubLog;
   /**
    * Model files larger than this many bytes are stored as numbered parts (`model.bin.part-0001-of-0002`),
@@ -191,8 +211,9 @@ async function hashPlanned(
 }
 
 /** The release's asset count must stay within GitHub's 1,000 (refused before anything is written). */
-function checkAssetCount(model: string, files: PlannedFile[], extras: PlannedFile[]): void {
-  const own = RESERVED_NAMES.size; // model.json, SHA256SUMS and (when the card is cut) MODEL_CARD.md
+function checkAssetCount(model: string, files: PlannedFile[], extras: PlannedFile[], signed: boolean): void {
+  // model.json, SHA256SUMS, MODEL_CARD.md (when the card is cut), and the two signature assets when signed.
+  const own = 3 + (signed ? 2 : 0);
   const total = [...files, ...extras].reduce((sum, f) => sum + f.assetNames.length, 0) + own;
   if (total > MAX_RELEASE_ASSETS) {
     const parted = files.filter((f) => f.assetNames.length > 1).length;
@@ -245,7 +266,7 @@ export async function registerModel(
   const seen = new Set<string>();
   const plannedFiles = await planInputs(options.files, seen, partBytes, "model file");
   const plannedExtras = await planInputs(options.extraAssets ?? [], seen, undefined, "file");
-  checkAssetCount(model, plannedFiles, plannedExtras);
+  checkAssetCount(model, plannedFiles, plannedExtras, options.signer !== undefined);
   const hashed = progressCounter(
     options.progress,
     "hash",
@@ -372,7 +393,31 @@ export async function registerModel(
         : { name: "model.json", size: manifestSource.size, sha256: manifestSource.sha256 },
     ]);
     if (cardSource) sources.push(cardSource);
-    sources.push(sourceFromText("SHA256SUMS", sums, "text/plain"));
+    const sumsSource = sourceFromText("SHA256SUMS", sums, "text/plain");
+    sources.push(sumsSource);
+    if (options.signer) {
+      const signed = [...parseSha256Sums(sums)].map(([name, sha256]) => ({ name, sha256 }));
+      signed.push({ name: "SHA256SUMS", sha256: sumsSource.sha256 });
+      const { lineage } = manifest;
+      const signatures = await options.signer.sign(signed, {
+        serverUrl: options.serverUrl ?? "https://github.com",
+        repository: `${owner}/${repo}`,
+        commit: lineage.commit,
+        workflowRef: lineage.workflow_ref,
+        ...(options.eventName ? { eventName: options.eventName } : {}),
+        run: options.invocation ?? lineage.run,
+        trainingRun: lineage.run,
+        model,
+        version,
+        tag: versionTagName(model, version),
+        ...(options.gate !== undefined ? { gate: options.gate } : {}),
+      });
+      for (const signature of signatures)
+        sources.push(sourceFromText(signature.name, signature.content, signature.contentType));
+      log.info(
+        `${model}: signed ${signed.length} files of ${versionSelector(version)} (${options.signer.description}).`,
+      );
+    }
     const assets: ReleaseAsset[] = [];
     const uploaded = progressCounter(
       options.progress,

@@ -1,0 +1,6 @@
+export * from "./dsse.js";
+export * from "./envelope.js";
+export * from "./keys.js";
+export * from "./policy.js";
+export * from "./statements.js";
+export * from "./verify.js";
