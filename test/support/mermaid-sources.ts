@@ -25,6 +25,7 @@ import {
   parsePredictions,
   predictionPlots,
   renderGateReport,
+  renderInsightsHtml,
   renderInsightsMarkdown,
   renderSweepReport,
   runGate,
@@ -152,7 +153,7 @@ function sweepComment(): MarkdownSource {
 }
 
 /** `mlops insights` Markdown over a small history: gates that failed, a rollback, drift and a retrain. */
-function insights(): MarkdownSource {
+function insights(): { markdown: MarkdownSource; html: HtmlSource } {
   const h = (hours: number) => new Date(Date.UTC(2026, 10, 1) + hours * 3_600_000).toISOString();
   const gate = (
     sha: string,
@@ -227,10 +228,12 @@ function insights(): MarkdownSource {
     ],
     retrains: [{ runId: 9, at: h(145), conclusion: "success" }],
   };
+  const report = computeInsights(events);
+  const covers = ["packages/core/src/insights/render.ts"];
   return {
-    name: "insights",
-    covers: ["packages/core/src/insights/render.ts"],
-    markdown: renderInsightsMarkdown(computeInsights(events)),
+    markdown: { name: "insights", covers, markdown: renderInsightsMarkdown(report) },
+    // `mlops insights --format html`: the same charts as <pre class="mermaid"> drawn by Mermaid
+    html: { name: "insights-html", covers, html: renderInsightsHtml(report) },
   };
 }
 
@@ -347,15 +350,16 @@ export async function mermaidSources(
   root: string,
 ): Promise<{ markdown: MarkdownSource[]; html: HtmlSource[] }> {
   const monitor = await monitoring();
+  const report = insights();
   return {
     markdown: [
       prComment("binary"),
       prComment("regression"),
       sweepComment(),
       ...monitor.markdown,
-      insights(),
+      report.markdown,
       ...repositoryDocs(root),
     ],
-    html: monitor.html,
+    html: [...monitor.html, report.html],
   };
 }

@@ -312,6 +312,11 @@ describe("small samples", () => {
     expect(markdown).toContain("no data (no production deployment)");
     expect(markdown).not.toMatch(/\b0%/);
     expect(markdown).toContain("No phase sent work back");
+    // 24 h of history: a count, not a weekly rate extrapolated from one day
+    expect(m?.deployments.perWeek).toBeUndefined();
+    expect(markdown).toContain(
+      "no weekly rate: the window is 24 h, under a week (0 successful changes in it)",
+    );
   });
 });
 

@@ -179,7 +179,10 @@ export async function checkInvariants(
     if (comments.length > 1) violations.push(`${comments.length} comments on PR #${pull.number}`);
   }
   const opened = await issues(rest);
-  if (opened.length > 1) violations.push(`${opened.length} monitoring issues`);
+  for (const label of ["mlops-monitoring", "mlops-insights"]) {
+    const kept = opened.filter((issue) => issue.labels.some((l) => l.name === label));
+    if (kept.length > 1) violations.push(`${kept.length} ${label} issues`);
+  }
 
   const refs = await modelRefs(rest, model);
   const versionsByKey = new Map<string, string[]>();

@@ -1,6 +1,6 @@
 /**
  * `pnpm demo`: starts the emulator, plays the life of an example model through its real workflow files
- * (setup, better PR, worse PR + re-run, merge + release, monitoring), checks every stage's outcome over
+ * (setup, better PR, worse PR + re-run, merge + release, monitoring, then the insights of that history), checks every stage's outcome over
  * REST, and writes `demo-output/index.html` with what a reviewer would see on GitHub.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +13,7 @@ import type { DemoContext } from "./context.js";
 import { type ExampleId, exampleSpec, TOOLKIT_ROOT } from "./examples.js";
 import { createDemoLog, type DemoLog, type Verbosity } from "./log.js";
 import { writeGitHubView } from "./output.js";
+import { insightsStage } from "./stages/insights.js";
 import { monitoringStage } from "./stages/monitoring.js";
 import { betterPullRequestStage, worsePullRequestStage } from "./stages/pull-requests.js";
 import { releaseStage } from "./stages/release.js";
@@ -28,6 +29,7 @@ export const STAGES: Stage[] = [
   worsePullRequestStage,
   releaseStage,
   monitoringStage,
+  insightsStage,
 ];
 
 export interface DemoOptions {

@@ -32,6 +32,7 @@ import {
 import type { GitHubClient } from "./client.js";
 import { withGitHubErrors } from "./errors.js";
 import { type GitHubLog, silentLog } from "./log.js";
+import { type MonitoringIssueResult, upsertMarkedIssue } from "./monitoring-issue.js";
 import { nextPageUrl } from "./paginate.js";
 
 /** The check-run name prefix of the gate (`mlops gate: <model>`, actions/evaluate-gate). */
@@ -374,6 +375,33 @@ export async function collectInsightsEvents(
       },
       apiCalls,
     };
+  });
+}
+
+/** The label of the one "MLOps insights" issue (one per `--model`, one for all models). */
+export const INSIGHTS_LABEL = "mlops-insights";
+
+/** The hidden marker that finds the insights issue (of `model`, or of every model). */
+export function insightsMarker(model?: string): string {
+  return `<!-- mlops-actions:insights${model ? `:${model}` : ""} -->`;
+}
+
+/**
+ * Keeps the one open "MLOps insights" issue (label `mlops-insights` + hidden marker) showing `markdown`:
+ * created on the first run, edited in place afterwards (not written when unchanged), never a second one.
+ */
+export function upsertInsightsIssue(
+  client: GitHubClient,
+  options: { owner: string; repo: string; model?: string; markdown: string },
+): Promise<MonitoringIssueResult> {
+  return upsertMarkedIssue(client, {
+    owner: options.owner,
+    repo: options.repo,
+    label: INSIGHTS_LABEL,
+    marker: insightsMarker(options.model),
+    what: "the MLOps insights issue",
+    title: `MLOps insights${options.model ? `: ${options.model}` : ""}`,
+    body: options.markdown,
   });
 }
 

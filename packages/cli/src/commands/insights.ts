@@ -12,7 +12,7 @@ import {
 import {
   collectInsightsEvents,
   createGitHubClient,
-  upsertMarkedIssue,
+  upsertInsightsIssue,
   validateModelName,
 } from "@mlops/github";
 import type { Command } from "commander";
@@ -28,12 +28,6 @@ interface InsightsFlags {
   issue?: boolean;
   summary?: boolean;
   apiUrl?: string;
-}
-
-/** The label and hidden marker (one per --model, one for all) of the one "MLOps insights" issue `--issue` keeps updated. */
-export const INSIGHTS_LABEL = "mlops-insights";
-export function insightsMarker(model?: string): string {
-  return `<!-- mlops-actions:insights${model ? `:${model}` : ""} -->`;
 }
 
 /** `2026-11-01`, an ISO time, or `30d` (that many days before now) → ISO time; else an InputError. */
@@ -121,14 +115,11 @@ export function registerInsightsCommand(program: Command, io: CliIo): void {
         await appendFile(path, `${fitJobSummary(markdown, used)}\n`);
       }
       if (flags.issue) {
-        const issue = await upsertMarkedIssue(client, {
+        const issue = await upsertInsightsIssue(client, {
           owner,
           repo,
-          label: INSIGHTS_LABEL,
-          marker: insightsMarker(model),
-          what: "the MLOps insights issue",
-          title: `MLOps insights${model ? `: ${model}` : ""}`,
-          body: markdown,
+          ...(model ? { model } : {}),
+          markdown,
         });
         io.stderr(`MLOps insights issue ${issue.action}: ${issue.url}\n`);
       }

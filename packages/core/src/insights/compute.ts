@@ -68,7 +68,7 @@ export interface ModelInsights {
     changes: number;
     successfulChanges: number;
     rollbacks: number;
-    /** Successful changes per week (undefined when the window is empty). */
+    /** Successful changes per week (undefined when the window is shorter than a week). */
     perWeek?: number;
   };
   changeFailureRate: Ratio;
@@ -446,7 +446,8 @@ export function computeModelInsights(events: InsightsEvents, model: string): Mod
       changes: changes.length,
       successfulChanges: successfulChanges.length,
       rollbacks: rollbacks.length,
-      ...(weeks > 0 ? { perWeek: successfulChanges.length / weeks } : {}),
+      // A rate per week from less than a week of history would extrapolate: only the count is given then.
+      ...(weeks >= 1 ? { perWeek: successfulChanges.length / weeks } : {}),
     },
     changeFailureRate: ratio(concluded.filter((c) => c.failed).length, concluded.length),
     timeToRestore: { ...durationStat(restores), open },

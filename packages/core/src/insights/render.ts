@@ -29,7 +29,7 @@ function modelBlocks(m: ModelInsights): Block[] {
   const d = m.deployments;
   const frequency =
     d.perWeek === undefined
-      ? "no data (empty window)"
+      ? `no weekly rate: the window is ${formatDuration(m.weeks * 7 * 86_400)}, under a week (${d.successfulChanges} successful change${d.successfulChanges === 1 ? "" : "s"} in it)`
       : `${Math.round(d.perWeek * 100) / 100} per week (${d.successfulChanges} successful change${d.successfulChanges === 1 ? "" : "s"} in ${Math.round(m.weeks * 10) / 10} weeks)`;
   const restore =
     m.timeToRestore.n === 0 && m.timeToRestore.open === 0
@@ -113,7 +113,9 @@ function modelBlocks(m: ModelInsights): Block[] {
       text:
         m.drift.onsets === 0
           ? "no data (no drift detected)"
-          : `${m.drift.onsets} drift onset${m.drift.onsets === 1 ? "" : "s"}: ${stat(m.drift.time)}${m.drift.open > 0 ? `; ${m.drift.open} without a new production version yet` : ""}.`,
+          : m.drift.restored === 0
+            ? `${m.drift.onsets} drift onset${m.drift.onsets === 1 ? "" : "s"}, none followed by a new production version yet.`
+            : `${m.drift.onsets} drift onset${m.drift.onsets === 1 ? "" : "s"}: ${stat(m.drift.time)}${m.drift.open > 0 ? `; ${m.drift.open} without a new production version yet` : ""}.`,
     },
   );
   return blocks;
@@ -152,7 +154,7 @@ function matrixBlocks(revisits: readonly Revisit[]): Block[] {
   });
   const source = xyChart({
     title: "Work sent back, by phase pair",
-    x: edges.map(([key]) => key.replace("experimentation", "exp").replace("→", " → ")),
+    x: edges.map(([key]) => key.replaceAll("experimentation", "exp").replace("→", " → ")),
     xTitle: "from → to",
     yTitle: "revisits",
     series: [{ kind: "bar", name: "revisits", values: edges.map(([, cell]) => cell.count) }],
@@ -200,7 +202,7 @@ const escapeHtml = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const inlineHtml = (s: string) => escapeHtml(s).replace(/`([^`]+)`/g, "<code>$1</code>");
 
-/** A standalone page; charts are Mermaid sources in `<pre class="mermaid">` (drawn when Mermaid is loaded). */
+/** A standalone page; charts are `<pre class="mermaid">` blocks drawn by Mermaid from its CDN (as `mlops monitor --format html`). */
 export function renderInsightsHtml(report: InsightsReport): string {
   const body = blocksOf(report)
     .map((b) => {
@@ -210,8 +212,9 @@ export function renderInsightsHtml(report: InsightsReport): string {
         return `<table><thead><tr>${b.headers.map((h) => `<th>${inlineHtml(h)}</th>`).join("")}</tr></thead><tbody>${b.rows
           .map((r) => `<tr>${r.map((c) => `<td>${inlineHtml(c)}</td>`).join("")}</tr>`)
           .join("")}</tbody></table>`;
-      const inner = b.source.replace(/^```mermaid\n/, "").replace(/\n```[\s\S]*$/, "");
-      return `<pre class="mermaid">${escapeHtml(inner)}</pre>`;
+      // xyChart writes the fenced block, then its legend line (a paragraph)
+      const match = /^```mermaid\n([\s\S]*?)\n```\n*([\s\S]*)$/.exec(b.source);
+      return `<pre class="mermaid">${escapeHtml(match?.[1] ?? b.source)}</pre><p>${escapeHtml(match?.[2]?.trim() ?? "")}</p>`;
     })
     .join("\n");
   return `<!doctype html>
@@ -219,7 +222,7 @@ export function renderInsightsHtml(report: InsightsReport): string {
 <style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}</style>
 </head><body>
 ${body}
-</body></html>
+${body.includes('<pre class="mermaid">') ? '<script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs"; mermaid.initialize({ startOnLoad: true });</script>\n' : ""}</body></html>
 `;
 }
 
