@@ -126,15 +126,19 @@ function prComment(task: "binary" | "regression"): MarkdownSource {
  * one whose training failed, ranked against a baseline; its bar chart has a bar per ranked cell and the
  * baseline as a line.
  */
-function sweepComment(): MarkdownSource {
+function sweepComment(size: "twelve" | "many"): MarkdownSource {
   const config = parseConfig(GATE_CONFIG, "mlops.yml");
   const model = config.models[0];
   if (!model) throw new Error("mermaid-sources: no model in the gate config");
   const specs = metricSpecsOf(config, model);
   const rules = collectGateRules({ model, specs });
   const baseline: MetricValues = { accuracy: 0.9301, f1: 0.905, loss: 0.23 };
-  const cells: SweepCellInput[] = [0.1, 0.03, 0.01, 0.003].flatMap((lr, i) =>
-    [3, 6, 9].map((depth, j) => {
+  // "many": 64 cells, of which the chart draws the 30 best (its densest x axis, numbered cells).
+  const rates =
+    size === "twelve" ? [0.1, 0.03, 0.01, 0.003] : [0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4];
+  const depths = size === "twelve" ? [3, 6, 9] : [2, 3, 4, 5, 6, 7, 8, 9];
+  const cells: SweepCellInput[] = rates.flatMap((lr, i) =>
+    depths.map((depth, j) => {
       const cell = sweepCellOf({ learning_rate: lr, max_depth: depth });
       if (i === 3 && j === 2) return { cell, failure: "training failed or was cancelled: no artifact" };
       const accuracy = 0.9 + 0.012 * i + 0.007 * j - 0.004 * i * j;
@@ -143,7 +147,7 @@ function sweepComment(): MarkdownSource {
   );
   const result = runSweepGate({ cells, rules, baseline, ranking: sweepRankingOf({ rules, specs }) });
   return {
-    name: "sweep-comment",
+    name: size === "twelve" ? "sweep-comment" : "sweep-comment-many",
     covers: ["packages/core/src/report/sweep-report.ts"],
     markdown: renderSweepReport(
       { model: "churn", result, specs, baseline, baselineLabel: "churn v3 (@production)" },
@@ -355,7 +359,8 @@ export async function mermaidSources(
     markdown: [
       prComment("binary"),
       prComment("regression"),
-      sweepComment(),
+      sweepComment("twelve"),
+      sweepComment("many"),
       ...monitor.markdown,
       report.markdown,
       ...repositoryDocs(root),

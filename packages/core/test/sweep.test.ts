@@ -313,9 +313,9 @@ describe("sweep report", () => {
     // Every cell is in the leaderboard, the best first.
     expect(report.match(/^\| [^R-].*· learning_rate=/gm)).toHaveLength(200);
     expect(report.indexOf(`| 🏆 1 | c${result.best?.index} ·`)).toBeGreaterThan(0);
-    // The chart draws the 40 best, and says so.
+    // The chart draws the 30 best, and says so.
     expect(mermaidBlocks(report)).toHaveLength(1);
-    expect(report).toContain("The chart shows the 40 best of 200 ranked cells.");
+    expect(report).toContain("The chart shows the 30 best of 200 ranked cells.");
     // Details: as many as fit, best first, and a note naming how many were left out.
     const details = report.match(/<details>\n<summary>c\d+ ·/g)?.length ?? 0;
     const left = Number(/Details of (\d+) more cells left out/.exec(report)?.[1]);
