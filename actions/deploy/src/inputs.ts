@@ -6,8 +6,11 @@ import {
   optionalInput,
   requiredInput,
 } from "@mlops/action-kit";
-import { modelVersionProblem } from "@mlops/core";
+import { selectorProblem } from "@mlops/core";
 import { z } from "zod";
+
+/** The selector kinds the `version` input takes (the `alias` input takes an alias). */
+export const VERSION_INPUT_KINDS = ["version", "latest", "previous"] as const;
 
 /** The inputs of `action.yml`, one key per input (checked by the contract test). */
 export const inputSchema = z.object({
@@ -16,12 +19,8 @@ export const inputSchema = z.object({
     z
       .string()
       .superRefine((text, ctx) => {
-        const problem = ["latest", "previous"].includes(text) ? undefined : modelVersionProblem(text);
-        if (problem)
-          ctx.addIssue({
-            code: "custom",
-            message: `expected a version (7, 1.4.0), \`latest\` or \`previous\`: ${problem}`,
-          });
+        const problem = selectorProblem(text, { allow: VERSION_INPUT_KINDS });
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
       .optional(),
   ),

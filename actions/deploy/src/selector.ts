@@ -1,17 +1,17 @@
-import { InputError, tryParseModelVersion } from "@mlops/core";
-import { versionSelector } from "@mlops/github";
-import type { DeployInputs } from "./inputs.js";
-
-/** The alias an environment's current version is kept under: `production` → `@production`. */
-export function environmentAlias(environment: string): string {
-  return environment.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
-}
+import {
+  environmentAlias,
+  InputError,
+  type ModelSelector,
+  parseAliasSelector,
+  parseSelector,
+} from "@mlops/core";
+import { type DeployInputs, VERSION_INPUT_KINDS } from "./inputs.js";
 
 /**
  * The registry selector for what to deploy: `version` (`7`, `v7`, `1.4.0`, `latest`, `previous`), `alias`
  * (`@staging`) or `promote-from` (the version behind that environment's alias). Exactly one.
  */
-export function deploySelector(inputs: DeployInputs): string {
+export function deploySelector(inputs: DeployInputs): ModelSelector {
   const given = [
     inputs.version !== undefined ? "version" : undefined,
     inputs.alias !== undefined ? "alias" : undefined,
@@ -23,10 +23,8 @@ export function deploySelector(inputs: DeployInputs): string {
         ? "Give one of 'version', 'alias' or 'promote-from' to say what to deploy"
         : `Give only one of 'version', 'alias' or 'promote-from' (got ${given.join(", ")})`,
     );
-  if (inputs.version !== undefined) {
-    const version = tryParseModelVersion(inputs.version);
-    return version ? versionSelector(version.label) : inputs.version;
-  }
-  if (inputs.alias !== undefined) return `@${inputs.alias.replace(/^@/, "")}`;
-  return `@${environmentAlias(inputs["promote-from"] ?? "")}`;
+  if (inputs.version !== undefined)
+    return parseSelector(inputs.version, { allow: VERSION_INPUT_KINDS, what: "version" });
+  if (inputs.alias !== undefined) return { kind: "alias", alias: parseAliasSelector(inputs.alias, "alias") };
+  return { kind: "alias", alias: environmentAlias(inputs["promote-from"] ?? "") };
 }

@@ -1,13 +1,19 @@
 import { mkdtemp } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ActionRuntime, ArtifactStore } from "@mlops/action-kit";
-import { GitHubError, InputError, type MetricValues } from "@mlops/core";
+import {
+  formatSelector,
+  GitHubError,
+  type MetricValues,
+  type ModelSelector,
+  newestAttemptArtifact,
+  parseBaselineMode,
+} from "@mlops/core";
 import {
   fetchRegistryBaseline,
   findLatestSuccessfulRun,
   type GitHubClient,
   listRunArtifacts,
-  newestAttemptArtifact,
 } from "@mlops/github";
 import { loadMetricsSource, perExamplePath } from "./candidate.js";
 
@@ -48,20 +54,34 @@ function isForbidden(error: unknown): boolean {
   return error instanceof GitHubError && error.reason === "permission";
 }
 
-async function fromRegistry(ctx: BaselineContext, alias: string): Promise<Baseline | undefined> {
+/** `@production (v3)`, `v7`, `latest (v3)`: the selector and, where it is not the selector, the version. */
+function registryName(
+  model: string,
+  selector: ModelSelector,
+  version: string,
+): { source: string; label: string } {
+  if (selector.kind === "version")
+    return { source: `registry:${model}:v${version}`, label: `${model} v${version}` };
+  const what = formatSelector(selector);
+  return {
+    source: `registry:${model}${selector.kind === "alias" ? what : `:${what}`} (v${version})`,
+    label: `${model} v${version} (${what})`,
+  };
+}
+
+async function fromRegistry(ctx: BaselineContext, selector: ModelSelector): Promise<Baseline | undefined> {
   const found = await fetchRegistryBaseline(ctx.client(), {
     owner: ctx.owner,
     repo: ctx.repo,
     model: ctx.model,
-    alias,
+    selector,
     dir: await mkdtemp(join(ctx.tempDir, "registry-")),
     ...(ctx.perExample ? { perExample: [ctx.perExample.split("/").pop() as string] } : {}),
   });
   if (!found) return undefined;
   return {
     metrics: found.manifest.metrics,
-    source: `registry:${ctx.model}@${alias} (v${found.version})`,
-    label: `${ctx.model} v${found.version} (@${alias})`,
+    ...registryName(ctx.model, selector, found.version),
     url: found.releaseUrl,
     ...(found.perExamplePath ? { perExample: found.perExamplePath } : {}),
   };
@@ -135,21 +155,23 @@ async function tolerant(
 }
 
 /**
- * Resolves the baseline: `production`/`@alias` (registry), `base-branch` (newest artifact of the latest
+ * Resolves the baseline (`parseBaselineMode`): `production`/`@alias`/`v7`/`latest` (registry), `base-branch` (newest artifact of the latest
  * successful `push` run of this workflow on the base branch: never a pull request's run, which a fork
  * could name after the base branch), `none`, a file, or `auto` (production, then base-branch, then none).
  * Undefined means first-model mode.
  */
 export async function resolveBaseline(ctx: BaselineContext): Promise<Baseline | undefined> {
-  const mode = ctx.mode.trim();
-  if (mode === "none") return undefined;
-  if (mode === "production" || mode.startsWith("@")) {
-    const alias = mode === "production" ? "production" : mode.slice(1);
-    const found = await fromRegistry(ctx, alias);
-    if (!found) ctx.log.notice(`${ctx.model} has no @${alias} version yet: comparing with no baseline.`);
+  const mode = parseBaselineMode(ctx.mode);
+  if (mode.kind === "none") return undefined;
+  if (mode.kind === "registry") {
+    const found = await fromRegistry(ctx, mode.selector);
+    if (!found)
+      ctx.log.notice(
+        `${ctx.model} has no ${formatSelector(mode.selector)} version yet: comparing with no baseline.`,
+      );
     return found;
   }
-  if (mode === "base-branch") {
+  if (mode.kind === "base-branch") {
     const found = await fromBaseBranch(ctx);
     if (!found)
       ctx.log.notice(
@@ -157,13 +179,12 @@ export async function resolveBaseline(ctx: BaselineContext): Promise<Baseline | 
       );
     return found;
   }
-  if (mode === "auto") {
+  if (mode.kind === "auto") {
+    const production: ModelSelector = { kind: "alias", alias: "production" };
     return (
-      (await tolerant(ctx, "registry", () => fromRegistry(ctx, "production"))) ??
+      (await tolerant(ctx, "registry", () => fromRegistry(ctx, production))) ??
       (await tolerant(ctx, "base-branch", () => fromBaseBranch(ctx)))
     );
   }
-  if (mode === "")
-    throw new InputError("'baseline' is empty: use auto, production, base-branch, none or a file");
-  return fromFile(ctx, mode);
+  return fromFile(ctx, mode.path);
 }

@@ -4,6 +4,7 @@ import {
   InputError,
   loadMetricsFile,
   type MetricValues,
+  parseAttemptArtifactName,
   parseRunManifest,
   type RunManifest,
 } from "@mlops/core";
@@ -28,12 +29,6 @@ function looksLikeRunManifest(path: string, text: string): boolean {
   }
 }
 
-/** `mlops-churn-attempt-3` → `{ base: "mlops-churn", attempt: 3 }`. */
-function attemptOf(name: string): { base: string; attempt: number } {
-  const match = /^(.*)-attempt-([1-9]\d*)$/.exec(name);
-  return match ? { base: match[1] as string, attempt: Number(match[2]) } : { base: name, attempt: 1 };
-}
-
 /**
  * The `run.json` in a folder of downloaded artifacts (`<dir>/run.json`, or `<dir>/<artifact>/run.json`
  * as `download-artifact` with a pattern writes them): the newest attempt's, of `artifactName` when given.
@@ -42,7 +37,7 @@ export function runManifestIn(dir: string, artifactName: string | undefined): st
   if (existsSync(join(dir, "run.json"))) return join(dir, "run.json");
   const candidates = readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, "run.json")))
-    .map((entry) => ({ name: entry.name, ...attemptOf(entry.name) }))
+    .map((entry) => ({ name: entry.name, ...parseAttemptArtifactName(entry.name) }))
     .filter((c) => artifactName === undefined || c.base === artifactName);
   const bases = [...new Set(candidates.map((c) => c.base))];
   if (bases.length === 0)

@@ -12,6 +12,7 @@ import {
   workflowFileName,
 } from "@mlops/action-kit";
 import {
+  attemptArtifactName,
   type Budget,
   CHECK_OUTPUT_BUDGET,
   cellName,
@@ -24,6 +25,7 @@ import {
   type GateReportInput,
   type GateRule,
   type GateRun,
+  gateReportArtifactBase,
   gateVerdictLine,
   InputError,
   JOB_SUMMARY_BUDGET,
@@ -45,15 +47,15 @@ import {
   type SweepReportInput,
   sweepRankingOf,
   sweepVerdictLine,
+  trainArtifactBase,
+  validateModelName,
 } from "@mlops/core";
 import {
-  attemptArtifactName,
   type CheckAnnotation,
   findRunPullRequest,
   type GitHubClient,
   githubClientFactory,
   type PullRequestRef,
-  validateModelName,
 } from "@mlops/github";
 import { type Baseline, resolveBaseline } from "./baseline.js";
 import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "./candidate.js";
@@ -96,7 +98,7 @@ async function downloadCandidate(
     throw new InputError(
       `'metrics' or 'model-name' is required when ${inputs.config} does not name one model`,
     );
-  const base = inputs["artifact-name"] ?? `mlops-${name}`;
+  const base = trainArtifactBase(name, inputs["artifact-name"]);
   if (deps.artifacts.unavailable)
     throw new InputError(`metrics: none given, and ${deps.artifacts.unavailable} Give 'metrics' (a file).`);
   const found = await downloadTrainArtifact(deps.artifacts, base, context.runAttempt);
@@ -277,7 +279,9 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       : loadMetricsSource(
           metricsPath,
           "metrics file",
-          inputs["artifact-name"] ?? (inputs["model-name"] ? `mlops-${inputs["model-name"]}` : undefined),
+          inputs["model-name"]
+            ? trainArtifactBase(inputs["model-name"], inputs["artifact-name"])
+            : inputs["artifact-name"],
         );
   const config = readConfig(
     resolve(deps.cwd, inputs.config),
@@ -318,7 +322,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
           inputs["per-example"] && resolve(deps.cwd, inputs["per-example"]),
         )
       : undefined;
-  const artifactBase = inputs["artifact-name"] ?? `mlops-${model}`;
+  const artifactBase = trainArtifactBase(model, inputs["artifact-name"]);
   if (sweepMatrix !== undefined && deps.artifacts.unavailable)
     throw new InputError(`sweep: the cells' train artifacts cannot be read: ${deps.artifacts.unavailable}`);
   const sweep =
@@ -518,7 +522,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     commentUrl = published.commentUrl;
     refused = published.refused;
   }
-  const reportArtifact = attemptArtifactName(`mlops-gate-${model}`, context.runAttempt);
+  const reportArtifact = attemptArtifactName(gateReportArtifactBase(model), context.runAttempt);
   if (refused) {
     const where = `It is in the job summary and the artifact ${reportArtifact}`;
     if (readOnly)

@@ -4,11 +4,13 @@ import type { ActionRuntime, ArtifactStore } from "@mlops/action-kit";
 import { downloadTrainArtifact } from "@mlops/action-kit";
 import {
   expandSweepMatrix,
+  parseAttemptArtifactName,
   parseSweepMatrix,
   type SweepCell,
   type SweepCellInput,
   type SweepValues,
   sweepArtifactName,
+  sweepArtifactPrefix,
   sweepCellOf,
 } from "@mlops/core";
 import { loadMetricsSource, perExamplePath } from "./candidate.js";
@@ -23,9 +25,6 @@ export interface SweepCells {
   /** Notices for the report (e.g. artifacts of cells the matrix does not name). */
   notes: string[];
 }
-
-/** `<base>-cell-<id>[-attempt-<n>]` → `<base>-cell-<id>`. */
-const withoutAttempt = (name: string) => name.replace(/-attempt-[1-9]\d*$/, "");
 
 /**
  * The cells of the sweep `matrixText` (the `sweep` input, the matrix the train jobs ran) and each one's
@@ -53,8 +52,8 @@ export async function loadSweepCells(options: {
   const strays = [
     ...new Set(
       (listed ?? [])
-        .map((a) => withoutAttempt(a.name))
-        .filter((name) => name.startsWith(`${base}-cell-`) && !expectedNames.has(name)),
+        .map((a) => parseAttemptArtifactName(a.name).base)
+        .filter((name) => name.startsWith(sweepArtifactPrefix(base)) && !expectedNames.has(name)),
     ),
   ].sort();
 

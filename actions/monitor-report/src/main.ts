@@ -10,10 +10,12 @@ import {
   startAction,
 } from "@mlops/action-kit";
 import {
+  attemptArtifactName,
   findModelIfConfigured,
   GateFailed,
   InputError,
   type ModelConfig,
+  monitorReportArtifactBase,
   requireModelName,
 } from "@mlops/core";
 import {
@@ -147,8 +149,10 @@ export async function main(runtime: ActionRuntime, given: Partial<MonitorDeps> =
   runtime.setOutput("report-path", reportPath);
   const markdown = renderMarkdown(report, { profiles: { reference: refProfile, current }, title: model });
   await runtime.appendSummary(`# Monitoring: ${model}\n\n${markdown}`);
-  const attempt = context.runAttempt > 1 ? `-attempt-${context.runAttempt}` : "";
-  const artifactName = `${inputs["artifact-name"] ?? `mlops-monitor-${model}`}${attempt}`;
+  const artifactName = attemptArtifactName(
+    monitorReportArtifactBase(model, inputs["artifact-name"]),
+    context.runAttempt,
+  );
   // On GHES there is no artifact service: the report stays in the job summary and at `report-path`.
   if (deps.artifacts.unavailable)
     runtime.log.warning(`The report artifact ${artifactName} is not uploaded: ${deps.artifacts.unavailable}`);

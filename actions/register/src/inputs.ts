@@ -29,6 +29,7 @@ export const inputSchema = z.object({
   "reference-profile": optionalInput(),
   "reference-data": listInput(),
   "per-example": optionalInput(),
+  "artifact-name": optionalInput(),
   config: defaultedInput("mlops.yml"),
   dispatch: booleanInput(true),
   "gate-result": optionalInput(),

@@ -16,6 +16,7 @@ import {
   type ModelConfig,
   parseRunManifest,
   type RunManifest,
+  trainArtifactBase,
 } from "@mlops/core";
 import type { RegisterInputs } from "./inputs.js";
 import { referenceProfileAsset } from "./reference.js";
@@ -75,7 +76,11 @@ export async function gatherSources(options: {
     // Without the artifact service (GHES) there is no train artifact to read: the config's globs remain.
     const found = options.artifacts.unavailable
       ? undefined
-      : await downloadTrainArtifact(options.artifacts, `mlops-${model}`, context.runAttempt);
+      : await downloadTrainArtifact(
+          options.artifacts,
+          trainArtifactBase(model, inputs["artifact-name"]),
+          context.runAttempt,
+        );
     const downloaded = found?.path;
     if (found) runtime.log.info(`Using the train artifact ${found.name}.`);
     if (downloaded) {

@@ -5,6 +5,7 @@ import { type Harness, headSha, runStep, startHarness, writeTree } from "@mlops/
 import { parseModelManifest, releaseCardOf } from "@mlops/core";
 import { downloadModel, getPublishedRelease, listVersions, moveAlias } from "@mlops/github";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as train } from "../../train/src/main.js";
 import { main } from "../src/main.js";
 
 const OWNER = "acme";
@@ -233,6 +234,35 @@ describe("register action", () => {
     });
     expect(manifest.metrics).toEqual({ accuracy: 0.82 });
     expect(manifest.params).toEqual({ depth: 3 });
+  });
+
+  it("finds a train artifact uploaded under a custom 'artifact-name' (it looked only for mlops-<model>)", async () => {
+    const repo = "reg-action-custom-artifact";
+    const sha = await headSha(harness.client, OWNER, repo);
+    const artifactRoot = join(harness.dir, "artifacts-custom");
+    const cwd = await workspace(repo, {});
+    const step = { harness, repository: `${OWNER}/${repo}`, sha, runId: 910, cwd, artifactRoot };
+    const trained = await runStep(train as Parameters<typeof runStep>[0], {
+      ...step,
+      inputs: {
+        "model-name": "fraud",
+        command:
+          "mkdir -p model && printf w1 > model/weights.bin && echo '{\"accuracy\": 0.8}' > metrics.json",
+        metrics: "metrics.json",
+        artifacts: "model/weights.bin",
+        "artifact-name": "fraud-training",
+      },
+    });
+    expect(trained.failure).toBeUndefined();
+    expect(trained.outputs["artifact-name"]).toBe("fraud-training");
+    const runtime = await runStep(main, {
+      ...step,
+      inputs: { "model-name": "fraud", "artifact-name": "fraud-training" },
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.lines.map((l) => l.message)).toContain("Using the train artifact fraud-training.");
+    const release = await getPublishedRelease(harness.client, OWNER, repo, "fraud/v1");
+    expect(release?.assets.find((a) => a.name === "weights.bin")?.digest).toBe(`sha256:${sha256("w1")}`);
   });
 
   it("reads files relative to a downloaded run.json given as 'manifest'", async () => {

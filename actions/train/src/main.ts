@@ -10,6 +10,7 @@ import {
   startAction,
 } from "@mlops/action-kit";
 import {
+  attemptArtifactName,
   buildRunManifest,
   CommandFailed,
   ConfigError,
@@ -25,8 +26,9 @@ import {
   requireModelName,
   sweepArtifactName,
   sweepCellEnv,
+  trainArtifactBase,
+  validateModelName,
 } from "@mlops/core";
-import { attemptArtifactName, validateModelName } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
 import { loadParams, metricsTable } from "./load.js";
 
@@ -79,15 +81,14 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
   const config = existsSync(configPath) ? loadConfig(configPath) : undefined;
   const modelConfig = config ? findModel(config, inputs["model-name"], inputs.config) : undefined;
   const model = validateModelName(requireModelName(inputs["model-name"], modelConfig, inputs.config));
+  const trainBase = trainArtifactBase(model, inputs["artifact-name"]);
   // Before training (which may take hours): the upload at the end would not work here (GHES).
   if (inputs["upload-artifact"] && deps.artifacts.unavailable)
-    throw new ConfigError(`train cannot upload mlops-${model}: ${deps.artifacts.unavailable}`);
+    throw new ConfigError(`train cannot upload ${trainBase}: ${deps.artifacts.unavailable}`);
 
   // A sweep cell: its values reach the command as environment variables, and name its artifact.
   const cell = inputs["sweep-cell"] !== undefined ? parseSweepCell(inputs["sweep-cell"]) : undefined;
-  const artifactBase = cell
-    ? sweepArtifactName(inputs["artifact-name"] ?? `mlops-${model}`, cell)
-    : (inputs["artifact-name"] ?? `mlops-${model}`);
+  const artifactBase = cell ? sweepArtifactName(trainBase, cell) : trainBase;
   const env = cell ? { ...deps.env, ...sweepCellEnv(cell) } : deps.env;
   if (cell) runtime.log.info(`Sweep cell ${cell.id}: ${cell.label}`);
   runtime.setOutput("sweep-cell", cell?.id ?? "");

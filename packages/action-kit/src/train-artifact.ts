@@ -1,15 +1,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { attemptArtifactNames } from "@mlops/core";
 import type { ArtifactStore } from "./artifact-store.js";
-
-/** Artifact names of the `train` step of a run, newest attempt first: `<base>-attempt-<n>` … `<base>`. */
-export function trainArtifactNames(base: string, runAttempt: number): string[] {
-  const names: string[] = [];
-  for (let attempt = runAttempt; attempt >= 2; attempt--) names.push(`${base}-attempt-${attempt}`);
-  names.push(base);
-  return names;
-}
 
 /**
  * Downloads this run's newest `train` artifact (`base` = `mlops-<model>` unless renamed) into a fresh
@@ -22,7 +15,7 @@ export async function downloadTrainArtifact(
   base: string,
   runAttempt: number,
 ): Promise<{ name: string; path: string } | undefined> {
-  const names = trainArtifactNames(base, runAttempt);
+  const names = attemptArtifactNames(base, runAttempt);
   const listed = artifacts.list ? new Set((await artifacts.list()).map((a) => a.name)) : undefined;
   for (const name of names) {
     if (listed && !listed.has(name)) continue;

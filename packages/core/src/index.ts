@@ -7,6 +7,7 @@ export * from "./input/index.js";
 export * from "./insights/index.js";
 export * from "./manifest/index.js";
 export * from "./metrics/index.js";
+export * from "./names/index.js";
 export * from "./plots/index.js";
 export * from "./report/index.js";
 export * from "./rules/index.js";

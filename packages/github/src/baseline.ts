@@ -4,6 +4,7 @@ import {
   InputError,
   IntegrityError,
   type ModelManifest,
+  type ModelSelector,
   type ModelVersion,
   parseModelManifest,
 } from "@mlops/core";
@@ -94,29 +95,6 @@ export async function listRunArtifacts(
   });
 }
 
-/**
- * The artifact name of the newest attempt among `names`: `<base>` (attempt 1) or `<base>-attempt-<n>`
- * (re-runs upload under a new name, since a run cannot hold a name twice). Undefined when none matches.
- */
-export function newestAttemptArtifact(names: readonly string[], base: string): string | undefined {
-  let best: { name: string; attempt: number } | undefined;
-  for (const name of names) {
-    let attempt: number | undefined;
-    if (name === base) attempt = 1;
-    else if (name.startsWith(`${base}-attempt-`)) {
-      const n = Number(name.slice(base.length + "-attempt-".length));
-      if (Number.isInteger(n) && n > 1) attempt = n;
-    }
-    if (attempt !== undefined && (!best || attempt > best.attempt)) best = { name, attempt };
-  }
-  return best?.name;
-}
-
-/** The artifact name a run's attempt uploads: `<base>` on attempt 1, `<base>-attempt-<n>` after. */
-export function attemptArtifactName(base: string, attempt: number): string {
-  return attempt > 1 ? `${base}-attempt-${attempt}` : base;
-}
-
 /** The asset name `register` gives a version's per-example results. */
 export const REGISTRY_PER_EXAMPLE_ASSET = "per-example.csv";
 
@@ -125,7 +103,8 @@ export interface RegistryBaseline {
   /** The version label (`7`, `1.4.0`). */
   version: ModelVersion;
   tag: string;
-  alias: string;
+  /** What was asked for (`@production`, `v7`, `latest`). */
+  selector: ModelSelector;
   releaseUrl: string;
   manifest: ModelManifest;
   /** Local path of the release's per-example results, when asked for and present. */
@@ -133,10 +112,10 @@ export interface RegistryBaseline {
 }
 
 /**
- * The registered model behind `@<alias>` as a baseline: resolves the alias (2 calls) and downloads the
- * release's `model.json` with the streaming, verified asset download (plus the per-example results,
- * when asked for and attached). Undefined when the model has no such alias (or no
- * versions at all), so callers can fall back to another baseline.
+ * The registered version a selector names (`@production`, `v7`, `latest`) as a baseline: resolves it
+ * (2 calls) and downloads the release's `model.json` with the streaming, verified asset download (plus
+ * the per-example results, when asked for and attached). Undefined when the model has no such alias or
+ * version (or no versions at all), so callers can fall back to another baseline.
  */
 export async function fetchRegistryBaseline(
   client: GitHubClient,
@@ -144,16 +123,16 @@ export async function fetchRegistryBaseline(
     owner: string;
     repo: string;
     model: string;
-    alias: string;
+    selector: ModelSelector;
     dir: string;
     /** Also download the per-example results (asset `per-example.csv`, or one of these names). */
     perExample?: boolean | string[];
   },
 ): Promise<RegistryBaseline | undefined> {
-  const { owner, repo, model, alias, dir } = options;
+  const { owner, repo, model, selector, dir } = options;
   let resolved: Awaited<ReturnType<typeof resolveModel>>;
   try {
-    resolved = await resolveModel(client, { owner, repo, model, selector: `@${alias}` });
+    resolved = await resolveModel(client, { owner, repo, model, selector });
   } catch (error) {
     if (error instanceof InputError) return undefined;
     throw error;
@@ -184,7 +163,7 @@ export async function fetchRegistryBaseline(
       model,
       version: resolved.version,
       tag: resolved.tag,
-      alias,
+      selector,
       releaseUrl: resolved.release.htmlUrl,
       manifest,
       ...(perExamplePath ? { perExamplePath } : {}),

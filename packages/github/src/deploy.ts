@@ -1,11 +1,15 @@
 import { join } from "node:path";
 import {
   describeError,
+  environmentAlias,
   InputError,
   IntegrityError,
+  type ModelSelector,
   type ModelVersion,
   type OpenBundle,
   type SigningPolicy,
+  toSelector,
+  validateModelName,
 } from "@mlops/core";
 import { truncate } from "./checks.js";
 import type { GitHubClient } from "./client.js";
@@ -15,7 +19,7 @@ import { type GitHubLog, silentLog } from "./log.js";
 import { listAllPages } from "./paginate.js";
 import { setAliasRef } from "./registry/aliases.js";
 import { type DownloadedModel, downloadModel } from "./registry/download.js";
-import { validateModelName, versionOfAlias, versionSelector, versionTagName } from "./registry/names.js";
+import { versionOfAlias, versionSelector, versionTagName } from "./registry/names.js";
 import { readModelRefs } from "./registry/refs.js";
 import { resolveModel } from "./registry/resolve.js";
 import { downloadVerifiedModel } from "./registry/verify.js";
@@ -33,8 +37,8 @@ export interface DeployModelOptions {
   owner: string;
   repo: string;
   model: string;
-  /** `latest`, `v7`, `v1.4.0`, `@staging`, an alias, or `previous` (the version deployed before the current `@<environment>`). */
-  selector: string;
+  /** `latest`, `v7`, `v1.4.0`, `@staging`, an alias, or `previous` (the version deployed before the current `@<environment>`): `parseSelector`'s grammar, as text or parsed. */
+  selector: string | ModelSelector;
   environment: string;
   /** Where versions are downloaded (a subdirectory per version is created). */
   workDir: string;
@@ -203,10 +207,10 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
   const log = options.log ?? silentLog;
   const context = { operation: `deploy ${model} to ${environment}`, owner, repo };
   const refs = await withGitHubErrors(context, () => readModelRefs(client, owner, repo, model));
-  const aliasName = environment.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
+  const aliasName = environmentAlias(environment);
   const previousVersion = versionOfAlias(refs, aliasName);
-  let selector = options.selector;
-  if (selector === "previous") {
+  let selector = toSelector(options.selector);
+  if (selector.kind === "previous") {
     if (previousVersion === undefined)
       throw new InputError(
         `${model} has never been deployed to ${environment}; there is no previous version.`,
@@ -218,7 +222,7 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
       throw new InputError(
         `${model}: no version was deployed to ${environment} before ${versionSelector(previousVersion)}.`,
       );
-    selector = versionSelector(before);
+    selector = { kind: "version", version: before };
   }
   const resolved = await resolveModel(client, { owner, repo, model, selector, refs });
   const { version, tag, tagSha } = resolved;

@@ -5,12 +5,12 @@ import {
   ISSUE_COMMENT_BUDGET,
   measure,
   reserveBudget,
+  validateModelName,
 } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
 import { withGitHubErrors } from "./errors.js";
 import { listAllPages } from "./paginate.js";
-import { validateModelName } from "./registry/names.js";
 
 export interface MonitoringIssueOptions {
   owner: string;

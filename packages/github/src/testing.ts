@@ -5,9 +5,9 @@
  * timeouts and rate-limit handling the actions ship with — only tuned for a local server: no client-side
  * pacing, millisecond back-off, a 10 s request timeout.
  */
-import type { ModelVersion } from "@mlops/core";
+import { type ModelVersion, validateModelName } from "@mlops/core";
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from "./client.js";
-import { validateModelName, versionOfAlias, versionTagName } from "./registry/names.js";
+import { versionOfAlias, versionTagName } from "./registry/names.js";
 import { readModelRefs } from "./registry/refs.js";
 
 /** The owner of the repositories the emulator seeds. */

@@ -1,4 +1,4 @@
-import { InputError } from "@mlops/core";
+import { InputError, parseSelector, validateModelName } from "@mlops/core";
 import { describe, expect, it } from "vitest";
 import {
   acceptedPermissions,
@@ -8,12 +8,10 @@ import {
   looksLikeHtml,
   nextPageUrl,
   parseModelRefs,
-  parseSelector,
   parseSha256Sums,
   renderSha256Sums,
   statusStateFor,
   tagMessage,
-  validateModelName,
   versionOfAlias,
   versionsDescending,
 } from "../src/index.js";

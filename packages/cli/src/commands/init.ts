@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { BASELINE_HOWTO, InputError } from "@mlops/core";
+import { BASELINE_HOWTO, InputError, validateModelName } from "@mlops/core";
 import type { Command } from "commander";
 import { parseDocument } from "yaml";
 import type { CliIo } from "../io.js";
@@ -430,11 +430,7 @@ export function registerInitCommand(program: Command, io: CliIo): void {
         return fallback.value;
       };
       const model = await pick(flags.model as string | undefined, "--model", "Model name", found.model);
-      if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(model)) {
-        throw new InputError(
-          `model name "${model}": expected lower-case letters, digits, '.', '_' or '-' (at most 63)`,
-        );
-      }
+      validateModelName(model);
       const listFlag = async (
         value: string[] | undefined,
         flag: string,

@@ -8,13 +8,9 @@ import {
   renderInsightsHtml,
   renderInsightsJson,
   renderInsightsMarkdown,
-} from "@mlops/core";
-import {
-  collectInsightsEvents,
-  createGitHubClient,
-  upsertInsightsIssue,
   validateModelName,
-} from "@mlops/github";
+} from "@mlops/core";
+import { collectInsightsEvents, createGitHubClient, upsertInsightsIssue } from "@mlops/github";
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
 

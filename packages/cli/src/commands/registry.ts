@@ -7,7 +7,10 @@ import {
   InputError,
   loadMetricsFiles,
   type MetricValues,
+  type ModelSelector,
   modelVersionProblem,
+  parseAliasSelector,
+  parseModelReference,
   parseRunManifest,
   type RunManifest,
   renderTable,
@@ -70,7 +73,7 @@ function connect(flags: RegistryFlags, io: CliIo) {
 async function recordDeployment(
   client: GitHubClient,
   io: CliIo,
-  options: { owner: string; repo: string; model: string; selector: string; environment: string },
+  options: { owner: string; repo: string; model: string; selector: ModelSelector; environment: string },
 ): Promise<DeployResult> {
   const workDir = await mkdtemp(join(tmpdir(), "mlops-cli-deploy-"));
   try {
@@ -210,15 +213,6 @@ function commaList(text: string | undefined): string[] {
     .split(",")
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
-}
-
-/** `MODEL@alias`, `MODEL:v3`, `MODEL:3`, `MODEL:v1.4.0`, `MODEL:2.0.0-rc.1` or `MODEL` (latest). */
-export function parseModelReference(text: string): { model: string; selector: string } {
-  const at = text.indexOf("@");
-  if (at > 0) return { model: text.slice(0, at), selector: text.slice(at) };
-  const colon = text.indexOf(":");
-  if (colon > 0) return { model: text.slice(0, colon), selector: text.slice(colon + 1) };
-  return { model: text, selector: "latest" };
 }
 
 export function registerRegistryCommand(program: Command, io: CliIo): void {
@@ -507,7 +501,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       printDeployment(io, flags, "promote", result);
       return;
     }
-    const alias = (flags.alias ?? "").replace(/^@/, "");
+    const alias = parseAliasSelector(flags.alias ?? "", "--alias");
     const moved = await moveAlias(client, { owner, repo, model, alias, selector });
     io.stdout(
       flags.format === "json"
@@ -530,7 +524,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       owner,
       repo,
       model,
-      selector: "previous",
+      selector: { kind: "previous" },
       environment: flags.environment,
     });
     printDeployment(io, flags, "rollback", result);

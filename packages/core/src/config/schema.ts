@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { isValidName, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from "../names/model-name.js";
 
-const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const PERCENT = /^\d+(\.\d+)?%$/;
 
 const amount = z
@@ -128,8 +128,9 @@ export const modelConfigSchema = z
   .object({
     name: z
       .string()
-      .regex(MODEL_NAME, {
-        message: "expected a model name: lower-case letters, digits, '.', '_' or '-', at most 63",
+      .regex(MODEL_NAME_PATTERN, { message: `expected a model name: ${MODEL_NAME_RULE}` })
+      .refine(isValidName, {
+        message: "expected a model name: no '..' and no trailing '.lock' (git refuses them in tags)",
       })
       .describe("Model name: the registry namespace and the key of its PR comment."),
     metrics: z.array(z.string()).describe("Metric files the training writes (paths or globs).").optional(),
@@ -210,7 +211,10 @@ export const modelConfigSchema = z
           .record(z.string(), structuredRule)
           .describe("min / max / max_regression per metric.")
           .optional(),
-        baseline: z.string().describe("production, base-branch, none or a file.").optional(),
+        baseline: z
+          .string()
+          .describe("auto, production (or @alias, v7, 1.4.0, latest), base-branch, none or a file.")
+          .optional(),
         on_skipped: z
           .enum(["warn", "fail"])
           .describe(

@@ -2,5 +2,5 @@ export * from "./budget.js";
 export * from "./builder.js";
 export * from "./gate-report.js";
 export * from "./gate-run.js";
-export * from "./table.js";
 export * from "./sweep-report.js";
+export * from "./table.js";

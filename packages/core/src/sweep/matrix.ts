@@ -164,14 +164,6 @@ export function sweepCellOf(values: SweepValues): SweepCell {
 }
 
 /**
- * The artifact a sweep cell's training uploads: `<base>-cell-<id>` (`base` = the train artifact name,
- * `mlops-<model>` by default). Re-run attempts add `-attempt-<n>` as for any train artifact.
- */
-export function sweepArtifactName(base: string, cell: Pick<SweepCell, "id">): string {
-  return `${base}-cell-${cell.id}`;
-}
-
-/**
  * Environment of a cell's training command: `MLOPS_SWEEP_CELL` (the id), `MLOPS_SWEEP_PARAMS` (the
  * values as JSON) and one `MLOPS_PARAM_<KEY>` per scalar value (key upper-cased, other characters `_`),
  * e.g. `python train.py --lr "$MLOPS_PARAM_LR"`. Two keys that map to one variable → `InputError`.

@@ -1,5 +1,6 @@
 /** Stage 0: the example repository in the emulator, and a PR-check run on main as the PRs' baseline. */
 
+import { newestAttemptArtifact, trainArtifactBase } from "@mlops/core";
 import { branchSha, commitFiles, pushPayload } from "@mlops/local-github";
 import { DEMO_LOGIN } from "../api-calls.js";
 import { check, runExampleWorkflow } from "../context.js";
@@ -51,11 +52,15 @@ export const setupStage: Stage = {
     const artifacts = await rest.get<{ artifacts: { name: string }[] }>(
       rest.repo(`/actions/runs/${result.runId}/artifacts`),
     );
+    const base = trainArtifactBase(example.model);
     check(
       "setup",
-      artifacts.artifacts.some((artifact) => artifact.name.startsWith(`mlops-${example.model}`)),
-      `run ${result.runId} holds no artifact mlops-${example.model} (it has: ${artifacts.artifacts.map((a) => a.name).join(", ") || "none"})`,
+      newestAttemptArtifact(
+        artifacts.artifacts.map((artifact) => artifact.name),
+        base,
+      ) !== undefined,
+      `run ${result.runId} holds no artifact ${base} (it has: ${artifacts.artifacts.map((a) => a.name).join(", ") || "none"})`,
     );
-    return `main at ${sha.slice(0, 7)}; baseline run ${result.runId} succeeded with artifact mlops-${example.model}`;
+    return `main at ${sha.slice(0, 7)}; baseline run ${result.runId} succeeded with artifact ${base}`;
   },
 };

@@ -1,14 +1,13 @@
-import { InputError, type ModelVersion } from "@mlops/core";
-import type { GitHubClient } from "../client.js";
-import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../errors.js";
 import {
-  aliasRefName,
-  legacyAliasRefName,
-  type ModelRefs,
-  parseSelector,
+  type ModelSelector,
+  type ModelVersion,
+  parseAliasSelector,
   validateAliasName,
   validateModelName,
-} from "./names.js";
+} from "@mlops/core";
+import type { GitHubClient } from "../client.js";
+import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../errors.js";
+import { aliasRefName, legacyAliasRefName, type ModelRefs } from "./names.js";
 import { readModelRefs } from "./refs.js";
 import { resolveModel } from "./resolve.js";
 
@@ -112,7 +111,7 @@ export async function migrateLegacyAliases(
 /** Moves `@alias` to the version named by `selector` (must be published). Returns that version. */
 export async function moveAlias(
   client: GitHubClient,
-  options: { owner: string; repo: string; model: string; alias: string; selector: string },
+  options: { owner: string; repo: string; model: string; alias: string; selector: string | ModelSelector },
 ): Promise<{ version: ModelVersion; tag: string }> {
   const { owner, repo } = options;
   const model = validateModelName(options.model);
@@ -131,14 +130,11 @@ export async function promote(
   client: GitHubClient,
   options: { owner: string; repo: string; model: string; from: string; to: string },
 ): Promise<{ version: ModelVersion; tag: string }> {
-  const from = parseSelector(options.from);
-  if (from.kind !== "alias")
-    throw new InputError(`promote expects an alias to promote from, got '${options.from}'.`);
   return moveAlias(client, {
     owner: options.owner,
     repo: options.repo,
     model: options.model,
-    alias: options.to.replace(/^@/, ""),
-    selector: `@${from.alias}`,
+    alias: parseAliasSelector(options.to, "promote to"),
+    selector: { kind: "alias", alias: parseAliasSelector(options.from, "promote from") },
   });
 }

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { IntegrityError, type ModelManifest, parseModelManifest } from "@mlops/core";
+import { IntegrityError, type ModelManifest, type ModelSelector, parseModelManifest } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { httpStatus, withGitHubErrors } from "../errors.js";
 import { type GitHubLog, progressCounter, silentLog, type TransferProgress } from "../log.js";
@@ -21,7 +21,8 @@ export interface DownloadModelOptions {
   owner: string;
   repo: string;
   model: string;
-  selector: string;
+  /** `parseSelector`'s grammar, as text or parsed. */
+  selector: string | ModelSelector;
   /** Directory the files are written to (created if needed). */
   dir: string;
   log?: GitHubLog;

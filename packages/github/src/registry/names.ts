@@ -1,32 +1,11 @@
 import {
-  InputError,
-  looksLikeModelVersion,
+  formatSelector,
+  isValidName,
   type ModelVersion,
-  parseModelVersion,
   sameModelVersion,
   sortModelVersionsDescending,
   tryParseModelVersion,
 } from "@mlops/core";
-
-const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-/** Throws an InputError unless `model` matches `^[a-z0-9][a-z0-9._-]{0,62}$` (no `/`, no `@`). */
-export function validateModelName(model: string): string {
-  if (!NAME_PATTERN.test(model) || model.endsWith(".lock") || model.includes("..")) {
-    throw new InputError(
-      `Invalid model name '${model}': use 1-63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (no '/', no '@').`,
-    );
-  }
-  return model;
-}
-
-/** Throws an InputError unless `alias` is a valid alias name (same rules as model names). */
-export function validateAliasName(alias: string): string {
-  if (!NAME_PATTERN.test(alias) || alias.endsWith(".lock") || alias.includes("..")) {
-    throw new InputError(`Invalid alias '${alias}': use 1-63 lowercase letters, digits, '.', '_' or '-'.`);
-  }
-  return alias;
-}
 
 /** `fraud/v7`, `fraud/v1.4.0` — the tag name (and release `tag_name`) of a version label. */
 export function versionTagName(model: string, version: ModelVersion): string {
@@ -35,7 +14,7 @@ export function versionTagName(model: string, version: ModelVersion): string {
 
 /** `v7`, `v1.4.0`: how a version is written in selectors, messages and file names. */
 export function versionSelector(version: ModelVersion): string {
-  return `v${version}`;
+  return formatSelector({ kind: "version", version });
 }
 
 /** `fraud/@production` — how an alias is written in messages (and the name of a legacy alias tag). */
@@ -60,23 +39,6 @@ export function aliasRefName(model: string, alias: string): string {
 /** `refs/tags/fraud/@production`: where aliases lived before `refs/mlops/` (read and migrated, never written). */
 export function legacyAliasRefName(model: string, alias: string): string {
   return `refs/tags/${model}/@${alias}`;
-}
-
-/** What a user may ask for: the newest version, a version label, or an alias. */
-export type ModelSelector =
-  | { kind: "latest" }
-  | { kind: "version"; version: ModelVersion }
-  | { kind: "alias"; alias: string };
-
-/**
- * Parses `latest`, a version (`v7`, `7`, `1.4.0`, `v2.0.0-rc.1`), `@production` or a bare alias name
- * (`production`). `latest` means the highest published version unless an `@latest` alias ref exists.
- */
-export function parseSelector(selector: string): ModelSelector {
-  const text = selector.trim();
-  if (text === "" || text === "latest") return { kind: "latest" };
-  if (looksLikeModelVersion(text)) return { kind: "version", version: parseModelVersion(text).label };
-  return { kind: "alias", alias: validateAliasName(text.startsWith("@") ? text.slice(1) : text) };
 }
 
 /** One ref as `GET /git/matching-refs` returns it. */
@@ -118,14 +80,14 @@ export function parseModelRefs(model: string, refs: GitRef[], requests = 0): Mod
   for (const ref of refs) {
     if (ref.ref.startsWith(aliasPrefix)) {
       const alias = ref.ref.slice(aliasPrefix.length);
-      if (NAME_PATTERN.test(alias)) aliases.set(alias, ref.object.sha);
+      if (isValidName(alias)) aliases.set(alias, ref.object.sha);
       continue;
     }
     if (!ref.ref.startsWith(tagPrefix)) continue;
     const rest = ref.ref.slice(tagPrefix.length);
     const version = versionOfTagSegment(rest);
     if (version !== undefined) versions.set(version, ref.object.sha);
-    else if (rest.startsWith("@") && NAME_PATTERN.test(rest.slice(1)))
+    else if (rest.startsWith("@") && isValidName(rest.slice(1)))
       legacyAliases.set(rest.slice(1), ref.object.sha);
   }
   for (const [alias, sha] of legacyAliases) if (!aliases.has(alias)) aliases.set(alias, sha);

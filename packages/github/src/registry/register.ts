@@ -17,6 +17,8 @@ import {
   releaseCardOf,
   SIGNATURE_ASSETS,
   type VersionSigner,
+  validateAliasName,
+  validateModelName,
 } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { createOnce } from "../create-once.js";
@@ -36,8 +38,6 @@ import { checkReleaseMetadataFits, MODEL_CARD_ASSET, renderReleaseCard } from ".
 import {
   findVersion,
   type ModelRefs,
-  validateAliasName,
-  validateModelName,
   versionOfAlias,
   versionSelector,
   versionsDescending,

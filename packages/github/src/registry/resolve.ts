@@ -1,12 +1,19 @@
-import { GitHubError, InputError, type ModelVersion } from "@mlops/core";
+import {
+  formatSelector,
+  GitHubError,
+  InputError,
+  isValidName,
+  type ModelSelector,
+  type ModelVersion,
+  toSelector,
+  validateModelName,
+} from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { withGitHubErrors } from "../errors.js";
 import {
   aliasesOf,
   findVersion,
   type ModelRefs,
-  parseSelector,
-  validateModelName,
   versionOfAlias,
   versionOfTagSegment,
   versionSelector,
@@ -20,8 +27,8 @@ export interface ResolveModelOptions {
   owner: string;
   repo: string;
   model: string;
-  /** `latest`, `v7`, `7`, `1.4.0`, `v2.0.0-rc.1`, `@production` or an alias name. */
-  selector: string;
+  /** `latest`, `v7`, `7`, `1.4.0`, `v2.0.0-rc.1`, `@production` or an alias name (`parseSelector`), or parsed. */
+  selector: string | ModelSelector;
   /** The model's refs when the caller has just read them (saves the matching-refs call). */
   refs?: ModelRefs;
 }
@@ -57,8 +64,13 @@ export async function resolveModel(
 ): Promise<ResolvedModel> {
   const { owner, repo } = options;
   const model = validateModelName(options.model);
-  const selector = parseSelector(options.selector);
-  return withGitHubErrors({ operation: `resolve ${model}@${options.selector}`, owner, repo }, async () => {
+  const selector = toSelector(options.selector);
+  if (selector.kind === "previous")
+    throw new InputError(
+      `${model}: 'previous' names the version an environment ran before its current one; only deploy and rollback take it.`,
+    );
+  const shown = formatSelector(selector);
+  return withGitHubErrors({ operation: `resolve ${model} ${shown}`, owner, repo }, async () => {
     const refs = options.refs ?? (await readModelRefs(client, owner, repo, model));
     let apiCalls = options.refs ? 0 : refs.requests;
     let candidates: ModelVersion[];
@@ -152,8 +164,9 @@ export async function listModels(
   return withGitHubErrors({ operation: "list the registered models", owner, repo }, async () => {
     const names = new Set<string>();
     for (const ref of await matchingTagRefs(client, owner, repo, "")) {
-      const match = /^refs\/tags\/([a-z0-9][a-z0-9._-]{0,62})\/([^/]+)$/.exec(ref.ref);
-      if (match?.[1] && match[2] && versionOfTagSegment(match[2]) !== undefined) names.add(match[1]);
+      const match = /^refs\/tags\/([^/]+)\/([^/]+)$/.exec(ref.ref);
+      if (match?.[1] && match[2] && isValidName(match[1]) && versionOfTagSegment(match[2]) !== undefined)
+        names.add(match[1]);
     }
     return [...names].sort();
   });
