@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ModelVersion, parseModelManifest, parseReleaseMetadata } from "@mlops/core";
+import { type ModelVersion, parseModelManifest, parseReleaseMetadata, validateModelName } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { withGitHubErrors } from "../errors.js";
 import { downloadAsset } from "./download.js";
-import { aliasesOf, validateModelName, versionsDescending, versionTagName } from "./names.js";
+import { aliasesOf, versionsDescending, versionTagName } from "./names.js";
 import { readModelRefs } from "./refs.js";
 import { getPublishedRelease } from "./release.js";
 
