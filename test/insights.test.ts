@@ -452,6 +452,32 @@ describe("mlops insights on a history built in the emulator", () => {
     expect(markdown).toContain("```mermaid");
   });
 
+  it("a PR whose own gate ran before the window still counts when its merge commit was gated in it", async () => {
+    // window from 4.5 h: PR #1's runs (1 h, 3 h) are outside it, its merge (5 h) and release gate (5.5 h) inside
+    const reader = emulatorClient(
+      emulator,
+      emulator.createToken({
+        contents: "read",
+        pull_requests: "read",
+        actions: "read",
+        deployments: "read",
+        issues: "read",
+        checks: "read",
+      }),
+    );
+    const { events } = await collectInsightsEvents(reader, {
+      owner: OWNER,
+      repo: REPO,
+      since: iso(4.5),
+      until: iso(168),
+    });
+    const m = computeInsights(events).models[0];
+    // PR #1: 0 → 9 h as before (its first commit predates the window; the lead time is the change's)
+    expectHours(m?.leadTime.rows.find((r) => r.pr === 1)?.total, 9);
+    // its gate failure at 1.1 h is outside the window
+    expect(m?.gate.failingRules).toEqual([]);
+  });
+
   it("the CLI prints it and keeps one insights issue updated", async () => {
     const token = emulator.createToken({
       contents: "read",

@@ -197,6 +197,14 @@ export async function collectInsightsEvents(
     const gatedModels = new Map<number, Set<string>>();
     for (const g of gates)
       if (g.pr !== undefined) gatedModels.set(g.pr, (gatedModels.get(g.pr) ?? new Set()).add(g.model));
+    // A PR whose own gate ran before the window but whose merge commit was gated in it (the release
+    // workflow's gate) is a model PR too.
+    const gatedShas = new Map<string, Set<string>>();
+    for (const g of gates) gatedShas.set(g.sha, (gatedShas.get(g.sha) ?? new Set()).add(g.model));
+    for (const p of pullList.items) {
+      const models = p.merged_at && p.merge_commit_sha ? gatedShas.get(p.merge_commit_sha) : undefined;
+      if (models) gatedModels.set(p.number, new Set([...(gatedModels.get(p.number) ?? []), ...models]));
+    }
     const pulls: PullRequestEvent[] = [];
     let pullCalls = 0;
     for (const p of pullList.items) {
