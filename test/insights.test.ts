@@ -488,7 +488,12 @@ describe("mlops insights on a history built in the emulator", () => {
       checks: "read",
     });
     const summary = join(work, "step-summary.md");
-    const env = { GITHUB_TOKEN: token, GITHUB_API_URL: emulator.url, GITHUB_STEP_SUMMARY: summary };
+    const env = {
+      GITHUB_TOKEN: token,
+      GITHUB_API_URL: emulator.url,
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_RUN_ID: "4242",
+    };
     const argv = [
       "insights",
       "--repo",
@@ -521,6 +526,19 @@ describe("mlops insights on a history built in the emulator", () => {
     });
     expect(issues.map((i) => i.title)).toEqual(["MLOps insights"]);
     expect(issues[0]?.body).toContain("| Change failure rate");
+    // one headline comment per workflow run: the same GITHUB_RUN_ID twice → one comment
+    const { data: comments } = await admin.request(
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      {
+        owner: OWNER,
+        repo: REPO,
+        issue_number: issues[0]?.number ?? 0,
+      },
+    );
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(
+      "`churn`: lead time 9 h · 3 changes/week · change failure rate 25% (1 of 4)",
+    );
     const bad = await runCliCaptured(["insights", "--repo", "nope"], { cwd: work, env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--repo: expected owner/name");

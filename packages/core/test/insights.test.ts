@@ -276,6 +276,35 @@ describe("insights on a hand-built history", () => {
     });
   });
 
+  it("week by week", () => {
+    // week 1 = [0, 168 h): changes 102, 106, 107, 109 succeeded (104 failed; 104 and 107 failed changes),
+    // rollbacks 105, 108; gates: all but e1 (209 h) → 9, of which 3 failed; drift onset 144; revisits: all
+    // 8 but the drift at 200 → 7. Week 2 = [168, 336 h): e1, the drift onset at 200 and its revisit.
+    expect(m.weekly).toEqual([
+      {
+        start: h(0),
+        successfulChanges: 4,
+        failedChanges: 2,
+        rollbacks: 2,
+        gateEvaluations: 9,
+        gateFailures: 3,
+        driftOnsets: 1,
+        revisits: 7,
+      },
+      {
+        start: h(168),
+        successfulChanges: 0,
+        failedChanges: 0,
+        rollbacks: 0,
+        gateEvaluations: 1,
+        gateFailures: 0,
+        driftOnsets: 1,
+        revisits: 1,
+      },
+    ]);
+    expect(renderInsightsMarkdown(report)).toContain("| 2026-11-08 | 0");
+  });
+
   it("renders Markdown with a table and a Mermaid chart, HTML and JSON", () => {
     const markdown = renderInsightsMarkdown(report);
     expect(markdown).toContain("| Change failure rate");

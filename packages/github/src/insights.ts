@@ -400,7 +400,15 @@ export function insightsMarker(model?: string): string {
  */
 export function upsertInsightsIssue(
   client: GitHubClient,
-  options: { owner: string; repo: string; model?: string; markdown: string },
+  options: {
+    owner: string;
+    repo: string;
+    model?: string;
+    markdown: string;
+    /** Added as a comment (the issue's history, one per run); with `runId`, once per run however often retried. */
+    comment?: string;
+    runId?: string;
+  },
 ): Promise<MonitoringIssueResult> {
   return upsertMarkedIssue(client, {
     owner: options.owner,
@@ -410,6 +418,8 @@ export function upsertInsightsIssue(
     what: "the MLOps insights issue",
     title: `MLOps insights${options.model ? `: ${options.model}` : ""}`,
     body: options.markdown,
+    ...(options.comment ? { comment: options.comment } : {}),
+    ...(options.runId ? { runId: options.runId } : {}),
   });
 }
 

@@ -5,6 +5,7 @@ import {
   computeInsights,
   fitJobSummary,
   InputError,
+  renderInsightsHeadline,
   renderInsightsHtml,
   renderInsightsJson,
   renderInsightsMarkdown,
@@ -111,11 +112,16 @@ export function registerInsightsCommand(program: Command, io: CliIo): void {
         await appendFile(path, `${fitJobSummary(markdown, used)}\n`);
       }
       if (flags.issue) {
+        // The body shows this report; a comment per run keeps the headline figures of every run (one per
+        // workflow run: GITHUB_RUN_ID makes a retried step comment once).
+        const runId = io.env.GITHUB_RUN_ID;
         const issue = await upsertInsightsIssue(client, {
           owner,
           repo,
           ...(model ? { model } : {}),
           markdown,
+          comment: renderInsightsHeadline(report),
+          ...(runId ? { runId: `insights-${runId}` } : {}),
         });
         io.stderr(`MLOps insights issue ${issue.action}: ${issue.url}\n`);
       }

@@ -96,6 +96,20 @@ export interface ModelInsights {
     time: DurationStat;
   };
   revisits: Revisit[];
+  /** The window week by week (7-day periods from `windowStart`; the last one may be shorter). */
+  weekly: WeekRow[];
+}
+
+export interface WeekRow {
+  start: string;
+  /** Production changes created this week that succeeded / that failed (as in the change failure rate). */
+  successfulChanges: number;
+  failedChanges: number;
+  rollbacks: number;
+  gateEvaluations: number;
+  gateFailures: number;
+  driftOnsets: number;
+  revisits: number;
 }
 
 export interface InsightsReport {
@@ -436,6 +450,28 @@ export function computeModelInsights(events: InsightsEvents, model: string): Mod
     else driftOpen++;
   }
 
+  const revisits = revisitsOf(events, model, production, onsets);
+  const weekly: WeekRow[] = [];
+  const startMs = Date.parse(windowStart);
+  const untilMs = Date.parse(until);
+  for (let from = startMs; from < untilMs; from += 7 * 86_400_000) {
+    const to = from + 7 * 86_400_000;
+    const inWeek = (at: string | undefined) =>
+      at !== undefined && Date.parse(at) >= from && Date.parse(at) < to;
+    const weekChanges = changes.filter((c) => inWeek(c.d.createdAt));
+    const weekGates = events.gates.filter((g) => g.model === model && inWeek(g.at));
+    weekly.push({
+      start: new Date(from).toISOString().replace(/\.000Z$/, "Z"),
+      successfulChanges: weekChanges.filter((c) => c.success !== undefined).length,
+      failedChanges: weekChanges.filter((c) => c.failed).length,
+      rollbacks: rollbacks.filter((c) => inWeek(c.d.createdAt)).length,
+      gateEvaluations: weekGates.length,
+      gateFailures: weekGates.filter((g) => g.conclusion === "failure").length,
+      driftOnsets: onsets.filter((o) => inWeek(o.at)).length,
+      revisits: revisits.filter((r) => inWeek(r.at)).length,
+    });
+  }
+
   return {
     model,
     windowStart,
@@ -459,7 +495,8 @@ export function computeModelInsights(events: InsightsEvents, model: string): Mod
       open: driftOpen,
       time: durationStat(driftTimes),
     },
-    revisits: revisitsOf(events, model, production, onsets),
+    revisits,
+    weekly,
   };
 }
 

@@ -82,6 +82,33 @@ function modelBlocks(m: ModelInsights): Block[] {
       },
     );
   }
+  if (m.weekly.length >= 2)
+    blocks.push(
+      { kind: "heading", level: 3, text: "Week by week" },
+      {
+        kind: "table",
+        headers: [
+          "Week from",
+          "Changes ✓",
+          "Changes ✗",
+          "Rollbacks",
+          "Gate runs",
+          "Gate ✗",
+          "Drift onsets",
+          "Revisits",
+        ],
+        rows: m.weekly.map((w) => [
+          w.start.slice(0, 10),
+          String(w.successfulChanges),
+          String(w.failedChanges),
+          String(w.rollbacks),
+          String(w.gateEvaluations),
+          String(w.gateFailures),
+          String(w.driftOnsets),
+          String(w.revisits),
+        ]),
+      },
+    );
   const g = m.gate;
   blocks.push(
     { kind: "heading", level: 3, text: "Gate" },
@@ -185,6 +212,31 @@ function blocksOf(report: InsightsReport): Block[] {
       text: `${report.retrainRuns} workflow run${report.retrainRuns === 1 ? "" : "s"} started by repository_dispatch (retraining).`,
     });
   return blocks;
+}
+
+/**
+ * The headline figures of each model in a few lines (the comment the insights issue gets per run, so the
+ * issue keeps one line of history per month while its body shows the latest report).
+ */
+export function renderInsightsHeadline(report: InsightsReport): string {
+  const lines = [`### ${report.since?.slice(0, 10) ?? "start"} → ${report.until.slice(0, 10)}`, ""];
+  for (const m of report.models) {
+    const d = m.deployments;
+    const parts = [
+      `lead time ${m.leadTime.total.n === 0 ? "no data" : formatDuration(m.leadTime.total.median)}`,
+      d.perWeek === undefined
+        ? `${d.successfulChanges} production change${d.successfulChanges === 1 ? "" : "s"}`
+        : `${Math.round(d.perWeek * 100) / 100} changes/week`,
+      `change failure rate ${formatRatio(m.changeFailureRate)}`,
+      `time to restore ${m.timeToRestore.n === 0 ? "no data" : formatDuration(m.timeToRestore.median)}`,
+      `rework ${formatRatio(m.reworkRate)}`,
+      `gate pass rate ${formatRatio(m.gate.passRate)}`,
+      `${m.revisits.length} revisit${m.revisits.length === 1 ? "" : "s"}`,
+    ];
+    lines.push(`- \`${m.model}\`: ${parts.join(" · ")}`);
+  }
+  if (report.models.length === 0) lines.push("No model activity in this window.");
+  return lines.join("\n");
 }
 
 export function renderInsightsMarkdown(report: InsightsReport): string {
