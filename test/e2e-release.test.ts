@@ -1,9 +1,12 @@
 /**
  * End to end: the Node example's release workflow (`mlops-release.yml`, calling the reusable
  * `reusable-release.yml`) through the local runner against the emulator: train → gate → register v1 →
- * deploy staging → deploy production, checked over REST. Needs the bundled actions (`pnpm build`).
+ * deploy staging → deploy production, checked over REST. Versions are signed (the `MLOPS_SIGNING_KEY`
+ * secret, `registry.signing` in mlops.yml) and each deploy verifies before it deploys (issue 17).
+ * Needs the bundled actions (`pnpm build`).
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GitHubClient } from "@mlops/github";
@@ -16,11 +19,20 @@ let client: GitHubClient;
 let workspace: string;
 const copies = exampleCopies();
 let toolchain: string;
+const signing = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 
 beforeAll(async () => {
   emulator = await startEmulator();
   client = emulatorClient(emulator, { contents: "read", deployments: "read" });
   workspace = copies.create("release").dir;
+  writeFileSync(
+    join(workspace, ".github", "mlops-signing.pub"),
+    signing.publicKey.export({ type: "spki", format: "pem" }),
+  );
+  appendFileSync(
+    join(workspace, "mlops.yml"),
+    "registry:\n  signing:\n    required: true\n    public_key: .github/mlops-signing.pub\n    workflow: .github/workflows/mlops-release.yml\n",
+  );
   toolchain = mkdtempSync(join(tmpdir(), "e2e-toolchain-"));
 });
 afterAll(async () => {
@@ -41,7 +53,12 @@ async function aliasTarget(alias: string): Promise<string> {
 describe("release workflow (examples/node-classifier)", () => {
   it("registers v1 and deploys it to staging, then production", { timeout: 600_000 }, async () => {
     const lines: string[] = [];
-    const result = await runRelease(emulator, { workspace, toolchain, log: (line) => lines.push(line) });
+    const result = await runRelease(emulator, {
+      workspace,
+      toolchain,
+      log: (line) => lines.push(line),
+      secrets: { MLOPS_SIGNING_KEY: signing.privateKey.export({ type: "pkcs8", format: "pem" }).toString() },
+    });
     const failed = result.jobs.filter((j) => j.conclusion !== "success").map((j) => j.name);
     expect(failed, lines.slice(-60).join("\n")).toEqual([]);
     expect(result.conclusion).toBe("success");
@@ -57,8 +74,21 @@ describe("release workflow (examples/node-classifier)", () => {
     });
     expect(release.draft).toBe(false);
     expect(release.assets.map((a) => a.name)).toEqual(
-      expect.arrayContaining(["classifier.json", "model.json", "SHA256SUMS"]),
+      expect.arrayContaining([
+        "classifier.json",
+        "model.json",
+        "SHA256SUMS",
+        "model.intoto.jsonl",
+        "model.sig",
+      ]),
     );
+    // Signed before publishing, verified by both deploys before they created their deployments.
+    expect(lines.filter((line) => /signed \d+ files of v1 \(key sha256:/.test(line))).toHaveLength(1);
+    expect(
+      lines.filter((line) =>
+        /node-classifier\/v1: signature verified \(key sha256:[0-9a-f]{12}… at refs\/heads\/main/.test(line),
+      ),
+    ).toHaveLength(2);
     const { data: v1 } = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo: REPO,

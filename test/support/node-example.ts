@@ -58,7 +58,13 @@ export async function openExamplePullRequest(
  */
 export function runRelease(
   emulator: Emulator,
-  run: { workspace: string; toolchain: string; log: (line: string) => void; env?: Record<string, string> },
+  run: {
+    workspace: string;
+    toolchain: string;
+    log: (line: string) => void;
+    env?: Record<string, string>;
+    secrets?: Record<string, string>;
+  },
 ): Promise<WorkflowResult> {
   return runWorkflow({
     workflow: ".github/workflows/mlops-release.yml",
@@ -68,6 +74,7 @@ export function runRelease(
     apiUrl: emulator.url,
     toolkitRoot: root,
     log: run.log,
+    ...(run.secrets ? { secrets: run.secrets } : {}),
     env: {
       ...installToolchainStandIns(run.toolchain),
       DEPLOY_ROOT: join(run.workspace, "deployed"),

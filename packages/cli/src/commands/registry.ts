@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import {
+  findSigningConfig,
   InputError,
   loadMetricsFiles,
   type MetricValues,
@@ -11,9 +12,11 @@ import {
   modelVersionProblem,
   parseAliasSelector,
   parseModelReference,
+  parseRefPatterns,
   parseRunManifest,
   type RunManifest,
   renderTable,
+  resolveVerification,
 } from "@mlops/core";
 import {
   createGitHubClient,
@@ -21,6 +24,7 @@ import {
   deployModel,
   dispatchEvent,
   downloadModel,
+  downloadVerifiedModel,
   type GitHubClient,
   listModels,
   listVersions,
@@ -213,6 +217,20 @@ function commaList(text: string | undefined): string[] {
     .split(",")
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
+}
+
+/** `https://api.github.com` → `https://github.com`; GHES `https://host/api/v3` → `https://host`. */
+function serverUrlOf(apiUrl: string | undefined): string {
+  if (!apiUrl || apiUrl.replace(/\/$/, "") === "https://api.github.com") return "https://github.com";
+  return apiUrl.replace(/\/api\/v3\/?$/, "").replace(/\/$/, "");
+}
+
+/** The Sigstore bundle checker for keyless signatures, when they are trusted. */
+async function keylessOpener(
+  _trustedRoot: string | undefined,
+  _keyless: boolean,
+): Promise<Record<string, never>> {
+  return {};
 }
 
 export function registerRegistryCommand(program: Command, io: CliIo): void {
@@ -430,6 +448,96 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       ),
     );
   });
+
+  common(
+    registry
+      .command("verify")
+      .description(
+        "Verify a version's signature, signer and every file, as deploy does: MODEL, MODEL@alias, MODEL:v7 (exit 0 verified, 1 refused, 2 bad input)",
+      )
+      .argument("<reference>")
+      .option(
+        "--public-key <file>",
+        "trusted public key, PEM (default: registry.signing.public_key of the config)",
+      )
+      .option(
+        "--allowed-signer-refs <list>",
+        "refs the signing workflow may have run at, comma-separated (default: registry.signing.allowed_refs, else refs/heads/main,refs/tags/v*)",
+      )
+      .option("--keyless", "trust keyless (Sigstore) signatures of this repository's workflows")
+      .option("--trusted-root <file>", "Sigstore trusted root (JSON) for keyless signatures")
+      .option(
+        "--server-url <url>",
+        "the GitHub server the signer's identity names (default: $GITHUB_SERVER_URL, else from --api-url)",
+      )
+      .option("--config <file>", "the mlops.yml with registry.signing", "mlops.yml"),
+  ).action(
+    async (
+      reference: string,
+      flags: RegistryFlags & {
+        publicKey?: string;
+        allowedSignerRefs?: string;
+        keyless?: boolean;
+        trustedRoot?: string;
+        serverUrl?: string;
+        config: string;
+      },
+    ) => {
+      const { client, owner, repo } = connect(flags, io);
+      const { model, selector } = parseModelReference(reference);
+      const verification = resolveVerification({
+        ...findSigningConfig(io.cwd, flags.config),
+        cwd: io.cwd,
+        ...(flags.publicKey ? { publicKey: flags.publicKey } : {}),
+        allowedRefs: parseRefPatterns(flags.allowedSignerRefs ?? ""),
+        required: true,
+        ...(flags.keyless ? { keyless: true } : {}),
+        ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
+        repository: `${owner}/${repo}`,
+        serverUrl:
+          flags.serverUrl ?? io.env.GITHUB_SERVER_URL ?? serverUrlOf(flags.apiUrl ?? io.env.GITHUB_API_URL),
+      });
+      if (!verification.policy) throw new InputError("verify: no signing policy");
+      const resolved = await resolveModel(client, { owner, repo, model, selector });
+      const dir = await mkdtemp(join(tmpdir(), "mlops-verify-"));
+      try {
+        const { verified } = await downloadVerifiedModel(client, {
+          owner,
+          repo,
+          resolved,
+          dir,
+          policy: verification.policy,
+          ...(await keylessOpener(
+            verification.trustedRoot,
+            flags.keyless === true || verification.policy.keyless,
+          )),
+        });
+        if (flags.format === "json")
+          io.stdout(
+            JSON.stringify(
+              {
+                model,
+                version: resolved.version,
+                tag: resolved.tag,
+                verified: true,
+                signer: verified?.signer,
+                ref: verified?.ref,
+                commit: verified?.commit,
+                files: verified?.files,
+              },
+              null,
+              2,
+            ),
+          );
+        else
+          io.stdout(
+            `${resolved.tag}: verified — signed by ${verified?.signer} at ${verified?.ref}, commit ${verified?.commit}; ${verified?.files} files match`,
+          );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   common(
     registry

@@ -78,10 +78,15 @@ export function resolveVerification(settings: VerificationSettings): ResolvedVer
         ),
       ]
     : [];
-  if (required && publicKeys.length === 0 && !keyless)
+  if (required && publicKeys.length === 0 && !keyless) {
+    const why =
+      settings.required === undefined
+        ? `${settings.configName}: registry.signing.required is true`
+        : "signatures are required";
     throw new ConfigError(
-      `${settings.configName}: registry.signing.required is true, but nothing is trusted: set registry.signing.public_key (or the public-key input) or keyless: true.`,
+      `${why}, but nothing is trusted to verify them: give a public key (registry.signing.public_key, the public-key input or --public-key) or enable keyless.`,
     );
+  }
   const allowedRefs =
     settings.allowedRefs && settings.allowedRefs.length > 0
       ? settings.allowedRefs
