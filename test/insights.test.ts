@@ -544,3 +544,74 @@ describe("mlops insights on a history built in the emulator", () => {
     expect(bad.stderr).toContain("--repo: expected owner/name");
   });
 });
+
+describe("a long history", () => {
+  let long: Emulator;
+  let clock = T0;
+  beforeAll(async () => {
+    long = await startEmulator({ clock: () => clock });
+  });
+  afterAll(async () => {
+    await long?.close();
+  });
+
+  it("pages through it 100 at a time, skips what is before the window, and says how far it got", async () => {
+    const writer = emulatorClient(long, long.createToken({ contents: "write", actions: "write" }));
+    const { data } = await writer.request("POST /_emulator/repos/{owner}/{repo}/commits", {
+      owner: OWNER,
+      repo: "long",
+      branch: "main",
+      message: "init",
+      files: { "a.txt": "a" },
+    });
+    const sha = (data as { sha: string }).sha;
+    const run = (event: string) =>
+      writer.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+        owner: OWNER,
+        repo: "long",
+        workflow_path: ".github/workflows/ci.yml",
+        event,
+        head_branch: "main",
+        head_sha: sha,
+      });
+    const runs = async (count: number) => {
+      for (let i = 0; i < count; i += 25)
+        await Promise.all(
+          Array.from({ length: Math.min(25, count - i) }, (_, j) => run((i + j) % 2 ? "push" : "schedule")),
+        );
+    };
+    await runs(50); // before the window (the clock is at T0)
+    clock = T0 + 24 * 3_600_000;
+    await runs(250);
+    const progress: string[] = [];
+    const reader = emulatorClient(
+      long,
+      long.createToken({
+        actions: "read",
+        contents: "read",
+        checks: "read",
+        pull_requests: "read",
+        deployments: "read",
+        issues: "read",
+      }),
+    );
+    const before = long.requestLog.length;
+    const { events, apiCalls } = await collectInsightsEvents(reader, {
+      owner: OWNER,
+      repo: "long",
+      since: iso(12),
+      until: iso(48),
+      log: { debug() {}, info: (m) => progress.push(m), warning: (m) => progress.push(m) },
+    });
+    // 250 runs in the window → 3 pages (the 50 before it are filtered by `created`); one commit → 1
+    // check-run call; pull requests, releases, deployments, monitoring issues: 1 page each → 3 + 1 + 4 = 8
+    expect(apiCalls.made).toBe(8);
+    expect(long.requestLog.length - before).toBe(8);
+    expect(progress.slice(0, 3)).toEqual([
+      "insights: 200 workflow runs read (2 pages)…",
+      "insights: 250 workflow runs read (3 pages)…",
+      "insights: 250 workflow runs",
+    ]);
+    expect(events.retrains).toEqual([]);
+  }, 60_000);
+});

@@ -121,7 +121,8 @@ export async function collectInsightsEvents(
       const page = ((options.itemsKey ? (data as Record<string, unknown>)[options.itemsKey] : data) ??
         []) as T[];
       items.push(...page);
-      if (count > 1 && count % 5 === 0) log.info(`insights: ${items.length} ${what} read (${count} pages)…`);
+      // progress on long histories: a line per page from the second on
+      if (count > 1) log.info(`insights: ${items.length} ${what} read (${count} pages)…`);
       const next = nextPageUrl(response.headers.link);
       if (!next || (options.more && !options.more(page))) return { items, pages: count };
       made++;
