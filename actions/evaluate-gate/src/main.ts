@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
@@ -37,6 +37,7 @@ import {
   type OnSkipped,
   type PerExampleInput,
   parseConfig,
+  parseSweepMatrix,
   renderGateReport,
   renderSweepReport,
   ruleOutcomeFlags,
@@ -45,6 +46,7 @@ import {
   type SweepGateMode,
   type SweepRanking,
   type SweepReportInput,
+  type SweepValues,
   sweepRankingOf,
   sweepVerdictLine,
   trainArtifactBase,
@@ -62,7 +64,7 @@ import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "./c
 import { type GateInputs, inputSchema } from "./inputs.js";
 import { joinPlots, predictionPlotsOf, trendOf } from "./plots.js";
 import { annotationsFor, publish } from "./publish.js";
-import { loadSweepCells, type SweepCells, uploadBestCell } from "./sweep.js";
+import { folderArtifactStore, loadSweepCells, type SweepCells, uploadBestCell } from "./sweep.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
 
@@ -263,9 +265,12 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   // Everything local first: a mistake in the config, the rules or the metrics fails before any request
   // (but the download of the candidate, when no `metrics` are given).
   const sweepMatrix = inputs.sweep;
-  if (sweepMatrix !== undefined && inputs.metrics !== undefined)
+  // A sweep's cells: this run's train artifacts, or (`metrics` given) a folder of downloaded ones.
+  const sweepFolder =
+    sweepMatrix !== undefined && inputs.metrics !== undefined ? resolve(deps.cwd, inputs.metrics) : undefined;
+  if (sweepFolder !== undefined && !(existsSync(sweepFolder) && statSync(sweepFolder).isDirectory()))
     throw new InputError(
-      "'metrics' and 'sweep' cannot be combined: a sweep's cells are read from this run's train artifacts (<artifact-name>-cell-<id>)",
+      `metrics: with 'sweep', expected a folder of downloaded train artifacts (<artifact-name>-cell-<id>/run.json), got ${inputs.metrics}`,
     );
   const metricsPath =
     sweepMatrix !== undefined
@@ -323,16 +328,17 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
         )
       : undefined;
   const artifactBase = trainArtifactBase(model, inputs["artifact-name"]);
-  if (sweepMatrix !== undefined && deps.artifacts.unavailable)
+  if (sweepMatrix !== undefined && sweepFolder === undefined && deps.artifacts.unavailable)
     throw new InputError(`sweep: the cells' train artifacts cannot be read: ${deps.artifacts.unavailable}`);
+  const folder = sweepFolder !== undefined ? folderArtifactStore(sweepFolder) : undefined;
   const sweep =
     sweepMatrix !== undefined
       ? await runtime.log.group("Sweep cells", () =>
           loadSweepCells({
             matrixText: sweepMatrix,
-            artifacts: deps.artifacts,
+            artifacts: folder?.store ?? deps.artifacts,
             base: artifactBase,
-            runAttempt: context.runAttempt,
+            runAttempt: folder?.newestAttempt ?? context.runAttempt,
             // a sweep draws no prediction plots: its cells' per-example results serve `significant` rules only
             perExample: significant ? configuredPerExample : undefined,
             log: runtime.log,
@@ -397,6 +403,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       ? evaluateSweep({
           model,
           cells: sweep,
+          matrix: parseSweepMatrix(sweepMatrix as string),
           rules,
           ranking,
           mode: config.model?.sweep?.gate ?? "best",
@@ -541,7 +548,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       `Could not upload the report artifact ${reportArtifact}: ${(error as Error).message}`,
     );
   }
-  if (sweep && evaluation.bestCellId)
+  if (sweep && evaluation.bestCellId && !folder)
     await uploadBestCell({
       sweep,
       bestCellId: evaluation.bestCellId,
@@ -644,6 +651,8 @@ function evaluateOne(
 function evaluateSweep(
   input: EvaluateInput & {
     cells: SweepCells;
+    /** The `sweep` input, kept in gate.json so a fork companion can gate the same cells. */
+    matrix: SweepValues;
     ranking: SweepRanking;
     mode: SweepGateMode;
     baseline?: MetricValues;
@@ -703,6 +712,7 @@ function evaluateSweep(
     failedRules,
     json: {
       sweep: {
+        matrix: input.matrix,
         metric: input.ranking.metric,
         goal: input.ranking.goal,
         mode: input.mode,

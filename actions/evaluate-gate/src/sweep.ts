@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ActionRuntime, ArtifactStore } from "@mlops/action-kit";
 import { downloadTrainArtifact } from "@mlops/action-kit";
@@ -119,6 +119,33 @@ export async function loadSweepCells(options: {
     `Sweep: ${expected.length} cells in the matrix, ${cells.length - failed} with metrics${failed > 0 ? `, ${failed} without` : ""}.`,
   );
   return { cells, notes, files };
+}
+
+/**
+ * A folder of downloaded artifacts (`download-artifact` with a pattern: `<dir>/<artifact>/…`) as a read-only
+ * store, for a gate given `metrics: <folder>` with `sweep` (the fork companion reads the fork run's
+ * artifacts that way). `newestAttempt`: the highest `-attempt-<n>` in it (the run that uploaded them may
+ * have been re-run, whatever this run's attempt is).
+ */
+export function folderArtifactStore(dir: string): { store: ArtifactStore; newestAttempt: number } {
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  return {
+    store: {
+      async upload() {
+        throw new Error(`${dir} is a folder of downloaded artifacts: nothing is uploaded to it`);
+      },
+      async download(name) {
+        if (!names.includes(name)) throw new Error(`artifact ${name} not found in ${dir}`);
+        return { path: join(dir, name) };
+      },
+      async list() {
+        return names.map((name, index) => ({ id: index + 1, name, size: 0 }));
+      },
+    },
+    newestAttempt: Math.max(1, ...names.map((name) => parseAttemptArtifactName(name).attempt)),
+  };
 }
 
 /**

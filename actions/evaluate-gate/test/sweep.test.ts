@@ -178,14 +178,51 @@ describe("evaluate-gate with 'sweep'", () => {
     expect(await checkRuns(admin, pr)).toMatchObject([{ conclusion: "failure" }]);
   });
 
-  it("refuses a bad matrix and 'metrics' with 'sweep' before any request", async () => {
+  it("reads the cells from a folder of downloaded artifacts (the fork companion), newest attempt first", async () => {
+    const pr = await openPullRequest(admin, "gate-sweep-folder");
+    const work = await workspace({});
+    // As download-artifact with `pattern: mlops-*` writes them: one folder per artifact of the fork's run.
+    const fork = join(work, "fork");
+    const store = createDirectoryArtifactStore(fork);
+    await cellArtifact(store, 0, { accuracy: 0.86, f1: 0.82 });
+    await cellArtifact(store, 1, { accuracy: 0.7, f1: 0.75 });
+    await cellArtifact(store, 1, { accuracy: 0.93, f1: 0.9 }, 3); // the fork's run was re-run twice
+    await cellArtifact(store, 3, { accuracy: 0.88, f1: 0.83 });
+    await writeFile(join(work, "base.json"), JSON.stringify({ accuracy: 0.85, f1: 0.8 }));
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { metrics: "fork", baseline: "base.json", sweep: JSON.stringify(MATRIX) },
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(JSON.parse(runtime.outputs["best-cell"] ?? "")).toMatchObject({
+      cell: cells[1]?.id,
+      accuracy: 0.93,
+    });
+    const [comment] = await gateComments(admin, pr);
+    expect(comment?.body).toContain(
+      "the best of 4 cells passes the gate — c2 (lr=0.1, depth=5), accuracy 0.93",
+    );
+    expect(comment?.body).toContain(`mlops-churn-cell-${cells[1]?.id}-attempt-3`);
+    // gate.json keeps the matrix, so a companion can pass the same `sweep` on.
+    const gate = JSON.parse(
+      await readFile(join(work, ".artifacts", "runs", "500", "mlops-gate-churn", "gate.json"), "utf8"),
+    );
+    expect(gate.sweep.matrix).toEqual(MATRIX);
+  });
+
+  it("refuses a bad matrix, and a metrics file with 'sweep', before any request", async () => {
     const pr = await openPullRequest(admin, "gate-sweep-bad");
     const work = await workspace({ "metrics.json": "{}" });
     const before = emulator.requestLog.length;
     const bad = await runGate({ emulator, token, pr, workspace: work, inputs: { metrics: "", sweep: "[]" } });
     expect(bad.failure).toMatch(/^sweep: expected a JSON object/);
     const both = await runGate({ emulator, token, pr, workspace: work, inputs: { sweep: '{"lr":[1]}' } });
-    expect(both.failure).toMatch(/'metrics' and 'sweep' cannot be combined/);
+    expect(both.failure).toMatch(
+      /^metrics: with 'sweep', expected a folder of downloaded train artifacts .*, got metrics\.json$/,
+    );
     expect(emulator.requestLog.length).toBe(before);
   });
 });
