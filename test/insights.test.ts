@@ -478,6 +478,39 @@ describe("mlops insights on a history built in the emulator", () => {
     expect(m?.gate.failingRules).toEqual([]);
   });
 
+  it("--model reads one model's deployments (task filter) and says no data for a model without history", async () => {
+    const reader = emulatorClient(
+      emulator,
+      emulator.createToken({
+        contents: "read",
+        pull_requests: "read",
+        actions: "read",
+        deployments: "read",
+        issues: "read",
+        checks: "read",
+      }),
+    );
+    const one = await collectInsightsEvents(reader, {
+      owner: OWNER,
+      repo: REPO,
+      model: MODEL,
+      since: iso(0),
+      until: iso(168),
+    });
+    expect(computeInsights(one.events, { model: MODEL }).models[0]?.changeFailureRate.value).toBe(0.25);
+    const none = await collectInsightsEvents(reader, {
+      owner: OWNER,
+      repo: REPO,
+      model: "fraud",
+      since: iso(0),
+      until: iso(168),
+    });
+    expect(none.events.deployments).toEqual([]);
+    const markdown = renderInsightsMarkdown(computeInsights(none.events, { model: "fraud" }));
+    expect(markdown).toContain("no data (no production change deployed)");
+    expect(markdown).toContain("no data (no gate evaluated)");
+  });
+
   it("the CLI prints it and keeps one insights issue updated", async () => {
     const token = emulator.createToken({
       contents: "read",

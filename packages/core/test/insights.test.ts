@@ -349,6 +349,28 @@ describe("small samples", () => {
   });
 });
 
+describe("staging failures in the revisit matrix", () => {
+  it("a failed staging deploy sends work back to experimentation: as a rollback when one followed", () => {
+    const base = history();
+    const events: InsightsEvents = {
+      ...base,
+      deployments: [
+        ...base.deployments,
+        // v2 failed in staging at 29.5 h and the deploy action rolled staging back to v1 …
+        deployment(201, "2", "staging", 29, ["failure", 29.5]),
+        deployment(202, "1", "staging", 29.6, ["success", 29.7], true),
+        // … v4 failed in staging at 101 h with nothing rolled back
+        deployment(203, "4", "staging", 100.8, ["error", 101]),
+      ],
+    };
+    const staging = computeInsights(events).revisits.filter((r) => r.from === "staging");
+    expect(staging.map((r) => [r.to, r.reason, r.at])).toEqual([
+      ["experimentation", "rollback", h(29.5)],
+      ["experimentation", "failed deploy", h(101)],
+    ]);
+  });
+});
+
 describe("failed rules in a gate report", () => {
   it("reads back the rules renderGateReport lists as failed", () => {
     const rules = ["accuracy >= 0.9", "latency_ms <= 50", "f1 >= 0.5"].map((text) => ({
