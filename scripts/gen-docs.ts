@@ -1,7 +1,7 @@
 // Writes the inputs/outputs tables of every actions/<name>/README.md from its action.yml, between
 // `<!-- mlops:inputs -->`/`<!-- mlops:outputs -->` markers and their `<!-- /mlops:… -->` ends.
 // `--check` fails instead of writing when a README is out of date (run in CI).
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderTable } from "@mlops/core";
 import { parse } from "yaml";
@@ -43,6 +43,7 @@ function replaceSection(text: string, marker: string, content: string, file: str
 
 let stale = 0;
 for (const name of readdirSync(join(root, "actions")).sort()) {
+  if (!existsSync(join(root, "actions", name, "action.yml"))) continue; // actions/_shared: the bundles' chunks
   const readmePath = join(root, "actions", name, "README.md");
   const metadata = parse(readFileSync(join(root, "actions", name, "action.yml"), "utf8")) as Metadata;
   const current = readFileSync(readmePath, "utf8");

@@ -8,7 +8,8 @@
 // - workflows/                          the `mlops init` templates;
 // - actions/<name>/{action.yml,dist/}   the bundled actions, run by `mlops run-workflow` for
 //                                       `mlops-actions/mlops-actions/actions/<name>@ref` steps (the committed
-//                                       bundles: run `pnpm build` first when the actions changed);
+//                                       bundles: run `pnpm build` first when the actions changed), with
+//   actions/_shared/dist/               the chunks their entries share (scripts/build.mjs);
 // - .github/workflows/reusable-*.yml    the reusable workflows those `uses:` lines call;
 // - dist/profile-worker.js              the `mlops monitor` worker thread;
 // - dist/artifact-step.mjs              the upload/download-artifact stand-in of the local runner.
@@ -122,10 +123,15 @@ for (const name of readdirSync(join(root, "actions"))) {
   if (!existsSync(bundle)) throw new Error(`${relative(root, bundle)} is missing: run pnpm build first`);
   mkdirSync(join(stage, "actions", name, "dist"), { recursive: true });
   cpSync(join(from, "action.yml"), join(stage, "actions", name, "action.yml"));
-  for (const file of ["index.js", "licenses.txt"])
-    if (existsSync(join(from, "dist", file)))
-      cpSync(join(from, "dist", file), join(stage, "actions", name, "dist", file));
+  cpSync(bundle, join(stage, "actions", name, "dist/index.js"));
 }
+// The chunks the entries import (`../../_shared/dist/…`), undici.cjs and their licences; no source maps.
+const shared = join(root, "actions/_shared/dist");
+if (!existsSync(shared)) throw new Error("actions/_shared/dist is missing: run pnpm build first");
+cpSync(shared, join(stage, "actions/_shared/dist"), {
+  recursive: true,
+  filter: (file) => !file.endsWith(".map"),
+});
 mkdirSync(join(stage, ".github/workflows"), { recursive: true });
 for (const file of readdirSync(join(root, ".github/workflows")).filter((f) => f.startsWith("reusable-")))
   cpSync(join(root, ".github/workflows", file), join(stage, ".github/workflows", file));

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -13,8 +13,9 @@ interface ActionMetadata {
 }
 
 const root = join(import.meta.dirname, "..");
+// Every folder with an action.yml (actions/_shared holds the chunks the bundles share).
 const actionNames = readdirSync(join(root, "actions"), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
+  .filter((entry) => entry.isDirectory() && existsSync(join(root, "actions", entry.name, "action.yml")))
   .map((entry) => entry.name)
   .sort();
 

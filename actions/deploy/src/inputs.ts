@@ -7,7 +7,7 @@ import {
   requiredInput,
 } from "@mlops/action-kit";
 import { selectorProblem } from "@mlops/core";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The selector kinds the `version` input takes (the `alias` input takes an alias). */
 export const VERSION_INPUT_KINDS = ["version", "latest", "previous"] as const;

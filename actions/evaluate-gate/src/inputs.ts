@@ -1,5 +1,5 @@
 import { booleanInput, defaultedInput, optionalInput, requiredInput } from "@mlops/action-kit";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The inputs of `action.yml`, one key per input (checked by the contract test). */
 export const inputSchema = z.object({

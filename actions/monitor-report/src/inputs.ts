@@ -1,6 +1,6 @@
 import { booleanInput, defaultedInput, listInput, optionalInput, requiredInput } from "@mlops/action-kit";
 import { DRIFT_TESTS } from "@mlops/monitor";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The inputs of `action.yml`, one key per input (checked by the contract test). */
 export const inputSchema = z.object({

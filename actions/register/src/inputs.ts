@@ -1,12 +1,6 @@
-import {
-  booleanInput,
-  defaultedInput,
-  listInput,
-  optionalInput,
-  requiredInput,
-} from "@mlops/action-kit";
+import { booleanInput, defaultedInput, listInput, optionalInput, requiredInput } from "@mlops/action-kit";
 import { modelVersionProblem } from "@mlops/core";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The inputs of `action.yml`, one key per input (checked by the contract test). */
 export const inputSchema = z.object({

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Harness, headSha, runStep, startHarness, writeTree } from "@mlops/action-kit/testing";
+import { main as train } from "@mlops/action-train";
 import { parseModelManifest, releaseCardOf } from "@mlops/core";
 import { downloadModel, getPublishedRelease, listVersions, moveAlias } from "@mlops/github";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main as train } from "../../train/src/main.js";
 import { main } from "../src/main.js";
 
 const OWNER = "acme";

@@ -1,5 +1,5 @@
 import { InputError } from "@mlops/core";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Typed action inputs. Each action declares one zod object whose keys are exactly the input names of

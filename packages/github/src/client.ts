@@ -1,7 +1,7 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
-import Bottleneck from "bottleneck";
+import Bottleneck from "bottleneck/light.js";
 import { githubErrorReason } from "./errors.js";
 import { type GitHubLog, silentLog } from "./log.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isValidName, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from "../names/model-name.js";
 
 const PERCENT = /^\d+(\.\d+)?%$/;

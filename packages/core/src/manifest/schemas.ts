@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { modelVersionProblem, tryParseModelVersion } from "./model-version.js";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");

@@ -1,0 +1,3 @@
+import { createRequire as __mlopsCreateRequire } from 'node:module';
+const require = __mlopsCreateRequire(import.meta.url);
+function s(r,n={}){if(Number.isNaN(r))return"NaN";if(!Number.isFinite(r))return r>0?"\u221E":"-\u221E";if(r===0)return"0";let e=n.precision??4,t=Math.abs(r);if(t<1e-9||t>=1e15)return r.toExponential(e-1);let o=Math.floor(Math.log10(t)),u=Math.max(0,e-1-o),i=r.toFixed(Math.min(u,20));return i.includes(".")?i.replace(/0+$/,"").replace(/\.$/,""):i}function c(r,n={}){if(r===0)return"0";let e=s(r,n);return r>0?`+${e}`:e}function a(r,n={}){return r===0?"0%":`${c(r*100,{precision:n.precision??3})}%`}export{s as a,c as b,a as c};
