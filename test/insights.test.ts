@@ -616,6 +616,15 @@ describe("a long history", () => {
     await runs(50); // before the window (the clock is at T0)
     clock = T0 + 24 * 3_600_000;
     await runs(250);
+    // a run whose commit is gone (force-pushed away): GitHub answers its check runs with 422
+    await writer.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+      owner: OWNER,
+      repo: "long",
+      workflow_path: ".github/workflows/ci.yml",
+      event: "push",
+      head_branch: "gone",
+      head_sha: "0".repeat(40),
+    });
     const progress: string[] = [];
     const reader = emulatorClient(
       long,
@@ -636,15 +645,19 @@ describe("a long history", () => {
       until: iso(48),
       log: { debug() {}, info: (m) => progress.push(m), warning: (m) => progress.push(m) },
     });
-    // 250 runs in the window → 3 pages (the 50 before it are filtered by `created`); one commit → 1
-    // check-run call; pull requests, releases, deployments, monitoring issues: 1 page each → 3 + 1 + 4 = 8
-    expect(apiCalls.made).toBe(8);
-    expect(long.requestLog.length - before).toBe(8);
+    // 251 runs in the window → 3 pages (the 50 before it are filtered by `created`); two commits → 2
+    // check-run calls (one answered 422); pull requests, releases, deployments, monitoring issues: 1 page
+    // each → 3 + 2 + 4 = 9
+    expect(apiCalls.made).toBe(9);
+    expect(long.requestLog.length - before).toBe(9);
     expect(progress.slice(0, 3)).toEqual([
       "insights: 200 workflow runs read (2 pages)…",
-      "insights: 250 workflow runs read (3 pages)…",
-      "insights: 250 workflow runs",
+      "insights: 251 workflow runs read (3 pages)…",
+      "insights: 251 workflow runs",
     ]);
+    expect(progress).toContain(
+      "insights: commit 0000000 of a workflow run is gone (422): its check runs are not counted.",
+    );
     expect(events.retrains).toEqual([]);
   }, 60_000);
 });

@@ -30,7 +30,7 @@ import {
   type VersionEvent,
 } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
-import { withGitHubErrors } from "./errors.js";
+import { httpStatus, withGitHubErrors } from "./errors.js";
 import { type GitHubLog, silentLog } from "./log.js";
 import { type MonitoringIssueResult, upsertMarkedIssue } from "./monitoring-issue.js";
 import { nextPageUrl } from "./paginate.js";
@@ -151,10 +151,22 @@ export async function collectInsightsEvents(
     for (const [index, sha] of shas.entries()) {
       if (index > 0 && index % 25 === 0)
         log.info(`insights: check runs of ${index} of ${shas.length} commits read…`);
-      const { data } = await get("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
-        ref: sha,
-        per_page: 100,
-      });
+      let data: unknown;
+      try {
+        ({ data } = await get("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+          ref: sha,
+          per_page: 100,
+        }));
+      } catch (error) {
+        // A run's commit that no longer exists (force-pushed away, garbage collected): 422 "No commit found
+        // for SHA" (404 for some refs). Its gate is not counted, and the report says so on stderr.
+        const status = httpStatus(error);
+        if (status !== 422 && status !== 404) throw error;
+        log.warning(
+          `insights: commit ${sha.slice(0, 7)} of a workflow run is gone (${status}): its check runs are not counted.`,
+        );
+        continue;
+      }
       for (const check of (data as { check_runs: Array<Record<string, unknown>> }).check_runs) {
         const name = String(check.name ?? "");
         if (!name.startsWith(GATE_CHECK_PREFIX) || check.status !== "completed") continue;
