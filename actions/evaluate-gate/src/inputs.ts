@@ -35,6 +35,7 @@ export const inputSchema = z.object({
       .optional(),
   ),
   "comment-author": optionalInput(),
+  "plots-branch": defaultedInput("mlops-plots"),
   sweep: optionalInput(),
   "github-token": requiredInput(),
 });

@@ -62,7 +62,7 @@ import {
 import { type Baseline, resolveBaseline } from "./baseline.js";
 import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "./candidate.js";
 import { type GateInputs, inputSchema } from "./inputs.js";
-import { joinPlots, predictionPlotsOf, trendOf } from "./plots.js";
+import { joinPlots, predictionPlotsOf, trendOf, userPlotsOf } from "./plots.js";
 import { annotationsFor, publish } from "./publish.js";
 import { folderArtifactStore, loadSweepCells, type SweepCells, uploadBestCell } from "./sweep.js";
 
@@ -463,6 +463,23 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
                         },
                       }
                     : {}),
+                  log: runtime.log,
+                }),
+                await userPlotsOf({
+                  model,
+                  config: config.model,
+                  directory: (candidate as LoadedMetricsSource).directory,
+                  owner: context.owner,
+                  repo: context.repo,
+                  serverUrl: context.serverUrl,
+                  pullRequest: pr?.number,
+                  runId: context.runId,
+                  runAttempt: context.runAttempt,
+                  branch: inputs["plots-branch"],
+                  ...(context.pullRequest?.fromFork === true
+                    ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
+                    : {}),
+                  client,
                   log: runtime.log,
                 }),
               ),

@@ -1,19 +1,31 @@
-import { existsSync, readFileSync } from "node:fs";
-import type { ActionRuntime } from "@mlops/action-kit";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { type ActionRuntime, resolveFiles } from "@mlops/action-kit";
 import {
+  dataChart,
   GitHubError,
+  imagesSection,
   type MetricSpec,
   type MetricValues,
   type ModelConfig,
   type NoPredictions,
   type PlotSection,
   parsePredictions,
+  plotFileKind,
   predictionPlots,
   type TrendPoint,
   trendMetrics,
   trendSection,
+  vegaLiteChart,
 } from "@mlops/core";
-import { type GitHubClient, readVersionTrend, versionSelector } from "@mlops/github";
+import {
+  type GitHubClient,
+  MAX_IMAGE_BYTES,
+  MAX_IMAGES_BYTES,
+  publishImages,
+  readVersionTrend,
+  versionSelector,
+} from "@mlops/github";
 
 export interface PredictionPlotSources {
   model: ModelConfig | undefined;
@@ -134,10 +146,128 @@ export async function trendOf(sources: TrendSources): Promise<PlotSection | unde
 export function joinPlots(
   predictions: { sections: PlotSection[]; notes: string[] } | undefined,
   trend: PlotSection | undefined,
+  user: PlotSection[] = [],
 ): { sections: PlotSection[]; notes: string[] } | undefined {
-  if (!predictions && !trend) return undefined;
+  if (!predictions && !trend && user.length === 0) return undefined;
   return {
-    sections: [...(predictions?.sections ?? []), ...(trend ? [trend] : [])],
+    sections: [...(predictions?.sections ?? []), ...(trend ? [trend] : []), ...user],
     notes: predictions?.notes ?? [],
   };
+}
+
+export interface UserPlotSources {
+  model: string;
+  config: ModelConfig | undefined;
+  /** Where the candidate's files are (the train artifact's folder, or the workspace). */
+  directory: string | undefined;
+  owner: string;
+  repo: string;
+  serverUrl: string;
+  pullRequest: number | undefined;
+  runId: number;
+  runAttempt: number;
+  /** Branch the images are committed to (`plots-branch`). */
+  branch: string;
+  /** Why images cannot be committed (a fork's read-only token), when they cannot. */
+  readOnly?: string;
+  client: () => GitHubClient;
+  log: ActionRuntime["log"];
+}
+
+/**
+ * The `plots:` of mlops.yml as report sections: Vega-Lite specs and data files as Mermaid charts, images
+ * committed to the plots branch (one commit per run) and shown by same-repository URLs. What cannot be
+ * shown (too big, unsupported, no `contents: write`) is listed with the reason, never dropped silently.
+ */
+export async function userPlotsOf(sources: UserPlotSources): Promise<PlotSection[]> {
+  const declared = sources.config?.plots ?? [];
+  if (declared.length === 0 || !sources.directory) return [];
+  const dir = sources.directory;
+  const sections: PlotSection[] = [];
+  const images: { path: string; content: Buffer }[] = [];
+  const notShown: { path: string; reason: string }[] = [];
+  let imageBytes = 0;
+  for (const declaration of declared) {
+    const pattern = typeof declaration === "string" ? declaration : declaration.path;
+    let files: string[];
+    try {
+      files = await resolveFiles([pattern], dir, "plots");
+    } catch (error) {
+      notShown.push({ path: pattern, reason: `not in the candidate's files (${(error as Error).message})` });
+      continue;
+    }
+    for (const file of files) {
+      const full = join(dir, file);
+      const kind = plotFileKind(
+        file,
+        file.toLowerCase().endsWith(".json") ? readFileSync(full, "utf8") : undefined,
+      );
+      if (kind === "image") {
+        const size = statSync(full).size;
+        if (size > MAX_IMAGE_BYTES)
+          notShown.push({
+            path: file,
+            reason: `${size.toLocaleString("en-US")} bytes, more than ${MAX_IMAGE_BYTES.toLocaleString("en-US")}`,
+          });
+        else if (imageBytes + size > MAX_IMAGES_BYTES)
+          notShown.push({
+            path: file,
+            reason: `the run's images pass ${MAX_IMAGES_BYTES.toLocaleString("en-US")} bytes`,
+          });
+        else {
+          imageBytes += size;
+          images.push({ path: file, content: readFileSync(full) });
+        }
+        continue;
+      }
+      const text = readFileSync(full, "utf8");
+      const title = typeof declaration === "string" ? file : (declaration.title ?? file);
+      let chart: { markdown: string } | { unsupported: string };
+      if (kind === "vega-lite") {
+        try {
+          chart = vegaLiteChart(JSON.parse(text), title);
+        } catch (error) {
+          chart = { unsupported: `not JSON (${(error as Error).message})` };
+        }
+      } else if (kind === "data")
+        chart = dataChart(file, text, {
+          title,
+          ...(typeof declaration === "object" && declaration.x ? { x: declaration.x } : {}),
+          ...(typeof declaration === "object" && declaration.y ? { y: declaration.y } : {}),
+        });
+      else
+        chart = {
+          unsupported: "not an image (PNG, SVG, JPEG, GIF, WebP), a Vega-Lite spec or a CSV/JSON data file",
+        };
+      if ("markdown" in chart) sections.push({ title, markdown: chart.markdown });
+      else notShown.push({ path: file, reason: chart.unsupported });
+    }
+  }
+  let shown: { path: string; url: string }[] = [];
+  if (images.length > 0 && sources.readOnly) {
+    for (const image of images) notShown.push({ path: image.path, reason: sources.readOnly });
+  } else if (images.length > 0) {
+    const prefix = `${sources.model}/${sources.pullRequest ? `pr-${sources.pullRequest}` : "runs"}/run-${sources.runId}-${sources.runAttempt}`;
+    try {
+      const published = await publishImages(sources.client(), {
+        owner: sources.owner,
+        repo: sources.repo,
+        branch: sources.branch,
+        serverUrl: sources.serverUrl,
+        images: images.map((image) => ({ path: `${prefix}/${image.path}`, content: image.content })),
+        message: `${sources.model}: plots of run ${sources.runId} (attempt ${sources.runAttempt})`,
+      });
+      shown = images.map((image, i) => ({ path: image.path, url: published.urls[i] as string }));
+      sources.log.info(
+        `Images: ${images.length} committed to ${sources.branch} (${published.commit.slice(0, 7)}) in ${published.requests} requests.`,
+      );
+    } catch (error) {
+      if (!(error instanceof GitHubError) || error.reason !== "permission") throw error;
+      const reason = `not committed to the \`${sources.branch}\` branch: the token lacks \`contents: write\``;
+      sources.log.warning(`Images ${reason} (${error.message}).`);
+      for (const image of images) notShown.push({ path: image.path, reason });
+    }
+  }
+  const section = imagesSection(shown, notShown);
+  return section ? [...sections, section] : sections;
 }

@@ -1,10 +1,11 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { mermaidBlocks, mulberry32 } from "@mlops/core";
 import { registerModel } from "@mlops/github";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  CONFIG,
   emulatorClient,
   gateComments,
   metrics,
@@ -109,6 +110,96 @@ describe("prediction plots in the PR comment", () => {
     expect(comment?.body).not.toContain("```mermaid");
     expect(runtime.lines.map((l) => l.message).join("\n")).toMatch(
       /No plots: .*predictions.csv has no label column/,
+    );
+  });
+});
+
+describe("images the training writes (plots:)", () => {
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    Buffer.alloc(64, 0xfe),
+  ]);
+  const config = CONFIG.replace(
+    "    per_example: predictions.csv\n",
+    "    plots:\n      - plots/*.png\n      - plots/loss.vl.json\n      - { path: plots/train.csv, x: step, y: loss }\n      - plots/notes.txt\n",
+  );
+  const loss = JSON.stringify({
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    mark: "line",
+    data: {
+      values: [
+        { epoch: 1, loss: 0.9 },
+        { epoch: 2, loss: 0.5 },
+      ],
+    },
+    encoding: { x: { field: "epoch" }, y: { field: "loss" } },
+  });
+
+  async function candidateWithPlots() {
+    const work = await workspace({ "mlops.yml": config, "metrics.json": metrics(0.9, 0.85) });
+    await mkdir(join(work, "plots"));
+    await writeFile(join(work, "plots", "roc.png"), png);
+    await writeFile(join(work, "plots", "loss.vl.json"), loss);
+    await writeFile(join(work, "plots", "train.csv"), "step,loss\n1,0.9\n2,0.4\n");
+    await writeFile(join(work, "plots", "notes.txt"), "hello");
+    return work;
+  }
+
+  it("commits them to the plots branch and shows them by same-repository URLs; specs and data files become charts", async () => {
+    const pr = await openPullRequest(admin, "gate-images");
+    const work = await candidateWithPlots();
+    const writer = emulator.createToken({ ...WRITE, contents: "write" });
+    const runtime = await runGate({ emulator, token: writer, pr, workspace: work, inputs: {} });
+    expect(runtime.failure).toBeUndefined();
+    const [comment] = await gateComments(admin, pr);
+    const body = comment?.body ?? "";
+    const { data: ref } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      owner: OWNER,
+      repo: pr.repo,
+      ref: "heads/mlops-plots",
+    });
+    const path = `churn/pr-${pr.number}/run-500-1/plots/roc.png`;
+    expect(body).toContain(
+      `![plots/roc.png](https://github.localhost/${OWNER}/${pr.repo}/blob/${ref.object.sha}/${path}?raw=true)`,
+    );
+    // The bytes on the branch are the image's.
+    const { data: commit } = await admin.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
+      owner: OWNER,
+      repo: pr.repo,
+      commit_sha: ref.object.sha,
+    });
+    const { data: tree } = await admin.request("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+      owner: OWNER,
+      repo: pr.repo,
+      tree_sha: commit.tree.sha,
+      recursive: "1",
+    });
+    const entry = tree.tree.find((e) => e.path === path);
+    const { data: blob } = await admin.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+      owner: OWNER,
+      repo: pr.repo,
+      file_sha: entry?.sha ?? "",
+    });
+    expect(Buffer.from(blob.content, "base64")).toEqual(png);
+    // The Vega-Lite spec and the data file are drawn; the text file is listed with the reason.
+    expect(body).toContain("**plots/loss.vl.json**"); // the first plot, shown open
+    expect(body).toContain("<summary>plots/train.csv</summary>");
+    expect(mermaidBlocks(body)).toHaveLength(2);
+    expect(body).toContain("- `plots/notes.txt`: not an image");
+    expect(emulator.violations).toEqual([]);
+  });
+
+  it("without contents: write, lists the images with the permission they need (no crash, no silent drop)", async () => {
+    const pr = await openPullRequest(admin, "gate-images-read");
+    const work = await candidateWithPlots();
+    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
+    expect(runtime.failure).toBeUndefined();
+    const [comment] = await gateComments(admin, pr);
+    expect(comment?.body).toContain(
+      "- `plots/roc.png`: not committed to the `mlops-plots` branch: the token lacks `contents: write`",
+    );
+    expect(runtime.lines.some((l) => l.level === "warning" && l.message.includes("contents: write"))).toBe(
+      true,
     );
   });
 });

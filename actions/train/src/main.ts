@@ -112,12 +112,15 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
     throw new InputError(
       `No metric files declared for ${model}: set the 'metrics' input or models[].metrics in ${inputs.config}`,
     );
-  const [metricFiles = [], paramFiles = [], artifactFiles = [], dataFiles = []] = await resolveDeclared(cwd, [
-    [metricPatterns, "metric files"],
-    [declared(inputs.params, modelConfig?.params), "parameter files"],
-    [declared(inputs.artifacts, modelConfig?.artifacts), "model files"],
-    [declared(inputs.data, modelConfig?.data), "data files"],
-  ]);
+  const [metricFiles = [], paramFiles = [], artifactFiles = [], dataFiles = [], plotFiles = []] =
+    await resolveDeclared(cwd, [
+      [metricPatterns, "metric files"],
+      [declared(inputs.params, modelConfig?.params), "parameter files"],
+      [declared(inputs.artifacts, modelConfig?.artifacts), "model files"],
+      [declared(inputs.data, modelConfig?.data), "data files"],
+      // Plots (images, Vega-Lite specs, data files) go up with the run, for the gate's PR comment.
+      [(modelConfig?.plots ?? []).map((p) => (typeof p === "string" ? p : p.path)), "plot files"],
+    ]);
   const perExample =
     modelConfig?.per_example && existsSync(resolve(cwd, modelConfig.per_example))
       ? [modelConfig.per_example]
@@ -168,7 +171,7 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
     artifactName = attemptArtifactName(artifactBase, context.runAttempt);
     const upload = [
       "run.json",
-      ...new Set([...metricFiles, ...paramFiles, ...perExample, ...artifactFiles]),
+      ...new Set([...metricFiles, ...paramFiles, ...perExample, ...artifactFiles, ...plotFiles]),
     ].map((file) => resolve(cwd, file));
     const uploaded = await deps.artifacts.upload(artifactName, upload, cwd);
     artifactId = String(uploaded.id);

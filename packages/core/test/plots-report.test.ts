@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   auc,
   CURVE_POINTS,
+  dataChart,
   evenGrid,
   InputError,
+  imagesSection,
   interpolateLinear,
   measure,
   mermaidBlocks,
@@ -11,12 +13,14 @@ import {
   PR_COMMENT_BUDGET,
   type Predictions,
   parsePredictions,
+  plotFileKind,
   predictionPlots,
   renderGateReport,
   rocCurve,
   runGate,
   trendMetrics,
   trendSection,
+  vegaLiteChart,
 } from "../src/index.js";
 
 /** A seeded binary classifier's predictions: `skill` moves positives' scores up. */
@@ -216,5 +220,92 @@ describe("metric trend", () => {
     expect(trendMetrics(candidate, { specs: { e: { goal: "minimize" } } })).toEqual(["e"]);
     expect(trendMetrics(candidate, {})).toEqual(["a", "b", "c", "d"]);
     expect(trendMetrics(candidate, { configured: ["e", "a"] })).toEqual(["e", "a"]);
+  });
+});
+
+describe("user plots (DVC-style plots:)", () => {
+  it("knows images, Vega-Lite specs and data files by name", () => {
+    expect(["a.PNG", "b.svg", "c.vl.json", "d.csv", "e.txt"].map((p) => plotFileKind(p))).toEqual([
+      "image",
+      "image",
+      "vega-lite",
+      "data",
+      "unsupported",
+    ]);
+    expect(plotFileKind("f.json", '{"$schema": "https://vega.github.io/schema/vega-lite/v5.json"}')).toBe(
+      "vega-lite",
+    );
+  });
+
+  it("converts a Vega-Lite line spec with inline values, one series per colour value", () => {
+    const spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      title: "Loss",
+      mark: { type: "line" },
+      data: {
+        values: [1, 2, 3].flatMap((epoch) => [
+          { epoch, split: "train", loss: 1 / epoch },
+          { epoch, split: "val", loss: 1.2 / epoch },
+        ]),
+      },
+      encoding: {
+        x: { field: "epoch" },
+        y: { field: "loss", type: "quantitative" },
+        color: { field: "split" },
+      },
+    };
+    const chart = vegaLiteChart(spec, "loss.vl.json");
+    if (!("markdown" in chart)) throw new Error(chart.unsupported);
+    const block = mermaidBlocks(chart.markdown)[0] as string;
+    expect(block).toContain('title "Loss"');
+    expect(block).toContain('x-axis "epoch" ["1", "2", "3"]');
+    expect(lineValues(block, 0)).toEqual([1, 0.5, 0.3333]);
+    expect(lineValues(block, 1)).toEqual([1.2, 0.6, 0.4]);
+    expect(chart.markdown).toContain("🟦 train (line) · 🟧 val (line)");
+  });
+
+  it("says why a spec is not converted", () => {
+    expect(vegaLiteChart({ mark: "point", data: { values: [] } }, "x")).toEqual({
+      unsupported: 'mark "point" (only line and bar are converted)',
+    });
+    expect(vegaLiteChart({ mark: "line", data: { url: "data.csv" } }, "x")).toEqual({
+      unsupported: "data is not inline `data.values` (a `url` is not read)",
+    });
+    expect(vegaLiteChart({ layer: [] }, "x")).toEqual({ unsupported: "`layer` is not converted" });
+  });
+
+  it("draws a DVC data file (x and y columns), thinning long series to 50 points", () => {
+    const csv = `step,loss,acc\n${Array.from({ length: 120 }, (_, i) => `${i},${1 / (i + 1)},${i / 120}`).join("\n")}`;
+    const chart = dataChart("plots/train.csv", csv, { x: "step", y: "loss" });
+    if (!("markdown" in chart)) throw new Error(chart.unsupported);
+    const values = lineValues(mermaidBlocks(chart.markdown)[0] as string, 0);
+    expect(values).toHaveLength(50);
+    expect(values.at(-1)).toBeCloseTo(1 / 120, 4);
+    expect(chart.markdown).toContain("_50 of 120 points drawn");
+    expect(dataChart("p.csv", "a,b\nx,y\n", {})).toEqual({ unsupported: "no numeric column to draw" });
+  });
+
+  it("shows images by URL and lists what is not shown", () => {
+    const section = imagesSection(
+      [{ path: "plots/roc.png", url: "https://github.com/o/r/blob/abc/m/roc.png?raw=true" }],
+      [{ path: "plots/huge.png", reason: "too big" }],
+    );
+    expect(section?.markdown).toContain(
+      "![plots/roc.png](https://github.com/o/r/blob/abc/m/roc.png?raw=true)",
+    );
+    expect(section?.markdown).toContain("- `plots/huge.png`: too big");
+    expect(imagesSection([], [])).toBeUndefined();
+  });
+});
+
+describe("metric trend title", () => {
+  it("counts only what there is (no '0 registered versions')", () => {
+    const section = trendSection({
+      versions: [],
+      baseRuns: [{ label: "base", name: "main @ abc1234", metrics: { accuracy: 0.9 } }],
+      candidate: { accuracy: 0.91 },
+      metrics: ["accuracy"],
+    });
+    expect(section?.title).toBe("Metric trend (1 base-branch run)");
   });
 });

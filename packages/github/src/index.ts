@@ -10,6 +10,7 @@ export * from "./log.js";
 export * from "./monitoring-issue.js";
 export * from "./paginate.js";
 export * from "./pull-requests.js";
+export * from "./plots-branch.js";
 export * from "./registry/aliases.js";
 export * from "./registry/download.js";
 export * from "./registry/latest.js";

@@ -175,6 +175,27 @@ export const modelConfigSchema = z
         "Columns of the per_example CSV the PR comment plots (ROC, precision-recall, confusion matrix, calibration; residuals for regression).",
       )
       .optional(),
+    plots: z
+      .array(
+        z.union([
+          z.string(),
+          z
+            .object({
+              path: z.string(),
+              title: z.string().optional(),
+              x: z.string().describe("Column (or field) for the x axis of a CSV/JSON data file.").optional(),
+              y: z
+                .union([z.string(), z.array(z.string())])
+                .describe("Column(s) drawn as lines.")
+                .optional(),
+            })
+            .strict(),
+        ]),
+      )
+      .describe(
+        "Plots the training writes, shown in the PR comment (DVC-style): images (PNG, SVG, JPEG, GIF, WebP; globs) committed to the plots branch, Vega-Lite specs of a line or bar chart with inline data, or CSV/JSON data files with x and y (drawn as Mermaid charts).",
+      )
+      .optional(),
     trend: z
       .object({
         versions: z

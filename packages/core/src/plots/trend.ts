@@ -121,8 +121,16 @@ export function trendSection(input: TrendInput): PlotSection | undefined {
     parts.push(
       `This PR ranks ${ranks.join(", ")} among the registered versions shown (by each metric's goal).`,
     );
+  const counts = [
+    ...(input.versions.length > 0
+      ? [`${input.versions.length} registered version${input.versions.length === 1 ? "" : "s"}`]
+      : []),
+    ...(input.baseRuns?.length
+      ? [`${input.baseRuns.length} base-branch run${input.baseRuns.length === 1 ? "" : "s"}`]
+      : []),
+  ];
   return {
-    title: `Metric trend (${input.versions.length} registered version${input.versions.length === 1 ? "" : "s"}${input.baseRuns?.length ? `, ${input.baseRuns.length} base-branch run${input.baseRuns.length === 1 ? "" : "s"}` : ""})`,
+    title: `Metric trend (${counts.join(", ")})`,
     markdown: parts.join("\n\n"),
   };
 }

@@ -5,6 +5,7 @@ import { registerCheckRoutes } from "./checks.js";
 import { registerDeploymentRoutes } from "./deployments.js";
 import { registerEnvironmentReviewRoutes } from "./environment-reviews.js";
 import { registerGitRoutes } from "./git.js";
+import { registerGitDataRoutes } from "./git-data.js";
 import { registerIssueRoutes } from "./issues.js";
 import { type MetaHooks, registerMetaRoutes } from "./meta.js";
 import { registerPullReviewRoutes } from "./pull-reviews.js";
@@ -15,6 +16,7 @@ export function buildRouter(hooks: MetaHooks): Router {
   const router = new Router();
   registerMetaRoutes(router, hooks);
   registerGitRoutes(router);
+  registerGitDataRoutes(router);
   registerReleaseRoutes(router);
   registerIssueRoutes(router);
   registerPullMergeRoutes(router);

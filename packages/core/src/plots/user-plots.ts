@@ -1,0 +1,158 @@
+import { PALETTE, type Series, shortNumber, xyChart } from "../format/mermaid.js";
+import { escapeCell } from "../report/table.js";
+import type { PlotSection } from "./render.js";
+
+/** A `plots:` entry of mlops.yml (DVC-style): a path or glob, or a data file with its axes. */
+export type PlotDeclaration = string | { path: string; title?: string; x?: string; y?: string | string[] };
+
+export const IMAGE_EXTENSIONS = [".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp"];
+/** Most points a converted chart draws (every n-th point beyond, the last kept). */
+export const MAX_CHART_POINTS = 50;
+
+export type PlotFileKind = "image" | "vega-lite" | "data" | "unsupported";
+
+/** What a declared plot file is, by its name (and, for JSON, its `$schema`). */
+export function plotFileKind(path: string, text?: string): PlotFileKind {
+  const lower = path.toLowerCase();
+  if (IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext))) return "image";
+  if (lower.endsWith(".vl.json") || lower.endsWith(".vega.json")) return "vega-lite";
+  if (lower.endsWith(".json") && text !== undefined && /"\$schema"\s*:\s*"[^"]*vega-lite/.test(text))
+    return "vega-lite";
+  if (lower.endsWith(".csv") || lower.endsWith(".json") || lower.endsWith(".tsv")) return "data";
+  return "unsupported";
+}
+
+/** Every n-th of `n` indices so at most {@link MAX_CHART_POINTS} remain, the last always kept. */
+function thin(n: number): number[] {
+  if (n <= MAX_CHART_POINTS) return Array.from({ length: n }, (_, i) => i);
+  const step = (n - 1) / (MAX_CHART_POINTS - 1);
+  return [...new Set(Array.from({ length: MAX_CHART_POINTS }, (_, i) => Math.round(i * step)))];
+}
+
+const label = (v: unknown) => (typeof v === "number" ? shortNumber(v, 3) : String(v));
+
+/** Rows (objects) as a line chart of `ys` over `x`. */
+function rowsChart(
+  rows: Record<string, unknown>[],
+  x: string,
+  ys: string[],
+  title: string,
+  kind: "line" | "bar",
+): { markdown: string } | { unsupported: string } {
+  if (rows.length === 0) return { unsupported: "no data rows" };
+  for (const field of [x, ...ys])
+    if (!rows.some((r) => field in r)) return { unsupported: `no field "${field}"` };
+  const bad = ys.find((y) => rows.some((r) => !Number.isFinite(Number(r[y]))));
+  if (bad) return { unsupported: `field "${bad}" is not numeric in every row` };
+  if (ys.length > PALETTE.length) return { unsupported: `${ys.length} series (at most ${PALETTE.length})` };
+  const keep = thin(rows.length);
+  const series: Series[] = ys.map((y) => ({
+    kind,
+    name: y,
+    values: keep.map((i) => Number((rows[i] as Record<string, unknown>)[y])),
+  }));
+  const note =
+    keep.length < rows.length
+      ? `\n\n_${keep.length} of ${rows.length} points drawn (every n-th, the last kept)._`
+      : "";
+  return {
+    markdown: `${xyChart({ title, x: keep.map((i) => label((rows[i] as Record<string, unknown>)[x])), xTitle: x, yTitle: ys.length === 1 ? (ys[0] as string) : "value", series })}${note}`,
+  };
+}
+
+/**
+ * A Vega-Lite spec as a Mermaid chart, for the simple cases: mark `line` or `bar`, inline `data.values`,
+ * `encoding.x.field` and a quantitative `encoding.y.field`, optionally `encoding.color.field` splitting the
+ * rows into one series per value. Anything else (data by URL, transforms, layers, facets, other marks) is
+ * `unsupported`, with the reason.
+ */
+export function vegaLiteChart(
+  spec: unknown,
+  fallbackTitle: string,
+): { markdown: string } | { unsupported: string } {
+  if (typeof spec !== "object" || spec === null) return { unsupported: "not a JSON object" };
+  const s = spec as Record<string, unknown>;
+  for (const key of ["layer", "hconcat", "vconcat", "concat", "facet", "repeat", "transform"])
+    if (key in s) return { unsupported: `\`${key}\` is not converted` };
+  const mark = typeof s.mark === "string" ? s.mark : (s.mark as { type?: unknown } | undefined)?.type;
+  if (mark !== "line" && mark !== "bar")
+    return { unsupported: `mark "${String(mark)}" (only line and bar are converted)` };
+  const values = (s.data as { values?: unknown } | undefined)?.values;
+  if (!Array.isArray(values))
+    return { unsupported: "data is not inline `data.values` (a `url` is not read)" };
+  const enc = (s.encoding ?? {}) as Record<string, { field?: unknown } | undefined>;
+  const x = enc.x?.field;
+  const y = enc.y?.field;
+  if (typeof x !== "string" || typeof y !== "string")
+    return { unsupported: "encoding.x.field and encoding.y.field are required" };
+  const title =
+    typeof s.title === "string"
+      ? s.title
+      : (((s.title as { text?: unknown } | undefined)?.text as string | undefined) ?? fallbackTitle);
+  const rows = values as Record<string, unknown>[];
+  const color = enc.color?.field;
+  if (typeof color !== "string") return rowsChart(rows, x, [y], title, mark);
+  // One series per colour value, over the x values in order of appearance.
+  const xs = [...new Set(rows.map((r) => String(r[x])))];
+  const groups = [...new Set(rows.map((r) => String(r[color])))];
+  const wide = xs.map((xv) => {
+    const row: Record<string, unknown> = { [x]: rows.find((r) => String(r[x]) === xv)?.[x] };
+    for (const g of groups) row[g] = rows.find((r) => String(r[x]) === xv && String(r[color]) === g)?.[y];
+    return row;
+  });
+  return rowsChart(wide, x, groups, title, mark);
+}
+
+/** Rows of a CSV (header row) or a JSON data file (an array of objects, or `{ "<name>": [ … ] }` as DVC writes). */
+export function dataRows(path: string, text: string): Record<string, unknown>[] | undefined {
+  if (path.toLowerCase().endsWith(".json")) {
+    try {
+      const data = JSON.parse(text) as unknown;
+      if (Array.isArray(data)) return data as Record<string, unknown>[];
+      const arrays = Object.values(data as Record<string, unknown>).filter(Array.isArray);
+      return arrays.length === 1 ? (arrays[0] as Record<string, unknown>[]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  const sep = path.toLowerCase().endsWith(".tsv") ? "\t" : ",";
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const header = (lines[0] ?? "").split(sep).map((h) => h.trim());
+  return lines.slice(1).map((line) => {
+    const cells = line.split(sep);
+    return Object.fromEntries(header.map((h, i) => [h, (cells[i] ?? "").trim()]));
+  });
+}
+
+/** A DVC-style data plot (`{ path, x, y }`): `y` columns as lines over `x` (default: the first column, and every other numeric one). */
+export function dataChart(
+  path: string,
+  text: string,
+  options: { title?: string; x?: string; y?: string | string[] },
+): { markdown: string } | { unsupported: string } {
+  const rows = dataRows(path, text);
+  if (!rows) return { unsupported: "not a CSV/TSV file or a JSON array of rows" };
+  const fields = Object.keys(rows[0] ?? {});
+  const x = options.x ?? fields[0];
+  if (!x) return { unsupported: "no columns" };
+  const ys =
+    options.y === undefined
+      ? fields.filter((f) => f !== x && rows.every((r) => Number.isFinite(Number(r[f]))))
+      : [options.y].flat();
+  if (ys.length === 0) return { unsupported: "no numeric column to draw" };
+  return rowsChart(rows, x, ys, options.title ?? path, "line");
+}
+
+/** The images of a run, shown from the repository itself, and what could not be shown. */
+export function imagesSection(
+  images: readonly { path: string; url: string }[],
+  notShown: readonly { path: string; reason: string }[],
+): PlotSection | undefined {
+  if (images.length === 0 && notShown.length === 0) return undefined;
+  const parts = images.map(
+    (image) => `**${escapeCell(image.path)}**\n\n![${image.path.replace(/[[\]]/g, "")}](${image.url})`,
+  );
+  if (notShown.length > 0)
+    parts.push(`Not shown:\n\n${notShown.map((n) => `- \`${n.path}\`: ${n.reason}`).join("\n")}`);
+  return { title: `Images from the training (${images.length})`, markdown: parts.join("\n\n") };
+}
