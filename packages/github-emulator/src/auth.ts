@@ -23,6 +23,7 @@ export const ALL_SCOPES = [
   "statuses",
   "deployments",
   "actions",
+  "administration",
   "metadata",
 ] as const;
 export const DEFAULT_LOGIN = "github-actions[bot]";

@@ -17,6 +17,7 @@ export type PermissionScope =
   | "statuses"
   | "deployments"
   | "actions"
+  | "administration"
   | "metadata";
 
 /** What a route needs from the token; `null` means no token check at all (e.g. public downloads). */

@@ -8,6 +8,11 @@ import type { CommitData, RepoData, RulesetData } from "../state/model.js";
 import { sha1 } from "../state/store.js";
 import { commitObject, gitCommit, htmlUrl, nodeId, repoUrl } from "./render.js";
 
+/** True when `ref` (`refs/tags/x`) is the tag of a published immutable release: it cannot move or be deleted. */
+function isImmutableReleaseTag(repo: RepoData, ref: string): boolean {
+  return repo.releases.some((r) => r.immutable === true && `refs/tags/${r.tag_name}` === ref);
+}
+
 const WRITE = { scope: "contents", level: "write" } as const;
 const READ = { scope: "contents", level: "read" } as const;
 
@@ -254,6 +259,9 @@ export function registerGitRoutes(router: Router): void {
       if (body.force !== true && bothCommits && !isAncestor(repo, current, body.sha))
         throw unprocessable("Update is not a fast forward");
       enforceRulesets(repo, ctx.caller.login, name, "update", "update-a-reference");
+      // docs "Immutable releases": the tag of a published immutable release "cannot be moved".
+      if (isImmutableReleaseTag(repo, name))
+        throw unprocessable("Cannot update a tag of an immutable release");
       repo.refs[name] = body.sha;
       return json(renderRef(ctx, repo, name));
     },
@@ -267,6 +275,9 @@ export function registerGitRoutes(router: Router): void {
       const name = `refs/${ctx.params.ref}`;
       if (!repo.refs[name]) throw unprocessable("Reference does not exist");
       enforceRulesets(repo, ctx.caller.login, name, "deletion", "delete-a-reference");
+      // docs "Immutable releases": the tag of a published immutable release cannot be deleted.
+      if (isImmutableReleaseTag(repo, name))
+        throw unprocessable("Cannot delete a tag of an immutable release");
       delete repo.refs[name];
       return noContent();
     },

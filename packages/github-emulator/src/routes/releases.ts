@@ -13,6 +13,27 @@ const WRITE = { scope: "contents", level: "write" } as const;
 /** 2 GiB: every release asset must be smaller (docs "About releases"). */
 export const MAX_ASSET_BYTES = 2 * 1024 ** 3;
 const READ = { scope: "contents", level: "read" } as const;
+const ADMIN_WRITE = { scope: "administration", level: "write" } as const;
+const ADMIN_READ = { scope: "administration", level: "read" } as const;
+
+/**
+ * Immutable releases (docs "Immutable releases",
+ * https://docs.github.com/en/code-security/concepts/supply-chain-security/immutable-releases): once a
+ * release is published with immutability enabled, "release assets cannot be modified or deleted" and its
+ * tag "cannot be moved or deleted"; only the title and notes stay editable. Uploading to such a release is
+ * answered 422 "Cannot upload assets to an immutable release" (seen from the API in
+ * rubyists/linear-cli-ex#18 and openedx/sample-plugin#57); the message for deleting or editing an asset
+ * is not documented, so the emulator answers 422 with a message of the same form.
+ */
+function refuseIfImmutable(owner: ReleaseData, what: "upload" | "modify"): void {
+  if (!owner.immutable) return;
+  throw new ApiError(
+    422,
+    what === "upload"
+      ? "Cannot upload assets to an immutable release"
+      : "Cannot modify assets of an immutable release",
+  );
+}
 
 /**
  * GitHub's silent asset rename: characters outside `[A-Za-z0-9._+-@]` become `.`, runs of dots collapse,
@@ -60,6 +81,7 @@ function publish(ctx: RouteContext, repo: RepoData, data: ReleaseData): void {
   }
   data.draft = false;
   data.published_at = ctx.store.now();
+  if (repo.immutableReleases) data.immutable = true;
 }
 
 function applyFields(data: ReleaseData, body: ReleaseBody): void {
@@ -87,6 +109,33 @@ function newestFirst(a: ReleaseData, b: ReleaseData): number {
 }
 
 export function registerReleaseRoutes(router: Router): void {
+  // Enable / check / disable immutable releases (OpenAPI `/repos/{owner}/{repo}/immutable-releases`:
+  // PUT 204, GET 200 `{enabled, enforced_by_owner}` or 404 when disabled, DELETE 204; admin access).
+  router.put(
+    "/repos/{owner}/{repo}/immutable-releases",
+    (ctx) => {
+      ctx.repo().immutableReleases = true;
+      return noContent();
+    },
+    { permission: ADMIN_WRITE },
+  );
+  router.get(
+    "/repos/{owner}/{repo}/immutable-releases",
+    (ctx) => {
+      if (!ctx.repo().immutableReleases) throw notFound();
+      return json({ enabled: true, enforced_by_owner: false });
+    },
+    { permission: ADMIN_READ },
+  );
+  router.delete(
+    "/repos/{owner}/{repo}/immutable-releases",
+    (ctx) => {
+      ctx.repo().immutableReleases = false;
+      return noContent();
+    },
+    { permission: ADMIN_WRITE },
+  );
+
   router.post(
     "/repos/{owner}/{repo}/releases",
     async (ctx) => {
@@ -175,6 +224,7 @@ export function registerReleaseRoutes(router: Router): void {
     async (ctx) => {
       const repo = ctx.repo();
       const { data, owner } = findAsset(repo, ctx.params.asset_id);
+      refuseIfImmutable(owner, "modify");
       const body = await ctx.body<{ name?: unknown; label?: unknown; state?: unknown }>();
       if (typeof body.name === "string") data.name = normalizeAssetName(body.name);
       if (typeof body.label === "string") data.label = body.label;
@@ -189,7 +239,8 @@ export function registerReleaseRoutes(router: Router): void {
     "/repos/{owner}/{repo}/releases/assets/{asset_id}",
     (ctx) => {
       const repo = ctx.repo();
-      const { data } = findAsset(repo, ctx.params.asset_id);
+      const { data, owner } = findAsset(repo, ctx.params.asset_id);
+      refuseIfImmutable(owner, "modify");
       repo.assets = repo.assets.filter((a) => a !== data);
       ctx.store.deleteBlob(data.blob);
       return noContent();
@@ -355,6 +406,7 @@ function download(ctx: RouteContext, data: AssetData) {
 async function uploadAsset(ctx: RouteContext) {
   const repo = ctx.repo();
   const owner = findRelease(repo, ctx.params.release_id);
+  refuseIfImmutable(owner, "upload");
   const rawName = ctx.query.get("name");
   if (!rawName) throw validationFailed({ resource: "ReleaseAsset", code: "missing_field", field: "name" });
   const contentType = ctx.req.headers["content-type"];

@@ -260,7 +260,7 @@ export function release(
     body: data.body,
     draft: data.draft,
     prerelease: data.prerelease,
-    immutable: false,
+    immutable: data.immutable === true,
     created_at: data.created_at,
     published_at: data.published_at,
     author: simpleUser(ctx, data.author),

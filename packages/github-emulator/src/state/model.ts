@@ -36,6 +36,8 @@ export interface ReleaseData {
   created_at: string;
   published_at: string | null;
   author: string;
+  /** Published while the repository had immutable releases enabled: assets and tag are locked. */
+  immutable?: boolean;
 }
 
 export interface AssetData {
@@ -334,6 +336,8 @@ export interface RepoData {
   /** Repository rulesets restricting ref writes (emulator-only control `/_emulator/repos/{o}/{r}/rulesets`). */
   rulesets?: RulesetData[];
   releases: ReleaseData[];
+  /** Immutable releases enabled (`PUT /repos/{o}/{r}/immutable-releases`): releases published from now on are immutable. */
+  immutableReleases?: boolean;
   assets: AssetData[];
   issues: IssueData[];
   nextIssueNumber: number;
