@@ -2,7 +2,7 @@
  * `pnpm demo` end to end: the Node example's life through its real workflow files, the runner, the
  * bundled actions and the emulator; then the page it writes, opened in headless Chromium.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DemoResult, PULL_REQUESTS, runDemo } from "@mlops/demo";
 import { openPage, type RenderedPage } from "@mlops/demo/testing";
@@ -77,6 +77,21 @@ describe("pnpm demo (node example)", () => {
       expect(existsSync(screenshot)).toBe(true);
     },
   );
+
+  it("shows prediction plots and the metric trend in the PR comments (issue 16)", () => {
+    // The page holds each PR's sticky comment (and the check runs' summaries) as rendered markdown.
+    const html = readFileSync(join(outDir, "index.html"), "utf8");
+    for (const title of [
+      "ROC curve",
+      "Precision–recall curve",
+      "Confusion matrix (candidate and baseline)",
+      "Calibration (reliability)",
+    ])
+      expect(html, title).toContain(title);
+    expect(html).toContain("actual ↓ · predicted →");
+    expect(html).toMatch(/Metric trend \(1 base-branch run\)/);
+    expect(html).not.toContain("Plots left out");
+  });
 
   it.skipIf(noBrowser)("draws every Mermaid chart client-side from the local Mermaid copy, offline", () => {
     expect(rendered.mermaidError).toBeUndefined();
