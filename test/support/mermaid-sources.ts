@@ -33,6 +33,9 @@ import {
   type SweepCellInput,
   sweepCellOf,
   sweepRankingOf,
+  trendMetrics,
+  trendSection,
+  vegaLiteChart,
 } from "@mlops/core";
 import { compareProfiles, composeIssue, profileFiles, renderHtml, renderMarkdown } from "@mlops/monitor";
 
@@ -102,9 +105,44 @@ function prComment(task: "binary" | "regression"): MarkdownSource {
     head: { predictions: read(predictionsCsv(task, 400, 0.35, 1), "candidate.csv"), label: "candidate" },
     baseline: { predictions: read(predictionsCsv(task, 400, 0.2, 2), "baseline.csv"), label: "baseline" },
   });
+  // The binary comment also holds the metric trend and a user's Vega-Lite plot, as evaluate-gate adds them.
+  if (task === "binary") {
+    const trend = trendSection({
+      versions: [0.91, 0.925, 0.9301].map((accuracy, i) => ({
+        label: `v${i + 1}`,
+        name: `v${i + 1}`,
+        metrics: { accuracy, f1: 0.9 + i / 200 },
+      })),
+      baseRuns: [{ label: "base", name: "main @ 1234567 (run 7)", metrics: { accuracy: 0.94, f1: 0.91 } }],
+      candidate: head,
+      metrics: trendMetrics(head, { ruleMetrics: rules.map((r) => r.rule.metric), specs }),
+      specs,
+    });
+    const loss = vegaLiteChart(
+      {
+        mark: "line",
+        data: {
+          values: [1, 2, 3, 4, 5].flatMap((epoch) => [
+            { epoch, split: "train", loss: 1 / epoch },
+            { epoch, split: "validation", loss: 1.2 / epoch + 0.05 },
+          ]),
+        },
+        encoding: { x: { field: "epoch" }, y: { field: "loss" }, color: { field: "split" } },
+      },
+      "plots/loss.vl.json",
+    );
+    if (!trend || !("markdown" in loss)) throw new Error("mermaid-sources: no trend or loss chart");
+    plots.sections.push(trend, { title: "plots/loss.vl.json", markdown: loss.markdown });
+  }
   return {
     name: `pr-comment-${task}`,
-    covers: ["packages/core/src/report/gate-report.ts", "packages/core/src/plots/render.ts"],
+    covers: [
+      "packages/core/src/report/gate-report.ts",
+      "packages/core/src/plots/render.ts",
+      ...(task === "binary"
+        ? ["packages/core/src/plots/trend.ts", "packages/core/src/plots/user-plots.ts"]
+        : []),
+    ],
     markdown: renderGateReport(
       {
         model: "churn",
