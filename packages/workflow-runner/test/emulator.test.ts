@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKey, verify } from "node:crypto";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,6 +66,40 @@ describe("runWorkflow with the emulator", () => {
     const runInfo = await getJson(`/repos/${repository}/actions/runs/${result.runId}`, token);
     expect(runInfo.status).toBe(200);
     expect(runInfo.body).toMatchObject({ status: "completed", conclusion: "success", event: "push" });
+  });
+
+  it("gives an OIDC ID token only to a job with id-token: write, signed by the emulator's issuer", async () => {
+    const result = await run("oidc.yml", "push");
+    expect(result.conclusion).toBe("success");
+    const claims = JSON.parse(job(result, "signer").outputs.claims ?? "{}");
+    expect(claims).toMatchObject({
+      aud: "sigstore",
+      iss: `${emulator.url}/_emulator/actions/oidc`,
+      sub: `repo:${repository}:ref:refs/heads/main`,
+      repository,
+      ref: "refs/heads/main",
+      workflow_ref: `${repository}/.github/workflows/oidc.yml@refs/heads/main`,
+      job_workflow_ref: `${repository}/.github/workflows/oidc.yml@refs/heads/main`,
+      run_id: String(result.runId),
+    });
+    expect(job(result, "plain").outputs["has-url"]).toBe("");
+    // Without a job's request token the endpoint refuses.
+    const refused = await fetch(
+      `${emulator.url}/_emulator/actions/oidc/token?api-version=2.0&audience=sigstore`,
+      {
+        headers: { authorization: `bearer ${emulator.createToken({ contents: "write" })}` },
+      },
+    );
+    expect(refused.status).toBe(401);
+    const keys = (await (await fetch(`${emulator.url}/_emulator/actions/oidc/.well-known/jwks`)).json()) as {
+      keys: Array<JsonWebKey & { alg: string }>;
+    };
+    expect(keys.keys[0]).toMatchObject({ kty: "RSA", alg: "RS256" });
+    const [header = "", payload = "", signature = ""] = (job(result, "signer").outputs.jwt ?? "").split(".");
+    const key = createPublicKey({ key: keys.keys[0] as JsonWebKey, format: "jwk" });
+    expect(
+      verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, "base64url")),
+    ).toBe(true);
   });
 
   it("re-runs a run as its next attempt with the same id", async () => {

@@ -4,11 +4,19 @@
  * completes runs, and tests expire artifacts. Documented in the README.
  */
 import { randomUUID } from "node:crypto";
+import {
+  claimsOfRequest,
+  type JobClaims,
+  jwks,
+  mintIdToken,
+  mintIdTokenRequest,
+  OIDC_PATH,
+} from "../actions-runtime/oidc.js";
 import { mintRuntimeToken } from "../actions-runtime/signing.js";
 import { actionsOf } from "../actions-runtime/state.js";
 import { DEFAULT_LOGIN, mintToken } from "../auth.js";
 import type { RouteContext } from "../http/context.js";
-import { validationFailed } from "../http/errors.js";
+import { ApiError, validationFailed } from "../http/errors.js";
 import { created, json } from "../http/reply.js";
 import type { Router } from "../http/router.js";
 import type { RepoData, WorkflowRunData } from "../state/model.js";
@@ -153,6 +161,60 @@ function jobPermissions(raw: unknown): Record<string, "read" | "write"> {
 }
 
 export function registerActionsEmulatorRoutes(router: Router): void {
+  // The OIDC token endpoint of the runner's jobs (see actions-runtime/oidc.ts for the docs it follows).
+  router.get(
+    `${OIDC_PATH}/token`,
+    (ctx) => {
+      const [scheme, token] = (ctx.req.headers.authorization ?? "").split(" ");
+      const claims =
+        scheme?.toLowerCase() === "bearer" && token ? claimsOfRequest(ctx.store, token) : undefined;
+      if (!claims)
+        throw new ApiError(
+          401,
+          "Bad credentials: not an ID token request token of a job with id-token: write",
+        );
+      const audience = ctx.query.get("audience") || `https://github.com/${claims.repository_owner}`;
+      return json({
+        count: 1,
+        value: mintIdToken(ctx.store, `${ctx.baseUrl}${OIDC_PATH}`, claims, audience),
+      });
+    },
+    EMULATOR_ONLY,
+  );
+  router.get(`${OIDC_PATH}/.well-known/jwks`, (ctx) => json(jwks(ctx.store)), EMULATOR_ONLY);
+  router.get(
+    `${OIDC_PATH}/.well-known/openid-configuration`,
+    (ctx) =>
+      json({
+        issuer: `${ctx.baseUrl}${OIDC_PATH}`,
+        jwks_uri: `${ctx.baseUrl}${OIDC_PATH}/.well-known/jwks`,
+        subject_types_supported: ["public", "pairwise"],
+        response_types_supported: ["id_token"],
+        id_token_signing_alg_values_supported: ["RS256"],
+        claims_supported: [
+          "sub",
+          "aud",
+          "exp",
+          "iat",
+          "iss",
+          "jti",
+          "nbf",
+          "ref",
+          "repository",
+          "repository_owner",
+          "run_id",
+          "run_attempt",
+          "actor",
+          "workflow",
+          "workflow_ref",
+          "job_workflow_ref",
+          "event_name",
+          "environment",
+        ],
+      }),
+    EMULATOR_ONLY,
+  );
+
   router.post(
     "/_emulator/repos/{owner}/{repo}/actions/runs",
     async (ctx) => {
@@ -177,9 +239,31 @@ export function registerActionsEmulatorRoutes(router: Router): void {
     async (ctx) => {
       const repo = ctx.repo();
       const run = findRun(repo, ctx.params.run_id);
-      const body = await ctx.body<{ name?: unknown; permissions?: unknown }>();
+      const body = await ctx.body<{ name?: unknown; permissions?: unknown; oidc?: Partial<JobClaims> }>();
       const name = requireString(body as Record<string, unknown>, "name", "WorkflowJob");
       const permissions = jobPermissions(body.permissions);
+      // As GitHub: only a job with `id-token: write` can request an OIDC ID token.
+      const text = (value: unknown, fallback = "") => (typeof value === "string" ? value : fallback);
+      const oidc = body.oidc ?? {};
+      const idTokenRequest =
+        permissions.id_token === "write"
+          ? mintIdTokenRequest(ctx.store, {
+              repository: `${repo.owner}/${repo.name}`,
+              repository_owner: repo.owner,
+              ref: text(oidc.ref, `refs/heads/${repo.default_branch}`),
+              sha: text(oidc.sha),
+              workflow: text(oidc.workflow, run.name),
+              workflow_ref: text(oidc.workflow_ref),
+              job_workflow_ref: text(oidc.job_workflow_ref, text(oidc.workflow_ref)),
+              actor: text(oidc.actor, run.actor),
+              event_name: text(oidc.event_name, run.event),
+              run_id: String(run.id),
+              run_attempt: String(run.run_attempt),
+              ...(typeof oidc.environment === "string" && oidc.environment
+                ? { environment: oidc.environment }
+                : {}),
+            })
+          : undefined;
       const job = {
         id: ctx.store.nextId(),
         runId: run.id,
@@ -199,6 +283,12 @@ export function registerActionsEmulatorRoutes(router: Router): void {
           `${repo.owner}/${repo.name}`,
         ),
         results_url: ctx.baseUrl,
+        ...(idTokenRequest
+          ? {
+              id_token_request_url: `${ctx.baseUrl}${OIDC_PATH}/token?api-version=2.0`,
+              id_token_request_token: idTokenRequest,
+            }
+          : {}),
       });
     },
     EMULATOR_ONLY,

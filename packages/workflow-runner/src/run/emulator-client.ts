@@ -79,8 +79,20 @@ export class EmulatorClient {
 
   registerJob(
     runId: number,
-    body: { name: string; permissions: Record<string, string> },
-  ): Promise<{ job_id: number; github_token: string; runtime_token: string; results_url: string }> {
+    body: {
+      name: string;
+      permissions: Record<string, string>;
+      /** Facts for the OIDC ID token's claims (used when the job has `id-token: write`). */
+      oidc?: Record<string, string>;
+    },
+  ): Promise<{
+    job_id: number;
+    github_token: string;
+    runtime_token: string;
+    results_url: string;
+    id_token_request_url?: string;
+    id_token_request_token?: string;
+  }> {
     return this.post(`/actions/runs/${runId}/jobs`, body);
   }
 

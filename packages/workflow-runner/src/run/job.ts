@@ -212,19 +212,42 @@ export async function runJobInstance(
   let jobDeploymentId: number | undefined;
 
   if (state.emulator) {
+    // The `environment` claim; the job's contexts are not set yet, so an expression it cannot read is left out.
+    let environmentName: unknown;
+    try {
+      environmentName = instance.environmentToken
+        ? jobEnvironment(evaluateToken(instance.environmentToken, jobScope(rt, {}))).name
+        : undefined;
+    } catch {
+      environmentName = undefined;
+    }
     const job = await state.emulator.registerJob(state.runId, {
       name: instance.displayName,
       permissions: grantedScopes(instance.permissions),
+      oidc: {
+        ref: state.facts.ref,
+        sha: state.facts.sha,
+        workflow: state.workflowName,
+        workflow_ref: state.workflowRef,
+        // The workflow file this job is defined in: a called (reusable) workflow's own path.
+        job_workflow_ref: `${state.repository}/${workflow.displayPath}@${state.facts.ref}`,
+        actor: state.facts.actor,
+        event_name: state.event,
+        ...(typeof environmentName === "string" ? { environment: environmentName } : {}),
+      },
     });
     rt.emulatorJobId = job.job_id;
     rt.token = job.github_token;
     rt.runtimeToken = job.runtime_token;
     rt.resultsUrl = job.results_url;
+    if (job.id_token_request_url && job.id_token_request_token)
+      rt.idTokenRequest = { url: job.id_token_request_url, token: job.id_token_request_token };
   } else {
     rt.token = invocation.secrets.GITHUB_TOKEN ?? "ghs_local_runner_token";
   }
   log.addMask(rt.token);
   if (rt.runtimeToken) log.addMask(rt.runtimeToken);
+  if (rt.idTokenRequest) log.addMask(rt.idTokenRequest.token);
 
   rt.contexts = {
     github: { ...githubContext(state), job: instance.jobId, token: rt.token, workspace: rt.workspace },

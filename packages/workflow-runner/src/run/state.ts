@@ -76,6 +76,8 @@ export interface JobRuntime {
   emulatorJobId?: number;
   runtimeToken?: string;
   resultsUrl?: string;
+  /** Set only for a job with `permissions: id-token: write` (as GitHub does). */
+  idTokenRequest?: { url: string; token: string };
   contexts: Record<string, Json>;
   steps: Record<string, { outputs: Record<string, string>; outcome: Conclusion; conclusion: Conclusion }>;
   status: "success" | "failure" | "cancelled";

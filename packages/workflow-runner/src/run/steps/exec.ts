@@ -52,6 +52,11 @@ export function runnerVariables(rt: JobRuntime, files: Record<string, string>): 
     ...files,
   };
   if (rt.runtimeToken) vars.ACTIONS_RUNTIME_TOKEN = rt.runtimeToken;
+  // Only for a job with `permissions: id-token: write` (docs "About security hardening with OpenID Connect").
+  if (rt.idTokenRequest) {
+    vars.ACTIONS_ID_TOKEN_REQUEST_URL = rt.idTokenRequest.url;
+    vars.ACTIONS_ID_TOKEN_REQUEST_TOKEN = rt.idTokenRequest.token;
+  }
   if (rt.resultsUrl) {
     vars.ACTIONS_RESULTS_URL = rt.resultsUrl;
     vars.ACTIONS_RUNTIME_URL = rt.resultsUrl;
