@@ -29,6 +29,8 @@ import {
   gateVerdictLine,
   InputError,
   JOB_SUMMARY_BUDGET,
+  type LoadedMetricsSource,
+  loadMetricsSource,
   type MetricSpec,
   type MetricValues,
   type ModelConfig,
@@ -38,6 +40,7 @@ import {
   type PerExampleInput,
   parseConfig,
   parseSweepMatrix,
+  perExamplePath,
   renderGateReport,
   renderSweepReport,
   ruleOutcomeFlags,
@@ -53,17 +56,19 @@ import {
   validateModelName,
 } from "@mlops/core";
 import {
+  type Baseline,
   type CheckAnnotation,
   findRunPullRequest,
   type GitHubClient,
+  gateAnnotations,
+  getPullRequest,
   githubClientFactory,
   type PullRequestRef,
+  publishGateReport,
+  resolveBaseline,
 } from "@mlops/github";
-import { type Baseline, resolveBaseline } from "./baseline.js";
-import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "./candidate.js";
 import { type GateInputs, inputSchema } from "./inputs.js";
 import { joinPlots, predictionPlotsOf, trendOf, userPlotsOf } from "./plots.js";
-import { annotationsFor, publish } from "./publish.js";
 import { folderArtifactStore, loadSweepCells, type SweepCells, uploadBestCell } from "./sweep.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
@@ -194,20 +199,7 @@ async function pullRequestOf(
   const run = triggeringRun(context);
   if (!run) {
     if (number === undefined) return {};
-    const { data } = await client().request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-      owner,
-      repo,
-      pull_number: number,
-    });
-    const pr = target({
-      number,
-      url: data.html_url,
-      state: data.state,
-      baseRef: data.base.ref,
-      headRef: data.head.ref,
-      headSha: data.head.sha,
-      ...(data.head.repo ? { headRepository: data.head.repo.full_name } : {}),
-    });
+    const pr = target(await getPullRequest(client(), { owner, repo, number }));
     if (headSha && pr.headSha !== headSha)
       return {
         pr,
@@ -520,7 +512,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     for (const line of unposted) runtime.log.warning(line);
   }
   if (!readOnly && !skip?.stale && (inputs.comment || inputs.check)) {
-    const published = await publish(
+    const published = await publishGateReport(
       client(),
       {
         owner: context.owner,
@@ -657,7 +649,7 @@ function evaluateOne(
     verdict,
     passed: run.passed,
     render: (options) => renderGateReport(reportInput, options),
-    annotations: annotationsFor(run),
+    annotations: gateAnnotations(run),
     failedRules: failedRuleTexts(run),
     json: { rules: run.rules.map(({ status, ...r }) => ({ ...r, ...ruleOutcomeFlags(status) })) },
     failure: failureMessage(input.model, run),
@@ -722,7 +714,7 @@ function evaluateSweep(
     annotations: [
       ...new Map(
         failing
-          .flatMap((o) => annotationsFor(o.run as GateRun))
+          .flatMap((o) => gateAnnotations(o.run as GateRun))
           .map((a) => [`${a.start_line}:${a.title}`, a]),
       ).values(),
     ],

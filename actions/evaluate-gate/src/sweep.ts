@@ -4,8 +4,10 @@ import type { ActionRuntime, ArtifactStore } from "@mlops/action-kit";
 import { downloadTrainArtifact } from "@mlops/action-kit";
 import {
   expandSweepMatrix,
+  loadMetricsSource,
   parseAttemptArtifactName,
   parseSweepMatrix,
+  perExamplePath,
   type SweepCell,
   type SweepCellInput,
   type SweepValues,
@@ -13,7 +15,6 @@ import {
   sweepArtifactPrefix,
   sweepCellOf,
 } from "@mlops/core";
-import { loadMetricsSource, perExamplePath } from "./candidate.js";
 
 /** How many cells' artifacts are downloaded at once. */
 const DOWNLOADS_AT_ONCE = 4;

@@ -1,9 +1,9 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { collectGateRules, runGate as evaluateRules, findModel, parseConfig } from "@mlops/core";
+import { gateAnnotations } from "@mlops/github";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { annotationsFor } from "../src/publish.js";
 import {
   CONFIG,
   checkRuns,
@@ -49,7 +49,7 @@ describe("check-run annotations", () => {
       rules,
     });
     const ruleLine = CONFIG.split("\n").findIndex((line) => line.includes("f1 >= baseline - 0.01")) + 1;
-    expect(annotationsFor(run)).toEqual([
+    expect(gateAnnotations(run)).toEqual([
       {
         path: "mlops.yml",
         start_line: ruleLine,

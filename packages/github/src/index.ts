@@ -4,6 +4,7 @@ export * from "./client.js";
 export * from "./deploy.js";
 export * from "./dispatch.js";
 export * from "./errors.js";
+export * from "./gate-publish.js";
 export * from "./identity.js";
 export * from "./insights.js";
 export * from "./log.js";

@@ -60,6 +60,31 @@ function toRef(pull: PullJson): PullRequestRef {
   };
 }
 
+async function readPullRequest(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  number: number,
+): Promise<PullRequestRef> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+    owner,
+    repo,
+    pull_number: number,
+  });
+  return toRef(data as PullJson);
+}
+
+/** One pull request (one GET); a 404 or a refusal is a GitHubError naming the PR and the permission. */
+export async function getPullRequest(
+  client: GitHubClient,
+  options: { owner: string; repo: string; number: number },
+): Promise<PullRequestRef> {
+  const { owner, repo, number } = options;
+  return withGitHubErrors({ operation: `read pull request #${number}`, owner, repo }, () =>
+    readPullRequest(client, owner, repo, number),
+  );
+}
+
 const sameName = (a: string | undefined, b: string | undefined) =>
   a === undefined || b === undefined || a.toLowerCase() === b.toLowerCase();
 
@@ -87,12 +112,7 @@ export async function findRunPullRequest(
     async () => {
       const get = async (number: number): Promise<PullRequestRef | undefined> => {
         try {
-          const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-            owner,
-            repo,
-            pull_number: number,
-          });
-          return toRef(data as PullJson);
+          return await readPullRequest(client, owner, repo, number);
         } catch (error) {
           if (httpStatus(error) === 404) return undefined;
           throw error;

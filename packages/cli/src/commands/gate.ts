@@ -1,27 +1,114 @@
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import {
+  type BaselineMode,
   collectGateRules,
+  describeBaselineModes,
   gateVerdictLine,
   InputError,
   loadMetricsFile,
+  type ModelConfig,
   type PerExampleInput,
+  parseBaselineMode,
   renderGateReport,
   ruleOutcomeFlags,
   runGate,
+  trainArtifactBase,
+  validateModelName,
 } from "@mlops/core";
+import { type Baseline, type BaselineLog, resolveBaseline } from "@mlops/github";
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
-import { loadModelConfig } from "./shared.js";
+import { connectRepository, loadModelConfig } from "./shared.js";
+
+interface BaselineFlags {
+  baseline?: string;
+  repo?: string;
+  apiUrl?: string;
+  workflow?: string;
+  baseBranch?: string;
+  artifactName?: string;
+  model?: string;
+}
+
+/**
+ * The baseline `--baseline` names, through the gate's one resolver (`resolveBaseline`, as the action):
+ * a file (read locally), or a registry version (`production`, `@alias`, `v7`, `latest`) or `base-branch`
+ * read from GitHub (`--repo`, a token from GITHUB_TOKEN / GH_TOKEN / `gh auth token`). A baseline that was
+ * asked for and does not exist is one InputError line (exit 2), never a silent first-model run.
+ */
+async function cliBaseline(
+  flags: BaselineFlags,
+  io: CliIo,
+  model: ModelConfig | undefined,
+): Promise<Baseline | undefined> {
+  const mode: BaselineMode =
+    flags.baseline === undefined ? { kind: "none" } : parseBaselineMode(flags.baseline, "--baseline");
+  if (mode.kind === "none") return undefined;
+  if (mode.kind === "file") existingPath(io.cwd, mode.path, "baseline metrics file");
+  const name = model?.name ?? flags.model;
+  const remote = mode.kind !== "file";
+  if (remote && !name)
+    throw new InputError(`--baseline ${flags.baseline}: name the model (--model, or one model in mlops.yml)`);
+  const modelName = validateModelName(name ?? "model");
+  const github = remote ? connectRepository(flags, io) : undefined;
+  const log: BaselineLog = {
+    debug: () => {},
+    info: (line) => io.stderr(line),
+    notice: (line) => io.stderr(line),
+    warning: (line) => io.stderr(`warning: ${line}`),
+  };
+  const tempDir = await mkdtemp(join(tmpdir(), "mlops-gate-baseline-"));
+  try {
+    return await resolveBaseline({
+      mode: flags.baseline ?? "none",
+      missing: "error",
+      model: modelName,
+      owner: github?.owner ?? "",
+      repo: github?.repo ?? "",
+      token: github?.token ?? "",
+      baseBranch: flags.baseBranch,
+      workflowFile: flags.workflow,
+      artifactName: trainArtifactBase(modelName, flags.artifactName),
+      perExample: undefined,
+      cwd: io.cwd,
+      tempDir,
+      client: () => {
+        if (!github) throw new InputError("--baseline: a local file needs no GitHub client");
+        return github.client;
+      },
+      log,
+    });
+  } finally {
+    // Registry metrics are read into memory; nothing downloaded is needed after the comparison.
+    await rm(tempDir, { recursive: true, force: true });
+  }
+}
 
 export function registerGateCommand(program: Command, io: CliIo): void {
   program
     .command("gate")
     .description("Evaluate gate rules on a metrics file, optionally against a baseline")
     .requiredOption("--metrics <file>", "metrics of the candidate")
-    .option("--baseline <file>", "metrics of the baseline (none: first-model mode)")
+    .option(
+      "--baseline <mode>",
+      `what to compare with (default: nothing, first-model mode): ${describeBaselineModes().replace("auto (@production, else base-branch, else none); ", "")}`,
+    )
+    .option(
+      "--repo <owner/name>",
+      "repository of a registry or base-branch baseline (default: $GITHUB_REPOSITORY)",
+    )
+    .option("--api-url <url>", "GitHub API URL (the emulator, or GitHub Enterprise)")
+    .option("--workflow <file>", "base-branch baseline: the workflow file whose runs trained it (pr.yml)")
+    .option("--base-branch <branch>", "base-branch baseline: the branch (e.g. main)")
+    .option(
+      "--artifact-name <name>",
+      "base-branch baseline: the train artifact's name (default mlops-<model>)",
+    )
     .option(
       "--rule <rule>",
       'a rule such as "f1 >= baseline - 0.01" (repeatable)',
@@ -37,7 +124,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
       "rules that could not be checked (no baseline): warn (pass, counted in the headline) or fail (default: gate.on_skipped in the config, else warn)",
     )
     .option("--format <format>", "markdown or json", "markdown")
-    .action((flags) => {
+    .action(async (flags) => {
       if (!["markdown", "json"].includes(flags.format))
         throw new InputError(`--format: expected markdown or json, got "${flags.format}"`);
       if (flags.onSkipped !== undefined && !["warn", "fail"].includes(flags.onSkipped))
@@ -54,9 +141,8 @@ export function registerGateCommand(program: Command, io: CliIo): void {
       if (rules.length === 0)
         throw new InputError("no gate rules: pass --rule or declare models[].gate in the config");
       const head = loadMetricsFile(existingPath(io.cwd, flags.metrics, "metrics file")).metrics;
-      const baseline = flags.baseline
-        ? loadMetricsFile(existingPath(io.cwd, flags.baseline, "baseline metrics file")).metrics
-        : undefined;
+      const resolved = await cliBaseline(flags, io, model);
+      const baseline = resolved?.metrics;
       let perExample: PerExampleInput | undefined;
       if (flags.perExample && flags.baselinePerExample) {
         const headFile = existingPath(io.cwd, flags.perExample, "per-example file");
@@ -78,6 +164,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
           JSON.stringify(
             {
               passed: run.passed,
+              baseline: resolved?.source ?? "none",
               verdict: gateVerdictLine(model?.name ?? flags.model ?? "model", run),
               rules: run.rules.map((r) => ({
                 rule: r.rule,
@@ -102,7 +189,13 @@ export function registerGateCommand(program: Command, io: CliIo): void {
             specs,
             headLabel: "Candidate",
             candidateLabel: flags.metrics,
-            ...(baseline ? { baseline, baselineLabel: flags.baseline } : {}),
+            ...(resolved
+              ? {
+                  baseline: resolved.metrics,
+                  baselineLabel: resolved.label,
+                  ...(resolved.url ? { baselineUrl: resolved.url } : {}),
+                }
+              : {}),
           }),
         );
       }

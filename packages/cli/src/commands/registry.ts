@@ -19,7 +19,6 @@ import {
   resolveVerification,
 } from "@mlops/core";
 import {
-  createGitHubClient,
   type DeployResult,
   deployModel,
   dispatchEvent,
@@ -37,6 +36,7 @@ import { type Command, Option } from "commander";
 import { ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { progressReporter } from "../progress.js";
+import { connectRepository } from "./shared.js";
 
 interface RegistryFlags {
   repo?: string;
@@ -45,28 +45,9 @@ interface RegistryFlags {
 }
 
 function connect(flags: RegistryFlags, io: CliIo) {
-  const repository = flags.repo ?? io.env.GITHUB_REPOSITORY;
-  const [owner, repo, extra] = (repository ?? "").split("/");
-  if (!owner || !repo || extra !== undefined)
-    throw new InputError("--repo: expected owner/name (or set GITHUB_REPOSITORY)");
-  const token = io.env.GITHUB_TOKEN ?? io.env.GH_TOKEN;
-  if (!token) throw new InputError("no token: set GITHUB_TOKEN (a token with contents: read)");
   if (!["table", "json"].includes(flags.format))
     throw new InputError(`--format: expected table or json, got "${flags.format}"`);
-  // MLOPS_WRITE_PACING_MS: the gap between content-creating requests (default: GitHub's guidance, about 1 s;
-  // 0 is for the local emulator only — github.com answers a burst of writes with secondary rate limits).
-  const pacingText = io.env.MLOPS_WRITE_PACING_MS;
-  const pacingMs = pacingText === undefined ? undefined : Number(pacingText);
-  if (pacingMs !== undefined && !(Number.isFinite(pacingMs) && pacingMs >= 0))
-    throw new InputError(`MLOPS_WRITE_PACING_MS: expected a number of milliseconds, got "${pacingText}"`);
-  const client = createGitHubClient({
-    token,
-    apiUrl: flags.apiUrl ?? io.env.GITHUB_API_URL ?? "https://api.github.com",
-    ...(pacingMs !== undefined
-      ? { pacing: { writeIntervalMs: pacingMs, notificationIntervalMs: pacingMs } }
-      : {}),
-  });
-  return { client, owner, repo };
+  return connectRepository(flags, io);
 }
 
 /**

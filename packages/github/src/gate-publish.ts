@@ -1,15 +1,11 @@
-import type { ActionRuntime } from "@mlops/action-kit";
 import { type GateRun, GitHubError } from "@mlops/core";
-import {
-  type CheckAnnotation,
-  type GitHubClient,
-  type PublishCheckResult,
-  publishCheck,
-  upsertStickyComment,
-} from "@mlops/github";
+import { type CheckAnnotation, type PublishCheckResult, publishCheck } from "./checks.js";
+import type { GitHubClient } from "./client.js";
+import type { GitHubLog } from "./log.js";
+import { upsertStickyComment } from "./sticky-comment.js";
 
 /** Where the report goes on GitHub. */
-export interface PublishTarget {
+export interface GateReportTarget {
   owner: string;
   repo: string;
   pullRequest: number | undefined;
@@ -23,7 +19,7 @@ export interface PublishTarget {
   commentAuthor?: string;
 }
 
-export interface PublishResult {
+export interface GateReportPublished {
   commentUrl: string;
   check?: PublishCheckResult;
   /** Set when a write was refused (read-only token): the message GitHub gave. */
@@ -36,7 +32,7 @@ function isRefused(error: unknown): error is GitHubError {
 }
 
 /** Check-run annotations for failed rules written in the config (file and line known). */
-export function annotationsFor(
+export function gateAnnotations(
   run: GateRun & { rules: Array<{ position?: { file: string; line?: number } }> },
 ): CheckAnnotation[] {
   return run.rules
@@ -52,12 +48,12 @@ export function annotationsFor(
 }
 
 /**
- * Writes the sticky comment and the check run. A refused write (fork PR, read-only token) is not a
+ * Writes a gate report: the check run (or commit status) first, then the sticky PR comment. A refused write (fork PR, read-only token) is not a
  * crash: it is reported in `refused` and the caller falls back to the summary and the artifact.
  */
-export async function publish(
+export async function publishGateReport(
   client: GitHubClient,
-  target: PublishTarget,
+  target: GateReportTarget,
   content: {
     comment: string;
     title: string;
@@ -66,9 +62,9 @@ export async function publish(
     annotations: CheckAnnotation[];
     detailsUrl: string;
   },
-  log: ActionRuntime["log"],
-): Promise<PublishResult> {
-  const result: PublishResult = { commentUrl: "" };
+  log: GitHubLog,
+): Promise<GateReportPublished> {
+  const result: GateReportPublished = { commentUrl: "" };
   const refused: string[] = [];
   // The comment and the check are independent: a token that may write one still writes it. The check goes
   // first: GitHub's answer names the identity the token writes as, which the sticky comment needs.

@@ -1,13 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import {
-  InputError,
-  loadMetricsFile,
-  type MetricValues,
-  parseAttemptArtifactName,
-  parseRunManifest,
-  type RunManifest,
-} from "@mlops/core";
+import { InputError } from "../errors.js";
+import { parseRunManifest } from "../manifest/parse.js";
+import type { RunManifest } from "../manifest/schemas.js";
+import { parseAttemptArtifactName } from "../names/artifacts.js";
+import type { MetricValues } from "../types.js";
+import { loadMetricsFile } from "./load.js";
 
 /** Metrics read from a metrics file or a `run.json` manifest, with where per-example files are looked for. */
 export interface LoadedMetricsSource {
