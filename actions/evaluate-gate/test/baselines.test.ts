@@ -106,6 +106,29 @@ describe("baselines", () => {
     expect(comment?.body).toContain(`[churn v${registered.version} (@production)](${registered.releaseUrl})`);
   });
 
+  it("a registry version (v1, latest) is a baseline too, through core's selector parser", async () => {
+    const pr = await openPullRequest(admin, "gate-version");
+    const registered = await registerProduction(pr.repo, 0.92, 0.9);
+    const work = await workspace({ "metrics.json": metrics(0.93, 0.95) });
+    for (const [baseline, source] of [
+      [`v${registered.version}`, `registry:churn:v${registered.version}`],
+      ["latest", `registry:churn:latest (v${registered.version})`],
+    ]) {
+      const runtime = await runGate({
+        emulator,
+        token,
+        pr,
+        workspace: work,
+        inputs: { baseline: baseline as string },
+      });
+      expect(runtime.failure).toBeUndefined();
+      expect(runtime.outputs["baseline-source"]).toBe(source);
+    }
+    // A malformed selector is one input error before any request; before, `v0` was read as a file name.
+    const bad = await runGate({ emulator, token, pr, workspace: work, inputs: { baseline: "v0" } });
+    expect(bad.failure).toBe("baseline: Invalid model version 'v0': whole-number versions start at 1.");
+  });
+
   it("auto with nothing registered and no earlier run: first-model mode, absolute rules only", async () => {
     const pr = await openPullRequest(admin, "gate-first");
     const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
