@@ -3,7 +3,6 @@ import {
   chooseSigning,
   findModelIfConfigured,
   findSigningConfig,
-  InputError,
   keyVersionSigner,
   requireModelName,
 } from "@mlops/core";
@@ -37,12 +36,7 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
     ...(inputs["signing-key"] ? { signingKey: inputs["signing-key"] } : {}),
     ...(signingConfig.config ? { config: signingConfig.config } : {}),
     configName: inputs.config,
-    idTokenAvailable: Boolean(
-      deps.env.ACTIONS_ID_TOKEN_REQUEST_URL && deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
-    ),
   });
-  if (signing.kind === "keyless")
-    throw new InputError("signing: keyless is not available in this build; pass a signing-key.");
   if (signing.kind === "none") runtime.log.info(`The version will not be signed: ${signing.why}.`);
 
   const sources = await gatherSources({

@@ -228,42 +228,69 @@ describe("signed versions", () => {
     expect(refAllowed("refs/heads/a.b", ["refs/heads/a?b"])).toBe(false);
   });
 
-  it("chooses how to sign: key, keyless with id-token, else unsigned (an error when required)", () => {
+  it("chooses how to sign: the key when given, else unsigned (an error when required)", () => {
     const pem = keys("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    expect(
-      chooseSigning({ mode: "auto", signingKey: pem, configName: "mlops.yml", idTokenAvailable: false }).kind,
-    ).toBe("key");
-    expect(
-      chooseSigning({
-        mode: "auto",
-        config: { keyless: true },
-        configName: "mlops.yml",
-        idTokenAvailable: true,
-      }).kind,
-    ).toBe("keyless");
-    expect(chooseSigning({ mode: "auto", configName: "mlops.yml", idTokenAvailable: true })).toMatchObject({
-      kind: "none",
-    });
+    expect(chooseSigning({ mode: "auto", signingKey: pem, configName: "mlops.yml" }).kind).toBe("key");
+    expect(chooseSigning({ mode: "auto", configName: "mlops.yml" })).toMatchObject({ kind: "none" });
     expect(() =>
-      chooseSigning({
-        mode: "auto",
-        config: { required: true, keyless: true },
-        configName: "mlops.yml",
-        idTokenAvailable: false,
-      }),
-    ).toThrow(/registry.signing.required is true, but this version cannot be signed: .*id-token: write/);
-    expect(() =>
-      chooseSigning({ mode: "keyless", configName: "mlops.yml", idTokenAvailable: false }),
-    ).toThrow(/needs an OIDC token: give the job `permissions: id-token: write`/);
-    expect(() =>
-      chooseSigning({ mode: "key", signingKey: "nope", configName: "mlops.yml", idTokenAvailable: false }),
-    ).toThrow(/signing-key: not a PEM private key/);
+      chooseSigning({ mode: "auto", config: { required: true }, configName: "mlops.yml" }),
+    ).toThrow(/registry.signing.required is true, but no signing-key was given/);
+    expect(() => chooseSigning({ mode: "key", configName: "mlops.yml" })).toThrow(
+      /the signing-key input is empty/,
+    );
+    expect(() => chooseSigning({ mode: "key", signingKey: "nope", configName: "mlops.yml" })).toThrow(
+      /signing-key: not a PEM private key/,
+    );
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 })
       .privateKey.export({ type: "pkcs8", format: "pem" })
       .toString();
-    expect(() =>
-      chooseSigning({ mode: "key", signingKey: rsa, configName: "mlops.yml", idTokenAvailable: false }),
-    ).toThrow(/a rsa key; use an ECDSA P-256 or an Ed25519 key/);
+    expect(() => chooseSigning({ mode: "key", signingKey: rsa, configName: "mlops.yml" })).toThrow(
+      /a rsa key; use an ECDSA P-256 or an Ed25519 key/,
+    );
+  });
+
+  it("keyless bundles: the certificate's SAN must be this repository's workflow at an allowed ref (openBundle port)", async () => {
+    const { privateKey } = keys("ec");
+    const signer = keySigner(privateKey);
+    const v = version(files);
+    const [provenance, manifest] = await keyVersionSigner(signer).sign(v.signed, facts());
+    // A stand-in for the Sigstore checker: it "verified" the bundle and reports this SAN.
+    const bundleOf = (content: string) =>
+      JSON.stringify({
+        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+        verificationMaterial: { certificate: { rawBytes: "AA==" }, tlogEntries: [] },
+        dsseEnvelope: content.startsWith('{"mediaType')
+          ? JSON.parse(content).dsseEnvelope
+          : JSON.parse(content),
+      });
+    const keyless = (san: string) => ({
+      ...contents(v, []),
+      signatures: new Map([
+        ["provenance.sigstore.json", bundleOf(provenance!.content)],
+        ["model.sig", bundleOf(manifest!.content)],
+      ]),
+      san,
+    });
+    const open = (san: string) => async (bundle: { dsseEnvelope: DsseEnvelope }) => ({
+      envelope: bundle.dsseEnvelope,
+      identity: { subjectAlternativeName: san, issuer: "https://token.actions.githubusercontent.com" },
+    });
+    const ok = "https://github.com/acme/fraud/.github/workflows/release.yml@refs/heads/main";
+    const verified = await verifySignedVersion(keyless(ok), policy([], { keyless: true }), open(ok));
+    expect(verified.signer).toBe(ok);
+    const other = "https://github.com/evil/fraud/.github/workflows/release.yml@refs/heads/main";
+    await expect(
+      verifySignedVersion(keyless(other), policy([], { keyless: true }), open(other)),
+    ).rejects.toThrow(
+      /the signing certificate names the repository https:\/\/github.com\/evil\/fraud, not https:\/\/github.com\/acme\/fraud/,
+    );
+    const branch = "https://github.com/acme/fraud/.github/workflows/release.yml@refs/heads/dev";
+    await expect(
+      verifySignedVersion(keyless(branch), policy([], { keyless: true }), open(branch)),
+    ).rejects.toThrow(/signed at refs\/heads\/dev, which the allowed signer refs/);
+    await expect(verifySignedVersion(keyless(ok), policy([]), open(ok))).rejects.toThrow(
+      /keyless signatures are not trusted by this configuration/,
+    );
   });
 });
 

@@ -206,14 +206,6 @@ function serverUrlOf(apiUrl: string | undefined): string {
   return apiUrl.replace(/\/api\/v3\/?$/, "").replace(/\/$/, "");
 }
 
-/** The Sigstore bundle checker for keyless signatures, when they are trusted. */
-async function keylessOpener(
-  _trustedRoot: string | undefined,
-  _keyless: boolean,
-): Promise<Record<string, never>> {
-  return {};
-}
-
 export function registerRegistryCommand(program: Command, io: CliIo): void {
   const registry = program.command("registry").description("The model registry on the repository's releases");
   const common = (command: Command) =>
@@ -445,8 +437,6 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
         "--allowed-signer-refs <list>",
         "refs the signing workflow may have run at, comma-separated (default: registry.signing.allowed_refs, else refs/heads/main,refs/tags/v*)",
       )
-      .option("--keyless", "trust keyless (Sigstore) signatures of this repository's workflows")
-      .option("--trusted-root <file>", "Sigstore trusted root (JSON) for keyless signatures")
       .option(
         "--server-url <url>",
         "the GitHub server the signer's identity names (default: $GITHUB_SERVER_URL, else from --api-url)",
@@ -458,8 +448,6 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       flags: RegistryFlags & {
         publicKey?: string;
         allowedSignerRefs?: string;
-        keyless?: boolean;
-        trustedRoot?: string;
         serverUrl?: string;
         config: string;
       },
@@ -472,8 +460,6 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
         ...(flags.publicKey ? { publicKey: flags.publicKey } : {}),
         allowedRefs: parseRefPatterns(flags.allowedSignerRefs ?? ""),
         required: true,
-        ...(flags.keyless ? { keyless: true } : {}),
-        ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
         repository: `${owner}/${repo}`,
         serverUrl:
           flags.serverUrl ?? io.env.GITHUB_SERVER_URL ?? serverUrlOf(flags.apiUrl ?? io.env.GITHUB_API_URL),
@@ -488,10 +474,6 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
           resolved,
           dir,
           policy: verification.policy,
-          ...(await keylessOpener(
-            verification.trustedRoot,
-            flags.keyless === true || verification.policy.keyless,
-          )),
         });
         if (flags.format === "json")
           io.stdout(

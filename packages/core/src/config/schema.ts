@@ -287,12 +287,6 @@ export const signingConfigSchema = z
         "The trusted public key (PEM, ECDSA P-256 or Ed25519): a path relative to this file, or the PEM itself. Register signs with the private half (the `signing-key` secret).",
       )
       .optional(),
-    keyless: z
-      .boolean()
-      .describe(
-        "Sign keyless (GitHub OIDC → Sigstore) when no key is given, and trust such signatures from this repository's workflows.",
-      )
-      .optional(),
     allowed_refs: z
       .array(z.string().min(1))
       .describe(
@@ -303,13 +297,6 @@ export const signingConfigSchema = z
       .string()
       .regex(/^\.github\/workflows\/[^/@]+\.ya?ml$/, { message: "expected .github/workflows/<file>.yml" })
       .describe("The workflow that must have signed (default: any workflow of this repository).")
-      .optional(),
-    trusted_root: z
-      .string()
-      .min(1)
-      .describe(
-        "A Sigstore trusted root (JSON) for keyless verification instead of the public-good instance's (GHES, private Sigstore, tests).",
-      )
       .optional(),
   })
   .strict();

@@ -38,12 +38,10 @@ export interface VerificationSettings {
   configName: string;
   /** Overrides: the deploy action's inputs or the CLI's flags (empty = not given). */
   publicKey?: string;
-  /** Directory a `publicKey` / `trustedRoot` path override is relative to (the working directory). */
+  /** Directory a `publicKey` path override is relative to (the working directory). */
   cwd?: string;
   allowedRefs?: string[];
   required?: boolean;
-  keyless?: boolean;
-  trustedRoot?: string;
   repository: string;
   serverUrl: string;
 }
@@ -51,15 +49,12 @@ export interface VerificationSettings {
 export interface ResolvedVerification {
   /** Undefined: nothing configured, no verification (say so in the log). */
   policy?: SigningPolicy;
-  /** A Sigstore trusted-root file for keyless verification (else the public-good instance's). */
-  trustedRoot?: string;
 }
 
 /** The verification policy, or none when signing is neither required nor configured. */
 export function resolveVerification(settings: VerificationSettings): ResolvedVerification {
   const config = settings.config ?? {};
   const required = settings.required ?? config.required ?? false;
-  const keyless = settings.keyless ?? config.keyless ?? false;
   const keyText = settings.publicKey
     ? pemOrFile(settings.publicKey, settings.cwd ?? process.cwd(), "public-key")
     : config.public_key
@@ -69,7 +64,7 @@ export function resolveVerification(settings: VerificationSettings): ResolvedVer
           `${settings.configName}: registry.signing.public_key`,
         )
       : undefined;
-  if (!required && !keyless && keyText === undefined) return {};
+  if (!required && keyText === undefined) return {};
   const publicKeys = keyText
     ? [
         parsePublicKey(
@@ -78,81 +73,64 @@ export function resolveVerification(settings: VerificationSettings): ResolvedVer
         ),
       ]
     : [];
-  if (required && publicKeys.length === 0 && !keyless) {
+  if (required && publicKeys.length === 0) {
     const why =
       settings.required === undefined
         ? `${settings.configName}: registry.signing.required is true`
         : "signatures are required";
     throw new ConfigError(
-      `${why}, but nothing is trusted to verify them: give a public key (registry.signing.public_key, the public-key input or --public-key) or enable keyless.`,
+      `${why}, but nothing is trusted to verify them: give a public key (registry.signing.public_key, the public-key input or --public-key).`,
     );
   }
   const allowedRefs =
     settings.allowedRefs && settings.allowedRefs.length > 0
       ? settings.allowedRefs
       : (config.allowed_refs ?? DEFAULT_SIGNER_REFS);
-  const trustedRoot = settings.trustedRoot
-    ? resolve(settings.cwd ?? process.cwd(), settings.trustedRoot)
-    : config.trusted_root
-      ? resolve(settings.configDir, config.trusted_root)
-      : undefined;
   return {
     policy: {
       required,
       repository: settings.repository,
       serverUrl: settings.serverUrl,
       publicKeys,
-      keyless,
+      // Keyless (Sigstore) verification is not wired yet: the `openBundle` port of verifySignedVersion.
+      keyless: false,
       allowedRefs,
       ...(config.workflow ? { workflow: config.workflow } : {}),
     },
-    ...(trustedRoot ? { trustedRoot } : {}),
   };
 }
 
-export type SigningMode = "auto" | "key" | "keyless" | "none";
+export type SigningMode = "auto" | "key" | "none";
 
-/** How `register` signs: with a key, keyless (the wiring builds the Sigstore signer), or not at all. */
-export type SigningChoice =
-  | { kind: "key"; signer: DsseSigner }
-  | { kind: "keyless" }
-  | { kind: "none"; why: string };
+/** How `register` signs: with a key, or not at all. */
+export type SigningChoice = { kind: "key"; signer: DsseSigner } | { kind: "none"; why: string };
 
 /**
- * `auto`: the key when `signing-key` is given, else keyless when `registry.signing.keyless` is set and the
- * job may request an OIDC token (`permissions: id-token: write`), else unsigned. `registry.signing.required`
- * turns "unsigned" into an error before anything is registered.
+ * `auto`: the key when `signing-key` is given, else unsigned; `registry.signing.required` turns
+ * "unsigned" into an error before anything is registered.
  */
 export function chooseSigning(options: {
   mode: SigningMode;
   signingKey?: string;
   config?: SigningConfig;
   configName: string;
-  /** ACTIONS_ID_TOKEN_REQUEST_URL is set: the job has `id-token: write`. */
-  idTokenAvailable: boolean;
 }): SigningChoice {
   const { mode, signingKey, config } = options;
-  if (mode === "none") return { kind: "none", why: "signing: none" };
-  if (signingKey && mode !== "keyless")
-    return { kind: "key", signer: keySigner(parsePrivateKey(signingKey, "signing-key")) };
+  if (mode === "none") {
+    if (config?.required)
+      throw new ConfigError(`${options.configName}: registry.signing.required is true, but signing is none.`);
+    return { kind: "none", why: "signing: none" };
+  }
+  if (signingKey) return { kind: "key", signer: keySigner(parsePrivateKey(signingKey, "signing-key")) };
   if (mode === "key")
     throw new InputError(
       "signing: key, but the signing-key input is empty (pass the private key from a secret).",
     );
-  const wantKeyless = mode === "keyless" || config?.keyless === true;
-  if (wantKeyless && options.idTokenAvailable) return { kind: "keyless" };
-  if (mode === "keyless")
-    throw new InputError(
-      "signing: keyless needs an OIDC token: give the job `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL is not set).",
-    );
-  const why = wantKeyless
-    ? "registry.signing.keyless is set, but the job has no `permissions: id-token: write`"
-    : "no signing-key was given and keyless signing is not enabled";
   if (config?.required)
     throw new ConfigError(
-      `${options.configName}: registry.signing.required is true, but this version cannot be signed: ${why}.`,
+      `${options.configName}: registry.signing.required is true, but no signing-key was given (pass it from a secret, e.g. MLOPS_SIGNING_KEY).`,
     );
-  return { kind: "none", why };
+  return { kind: "none", why: "no signing-key was given" };
 }
 
 /** `registry.signing` of the config at `configPath` (relative to `cwd`); empty when the file does not exist. */
