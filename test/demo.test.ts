@@ -44,6 +44,10 @@ describe("pnpm demo (node example)", () => {
     ]);
     expect(result.violations).toBe(0);
     expect(result.ok).toBe(true);
+    // The release stage checks `mlops registry history` (run as its own process) names the approver.
+    expect(result.stages.find((s) => s.id === "release")?.detail).toContain(
+      "registry history names the approver",
+    );
   });
 
   it("counts the API calls of every stage, the workflows' apart from the demo's", () => {

@@ -33,6 +33,8 @@ for _ in $(seq 1 100); do [ -s "$DATA/emulator.url" ] && break; sleep 0.1; done
 URL=$(head -1 "$DATA/emulator.url")
 export GITHUB_TOKEN=bench-token
 COMMON=(--repo acme/big --api-url "$URL")
+# The version tag points at the emulator repository's main head (this checkout's HEAD is not in it).
+COMMIT=$(curl -sf -H "authorization: token $GITHUB_TOKEN" "$URL/repos/acme/big/commits/main" | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>console.log(JSON.parse(t).sha))')
 
 measure() { # label, command...
   local label=$1; shift
@@ -44,7 +46,7 @@ measure() { # label, command...
     "$(grep 'Maximum resident' "$DATA/$label.time" | awk '{print $NF}')"
 }
 uptime
-measure register "$MLOPS" registry register llm "$MODEL" "${COMMON[@]}" --no-dispatch --format json
+measure register "$MLOPS" registry register llm "$MODEL" "${COMMON[@]}" --commit "$COMMIT" --no-dispatch --format json
 grep -E '"name"|"size"' "$DATA/register.out" | paste - - | sed 's/ \+/ /g'
 grep -E '^(hashing|uploading)' "$DATA/register.time" | tail -2
 measure download "$MLOPS" registry download llm:1 -o "$DATA/out" "${COMMON[@]}"

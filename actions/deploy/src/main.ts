@@ -7,6 +7,7 @@ import {
   findModelIfConfigured,
   findSigningConfig,
   type ModelVersion,
+  protectionRequired,
   requireModelName,
   resolveVerification,
 } from "@mlops/core";
@@ -110,6 +111,7 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
     : undefined;
 
   const result = await deployModel(client, {
+    requireProtection: protectionRequired(deps.cwd, inputs.config, model, environment),
     owner: context.owner,
     repo: context.repo,
     model,

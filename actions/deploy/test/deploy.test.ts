@@ -134,6 +134,30 @@ describe("deploy action", () => {
     ]);
   });
 
+  it("refuses an environment mlops.yml requires to be protected when it has no required reviewers", async () => {
+    const repo = "deploy-protected";
+    await registerVersions(repo, 1);
+    const cwd = join(harness.dir, repo);
+    await writeTree(cwd, {
+      "mlops.yml": [
+        "version: 1",
+        "models:",
+        "  - name: fraud",
+        "    environments:",
+        "      - name: production",
+        "        require_protection: true",
+        "",
+      ].join("\n"),
+    });
+    const refused = await deploy(repo, { version: "1" });
+    expect(refused.failure).toMatch(
+      /Not deploying: the config requires environment 'production' of fraud to be protected .*has no environment 'production'/,
+    );
+    expect(await deployedLines(repo)).toEqual([]);
+    expect(await production(repo)).toBeUndefined();
+    expect(await statesOf(harness.client, repo)).toEqual([]);
+  });
+
   it("retries the health check, then rolls back to the last good version", async () => {
     const repo = "deploy-rollback";
     await registerVersions(repo, 2);

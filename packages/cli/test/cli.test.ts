@@ -61,6 +61,23 @@ describe("mlops validate and gate", () => {
     expect((await cli(["validate", "--config", "examples/metrics/mlops.yml"])).code).toBe(0);
   });
 
+  it("validate says which environments deploy checks for required reviewers, and notes an unchecked production", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    const environments = (production: string) =>
+      `version: 1\nmodels:\n  - name: fraud\n    environments:\n      - name: staging\n      - name: production\n${production}`;
+    writeFileSync(join(dir, "mlops.yml"), environments("        require_protection: true\n"));
+    const checked = await cli(["validate"], dir);
+    expect([checked.code, checked.stderr]).toEqual([0, ""]);
+    expect(checked.stdout.split("\n")[1]).toBe(
+      "protected: fraud → production: deploy refuses unless the GitHub environment 'production' has required reviewers",
+    );
+    writeFileSync(join(dir, "mlops.yml"), environments(""));
+    const unchecked = await cli(["validate"], dir);
+    expect(unchecked.code).toBe(0);
+    expect(unchecked.stdout.split("\n")).toHaveLength(1);
+    expect(unchecked.stderr).toMatch(/^note: fraud's production environment has no require_protection: true/);
+  });
+
   it("evaluates gate rules: pass, fail with exit 1, one-line message with exit 2", async () => {
     const pass = await cli([
       "gate",

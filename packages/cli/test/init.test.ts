@@ -99,6 +99,19 @@ describe("mlops init writes a setup that runs", () => {
     expect((await cli(["validate"], dir)).code).toBe(0);
     // How to get a baseline is a next step.
     expect(result.stdout).toContain("Get a baseline: run the PR check on `main` once");
+    // So is protecting @production: require_protection and the version-tag ruleset, as JSON for the rulesets API.
+    const protect = result.stdout.split("\n").find((line) => line.includes("Protect @production"));
+    expect(protect).toContain("`require_protection: true`");
+    const ruleset = JSON.parse(/<<< '(\{.*\})'/.exec(protect ?? "")?.[1] ?? "null") as {
+      target: string;
+      conditions: { ref_name: { include: string[] } };
+      rules: Array<{ type: string }>;
+    };
+    expect(ruleset.target).toBe("tag");
+    expect(ruleset.conditions.ref_name.include).toEqual([
+      expect.stringMatching(/^refs\/tags\/[a-z0-9._-]+\/v\*$/),
+    ]);
+    expect(ruleset.rules.map((r) => r.type)).toEqual(["update", "deletion"]);
   });
 
   it("declares nothing for a CSV with a header; a semicolon CSV gets its delimiter", async () => {

@@ -141,6 +141,35 @@ describe("mlops registry register", () => {
   });
 });
 
+describe("mlops registry history", () => {
+  it("shows each alias move as a table, JSON and a Mermaid timeline; a bad date is one line, exit 2", async () => {
+    // fraud v1 exists (registered above); two recorded deployments move @production, then @staging.
+    token = emulator.createToken({ contents: "write", deployments: "write", actions: "read" }, "ana");
+    expect((await cli(["registry", "promote", "fraud:1", "--to", "production"])).code).toBe(0);
+    expect((await cli(["registry", "promote", "fraud:1", "--to", "staging"])).code).toBe(0);
+    const json = await cli(["registry", "history", "fraud", "--format", "json"]);
+    expect(json.code, json.stderr).toBe(0);
+    const answer = JSON.parse(json.stdout) as { moves: Array<Record<string, unknown>>; api_calls: number };
+    expect(answer.moves.map((m) => [m.alias, m.version, m.triggeredBy, m.run])).toEqual([
+      ["production", "1", "ana", null],
+      ["staging", "1", "ana", null],
+    ]);
+    // 1 deployment page + 2 status lists + 1 version × 2 (release, commit → pulls) + 2 refs.
+    expect(answer.api_calls).toBe(7);
+    const table = await cli(["registry", "history", "fraud", "--alias", "@production"]);
+    expect(table.stdout.split("\n")).toHaveLength(3);
+    expect(table.stdout).toMatch(/\| @production \| v1 +\| — +\| ana +\| — +\|/);
+    const mermaid = await cli(["registry", "history", "fraud", "--format", "mermaid", "--alias", "staging"]);
+    expect(mermaid.stdout).toMatch(
+      /^```mermaid\ntimeline\n {4}title fraud@staging alias moves\n {4}\d{4}-\d\d-\d\d \d\d\.\d\d UTC : @staging → v1 : by ana : approved by —\n```$/,
+    );
+    const later = await cli(["registry", "history", "fraud", "--since", "2999-01-01"]);
+    expect(later.stdout).toBe("fraud: no deployment moved an alias since 2999-01-01T00:00:00.000Z");
+    const bad = await cli(["registry", "history", "fraud", "--since", "last tuesday"]);
+    expect([bad.code, bad.stderr.split("\n").length]).toEqual([2, 1]);
+  });
+});
+
 describe("progressReporter", () => {
   it("prints a line per 5 % or per 10 s of a large transfer, nothing for a small one", () => {
     const lines: string[] = [];

@@ -14,6 +14,7 @@ import {
 import { truncate } from "./checks.js";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
+import { requireEnvironmentProtection } from "./environment-protection.js";
 import { withGitHubErrors } from "./errors.js";
 import { type GitHubLog, silentLog } from "./log.js";
 import { listAllPages } from "./paginate.js";
@@ -34,6 +35,11 @@ export interface StepResult {
 }
 
 export interface DeployModelOptions {
+  /**
+   * Refuse (ConfigError, nothing written) unless the GitHub environment has required reviewers
+   * (mlops.yml `environments[].require_protection`). One more call: `GET /environments/{name}`.
+   */
+  requireProtection?: boolean;
   owner: string;
   repo: string;
   model: string;
@@ -206,6 +212,11 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
   const model = validateModelName(options.model);
   const log = options.log ?? silentLog;
   const context = { operation: `deploy ${model} to ${environment}`, owner, repo };
+  // Before anything is read or written: an environment that must be protected and is not stops the deploy.
+  if (options.requireProtection) {
+    const protection = await requireEnvironmentProtection(client, { owner, repo, environment, model });
+    log.info(`${environment} is protected: required reviewers ${protection.reviewers.join(", ")}.`);
+  }
   const refs = await withGitHubErrors(context, () => readModelRefs(client, owner, repo, model));
   const aliasName = environmentAlias(environment);
   const previousVersion = versionOfAlias(refs, aliasName);

@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { BASELINE_HOWTO, InputError, validateModelName } from "@mlops/core";
+import {
+  BASELINE_HOWTO,
+  InputError,
+  PROTECTED_ALIASES_DOC,
+  validateModelName,
+  versionTagRuleset,
+} from "@mlops/core";
 import type { Command } from "commander";
 import { parseDocument } from "yaml";
 import type { CliIo } from "../io.js";
@@ -379,6 +385,7 @@ export function nextSteps(
     `Commit mlops.yml, deploy.sh, scripts/export-production-data.sh and .github/workflows/mlops-*.yml.`,
     "Settings → Actions → General → Workflow permissions: keep the default read-only; the workflows request exactly what each job needs.",
     'Settings → Environments: create "staging" and "production"; add required reviewers to "production" so every production deploy waits for an approval.',
+    `Protect @production: in mlops.yml set \`require_protection: true\` on the production environment (deploy then refuses to move @production while "production" has no required reviewers), and make versions immutable with a tag ruleset: \`gh api repos/OWNER/REPO/rulesets --input - <<< '${JSON.stringify(versionTagRuleset([answers.model]))}'\` (see ${PROTECTED_ALIASES_DOC}).`,
     `Get a baseline: ${BASELINE_HOWTO.replace(/^To get a baseline, r/, "r").replaceAll("`main`", `\`${defaultBranch}\``)} Until then, rules that use \`baseline\` are skipped (the headline counts them; gate.on_skipped: fail fails instead).`,
     "Open a pull request that changes the model: it gets one sticky comment with the metric diff and a check run. Merging it releases the model (mlops-release.yml also trains on each push to the default branch, next to the PR check's baseline run).",
   );

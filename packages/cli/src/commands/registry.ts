@@ -14,11 +14,15 @@ import {
   parseModelReference,
   parseRefPatterns,
   parseRunManifest,
+  protectionRequired,
   type RunManifest,
+  renderAliasHistoryMermaid,
+  renderAliasHistoryTable,
   renderTable,
   resolveVerification,
 } from "@mlops/core";
 import {
+  aliasHistory,
   type DeployResult,
   deployModel,
   dispatchEvent,
@@ -44,9 +48,11 @@ interface RegistryFlags {
   format: string;
 }
 
-function connect(flags: RegistryFlags, io: CliIo) {
-  if (!["table", "json"].includes(flags.format))
-    throw new InputError(`--format: expected table or json, got "${flags.format}"`);
+function connect(flags: RegistryFlags, io: CliIo, formats = ["table", "json"]) {
+  if (!formats.includes(flags.format))
+    throw new InputError(
+      `--format: expected ${formats.join(", ").replace(/, (\w+)$/, " or $1")}, got "${flags.format}"`,
+    );
   return connectRepository(flags, io);
 }
 
@@ -68,6 +74,7 @@ async function recordDeployment(
       runId: `cli:${io.env.USER ?? "user"}:${Date.now()}`,
       run: async () => ({ ok: true }),
       rollbackOnFailure: false,
+      requireProtection: protectionRequired(io.cwd, "mlops.yml", options.model, options.environment),
     });
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -153,24 +160,41 @@ async function commitToTag(
 ): Promise<string> {
   if (flags.commit) return flags.commit;
   if (run) return run.commit;
+  let local: string | undefined;
   try {
-    return execFileSync("git", ["rev-parse", "HEAD"], {
+    local = execFileSync("git", ["rev-parse", "HEAD"], {
       cwd: io.cwd,
       encoding: "utf8",
       stdio: "pipe",
     }).trim();
   } catch {
-    const { data } = await client.request("GET /repos/{owner}/{repo}", { owner, repo });
-    const { data: head } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}", {
-      owner,
-      repo,
-      ref: data.default_branch,
-    });
-    io.stderr(
-      `register: not in a git checkout and no --commit: tagging ${data.default_branch}'s head ${head.sha.slice(0, 7)}`,
-    );
-    return head.sha;
+    local = undefined;
   }
+  if (local) {
+    // The version tag must point at a commit GitHub has: an unpushed HEAD is refused here, in one line.
+    const known = await client
+      .request("GET /repos/{owner}/{repo}/commits/{ref}", { owner, repo, ref: local })
+      .then(() => true)
+      .catch((error: unknown) => {
+        if ([404, 422].includes(Number((error as { status?: number }).status))) return false;
+        throw error;
+      });
+    if (!known)
+      throw new InputError(
+        `register: this checkout's HEAD ${local.slice(0, 7)} is not in ${owner}/${repo}; push it first, or give --commit SHA`,
+      );
+    return local;
+  }
+  const { data } = await client.request("GET /repos/{owner}/{repo}", { owner, repo });
+  const { data: head } = await client.request("GET /repos/{owner}/{repo}/commits/{ref}", {
+    owner,
+    repo,
+    ref: data.default_branch,
+  });
+  io.stderr(
+    `register: not in a git checkout and no --commit: tagging ${data.default_branch}'s head ${head.sha.slice(0, 7)}`,
+  );
+  return head.sha;
 }
 
 /**
@@ -350,6 +374,62 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
         assets.map((a) => [a.name, String(a.size), a.digest ?? ""]),
       ),
     );
+  });
+
+  common(
+    registry
+      .command("history")
+      .description(
+        "Every move of the model's aliases by a deployment: when, which version, who triggered and who approved it, the run and the PR (table, json or mermaid)",
+      )
+      .argument("<model>")
+      .option("--alias <alias>", "only this alias, e.g. production")
+      .option("--since <date>", "only moves at or after this date (ISO 8601, e.g. 2026-05-03)"),
+  ).action(async (model: string, flags: RegistryFlags & { alias?: string; since?: string }) => {
+    const { client, owner, repo } = connect(flags, io, ["table", "json", "mermaid"]);
+    const since = flags.since === undefined ? undefined : new Date(flags.since);
+    if (since !== undefined && Number.isNaN(since.getTime()))
+      throw new InputError(
+        `--since: expected a date such as 2026-05-03 or 2026-05-03T14:00:00Z, got "${flags.since}"`,
+      );
+    const alias = flags.alias?.replace(/^@/, "");
+    const history = await aliasHistory(client, {
+      owner,
+      repo,
+      model,
+      ...(alias ? { alias } : {}),
+      ...(since ? { since } : {}),
+      log: { debug() {}, info: (m) => io.stderr(m), warning: (m) => io.stderr(`warning: ${m}`) },
+    });
+    if (flags.format === "json") {
+      io.stdout(
+        JSON.stringify(
+          {
+            model,
+            alias: alias ?? null,
+            since: since?.toISOString() ?? null,
+            moves: history.moves,
+            api_calls: history.calls,
+            gaps: history.gaps,
+          },
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    if (flags.format === "mermaid") {
+      io.stdout(renderAliasHistoryMermaid(model, history.moves, alias));
+      return;
+    }
+    if (history.moves.length === 0) {
+      io.stdout(
+        `${model}: no deployment moved ${alias ? `@${alias}` : "an alias"}${since ? ` since ${since.toISOString()}` : ""}`,
+      );
+      return;
+    }
+    io.stdout(renderAliasHistoryTable(history.moves));
+    io.stderr(`${history.moves.length} moves, ${history.calls} API calls`);
   });
 
   common(

@@ -1,4 +1,4 @@
-import { loadConfig } from "@mlops/core";
+import { loadConfig, protectionReport } from "@mlops/core";
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
@@ -14,5 +14,9 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
       io.stdout(
         `${flags.config}: valid (${config.models.length} model${config.models.length === 1 ? "" : "s"}: ${config.models.map((m) => m.name).join(", ")})`,
       );
+      // Protected aliases: which environments deploy checks, and production environments it does not.
+      const protection = protectionReport(config);
+      for (const line of protection.protectedLines) io.stdout(`protected: ${line}`);
+      for (const note of protection.notes) io.stderr(note);
     });
 }

@@ -1,2 +1,3 @@
 export * from "./load.js";
+export * from "./protection.js";
 export * from "./schema.js";

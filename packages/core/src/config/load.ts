@@ -147,3 +147,19 @@ export function metricSpecsOf(config: MlopsConfig, model: ModelConfig): Record<s
   }
   return specs;
 }
+
+/**
+ * True when the config file at `configPath` (relative to `cwd`) says `environment` of `model` must be
+ * protected (`environments[].require_protection: true`); false when there is no such file, model or entry.
+ */
+export function protectionRequired(
+  cwd: string,
+  configPath: string,
+  model: string,
+  environment: string,
+): boolean {
+  const path = resolve(cwd, configPath);
+  if (!existsSync(path)) return false;
+  const entry = loadConfig(path).models.find((m) => m.name === model);
+  return entry?.environments?.find((e) => e.name === environment)?.require_protection === true;
+}

@@ -33,6 +33,12 @@ const environment = z
     url: z.string().describe("URL of the deployed model.").optional(),
     command: z.string().describe("Deploy command for this environment.").optional(),
     health_check: z.string().describe("Health-check command after deploying.").optional(),
+    require_protection: z
+      .boolean()
+      .describe(
+        "Refuse to deploy to (and move the alias of) this environment unless its GitHub environment has required reviewers (Settings → Environments → Required reviewers). Needs `actions: read` for the deploy job's token.",
+      )
+      .optional(),
   })
   .strict();
 

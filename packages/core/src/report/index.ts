@@ -1,3 +1,4 @@
+export * from "./alias-history.js";
 export * from "./budget.js";
 export * from "./builder.js";
 export * from "./gate-report.js";

@@ -1,5 +1,8 @@
 /** Stage 3: merge the better pull request → release: train, register v1, deploy staging, then production. */
 
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { approveWhenWaiting, branchSha, mergePullRequest, pushPayload } from "@mlops/local-github";
 import { DEMO_LOGIN } from "../api-calls.js";
 import { check, type DemoContext, runExampleWorkflow } from "../context.js";
@@ -15,6 +18,25 @@ async function latestDeployment(ctx: DemoContext, environment: string) {
   check("release", newest, `no deployment to ${environment}`);
   const statuses = await rest.get<{ state: string }[]>(rest.repo(`/deployments/${newest.id}/statuses`));
   return { ...newest, state: statuses[0]?.state ?? "none" };
+}
+
+/**
+ * `mlops registry history MODEL --alias production`, run as a user runs it (the CLI in its own process, a
+ * read-only token of the maintainer): the audit trail of who moved @production and who approved it.
+ */
+async function registryHistory(ctx: DemoContext, format: "table" | "json"): Promise<string> {
+  const token = ctx.emulator.createToken(
+    { contents: "read", deployments: "read", actions: "read" },
+    DEMO_LOGIN,
+  );
+  const cli = join(ctx.toolkitRoot, "packages", "cli", "bin", "mlops.mjs");
+  const args = ["registry", "history", ctx.example.model, "--alias", "production", "--format", format];
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [cli, ...args, "--repo", ctx.example.repository, "--api-url", ctx.emulator.url],
+    { env: { ...process.env, GITHUB_TOKEN: token }, maxBuffer: 4 * 1024 * 1024 },
+  );
+  return stdout;
 }
 
 export const releaseStage: Stage = {
@@ -114,6 +136,19 @@ export const releaseStage: Stage = {
         `deployment ${deployment.id} to ${environment}: ${deployment.state} (ref ${deployment.ref})`,
       );
     }
-    return `registered ${tag}; production approved by ${DEMO_LOGIN}; @staging and @production → v1; both deployments succeeded`;
+
+    // The audit trail: who moved @production, and who approved it.
+    const history = JSON.parse(await registryHistory(ctx, "json")) as {
+      moves: { version: string; triggeredBy: string | null; approvals: { user: string; state: string }[] }[];
+    };
+    const move = history.moves.at(-1);
+    check(
+      stage,
+      move?.version === "1" && move.approvals.some((a) => a.user === DEMO_LOGIN && a.state === "approved"),
+      `mlops registry history shows no move of @production to v1 approved by ${DEMO_LOGIN}: ${JSON.stringify(history.moves)}`,
+    );
+    ctx.log.step(`mlops registry history ${example.model} --alias production:`);
+    for (const line of (await registryHistory(ctx, "table")).trimEnd().split("\n")) ctx.log.step(`  ${line}`);
+    return `registered ${tag}; production approved by ${DEMO_LOGIN}; @staging and @production → v1; both deployments succeeded; registry history names the approver`;
   },
 };
