@@ -76,13 +76,15 @@ const verdict = (stdout: string) =>
   JSON.parse(stdout) as { passed: boolean; baseline: string; rules: Array<{ baseline: number | null }> };
 
 describe("mlops gate --baseline", () => {
-  it("production compares with the metrics of the version @production names", async () => {
-    const result = await gate("production");
-    expect(result.code).toBe(0);
-    const json = verdict(result.stdout);
-    expect(json.baseline).toBe("registry:fraud@production (v1)");
-    expect(json.rules[0]?.baseline).toBe(0.8);
-    expect(json.passed).toBe(true);
+  it("production (and auto) compares with the metrics of the version @production names", async () => {
+    for (const mode of ["production", "auto"]) {
+      const result = await gate(mode);
+      expect(result.code).toBe(0);
+      const json = verdict(result.stdout);
+      expect(json.baseline).toBe("registry:fraud@production (v1)");
+      expect(json.rules[0]?.baseline).toBe(0.8);
+      expect(json.passed).toBe(true);
+    }
   });
 
   it("@alias and a version select that version's metrics (v2 is better than the candidate: exit 1)", async () => {
@@ -106,12 +108,16 @@ describe("mlops gate --baseline", () => {
   });
 
   it.each([
-    ["@champion", /^mlops: Model fraud has no alias @champion in acme\/models \(aliases: production, staging\)\.$/],
+    [
+      "@champion",
+      /^mlops: Model fraud has no alias @champion in acme\/models \(aliases: production, staging\)\.$/,
+    ],
     ["v7", /^mlops: Model fraud has no version v7 in acme\/models\.$/],
     ["v0", /^mlops: --baseline: Invalid model version 'v0': whole-number versions start at 1\.$/],
     ["@Bad", /^mlops: --baseline: Invalid alias 'Bad'/],
     ["previous", /^mlops: --baseline: 'previous' is previous, which is not accepted here: expected v7/],
     ["missing.json", /^mlops: baseline metrics file not found: missing\.json/],
+    ["base-branch", /^mlops: --baseline base-branch: the CLI cannot read another run's artifacts yet/],
   ])("%s: one clear line, exit 2", async (mode, message) => {
     const result = await gate(mode);
     expect(result.code).toBe(2);

@@ -389,7 +389,7 @@ export async function resolveBaseline(ctx: BaselineContext): Promise<Baseline | 
   if (mode.kind === "auto") {
     const production: ModelSelector = { kind: "alias", alias: "production" };
     return (
-      (await tolerant(ctx, "registry", () => fromRegistry(ctx, production))) ??
+      (await tolerant(ctx, "registry", () => fromRegistry({ ...ctx, missing: "none" }, production))) ??
       (ctx.artifacts ? await tolerant(ctx, "base-branch", () => fromBaseBranch(ctx)) : undefined)
     );
   }

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  BASELINE_MODES,
   type BaselineMode,
   collectGateRules,
-  describeBaselineModes,
   gateVerdictLine,
   InputError,
   loadMetricsFile,
@@ -29,9 +29,6 @@ interface BaselineFlags {
   baseline?: string;
   repo?: string;
   apiUrl?: string;
-  workflow?: string;
-  baseBranch?: string;
-  artifactName?: string;
   model?: string;
 }
 
@@ -50,6 +47,11 @@ async function cliBaseline(
     flags.baseline === undefined ? { kind: "none" } : parseBaselineMode(flags.baseline, "--baseline");
   if (mode.kind === "none") return undefined;
   if (mode.kind === "file") existingPath(io.cwd, mode.path, "baseline metrics file");
+  // The base-branch baseline is another run's train artifact; the CLI has no artifact download (yet).
+  if (mode.kind === "base-branch")
+    throw new InputError(
+      "--baseline base-branch: the CLI cannot read another run's artifacts yet; use production, @ALIAS, vN, latest or a metrics file (e.g. one downloaded with `gh run download`)",
+    );
   const name = model?.name ?? flags.model;
   const remote = mode.kind !== "file";
   if (remote && !name)
@@ -71,9 +73,9 @@ async function cliBaseline(
       owner: github?.owner ?? "",
       repo: github?.repo ?? "",
       token: github?.token ?? "",
-      baseBranch: flags.baseBranch,
-      workflowFile: flags.workflow,
-      artifactName: trainArtifactBase(modelName, flags.artifactName),
+      baseBranch: undefined,
+      workflowFile: undefined,
+      artifactName: trainArtifactBase(modelName),
       perExample: undefined,
       cwd: io.cwd,
       tempDir,
@@ -96,19 +98,10 @@ export function registerGateCommand(program: Command, io: CliIo): void {
     .requiredOption("--metrics <file>", "metrics of the candidate")
     .option(
       "--baseline <mode>",
-      `what to compare with (default: nothing, first-model mode): ${describeBaselineModes().replace("auto (@production, else base-branch, else none); ", "")}`,
+      `what to compare with (default: nothing, first-model mode): ${BASELINE_MODES.registry.syntax} (${BASELINE_MODES.registry.description}), a metrics file, none, or auto (@production, else none); base-branch is the action's only`,
     )
-    .option(
-      "--repo <owner/name>",
-      "repository of a registry or base-branch baseline (default: $GITHUB_REPOSITORY)",
-    )
+    .option("--repo <owner/name>", "repository of a registry baseline (default: $GITHUB_REPOSITORY)")
     .option("--api-url <url>", "GitHub API URL (the emulator, or GitHub Enterprise)")
-    .option("--workflow <file>", "base-branch baseline: the workflow file whose runs trained it (pr.yml)")
-    .option("--base-branch <branch>", "base-branch baseline: the branch (e.g. main)")
-    .option(
-      "--artifact-name <name>",
-      "base-branch baseline: the train artifact's name (default mlops-<model>)",
-    )
     .option(
       "--rule <rule>",
       'a rule such as "f1 >= baseline - 0.01" (repeatable)',
