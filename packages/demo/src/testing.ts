@@ -159,16 +159,18 @@ export async function renderMarkdownDocuments(
   const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
   try {
     await page.route(/^(?!file:|data:|about:)/, (route) => route.abort());
-    for (const doc of documents) {
-      await page.setContent(
-        `<!doctype html><html><head><meta charset="utf-8"><style>${STYLE}
-.doc{width:800px;margin:16px;background:#fff}pre.mermaid{max-width:none}</style></head>
-<body><div class="doc comment"><div class="comment-head"><strong>${escapeHtml(doc.name)}</strong></div>
-<div class="markdown-body">${renderHtml(doc.markdown)}</div></div></body></html>`,
-      );
-      await page.addScriptTag({ path: mermaidScript });
+    // One page and one Mermaid load for every document: each replaces the previous one's body.
+    await page.setContent(
+      `<!doctype html><html><head><meta charset="utf-8"><style>${STYLE}
+.doc{width:800px;margin:16px;background:#fff}pre.mermaid{max-width:none}</style></head><body></body></html>`,
+    );
+    await page.addScriptTag({ path: mermaidScript });
+    await page.evaluate(`mermaid.initialize({ startOnLoad: false, securityLevel: "strict" })`);
+    for (const [n, doc] of documents.entries()) {
+      const body = `<div class="doc comment"><div class="comment-head"><strong>${escapeHtml(doc.name)}</strong></div>
+<div class="markdown-body">${renderHtml(doc.markdown)}</div></div>`;
       const rendered = await page.evaluate<Omit<RenderedChart, "document">[]>(`(async () => {
-        mermaid.initialize({ startOnLoad: false, securityLevel: "strict" });
+        document.body.innerHTML = ${JSON.stringify(body)};
         // Charts collapsed under <details> are drawn open, as a reader who expands them sees them
         // (and so that they have boxes to measure).
         for (const d of document.querySelectorAll("details")) d.open = true;
@@ -177,7 +179,7 @@ export async function renderMarkdownDocuments(
         for (const [index, pre] of [...document.querySelectorAll("pre.mermaid")].entries()) {
           const source = pre.textContent;
           try {
-            pre.innerHTML = (await mermaid.render("chart" + index, source)).svg;
+            pre.innerHTML = (await mermaid.render("chart${n}_" + index, source)).svg;
             out.push(measure(pre, index, source));
           } catch (error) {
             out.push({ ...measure(pre, index, source), error: String(error && error.message ? error.message : error) });
