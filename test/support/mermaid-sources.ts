@@ -85,9 +85,10 @@ function predictionsCsv(task: "binary" | "regression", n: number, skill: number,
 /**
  * The PR comment evaluate-gate posts: the same `renderGateReport` call within the comment budget, with
  * the prediction plots evaluate-gate draws from the per-example files (`predictionPlots`, candidate
- * against baseline) — binary classification, or regression.
+ * against baseline) and the metric trend (`trendSection`: `trendVersions` registered versions, 10 by
+ * default, at most 50, then the base-branch run) — binary classification, or regression.
  */
-function prComment(task: "binary" | "regression"): MarkdownSource {
+function prComment(task: "binary" | "regression", trendVersions = 10): MarkdownSource {
   const config = parseConfig(GATE_CONFIG, "mlops.yml");
   const model = config.models[0];
   if (!model) throw new Error("mermaid-sources: no model in the gate config");
@@ -101,23 +102,30 @@ function prComment(task: "binary" | "regression"): MarkdownSource {
     if ("missing" in parsed) throw new Error(`mermaid-sources: ${parsed.missing}`);
     return parsed;
   };
-  const plots = predictionPlots({
+  const predictions = predictionPlots({
     head: { predictions: read(predictionsCsv(task, 400, 0.35, 1), "candidate.csv"), label: "candidate" },
     baseline: { predictions: read(predictionsCsv(task, 400, 0.2, 2), "baseline.csv"), label: "baseline" },
   });
-  // The binary comment also holds the metric trend and a user's Vega-Lite plot, as evaluate-gate adds them.
+  // The metric trend evaluate-gate adds (trendOf): registered versions, then the base-branch run.
+  const trend = trendSection({
+    versions: Array.from({ length: trendVersions }, (_, i) => ({
+      label: `v${i + 1}`,
+      name: `v${i + 1}${i + 1 === trendVersions ? " (@production)" : ""}`,
+      metrics: {
+        accuracy: 0.88 + 0.05 * Math.sin(i / 3) + i * 0.001,
+        f1: 0.86 + i * 0.001,
+        loss: 0.3 - i * 0.002,
+      },
+    })),
+    baseRuns: [{ label: "main", name: "main @ abc1234 (run 12)", metrics: baseline }],
+    candidate: head,
+    metrics: trendMetrics(head, { ruleMetrics: rules.map((r) => r.rule.metric), specs }),
+    specs,
+  });
+  if (!trend) throw new Error("mermaid-sources: no trend");
+  const plots = { ...predictions, sections: [...predictions.sections, trend] };
+  // The binary comment also holds a user's Vega-Lite plot, as evaluate-gate adds it.
   if (task === "binary") {
-    const trend = trendSection({
-      versions: [0.91, 0.925, 0.9301].map((accuracy, i) => ({
-        label: `v${i + 1}`,
-        name: `v${i + 1}`,
-        metrics: { accuracy, f1: 0.9 + i / 200 },
-      })),
-      baseRuns: [{ label: "base", name: "main @ 1234567 (run 7)", metrics: { accuracy: 0.94, f1: 0.91 } }],
-      candidate: head,
-      metrics: trendMetrics(head, { ruleMetrics: rules.map((r) => r.rule.metric), specs }),
-      specs,
-    });
     const loss = vegaLiteChart(
       {
         mark: "line",
@@ -131,17 +139,16 @@ function prComment(task: "binary" | "regression"): MarkdownSource {
       },
       "plots/loss.vl.json",
     );
-    if (!trend || !("markdown" in loss)) throw new Error("mermaid-sources: no trend or loss chart");
-    plots.sections.push(trend, { title: "plots/loss.vl.json", markdown: loss.markdown });
+    if (!("markdown" in loss)) throw new Error("mermaid-sources: no loss chart");
+    plots.sections.push({ title: "plots/loss.vl.json", markdown: loss.markdown });
   }
   return {
-    name: `pr-comment-${task}`,
+    name: `pr-comment-${task}${trendVersions === 50 ? "-trend-50" : ""}`,
     covers: [
       "packages/core/src/report/gate-report.ts",
       "packages/core/src/plots/render.ts",
-      ...(task === "binary"
-        ? ["packages/core/src/plots/trend.ts", "packages/core/src/plots/user-plots.ts"]
-        : []),
+      "packages/core/src/plots/trend.ts",
+      ...(task === "binary" ? ["packages/core/src/plots/user-plots.ts"] : []),
     ],
     markdown: renderGateReport(
       {
@@ -397,6 +404,7 @@ export async function mermaidSources(
     markdown: [
       prComment("binary"),
       prComment("regression"),
+      prComment("regression", 50),
       sweepComment("twelve"),
       sweepComment("many"),
       ...monitor.markdown,

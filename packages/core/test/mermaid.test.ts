@@ -169,6 +169,25 @@ describe("xyChart", () => {
     for (const color of palette) expect(contrastOnWhite(color)).toBeGreaterThanOrEqual(4.5);
   });
 
+  it("draws numbered points too many for their digits as a numeric axis 1 → n", () => {
+    const values = Array.from({ length: 60 }, (_, i) => i / 60);
+    const fit = fitLabels(values.map((_, i) => `v${i + 1}`));
+    const chart = xyChart({
+      title: "t",
+      x: fit.labels,
+      yTitle: "y",
+      series: [{ kind: "line", name: "s", values }],
+    });
+    expect(chart).toContain("  x-axis 1 --> 60\n");
+    const few = xyChart({
+      title: "t",
+      x: ["1", "2"],
+      yTitle: "y",
+      series: [{ kind: "line", name: "s", values: [1, 2] }],
+    });
+    expect(few).toContain('  x-axis ["1", "2"]\n');
+  });
+
   it("names each series with the square of its palette colour", () => {
     expect(
       legendLine([

@@ -219,6 +219,13 @@ export interface Series {
   values: number[];
 }
 
+/** `1`, `2`, … `n` that would not fit one band each (more than ~50 points). */
+function tooDenseNumbering(labels: string[]): boolean {
+  return (
+    labels.every((l, i) => l === String(i + 1)) && String(labels.length).length > maxLabelChars(labels.length)
+  );
+}
+
 /** A numeric x axis from `min` to `max`: Mermaid spreads each series' values evenly over it. */
 export interface NumericAxis {
   min: number;
@@ -245,7 +252,9 @@ const value = (x: number) => (Number.isFinite(x) ? formatNumber(x, { precision: 
 
 /**
  * A fenced ```` ```mermaid ```` `xychart-beta` block followed by its legend line (a Markdown paragraph).
- * Series are drawn in the given order and coloured by {@link PALETTE} in that order.
+ * Series are drawn in the given order and coloured by {@link PALETTE} in that order. Category labels
+ * `1`…`n` (what {@link fitLabels} falls back to) too many for even their digits to fit become a numeric
+ * axis from 1 to n, whose tick labels Mermaid spaces itself.
  */
 export function xyChart(spec: XyChartSpec): string {
   if (spec.series.length === 0) throw new Error("xyChart: no series");
@@ -259,9 +268,10 @@ export function xyChart(spec: XyChartSpec): string {
       );
   const all = spec.series.flatMap((s) => s.values).filter(Number.isFinite);
   const y = spec.y ?? { min: Math.min(0, ...all), max: niceMax(Math.max(0, ...all) * 1.1) };
-  const xs = Array.isArray(spec.x)
-    ? `[${uniqueLabels(spec.x).map(mermaidText).join(", ")}]`
-    : `${value(spec.x.min)} --> ${value(spec.x.max)}`;
+  const x = Array.isArray(spec.x) && tooDenseNumbering(spec.x) ? { min: 1, max: spec.x.length } : spec.x;
+  const xs = Array.isArray(x)
+    ? `[${uniqueLabels(x).map(mermaidText).join(", ")}]`
+    : `${value(x.min)} --> ${value(x.max)}`;
   return [
     "```mermaid",
     MERMAID_INIT,

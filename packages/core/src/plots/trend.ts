@@ -1,4 +1,4 @@
-import { xyChart } from "../format/mermaid.js";
+import { fitLabels, xyChart } from "../format/mermaid.js";
 import { formatNumber } from "../format/number.js";
 import { escapeCell } from "../report/table.js";
 import type { MetricSpec, MetricValues } from "../types.js";
@@ -78,14 +78,17 @@ export function trendSection(input: TrendInput): PlotSection | undefined {
     const hi = Math.max(...values);
     const pad = (hi - lo) * 0.15 || Math.abs(hi) * 0.05 || 1;
     const y = { min: Number((lo - pad).toPrecision(3)), max: Number((hi + pad).toPrecision(3)) };
+    // Up to 50 versions: labels that would overlap are numbered (the table names every point).
+    const x = fitLabels([...points.map((p) => p.label), "PR"], "point");
+    const xTitle =
+      input.baseRuns && input.baseRuns.length > 0
+        ? "Registered versions, base branch, this PR"
+        : "Registered versions, then this PR";
     parts.push(
       xyChart({
         title: `${charted}: the last ${points.length} ${points.length === 1 ? "point" : "points"} and this PR`,
-        x: [...points.map((p) => p.label), "PR"],
-        xTitle:
-          input.baseRuns && input.baseRuns.length > 0
-            ? "Registered versions, base branch, this PR"
-            : "Registered versions, then this PR",
+        x: x.labels,
+        xTitle: x.title ? `${xTitle}: ${x.title}` : xTitle,
         yTitle: charted,
         y,
         series: [
