@@ -17,6 +17,7 @@ import { join } from "node:path";
 import {
   collectGateRules,
   computeInsights,
+  dataChart,
   type InsightsEvents,
   type MetricValues,
   metricSpecsOf,
@@ -198,6 +199,55 @@ function sweepComment(size: "twelve" | "many"): MarkdownSource {
       { model: "churn", result, specs, baseline, baselineLabel: "churn v3 (@production)" },
       { reserve: 200 },
     ),
+  };
+}
+
+/**
+ * The PR comment with the user's own plots as evaluate-gate converts them (`dataChart` for a DVC-style
+ * CSV of 200 epochs, `vegaLiteChart` for a bar spec with a colour field): sections after the metric table.
+ */
+function userPlotsComment(): MarkdownSource {
+  const base = prComment("binary");
+  const epochs = ["epoch,loss,val_loss"];
+  for (let e = 1; e <= 200; e++)
+    epochs.push(`${e},${(2 / Math.sqrt(e)).toFixed(4)},${(2.2 / Math.sqrt(e) + 0.05).toFixed(4)}`);
+  const spec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: "Feature importance <top 8>",
+    mark: "bar",
+    data: {
+      values: [
+        "tenure",
+        "monthly_charges",
+        "total_charges",
+        "contract_type",
+        "payment_method",
+        "support_calls",
+        "region",
+        "age",
+      ].flatMap((feature, i) => [
+        { feature, model: "candidate", importance: 0.3 / (i + 1) },
+        { feature, model: "baseline", importance: 0.25 / (i + 1.5) },
+      ]),
+    },
+    encoding: {
+      x: { field: "feature" },
+      y: { field: "importance", type: "quantitative" },
+      color: { field: "model" },
+    },
+  };
+  const sections = [
+    dataChart("plots/loss.csv", `${epochs.join("\n")}\n`, { title: "Training loss" }),
+    vegaLiteChart(spec, "importance.vl.json"),
+  ];
+  const markdown = sections
+    .map((c) => ("markdown" in c ? c.markdown : `unsupported: ${c.unsupported}`))
+    .join("\n\n");
+  if (markdown.includes("unsupported:")) throw new Error(`mermaid-sources: ${markdown}`);
+  return {
+    name: "pr-comment-user-plots",
+    covers: ["packages/core/src/plots/user-plots.ts"],
+    markdown: `${base.markdown}\n\n${markdown}\n`,
   };
 }
 
@@ -407,6 +457,7 @@ export async function mermaidSources(
       prComment("regression", 50),
       sweepComment("twelve"),
       sweepComment("many"),
+      userPlotsComment(),
       ...monitor.markdown,
       report.markdown,
       ...repositoryDocs(root),

@@ -1,4 +1,4 @@
-import { PALETTE, type Series, shortNumber, xyChart } from "../format/mermaid.js";
+import { fitLabels, PALETTE, type Series, shortNumber, xyChart } from "../format/mermaid.js";
 import { escapeCell } from "../report/table.js";
 import type { PlotSection } from "./render.js";
 
@@ -31,6 +31,28 @@ function thin(n: number): number[] {
 
 const label = (v: unknown) => (typeof v === "number" ? shortNumber(v, 3) : String(v));
 
+/**
+ * The x axis of a user chart: the values as labels when they fit; numbers evenly spaced (epochs, steps —
+ * thinned rows stay within 1 % of even) as a numeric axis, whose ticks Mermaid spaces itself; otherwise
+ * labels cut or numbered by {@link fitLabels}.
+ */
+function xAxis(values: unknown[]): { x: string[] | { min: number; max: number }; title?: string } {
+  const fit = fitLabels(values.map(label), "point");
+  if (!fit.title && fit.labels.every((l, i) => l === label(values[i]))) return { x: fit.labels };
+  const nums = values.map((v) => (typeof v === "string" && v.trim() === "" ? Number.NaN : Number(v)));
+  const first = nums[0] as number;
+  const last = nums[nums.length - 1] as number;
+  const even =
+    nums.length > 2 &&
+    nums.every(Number.isFinite) &&
+    last > first &&
+    nums.every(
+      (v, i) => Math.abs(v - (first + ((last - first) * i) / (nums.length - 1))) <= 0.01 * (last - first),
+    );
+  if (even) return { x: { min: first, max: last } };
+  return fit.title ? { x: fit.labels, title: fit.title } : { x: fit.labels };
+}
+
 /** Rows (objects) as a line chart of `ys` over `x`. */
 function rowsChart(
   rows: Record<string, unknown>[],
@@ -55,8 +77,9 @@ function rowsChart(
     keep.length < rows.length
       ? `\n\n_${keep.length} of ${rows.length} points drawn (every n-th, the last kept)._`
       : "";
+  const axis = xAxis(keep.map((i) => (rows[i] as Record<string, unknown>)[x]));
   return {
-    markdown: `${xyChart({ title, x: keep.map((i) => label((rows[i] as Record<string, unknown>)[x])), xTitle: x, yTitle: ys.length === 1 ? (ys[0] as string) : "value", series })}${note}`,
+    markdown: `${xyChart({ title, x: axis.x, xTitle: axis.title ? `${x}: ${axis.title}` : x, yTitle: ys.length === 1 ? (ys[0] as string) : "value", series })}${note}`,
   };
 }
 
