@@ -223,7 +223,8 @@ export async function renderHtmlPage(
     );
     await page.setContent(html);
     await page.waitForFunction(
-      `[...document.querySelectorAll("pre.mermaid")].every((pre) => pre.querySelector("svg"))`,
+      // a finished chart (or Mermaid's error chart) names its diagram type; a chart still being drawn does not
+      `[...document.querySelectorAll("pre.mermaid")].every((pre) => pre.querySelector(":scope > svg[aria-roledescription]"))`,
       undefined,
       { timeout: 30_000 },
     );
