@@ -468,9 +468,16 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
                   runId: context.runId,
                   runAttempt: context.runAttempt,
                   branch: inputs["plots-branch"],
+                  // A fork's images are never committed: its own token is read-only, and a companion
+                  // (workflow_run) would commit files a fork wrote into this repository.
                   ...(context.pullRequest?.fromFork === true
                     ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
-                    : {}),
+                    : context.eventName === "workflow_run"
+                      ? {
+                          readOnly:
+                            "a workflow_run companion reports a fork's run, whose files are not committed to this repository",
+                        }
+                      : {}),
                   client,
                   log: runtime.log,
                 }),

@@ -202,4 +202,29 @@ describe("images the training writes (plots:)", () => {
       true,
     );
   });
+
+  it("a workflow_run companion (a fork's run) never commits the fork's images to this repository", async () => {
+    const pr = await openPullRequest(admin, "gate-images-companion");
+    const work = await candidateWithPlots();
+    const writer = emulator.createToken({ ...WRITE, contents: "write" });
+    const runtime = await runGate({
+      emulator,
+      token: writer,
+      pr,
+      workspace: work,
+      eventName: "workflow_run",
+      ref: "refs/heads/main",
+      inputs: { baseline: "none", "pull-request": String(pr.number), "head-sha": pr.headSha },
+    });
+    expect(runtime.failure).toBeUndefined();
+    const [comment] = await gateComments(admin, pr);
+    expect(comment?.body).toContain("- `plots/roc.png`: a workflow_run companion reports a fork's run");
+    await expect(
+      admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+        owner: OWNER,
+        repo: pr.repo,
+        ref: "heads/mlops-plots",
+      }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
 });
