@@ -101,6 +101,7 @@ describe("every Mermaid block the project writes (issue 16 item 5)", () => {
     expect(blocks("pr-comment-binary")).toBeGreaterThanOrEqual(3);
     expect(blocks("pr-comment-regression")).toBeGreaterThanOrEqual(2);
     expect(blocks("sweep-comment")).toBeGreaterThanOrEqual(1);
+    expect(blocks("registry-history")).toBe(1);
     expect(blocks("insights")).toBeGreaterThanOrEqual(1);
   });
 });

@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type AliasMove,
   collectGateRules,
   computeInsights,
   dataChart,
@@ -25,6 +26,8 @@ import {
   parseConfig,
   parsePredictions,
   predictionPlots,
+  renderAliasHistoryMermaid,
+  renderAliasHistoryTable,
   renderGateReport,
   renderInsightsHtml,
   renderInsightsMarkdown,
@@ -251,6 +254,38 @@ function userPlotsComment(): MarkdownSource {
   };
 }
 
+/** `mlops registry history --format mermaid` (a timeline) with the table, over three moves and a rollback. */
+function registryHistory(): MarkdownSource {
+  const move = (version: string, previous: string | null, at: string, rollback = false): AliasMove => ({
+    model: "churn",
+    alias: "production",
+    environment: "production",
+    version,
+    previousVersion: previous,
+    movedAt: at,
+    deploymentId: Number(version) * 10,
+    rollback,
+    triggeredBy: "alice",
+    creator: "github-actions[bot]",
+    approvals: rollback ? [] : [{ user: "bob <lead>", state: "approved", comment: "ok: ship it" }],
+    run: { id: 100 + Number(version), url: null },
+    commit: `c${version}`,
+    pullRequest: rollback ? null : { number: 10 + Number(version), title: `change ${version}`, url: "" },
+    registeredByRun: null,
+  });
+  const moves = [
+    move("1", null, "2026-12-01T09:12:30Z"),
+    move("2", "1", "2026-12-03T14:05:00Z"),
+    move("1", "2", "2026-12-03T14:20:00Z", true),
+    move("3", "1", "2026-12-05T08:00:00Z"),
+  ];
+  return {
+    name: "registry-history",
+    covers: ["packages/core/src/report/alias-history.ts"],
+    markdown: `${renderAliasHistoryMermaid("churn", moves, "production")}\n\n${renderAliasHistoryTable(moves)}\n`,
+  };
+}
+
 /** `mlops insights` Markdown over a small history: gates that failed, a rollback, drift and a retrain. */
 function insights(): { markdown: MarkdownSource; html: HtmlSource } {
   const h = (hours: number) => new Date(Date.UTC(2026, 10, 1) + hours * 3_600_000).toISOString();
@@ -458,6 +493,7 @@ export async function mermaidSources(
       sweepComment("twelve"),
       sweepComment("many"),
       userPlotsComment(),
+      registryHistory(),
       ...monitor.markdown,
       report.markdown,
       ...repositoryDocs(root),
