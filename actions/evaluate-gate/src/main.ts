@@ -7,9 +7,10 @@ import {
   type ActionRuntime,
   downloadTrainArtifact,
   type RunContext,
+  reportWorkflowFile,
   requireRepository,
   startAction,
-  workflowFileName,
+  triggeringRun,
 } from "@mlops/action-kit";
 import {
   attemptArtifactName,
@@ -58,13 +59,11 @@ import {
 import {
   type Baseline,
   type CheckAnnotation,
-  findRunPullRequest,
   type GitHubClient,
   gateAnnotations,
-  getPullRequest,
   githubClientFactory,
-  type PullRequestRef,
   publishGateReport,
+  reportPullRequest,
   resolveBaseline,
 } from "@mlops/github";
 import { type GateInputs, inputSchema } from "./inputs.js";
@@ -117,127 +116,10 @@ async function downloadCandidate(
   return found.path;
 }
 
-/**
- * The workflow whose runs this gate belongs to: this run's file (`pr.yml`), or, in a `workflow_run`
- * companion, the file of the run that triggered it, so the comment key and the base-branch runs are
- * the PR check's.
- */
-function gateWorkflowFile(context: RunContext): string | undefined {
-  const triggering = (context.event.workflow_run as { path?: unknown } | undefined)?.path;
-  if (context.eventName === "workflow_run" && typeof triggering === "string")
-    return /([^/]+\.ya?ml)(@.*)?$/.exec(triggering)?.[1];
-  return workflowFileName(context);
-}
-
 /** Sticky-comment key part for the workflow: its file name, else its name, made marker-safe. */
 function workflowKey(context: RunContext): string {
-  const raw = gateWorkflowFile(context) ?? (context.workflow || "workflow");
+  const raw = reportWorkflowFile(context) ?? (context.workflow || "workflow");
   return raw.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 100) || "workflow";
-}
-
-interface PullRequestTarget {
-  number: number;
-  baseRef: string;
-  headSha: string;
-  fromFork: boolean;
-}
-
-interface PullRequestLookup {
-  pr?: PullRequestTarget;
-  /**
-   * Why the report is not posted on a PR (companion runs, or a `pull-request` input whose head moved):
-   * `stale` = the PR has moved on since the evaluated commit (nothing is posted at all); otherwise no PR
-   * was found (the check run still goes on the commit).
-   */
-  skip?: { reason: string; stale: boolean };
-}
-
-/** What a `workflow_run` event says about the run it follows (undefined for other events). */
-function triggeringRun(
-  context: RunContext,
-): { headSha?: string; headBranch?: string; headRepository?: string; pullRequests: number[] } | undefined {
-  if (context.eventName !== "workflow_run") return undefined;
-  const run = context.event.workflow_run as Record<string, unknown> | undefined;
-  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-  const headRepository = text((run?.head_repository as { full_name?: unknown } | undefined)?.full_name);
-  const headSha = text(run?.head_sha);
-  const headBranch = text(run?.head_branch);
-  const pullRequests = (Array.isArray(run?.pull_requests) ? run.pull_requests : [])
-    .map((p) => (p as { number?: unknown } | null)?.number)
-    .filter((n): n is number => typeof n === "number" && Number.isInteger(n));
-  return {
-    ...(headSha ? { headSha } : {}),
-    ...(headBranch ? { headBranch } : {}),
-    ...(headRepository ? { headRepository } : {}),
-    pullRequests,
-  };
-}
-
-/**
- * The PR the report is about: the event's own; with a `pull-request` input outside a companion, that PR
- * (one GET; its head must still be `head-sha`); in a `workflow_run` companion, the triggering run's PR
- * found as GitHub allows (`findRunPullRequest`: the event's `pull_requests`, the number the fork's
- * artifact claims, re-checked against the API, else the open PRs with the run's head), never through
- * `GET /commits/{sha}/pulls`, which returns nothing for a fork's head commit.
- */
-async function pullRequestOf(
-  context: RunContext,
-  inputs: { number: number | undefined; headSha: string | undefined },
-  client: () => GitHubClient,
-  log: ActionRuntime["log"],
-): Promise<PullRequestLookup> {
-  const { number, headSha } = inputs;
-  const { owner, repo, repository } = context;
-  const target = (pr: PullRequestRef): PullRequestTarget => ({
-    number: pr.number,
-    baseRef: pr.baseRef,
-    headSha: pr.headSha,
-    fromFork: (pr.headRepository ?? repository).toLowerCase() !== repository.toLowerCase(),
-  });
-  if (context.pullRequest && (number === undefined || context.pullRequest.number === number))
-    return { pr: context.pullRequest };
-  const run = triggeringRun(context);
-  if (!run) {
-    if (number === undefined) return {};
-    const pr = target(await getPullRequest(client(), { owner, repo, number }));
-    if (headSha && pr.headSha !== headSha)
-      return {
-        pr,
-        skip: {
-          stale: true,
-          reason: `PR #${number} has moved on to ${pr.headSha.slice(0, 7)} since ${headSha.slice(0, 7)} was evaluated`,
-        },
-      };
-    return { pr };
-  }
-  const sha = headSha ?? run.headSha;
-  if (!sha)
-    return {
-      skip: { stale: false, reason: "neither `head-sha` nor the workflow_run event names the commit" },
-    };
-  const found = await findRunPullRequest(client(), {
-    owner,
-    repo,
-    headSha: sha,
-    ...(run.headBranch ? { headBranch: run.headBranch } : {}),
-    ...(run.headRepository ? { headRepository: run.headRepository } : {}),
-    pullRequests: run.pullRequests,
-    ...(number !== undefined ? { claimed: number } : {}),
-  });
-  if ("found" in found) {
-    const via = {
-      workflow_run: "the workflow_run event's pull_requests",
-      artifact: "the number in the fork's report, checked against the API",
-      head:
-        run.headRepository && run.headBranch
-          ? `the open pull requests with head ${run.headRepository.split("/")[0]}:${run.headBranch}`
-          : "the open pull requests' head commits",
-    }[found.via];
-    log.info(`Reporting on PR #${found.found.number} (found from ${via}).`);
-    return { pr: target(found.found) };
-  }
-  if ("moved" in found) return { pr: target(found.moved), skip: { stale: true, reason: found.reason } };
-  return { skip: { stale: false, reason: found.reason } };
 }
 
 /**
@@ -343,14 +225,22 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     clientInstance ??= deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
     return clientInstance;
   };
-  const { pr, skip } = await pullRequestOf(
-    context,
-    { number: inputs["pull-request"], headSha: inputs["head-sha"] },
+  const trigger = triggeringRun(context);
+  const { pr, skip } = await reportPullRequest(
     client,
+    {
+      owner: context.owner,
+      repo: context.repo,
+      repository: context.repository,
+      ...(context.pullRequest ? { eventPullRequest: context.pullRequest } : {}),
+      ...(trigger ? { trigger } : {}),
+      ...(inputs["pull-request"] !== undefined ? { number: inputs["pull-request"] } : {}),
+      ...(inputs["head-sha"] !== undefined ? { headSha: inputs["head-sha"] } : {}),
+    },
     runtime.log,
   );
   // The evaluated commit: in a companion, the triggering run's head (not this run's default-branch sha).
-  const headSha = inputs["head-sha"] ?? triggeringRun(context)?.headSha ?? pr?.headSha ?? context.sha;
+  const headSha = inputs["head-sha"] ?? trigger?.headSha ?? pr?.headSha ?? context.sha;
   const tempDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), `mlops-gate-${model}-`));
 
   const baselineMode =
@@ -363,7 +253,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       repo: context.repo,
       token: inputs["github-token"],
       baseBranch: pr?.baseRef ?? (context.ref.startsWith("refs/heads/") ? context.ref.slice(11) : undefined),
-      workflowFile: gateWorkflowFile(context),
+      workflowFile: reportWorkflowFile(context),
       artifactName: artifactBase,
       perExample: configuredPerExample,
       cwd: deps.cwd,

@@ -98,3 +98,36 @@ export function workflowFileName(context: RunContext): string | undefined {
   const match = /\.github\/workflows\/([^/]+)$/.exec(path);
   return match?.[1];
 }
+
+/** What a `workflow_run` event says about the run it follows (undefined for other events). */
+export function triggeringRun(
+  context: RunContext,
+): { headSha?: string; headBranch?: string; headRepository?: string; pullRequests: number[] } | undefined {
+  if (context.eventName !== "workflow_run") return undefined;
+  const run = context.event.workflow_run as Record<string, unknown> | undefined;
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  const headRepository = text((run?.head_repository as { full_name?: unknown } | undefined)?.full_name);
+  const headSha = text(run?.head_sha);
+  const headBranch = text(run?.head_branch);
+  const pullRequests = (Array.isArray(run?.pull_requests) ? run.pull_requests : [])
+    .map((p) => (p as { number?: unknown } | null)?.number)
+    .filter((n): n is number => typeof n === "number" && Number.isInteger(n));
+  return {
+    ...(headSha ? { headSha } : {}),
+    ...(headBranch ? { headBranch } : {}),
+    ...(headRepository ? { headRepository } : {}),
+    pullRequests,
+  };
+}
+
+/**
+ * The workflow whose runs a report belongs to: this run's file (`pr.yml`), or, in a `workflow_run`
+ * companion, the file of the run that triggered it, so a companion's comment key and base-branch runs are
+ * the PR check's.
+ */
+export function reportWorkflowFile(context: RunContext): string | undefined {
+  const triggering = (context.event.workflow_run as { path?: unknown } | undefined)?.path;
+  if (context.eventName === "workflow_run" && typeof triggering === "string")
+    return /([^/]+\.ya?ml)(@.*)?$/.exec(triggering)?.[1];
+  return workflowFileName(context);
+}

@@ -1,5 +1,6 @@
 import type { GitHubClient } from "./client.js";
 import { httpStatus, withGitHubErrors } from "./errors.js";
+import type { GitHubLog } from "./log.js";
 import { listAllPages } from "./paginate.js";
 
 /** A pull request as the report needs it. */
@@ -169,4 +170,100 @@ export async function findRunPullRequest(
       return { reason: notes.join("; ") };
     },
   );
+}
+
+/** The PR a report goes to, as the run context gives it. */
+export interface PullRequestTarget {
+  number: number;
+  baseRef: string;
+  headSha: string;
+  fromFork: boolean;
+}
+
+export interface PullRequestLookup {
+  pr?: PullRequestTarget;
+  /**
+   * Why the report is not posted on a PR (companion runs, or a `pull-request` input whose head moved):
+   * `stale` = the PR has moved on since the evaluated commit (nothing is posted at all); otherwise no PR
+   * was found (the check run still goes on the commit).
+   */
+  skip?: { reason: string; stale: boolean };
+}
+
+/**
+ * The PR the report is about: the event's own; with a `pull-request` input outside a companion, that PR
+ * (one GET; its head must still be `head-sha`); in a `workflow_run` companion, the triggering run's PR
+ * found as GitHub allows (`findRunPullRequest`: the event's `pull_requests`, the number the fork's
+ * artifact claims, re-checked against the API, else the open PRs with the run's head), never through
+ * `GET /commits/{sha}/pulls`, which returns nothing for a fork's head commit.
+ */
+export async function reportPullRequest(
+  client: () => GitHubClient,
+  query: {
+    owner: string;
+    repo: string;
+    /** `owner/name` of this repository (a PR whose head is elsewhere is from a fork). */
+    repository: string;
+    /** The event's own PR (`pull_request` events). */
+    eventPullRequest?: PullRequestTarget;
+    /** What the `workflow_run` event says about the triggering run (companions only). */
+    trigger?: { headSha?: string; headBranch?: string; headRepository?: string; pullRequests: number[] };
+    /** The `pull-request` input. */
+    number?: number;
+    /** The `head-sha` input: the evaluated commit. */
+    headSha?: string;
+  },
+  log: GitHubLog,
+): Promise<PullRequestLookup> {
+  const { owner, repo, repository, number, headSha } = query;
+  const target = (pr: PullRequestRef): PullRequestTarget => ({
+    number: pr.number,
+    baseRef: pr.baseRef,
+    headSha: pr.headSha,
+    fromFork: (pr.headRepository ?? repository).toLowerCase() !== repository.toLowerCase(),
+  });
+  if (query.eventPullRequest && (number === undefined || query.eventPullRequest.number === number))
+    return { pr: query.eventPullRequest };
+  const run = query.trigger;
+  if (!run) {
+    if (number === undefined) return {};
+    const pr = target(await getPullRequest(client(), { owner, repo, number }));
+    if (headSha && pr.headSha !== headSha)
+      return {
+        pr,
+        skip: {
+          stale: true,
+          reason: `PR #${number} has moved on to ${pr.headSha.slice(0, 7)} since ${headSha.slice(0, 7)} was evaluated`,
+        },
+      };
+    return { pr };
+  }
+  const sha = headSha ?? run.headSha;
+  if (!sha)
+    return {
+      skip: { stale: false, reason: "neither `head-sha` nor the workflow_run event names the commit" },
+    };
+  const found = await findRunPullRequest(client(), {
+    owner,
+    repo,
+    headSha: sha,
+    ...(run.headBranch ? { headBranch: run.headBranch } : {}),
+    ...(run.headRepository ? { headRepository: run.headRepository } : {}),
+    pullRequests: run.pullRequests,
+    ...(number !== undefined ? { claimed: number } : {}),
+  });
+  if ("found" in found) {
+    const via = {
+      workflow_run: "the workflow_run event's pull_requests",
+      artifact: "the number in the fork's report, checked against the API",
+      head:
+        run.headRepository && run.headBranch
+          ? `the open pull requests with head ${run.headRepository.split("/")[0]}:${run.headBranch}`
+          : "the open pull requests' head commits",
+    }[found.via];
+    log.info(`Reporting on PR #${found.found.number} (found from ${via}).`);
+    return { pr: target(found.found) };
+  }
+  if ("moved" in found) return { pr: target(found.moved), skip: { stale: true, reason: found.reason } };
+  return { skip: { stale: false, reason: found.reason } };
 }
