@@ -223,6 +223,17 @@ describe("signed versions (key-based)", () => {
     );
   });
 
+  it("a rollback to a version that does not verify is reported with the failure, not instead of it", async () => {
+    const repo = "signed-rollback";
+    await registerSigned(repo, "weights 1", { "signing-key": "", signing: "none" });
+    await registerSigned(repo, "weights 2");
+    expect((await deploySigned(repo, { "require-signature": "false" })).failure).toBeUndefined();
+    const failed = await deploySigned(repo, { version: "2", command: "exit 4" });
+    expect(failed.failure).toBe(
+      "fraud v2 was not deployed to production: deploy command failed with exit code 4; rolling back to v1 failed too: fraud/v1 is not signed (no model.intoto.jsonl or provenance.sigstore.json in its release), and signatures are required.",
+    );
+  });
+
   it("register refuses a bad key before anything is written", async () => {
     const repo = "signed-badkey";
     const refused = await registerSigned(repo, "weights 1", { "signing-key": "not a key" });

@@ -7,6 +7,7 @@ import {
   type ModelSelector,
   type ModelVersion,
   type OpenBundle,
+  SignatureError,
   type SigningPolicy,
   toSelector,
   validateModelName,
@@ -377,13 +378,26 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
       previousVersion !== version
     ) {
       log.info(`Rolling ${environment} back to ${versionTagName(model, previousVersion)}.`);
-      result.rollback = await deployModel(client, {
-        ...options,
-        selector: versionSelector(previousVersion),
-        rollbackOnFailure: false,
-        runId: `${options.runId}:rollback`,
-        runSha: undefined,
-      });
+      try {
+        result.rollback = await deployModel(client, {
+          ...options,
+          selector: versionSelector(previousVersion),
+          rollbackOnFailure: false,
+          runId: `${options.runId}:rollback`,
+          runSha: undefined,
+        });
+      } catch (error) {
+        // The previous version refused before it was deployed (e.g. its signature): say so with this failure.
+        if (!(error instanceof IntegrityError || error instanceof SignatureError)) throw error;
+        result.rollback = {
+          ok: false,
+          model,
+          version: previousVersion,
+          environment,
+          deploymentId: 0,
+          message: describeError(error),
+        };
+      }
     }
     return result;
   });
