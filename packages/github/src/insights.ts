@@ -32,14 +32,14 @@ import {
 import type { GitHubClient } from "./client.js";
 import { httpStatus, withGitHubErrors } from "./errors.js";
 import { type GitHubLog, silentLog } from "./log.js";
-import { type MonitoringIssueResult, upsertMarkedIssue } from "./monitoring-issue.js";
+import { type MonitoringIssueResult, monitoringMarkerModel, upsertMarkedIssue } from "./monitoring-issue.js";
 import { nextPageUrl } from "./paginate.js";
+import { parseVersionTagName } from "./registry/names.js";
 
 /** The check-run name prefix of the gate (`mlops gate: <model>`, actions/evaluate-gate). */
 export const GATE_CHECK_PREFIX = "mlops gate: ";
 /** The label of the monitoring issues (actions/monitor-report, `upsertMonitoringIssue`). */
 const MONITORING_LABEL = "mlops-monitoring";
-const MONITORING_MARKER = /<!-- mlops-actions:monitoring:([a-z0-9][a-z0-9._-]*) -->/;
 /** Older deployments read per (model, environment) to find what ran before the window. */
 const BEFORE_WINDOW = 5;
 /** `GET /actions/runs` with a filter answers at most 1,000 runs (OpenAPI description of the endpoint). */
@@ -84,12 +84,6 @@ export function driftOfRunComment(body: string): boolean | undefined {
   const text = body.replace(/^<!-- mlops-actions:monitoring-run:[^>]*-->\n/, "");
   if (!/^### Run /.test(text)) return undefined;
   return /dataset drift detected|dataset drift continues/i.test(text);
-}
-
-/** `<model>/v<label>` → [model, label]. */
-function versionTag(tag: string): [string, string] | undefined {
-  const match = /^([a-z0-9][a-z0-9._-]*)\/v(.+)$/.exec(tag);
-  return match?.[1] && match[2] ? [match[1], match[2]] : undefined;
 }
 
 export async function collectInsightsEvents(
@@ -270,14 +264,14 @@ export async function collectInsightsEvents(
     const runById = new Map(runs.items.map((r) => [r.id, r]));
     const versions: VersionEvent[] = [];
     for (const r of releases.items) {
-      const parsed = versionTag(r.tag_name);
-      if (!parsed || r.draft || (model && parsed[0] !== model)) continue;
+      const parsed = parseVersionTagName(r.tag_name);
+      if (!parsed || r.draft || (model && parsed.model !== model)) continue;
       const key = parseReleaseMetadata(r.body)?.idempotencyKey;
       const runId = Number(key?.split("/").at(-2));
       const run = Number.isFinite(runId) ? runById.get(runId) : undefined;
       versions.push({
-        model: parsed[0],
-        version: parsed[1],
+        model: parsed.model,
+        version: parsed.version,
         registeredAt: r.published_at ?? r.created_at,
         ...(run ? { commitSha: run.head_sha, trigger: run.event } : {}),
       });
@@ -347,7 +341,7 @@ export async function collectInsightsEvents(
     const monitoring: MonitoringRun[] = [];
     let commentPages = 0;
     for (const issue of issues.items) {
-      const issueModel = MONITORING_MARKER.exec(issue.body ?? "")?.[1];
+      const issueModel = monitoringMarkerModel(issue.body ?? "");
       if (issue.pull_request || !issueModel || (model && issueModel !== model)) continue;
       const comments = await pages<{ body?: string; created_at: string }>(
         "monitoring comments",

@@ -3,6 +3,7 @@ import {
   GitHubError,
   ISSUE_BODY_BUDGET,
   ISSUE_COMMENT_BUDGET,
+  isValidName,
   measure,
   reserveBudget,
   validateModelName,
@@ -46,9 +47,20 @@ export interface MonitoringIssueResult {
   commentUrl?: string;
 }
 
+const MONITORING_MARKER_PREFIX = "<!-- mlops-actions:monitoring:";
+
 /** The hidden marker identifying the monitoring issue of `model`. */
 export function monitoringMarker(model: string): string {
-  return `<!-- mlops-actions:monitoring:${validateModelName(model)} -->`;
+  return `${MONITORING_MARKER_PREFIX}${validateModelName(model)} -->`;
+}
+
+/** The model whose monitoring issue `body` is (its `monitoringMarker`), else undefined. */
+export function monitoringMarkerModel(body: string): string | undefined {
+  const start = body.indexOf(MONITORING_MARKER_PREFIX);
+  if (start < 0) return undefined;
+  const rest = body.slice(start + MONITORING_MARKER_PREFIX.length);
+  const model = rest.slice(0, rest.indexOf(" -->"));
+  return rest.includes(" -->") && isValidName(model) ? model : undefined;
 }
 
 const FULL_REPORT = "the full report is in the job summary and the run's artifact";

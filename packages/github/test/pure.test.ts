@@ -6,9 +6,12 @@ import {
   isAuthoredBy,
   keyFromTagMessage,
   looksLikeHtml,
+  monitoringMarker,
+  monitoringMarkerModel,
   nextPageUrl,
   parseModelRefs,
   parseSha256Sums,
+  parseVersionTagName,
   renderSha256Sums,
   statusStateFor,
   tagMessage,
@@ -52,6 +55,21 @@ describe("model names and selectors", () => {
     expect(versionsDescending(refs)).toEqual(["10", "1.4.0", "1"]);
     expect(versionOfAlias(refs, "production")).toBe("10");
     expect(aliasesOf(refs, "10")).toEqual(["production"]);
+  });
+});
+
+describe("names read back", () => {
+  it("a version tag gives its model and version; anything else gives nothing", () => {
+    expect(parseVersionTagName("fraud/v7")).toEqual({ model: "fraud", version: "7" });
+    expect(parseVersionTagName("fraud/v1.4.0")).toEqual({ model: "fraud", version: "1.4.0" });
+    for (const tag of ["fraud/@production", "Fraud/v7", "fraud/v01", "a/b/v7", "v7", "fraud/v1.4.0+x"])
+      expect(parseVersionTagName(tag)).toBeUndefined();
+  });
+
+  it("the monitoring issue's marker gives its model back", () => {
+    expect(monitoringMarkerModel(`${monitoringMarker("churn-2")}\n## Drift`)).toBe("churn-2");
+    expect(monitoringMarkerModel("<!-- mlops-actions:monitoring:Bad! -->")).toBeUndefined();
+    expect(monitoringMarkerModel("no marker")).toBeUndefined();
   });
 });
 

@@ -392,7 +392,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       throw new InputError(
         `--since: expected a date such as 2026-05-03 or 2026-05-03T14:00:00Z, got "${flags.since}"`,
       );
-    const alias = flags.alias?.replace(/^@/, "");
+    const alias = flags.alias === undefined ? undefined : parseAliasSelector(flags.alias, "--alias");
     const history = await aliasHistory(client, {
       owner,
       repo,

@@ -1,4 +1,10 @@
-import { type AliasMove, type ModelVersion, parseReleaseMetadata, validateModelName } from "@mlops/core";
+import {
+  type AliasMove,
+  environmentAlias,
+  type ModelVersion,
+  parseReleaseMetadata,
+  validateModelName,
+} from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { githubErrorReason, withGitHubErrors } from "../errors.js";
 import { type GitHubLog, silentLog } from "../log.js";
@@ -38,11 +44,6 @@ interface DeploymentData {
 interface StatusData {
   state: string;
   created_at: string;
-}
-
-/** The alias a deployment to `environment` moves (as `deployModel` names it). */
-export function aliasOfEnvironment(environment: string): string {
-  return environment.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
 }
 
 function payloadOf(deployment: DeploymentData): { version?: ModelVersion; runId?: string } {
@@ -116,7 +117,7 @@ export async function aliasHistory(
     const since = options.since?.getTime();
     const deployments = all
       .map((d) => ({ ...d, id: Number(d.id) }))
-      .filter((d) => options.alias === undefined || aliasOfEnvironment(d.environment) === options.alias)
+      .filter((d) => options.alias === undefined || environmentAlias(d.environment) === options.alias)
       .sort((a, b) => a.id - b.id);
 
     const runs = new Map<
@@ -238,7 +239,7 @@ export async function aliasHistory(
       const facts = await versionOf(version, deployment.sha);
       moves.push({
         model,
-        alias: aliasOfEnvironment(deployment.environment),
+        alias: environmentAlias(deployment.environment),
         environment: deployment.environment,
         version,
         previousVersion: null,

@@ -12,6 +12,14 @@ export function versionTagName(model: string, version: ModelVersion): string {
   return `${model}/v${version}`;
 }
 
+/** `fraud/v7` → `{ model: "fraud", version: "7" }`: the model and version of a version tag, else undefined. */
+export function parseVersionTagName(tag: string): { model: string; version: ModelVersion } | undefined {
+  const slash = tag.indexOf("/");
+  const model = tag.slice(0, slash);
+  const version = slash > 0 ? versionOfTagSegment(tag.slice(slash + 1)) : undefined;
+  return version !== undefined && isValidName(model) ? { model, version } : undefined;
+}
+
 /** `v7`, `v1.4.0`: how a version is written in selectors, messages and file names. */
 export function versionSelector(version: ModelVersion): string {
   return formatSelector({ kind: "version", version });
