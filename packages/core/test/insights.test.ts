@@ -13,6 +13,7 @@ import {
   renderInsightsMarkdown,
   revisitMatrix,
   runGate,
+  windowEnd,
 } from "../src/index.js";
 
 const T0 = Date.parse("2026-11-01T00:00:00Z");
@@ -386,5 +387,31 @@ describe("failed rules in a gate report", () => {
     });
     expect(failedRulesInReport(summary)).toEqual(["accuracy >= 0.9", "latency_ms <= 50"]);
     expect(failedRulesInReport("✅ churn: gate passed")).toEqual([]);
+  });
+});
+
+describe("the end of an unbounded window", () => {
+  it("is the newest event when GitHub's clock is ahead of the reader's, so the last deployment counts", () => {
+    const events = history();
+    // The reader's clock says 9 h, but PR #1's production deployment succeeded at 9.5 h on GitHub's clock.
+    const { since: _since, until: _until, repository: _repository, ...rest } = events;
+    const first = { ...rest, pulls: rest.pulls.filter((p) => p.number === 1) };
+    const by = (at: string) => Date.parse(at) <= T0 + 9.5 * 3_600_000;
+    const read = {
+      ...first,
+      gates: first.gates.filter((g) => by(g.at)),
+      versions: first.versions.filter((v) => by(v.registeredAt)),
+      deployments: first.deployments.filter((d) => by(d.createdAt)),
+      monitoring: [],
+      retrains: [],
+    };
+    const lagging = h(9);
+    expect(windowEnd(read, lagging)).toBe(h(9.5));
+    const bounded = (until: string) =>
+      computeInsights({ repository: "o/r", until, ...read }).models[0]?.leadTime.rows.map((r) => r.pr);
+    expect(bounded(lagging)).toEqual([]); // the reader's clock alone leaves the deployment out
+    expect(bounded(windowEnd(read, lagging))).toEqual([1]);
+    // A reader ahead of GitHub keeps its own clock.
+    expect(windowEnd(read, h(300))).toBe(h(300));
   });
 });

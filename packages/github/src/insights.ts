@@ -28,6 +28,7 @@ import {
   parseReleaseMetadata,
   type RetrainRun,
   type VersionEvent,
+  windowEnd,
 } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { httpStatus, withGitHubErrors } from "./errors.js";
@@ -52,7 +53,7 @@ export interface CollectInsightsOptions {
   model?: string;
   /** Start of the window (ISO time); default: everything. */
   since?: string;
-  /** End of the window (default: now). */
+  /** End of the window (default: now, or the newest event read when GitHub's clock is ahead of ours). */
   until?: string;
   /** Progress (one line per page read on long histories) and warnings. */
   log?: GitHubLog;
@@ -91,7 +92,7 @@ export async function collectInsightsEvents(
   options: CollectInsightsOptions,
 ): Promise<{ events: InsightsEvents; apiCalls: InsightsApiCalls }> {
   const { owner, repo, since, model } = options;
-  const until = options.until ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const log = options.log ?? silentLog;
   let made = 0;
   const terms: Array<[string, number]> = [];
@@ -380,7 +381,7 @@ export async function collectInsightsEvents(
       events: {
         repository: `${owner}/${repo}`,
         ...(since ? { since } : {}),
-        until,
+        until: options.until ?? windowEnd({ pulls, gates, versions, deployments, monitoring, retrains }, now),
         pulls,
         gates,
         versions,

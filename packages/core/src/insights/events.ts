@@ -114,3 +114,25 @@ export interface InsightsEvents {
   monitoring: MonitoringRun[];
   retrains: RetrainRun[];
 }
+
+/**
+ * The end of a window the user did not bound: the later of `now` (the reader's clock) and the newest event
+ * read. GitHub's timestamps come from its servers, and a runner's or laptop's clock can lag them; an end
+ * taken from the reader's clock alone would leave out what happened in the last moments (e.g. the
+ * production deployment of the PR just merged) and report it as missing.
+ */
+export function windowEnd(
+  events: Omit<InsightsEvents, "until" | "repository" | "since">,
+  now: string,
+): string {
+  const times = [
+    now,
+    ...events.pulls.flatMap((p) => [p.openedAt, p.mergedAt, ...p.reviews.map((r) => r.at)]),
+    ...events.gates.map((g) => g.at),
+    ...events.versions.map((v) => v.registeredAt),
+    ...events.deployments.flatMap((d) => [d.createdAt, ...d.statuses.map((s) => s.at)]),
+    ...events.monitoring.map((m) => m.at),
+    ...events.retrains.map((r) => r.at),
+  ].filter((t): t is string => t !== undefined);
+  return times.reduce((latest, t) => (Date.parse(t) > Date.parse(latest) ? t : latest), now);
+}
