@@ -6,7 +6,12 @@ import {
   keyVersionSigner,
   requireModelName,
 } from "@mlops/core";
-import { dispatchEvent, type GitHubClient, githubClientFactory, registerModel } from "@mlops/github";
+import {
+  dispatchModelRegistered,
+  type GitHubClient,
+  githubClientFactory,
+  registerModel,
+} from "@mlops/github";
 import { inputSchema } from "./inputs.js";
 import { gatherSources } from "./sources.js";
 
@@ -92,21 +97,15 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
   runtime.log.info(`${verb[registered.outcome]} ${registered.tag}: ${registered.releaseUrl}`);
 
   if (inputs.dispatch && registered.outcome !== "existing") {
-    await dispatchEvent(client, {
+    await dispatchModelRegistered(client, {
       owner: context.owner,
-      log: runtime.log,
       repo: context.repo,
-      eventType: "mlops.model.registered",
-      clientPayload: {
-        model,
-        version: registered.version,
-        tag: registered.tag,
-        release_url: registered.releaseUrl,
-        aliases: inputs.aliases,
-        parent_version: registered.parentVersion,
-        commit: run?.commit ?? context.sha,
-        run_id: context.runId,
-      },
+      model,
+      registered,
+      aliases: inputs.aliases,
+      commit: run?.commit ?? context.sha,
+      runId: context.runId,
+      log: runtime.log,
     });
   }
 }

@@ -3,6 +3,7 @@ import { InputError } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { httpStatus, withGitHubErrors } from "./errors.js";
 import { type GitHubLog, silentLog } from "./log.js";
+import type { RegisteredModel } from "./registry/register.js";
 
 /**
  * Sends a `repository_dispatch` event (the only event a GITHUB_TOKEN can use to start other workflows).
@@ -79,4 +80,41 @@ function neverSent(error: unknown): boolean {
     cause = (cause as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * Sends `mlops.model.registered` for a version just registered (not for one that already existed): the
+ * event the release workflow's deploy and the user's own workflows listen to. One payload, whether the
+ * register action or `mlops registry register` registered it.
+ */
+export async function dispatchModelRegistered(
+  client: GitHubClient,
+  options: {
+    owner: string;
+    repo: string;
+    model: string;
+    registered: Pick<RegisteredModel, "version" | "tag" | "releaseUrl" | "parentVersion">;
+    aliases: string[];
+    commit: string;
+    runId: number;
+    log?: GitHubLog;
+  },
+): Promise<void> {
+  const { registered } = options;
+  await dispatchEvent(client, {
+    owner: options.owner,
+    repo: options.repo,
+    eventType: "mlops.model.registered",
+    clientPayload: {
+      model: options.model,
+      version: registered.version,
+      tag: registered.tag,
+      release_url: registered.releaseUrl,
+      aliases: options.aliases,
+      parent_version: registered.parentVersion,
+      commit: options.commit,
+      run_id: options.runId,
+    },
+    ...(options.log ? { log: options.log } : {}),
+  });
 }

@@ -25,7 +25,7 @@ import {
   aliasHistory,
   type DeployResult,
   deployModel,
-  dispatchEvent,
+  dispatchModelRegistered,
   downloadModel,
   downloadVerifiedModel,
   type GitHubClient,
@@ -328,20 +328,14 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       log: { debug() {}, info: (m) => io.stderr(m), warning: (m) => io.stderr(`warning: ${m}`) },
     });
     if (flags.dispatch && registered.outcome !== "existing")
-      await dispatchEvent(client, {
+      await dispatchModelRegistered(client, {
         owner,
         repo,
-        eventType: "mlops.model.registered",
-        clientPayload: {
-          model,
-          version: registered.version,
-          tag: registered.tag,
-          release_url: registered.releaseUrl,
-          aliases,
-          parent_version: registered.parentVersion,
-          commit,
-          run_id: run?.run.id ?? 0,
-        },
+        model,
+        registered,
+        aliases,
+        commit,
+        runId: run?.run.id ?? 0,
       });
     const assets = registered.assets.map((a) => ({ name: a.name, size: a.size, digest: a.digest ?? null }));
     if (flags.format === "json") {

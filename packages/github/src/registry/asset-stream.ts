@@ -1,3 +1,4 @@
+import { Transform } from "node:stream";
 import { GitHubError, IntegrityError } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import type { ReleaseAsset } from "./release.js";
@@ -10,6 +11,33 @@ export const DOWNLOAD_ATTEMPTS = 4;
 export function looksLikeHtml(firstBytes: Buffer): boolean {
   const head = firstBytes.subarray(0, 512).toString("utf8").trimStart().toLowerCase();
   return head.startsWith("<!doctype") || head.startsWith("<html");
+}
+
+/**
+ * The pass-through every downloaded asset byte goes through: when `sniff`, the first chunk is refused if it
+ * is an HTML page (an error page served with 200) instead of the asset; every chunk then goes to `onChunk`,
+ * which may refuse it by returning the reason (an IntegrityError).
+ */
+export function assetBytesCheck(
+  assetName: string,
+  sniff: boolean,
+  onChunk: (chunk: Buffer) => string | undefined,
+): Transform {
+  let sniffed = !sniff;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (!sniffed) {
+        sniffed = true;
+        if (looksLikeHtml(chunk)) {
+          done(new IntegrityError(`Download of ${assetName} returned an HTML page, not the asset.`));
+          return;
+        }
+      }
+      const refused = onChunk(chunk);
+      if (refused !== undefined) done(new IntegrityError(refused));
+      else done(null, chunk);
+    },
+  });
 }
 
 /** An opened asset body; `status` 206 (with `contentRange`) when a byte range was asked for and granted. */

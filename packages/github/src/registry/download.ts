@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { IntegrityError, type ModelManifest, type ModelSelector, parseModelManifest } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { httpStatus, withGitHubErrors } from "../errors.js";
 import { type GitHubLog, progressCounter, silentLog, type TransferProgress } from "../log.js";
-import { DOWNLOAD_ATTEMPTS, looksLikeHtml, openAssetStream, requireAsset } from "./asset-stream.js";
+import { assetBytesCheck, DOWNLOAD_ATTEMPTS, openAssetStream, requireAsset } from "./asset-stream.js";
 import { parseSha256Sums } from "./metadata.js";
 import { downloadParts } from "./parts-download.js";
 import type { ReleaseAsset } from "./release.js";
@@ -58,21 +58,11 @@ async function downloadAssetOnce(
   }
   const hash = createHash("sha256");
   let size = 0;
-  let sniffed = false;
-  const check = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      if (!sniffed) {
-        sniffed = true;
-        if (looksLikeHtml(chunk)) {
-          done(new IntegrityError(`Download of ${asset.name} returned an HTML page, not the asset.`));
-          return;
-        }
-      }
-      size += chunk.length;
-      hash.update(chunk);
-      onBytes(chunk.length);
-      done(null, chunk);
-    },
+  const check = assetBytesCheck(asset.name, true, (chunk) => {
+    size += chunk.length;
+    hash.update(chunk);
+    onBytes(chunk.length);
+    return undefined;
   });
   await pipeline(
     Readable.fromWeb(body as Parameters<typeof Readable.fromWeb>[0]),

@@ -1,13 +1,13 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, rename, rm, stat, truncate } from "node:fs/promises";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { IntegrityError, type ModelManifest } from "@mlops/core";
 import type { GitHubClient } from "../client.js";
 import { httpStatus } from "../errors.js";
 import type { GitHubLog } from "../log.js";
-import { DOWNLOAD_ATTEMPTS, looksLikeHtml, openAssetStream, requireAsset } from "./asset-stream.js";
+import { assetBytesCheck, DOWNLOAD_ATTEMPTS, openAssetStream, requireAsset } from "./asset-stream.js";
 import type { ReleaseAsset } from "./release.js";
 import type { ResolvedModel } from "./resolve.js";
 import { transferTimeoutMs } from "./upload.js";
@@ -102,25 +102,12 @@ async function fetchPart(
   await truncate(path, part.offset + startedAt);
   const hashes = hashesFor(startedAt);
   let written = startedAt;
-  let sniffed = startedAt > 0 || part.offset > 0;
-  const check = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      if (!sniffed) {
-        sniffed = true;
-        if (looksLikeHtml(chunk)) {
-          done(new IntegrityError(`Download of ${asset.name} returned an HTML page, not the asset.`));
-          return;
-        }
-      }
-      written += chunk.length;
-      if (written > part.size) {
-        done(new IntegrityError(`${asset.name}: the server sent more than the part's ${part.size} bytes.`));
-        return;
-      }
-      for (const hash of hashes) hash.update(chunk);
-      onBytes(chunk.length);
-      done(null, chunk);
-    },
+  const check = assetBytesCheck(asset.name, startedAt === 0 && part.offset === 0, (chunk) => {
+    written += chunk.length;
+    if (written > part.size) return `${asset.name}: the server sent more than the part's ${part.size} bytes.`;
+    for (const hash of hashes) hash.update(chunk);
+    onBytes(chunk.length);
+    return undefined;
   });
   await pipeline(
     Readable.fromWeb(answer.body as Parameters<typeof Readable.fromWeb>[0]),
