@@ -21,7 +21,8 @@ import { fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
 const rootAt = args.indexOf("--root");
-const root = rootAt >= 0 ? resolve(args.splice(rootAt, 2)[1]) : join(dirname(fileURLToPath(import.meta.url)), "../..");
+const root =
+  rootAt >= 0 ? resolve(args.splice(rootAt, 2)[1]) : join(dirname(fileURLToPath(import.meta.url)), "../..");
 const runs = Number(args[0] ?? 10);
 const actionsDir = join(root, "actions");
 const actions = readdirSync(actionsDir)
@@ -52,7 +53,9 @@ function loadedAtStart(entry) {
     seen.add(file);
     const text = readFileSync(file, "utf8");
     // Static imports only: `import{a}from"./c.js"`, `import"./c.js"`, `export{a}from"./c.js"` (not `import("…")`).
-    for (const match of text.matchAll(/(?:\bimport|\bexport)\s*(?:[^"'()]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+)["']/g))
+    for (const match of text.matchAll(
+      /(?:\bimport|\bexport)\s*(?:[^"'()]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+)["']/g,
+    ))
       visit(resolve(dirname(file), match[1]));
   };
   visit(entry);
@@ -74,7 +77,8 @@ function timeOnce(args, until) {
       if (result === undefined && until) {
         const line = out.split("\n").find((l) => l.startsWith("::error::"));
         if (line !== undefined) {
-          if (!until.test(line)) fail(new Error(`${args.join(" ")}: first error is not input validation: ${line}`));
+          if (!until.test(line))
+            fail(new Error(`${args.join(" ")}: first error is not input validation: ${line}`));
           result = ms();
         }
       }
@@ -118,12 +122,18 @@ const scratch = mkdtempSync(join(tmpdir(), "mlops-bundle-bench-"));
 const mib = (n) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
 try {
-  console.log(`Node ${process.version}, ${runs} runs each, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `Node ${process.version}, ${runs} runs each, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   console.log(
     `dist total ${mib(total)} in ${distFiles.length} files: JavaScript ${mib(bytes.js)}, source maps ${mib(bytes.maps)}, other ${mib(bytes.other)}`,
   );
   console.log("");
-  console.log("| action | JS loaded at start | start-up to input validation, median | p90 | min | CPU, median |");
+  console.log(
+    "| action | JS loaded at start | start-up to input validation, median | p90 | min | CPU, median |",
+  );
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   const floor = await measure(["-e", "0"]);
   console.log(
@@ -139,7 +149,11 @@ try {
       `| ${name} | ${kib(loadedBytes)} (${loaded.length} file${loaded.length > 1 ? "s" : ""}) | ${t.median.toFixed(0)} ms | ${t.p90.toFixed(0)} ms | ${t.min.toFixed(0)} ms | ${cpu.toFixed(0)} ms |`,
     );
   }
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `\nload average after: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
