@@ -14,53 +14,35 @@ import {
 } from "@mlops/action-kit";
 import {
   attemptArtifactName,
-  type Budget,
   CHECK_OUTPUT_BUDGET,
-  cellName,
   collectGateRules,
-  failedRuleTexts,
-  failsGate,
+  decideGate,
+  decideSweepGate,
   findModel,
-  formatNumber,
+  type GateDecision,
   GateFailed,
   type GateReportInput,
-  type GateRule,
-  type GateRun,
+  gateJsonText,
   gateReportArtifactBase,
-  gateVerdictLine,
   InputError,
   JOB_SUMMARY_BUDGET,
   type LoadedMetricsSource,
   loadMetricsSource,
   type MetricSpec,
-  type MetricValues,
   type ModelConfig,
   metricSpecsOf,
   NO_BUDGET,
-  type OnSkipped,
-  type PerExampleInput,
   parseConfig,
   parseSweepMatrix,
   perExamplePath,
-  renderGateReport,
-  renderSweepReport,
-  ruleOutcomeFlags,
   runGate,
-  runSweepGate,
-  type SweepGateMode,
-  type SweepRanking,
-  type SweepReportInput,
-  type SweepValues,
   sweepRankingOf,
-  sweepVerdictLine,
   trainArtifactBase,
   validateModelName,
 } from "@mlops/core";
 import {
   type Baseline,
-  type CheckAnnotation,
   type GitHubClient,
-  gateAnnotations,
   githubClientFactory,
   publishGateReport,
   reportPullRequest,
@@ -68,7 +50,7 @@ import {
 } from "@mlops/github";
 import { type GateInputs, inputSchema } from "./inputs.js";
 import { joinPlots, predictionPlotsOf, trendOf, userPlotsOf } from "./plots.js";
-import { folderArtifactStore, loadSweepCells, type SweepCells, uploadBestCell } from "./sweep.js";
+import { folderArtifactStore, loadSweepCells, uploadBestCell } from "./sweep.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
 
@@ -280,11 +262,12 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
         }
       : {}),
   };
-  const evaluation: Evaluation =
+  const evaluation: GateDecision =
     sweep && ranking
-      ? evaluateSweep({
+      ? decideSweepGate({
           model,
-          cells: sweep,
+          cells: sweep.cells,
+          notes: sweep.notes,
           matrix: parseSweepMatrix(sweepMatrix as string),
           rules,
           ranking,
@@ -302,7 +285,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
           report: shared,
           log: runtime.log,
         })
-      : evaluateOne({
+      : decideGate({
           model,
           head: (candidate as LoadedMetricsSource).metrics,
           rules,
@@ -389,9 +372,12 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   await writeFile(reportPath, `${fullReport}\n`);
   await writeFile(
     join(reportDir, "gate.json"),
-    // `pull_request`: the PR this run evaluated, for the workflow_run companion of a fork PR (GitHub gives
-    // it no `pull_requests` there). The companion treats it as untrusted and re-checks it with the API.
-    `${JSON.stringify({ model, passed: evaluation.passed, baseline: baseline?.source ?? "none", ...(context.pullRequest ? { pull_request: context.pullRequest.number } : {}), ...evaluation.json }, null, 2)}\n`,
+    gateJsonText({
+      model,
+      evaluation,
+      baselineSource: baseline?.source,
+      pullRequest: context.pullRequest?.number,
+    }),
   );
 
   let commentUrl = "";
@@ -481,174 +467,3 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
 }
 
 const plotsOf = (plots: GateReportInput["plots"] | undefined) => (plots ? { plots } : {});
-
-/** What a gate decided and how to report it: the same steps publish one model's gate and a sweep's. */
-interface Evaluation {
-  /** The headline, also the check run's title. */
-  verdict: string;
-  passed: boolean;
-  /** The report within a budget (default: a PR comment). */
-  render: (options: { budget?: Budget; reserve?: number }) => string;
-  annotations: CheckAnnotation[];
-  failedRules: string[];
-  /** Fields of gate.json beyond model, passed, baseline and pull_request. */
-  json: Record<string, unknown>;
-  /** The step's error message when the gate failed. */
-  failure: string;
-  /** Set when the gate checked nothing it could rank: fails the step even with fail-on-regression false. */
-  broken?: string;
-  /** Output `best-cell` (sweeps): the best cell's values as JSON, with its id. */
-  bestCell?: string;
-  /** The best cell's id (sweeps). */
-  bestCellId?: string;
-}
-
-interface EvaluateInput {
-  model: string;
-  rules: GateRule[];
-  onSkipped: OnSkipped;
-  report: Omit<GateReportInput, "model" | "run" | "head">;
-  log: ActionRuntime["log"];
-}
-
-function failureMessage(model: string, run: GateRun): string {
-  return `Gate failed for ${model}: ${run.rules
-    .filter((r) => failsGate(r, run))
-    .map((r) => `${r.rule} — ${r.message}`)
-    .join(
-      "; ",
-    )}${run.onSkipped === "fail" && run.rules.some((r) => r.status === "skipped") ? " (on-skipped: fail)" : ""}`;
-}
-
-function logOutcomes(log: ActionRuntime["log"], run: GateRun, indent = "  "): void {
-  for (const outcome of run.rules)
-    log.info(
-      `${indent}${{ passed: "✓", failed: "✗", skipped: "–" }[outcome.status]} ${outcome.rule}: ${outcome.message}`,
-    );
-}
-
-/** One candidate against the baseline. */
-function evaluateOne(
-  input: EvaluateInput & { head: MetricValues; perExample?: PerExampleInput },
-): Evaluation {
-  const run = runGate({
-    head: input.head,
-    rules: input.rules,
-    onSkipped: input.onSkipped,
-    ...(input.report.baseline ? { baseline: input.report.baseline } : {}),
-    ...(input.perExample ? { perExample: input.perExample } : {}),
-  });
-  const verdict = gateVerdictLine(input.model, run);
-  input.log.info(verdict);
-  logOutcomes(input.log, run);
-  const reportInput: GateReportInput = { ...input.report, model: input.model, run, head: input.head };
-  return {
-    verdict,
-    passed: run.passed,
-    render: (options) => renderGateReport(reportInput, options),
-    annotations: gateAnnotations(run),
-    failedRules: failedRuleTexts(run),
-    json: { rules: run.rules.map(({ status, ...r }) => ({ ...r, ...ruleOutcomeFlags(status) })) },
-    failure: failureMessage(input.model, run),
-  };
-}
-
-/** Every cell of a sweep against the one baseline, ranked (see `runSweepGate`). */
-function evaluateSweep(
-  input: EvaluateInput & {
-    cells: SweepCells;
-    /** The `sweep` input, kept in gate.json so a fork companion can gate the same cells. */
-    matrix: SweepValues;
-    ranking: SweepRanking;
-    mode: SweepGateMode;
-    baseline?: MetricValues;
-    baselinePerExample?: PerExampleInput["baseline"];
-  },
-): Evaluation {
-  const result = runSweepGate({
-    cells: input.cells.cells,
-    rules: input.rules,
-    ranking: input.ranking,
-    mode: input.mode,
-    onSkipped: input.onSkipped,
-    ...(input.baseline ? { baseline: input.baseline } : {}),
-    ...(input.baselinePerExample ? { baselinePerExample: input.baselinePerExample } : {}),
-  });
-  const reportInput: SweepReportInput = {
-    ...input.report,
-    model: input.model,
-    result,
-    notes: input.cells.notes,
-  };
-  const precision = input.report.specs?.[input.ranking.metric]?.precision ?? 4;
-  const verdict = sweepVerdictLine(input.model, result, (x) => formatNumber(x, { precision }));
-  input.log.info(verdict);
-  for (const outcome of result.cells) {
-    input.log.info(
-      `${cellName(outcome)} ${outcome.cell.label}: ${outcome.rank === undefined ? `not ranked — ${outcome.problem}` : `rank ${outcome.rank}, ${input.ranking.metric} ${formatNumber(outcome.value as number, { precision })}, gate ${outcome.run?.passed ? "passed" : "failed"}`}`,
-    );
-    if (outcome.run) logOutcomes(input.log, outcome.run, "    ");
-  }
-  // The runs the verdict stands on: the best cell's, or (`all`) every ranked cell's.
-  const judged = result.cells.filter((o) => (input.mode === "all" ? o.run !== undefined : o === result.best));
-  const failedRules = [...new Set(judged.flatMap((o) => (o.run ? failedRuleTexts(o.run) : [])))];
-  const failing = judged.filter((o) => o.run && !o.run.passed);
-  const unranked = result.cells.filter((o) => o.rank === undefined);
-  const failure = [
-    `Sweep gate failed for ${input.model}:`,
-    ...failing.map(
-      (o) =>
-        `${cellName(o)} (${o.cell.label}): ${failureMessage(input.model, o.run as GateRun).replace(/^Gate failed for [^:]+: /, "")}`,
-    ),
-    ...(input.mode === "all" ? unranked.map((o) => `${cellName(o)} (${o.cell.label}): ${o.problem}`) : []),
-  ].join(" ");
-  const best = result.best;
-  return {
-    verdict,
-    passed: result.passed,
-    render: (options) => renderSweepReport(reportInput, options),
-    // Annotations point at the config's rules: the best cell's failures (every failing cell's with `all`).
-    annotations: [
-      ...new Map(
-        failing
-          .flatMap((o) => gateAnnotations(o.run as GateRun))
-          .map((a) => [`${a.start_line}:${a.title}`, a]),
-      ).values(),
-    ],
-    failedRules,
-    json: {
-      sweep: {
-        matrix: input.matrix,
-        metric: input.ranking.metric,
-        goal: input.ranking.goal,
-        mode: input.mode,
-        ...(best ? { best: best.cell.id } : {}),
-        cells: result.cells.map((o) => ({
-          cell: o.cell.id,
-          name: cellName(o),
-          values: o.cell.values,
-          ...(o.rank !== undefined ? { rank: o.rank, value: o.value } : {}),
-          ...(o.run ? { passed: o.run.passed } : {}),
-          ...(o.problem ? { problem: o.problem } : {}),
-          ...(o.artifact ? { artifact: o.artifact } : {}),
-        })),
-      },
-    },
-    failure,
-    ...(best
-      ? {
-          bestCellId: best.cell.id,
-          bestCell: JSON.stringify({
-            cell: best.cell.id,
-            values: best.cell.values,
-            [input.ranking.metric]: best.value,
-          }),
-        }
-      : {
-          broken: `Sweep gate failed for ${input.model}: no cell of ${result.cells.length} produced ${input.ranking.metric}, so nothing was ranked (${unranked
-            .slice(0, 5)
-            .map((o) => `${cellName(o)}: ${o.problem}`)
-            .join("; ")}${unranked.length > 5 ? "; …" : ""})`,
-        }),
-  };
-}

@@ -1,4 +1,4 @@
-import { type GateRun, GitHubError } from "@mlops/core";
+import { GitHubError } from "@mlops/core";
 import { type CheckAnnotation, type PublishCheckResult, publishCheck } from "./checks.js";
 import type { GitHubClient } from "./client.js";
 import type { GitHubLog } from "./log.js";
@@ -31,21 +31,8 @@ function isRefused(error: unknown): error is GitHubError {
   return error instanceof GitHubError && error.reason === "permission";
 }
 
-/** Check-run annotations for failed rules written in the config (file and line known). */
-export function gateAnnotations(
-  run: GateRun & { rules: Array<{ position?: { file: string; line?: number } }> },
-): CheckAnnotation[] {
-  return run.rules
-    .filter((r) => r.status === "failed" && r.position?.line !== undefined)
-    .map((r) => ({
-      path: r.position?.file as string,
-      start_line: r.position?.line as number,
-      end_line: r.position?.line as number,
-      annotation_level: "failure" as const,
-      title: `Gate rule failed: ${r.rule}`,
-      message: r.message,
-    }));
-}
+/** Check-run annotations for failed rules (pure: it lives in `@mlops/core` with the gate evaluation). */
+export { gateAnnotations } from "@mlops/core";
 
 /**
  * Writes a gate report: the check run (or commit status) first, then the sticky PR comment. A refused write (fork PR, read-only token) is not a
