@@ -6,11 +6,14 @@ import {
   type ActionDeps,
   type ActionRuntime,
   downloadTrainArtifact,
+  folderArtifactStore,
+  loadSweepCells,
   type RunContext,
   reportWorkflowFile,
   requireRepository,
   startAction,
   triggeringRun,
+  uploadBestCell,
 } from "@mlops/action-kit";
 import {
   attemptArtifactName,
@@ -50,7 +53,6 @@ import {
 } from "@mlops/github";
 import { type GateInputs, inputSchema } from "./inputs.js";
 import { joinPlots, predictionPlotsOf, trendOf, userPlotsOf } from "./plots.js";
-import { folderArtifactStore, loadSweepCells, uploadBestCell } from "./sweep.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
 

@@ -9,4 +9,5 @@ export * from "./memory-runtime.js";
 export * from "./platform.js";
 export * from "./run-action.js";
 export * from "./runtime.js";
+export * from "./sweep-artifacts.js";
 export * from "./train-artifact.js";

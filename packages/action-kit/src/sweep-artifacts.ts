@@ -1,7 +1,6 @@
+/** A sweep's cells read from their train artifacts through the ArtifactStore port (the evaluate-gate action's sweep input). */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { ActionRuntime, ArtifactStore } from "@mlops/action-kit";
-import { downloadTrainArtifact } from "@mlops/action-kit";
 import {
   expandSweepMatrix,
   loadMetricsSource,
@@ -15,6 +14,9 @@ import {
   sweepArtifactPrefix,
   sweepCellOf,
 } from "@mlops/core";
+import type { ArtifactStore } from "./artifact-store.js";
+import type { ActionRuntime } from "./runtime.js";
+import { downloadTrainArtifact } from "./train-artifact.js";
 
 /** How many cells' artifacts are downloaded at once. */
 const DOWNLOADS_AT_ONCE = 4;
