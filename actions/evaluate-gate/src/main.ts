@@ -11,6 +11,7 @@ import {
   type RunContext,
   reportWorkflowFile,
   requireRepository,
+  resolveFiles,
   startAction,
   triggeringRun,
   uploadBestCell,
@@ -29,6 +30,7 @@ import {
   gateReportArtifactBase,
   InputError,
   JOB_SUMMARY_BUDGET,
+  joinPlots,
   type LoadedMetricsSource,
   loadMetricsSource,
   type MetricSpec,
@@ -38,6 +40,7 @@ import {
   parseConfig,
   parseSweepMatrix,
   perExamplePath,
+  predictionPlotsOf,
   runGate,
   sweepRankingOf,
   trainArtifactBase,
@@ -50,9 +53,10 @@ import {
   publishGateReport,
   reportPullRequest,
   resolveBaseline,
+  trendOf,
+  userPlotsOf,
 } from "@mlops/github";
 import { type GateInputs, inputSchema } from "./inputs.js";
-import { joinPlots, predictionPlotsOf, trendOf, userPlotsOf } from "./plots.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
 
@@ -354,6 +358,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
                         }
                       : {}),
                   client,
+                  resolveFiles: (pattern, dir) => resolveFiles([pattern], dir, "plots"),
                   log: runtime.log,
                 }),
               ),

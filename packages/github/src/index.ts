@@ -27,4 +27,5 @@ export * from "./registry/resolve.js";
 export * from "./registry/trend.js";
 export * from "./registry/upload.js";
 export * from "./registry/verify.js";
+export * from "./report-plots.js";
 export * from "./sticky-comment.js";

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+/** The gate report's plots that need GitHub: the registry's metric trend, and `plots:` images committed to the plots branch. */
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type ActionRuntime, resolveFiles } from "@mlops/action-kit";
 import {
   dataChart,
   GitHubError,
@@ -8,78 +8,18 @@ import {
   type MetricSpec,
   type MetricValues,
   type ModelConfig,
-  type NoPredictions,
   type PlotSection,
-  parsePredictions,
   plotFileKind,
-  predictionPlots,
   type TrendPoint,
   trendMetrics,
   trendSection,
   vegaLiteChart,
 } from "@mlops/core";
-import {
-  type GitHubClient,
-  MAX_IMAGE_BYTES,
-  MAX_IMAGES_BYTES,
-  publishImages,
-  readVersionTrend,
-  versionSelector,
-} from "@mlops/github";
-
-export interface PredictionPlotSources {
-  model: ModelConfig | undefined;
-  /** The candidate's per-example CSV (undefined: none found). */
-  candidate: string | undefined;
-  /** The baseline's per-example CSV, when the baseline has one. */
-  baseline: string | undefined;
-  /** `churn v3 (@production)`; undefined: no baseline at all. */
-  baselineLabel: string | undefined;
-  log: ActionRuntime["log"];
-}
-
-/**
- * The prediction plots of the report (candidate against baseline) from the per-example results, or
- * nothing when the model declares no `per_example`. A per-example file without label and prediction
- * columns (one kept only for noise-aware rules) draws nothing and says so in the log; with
- * `predictions:` in mlops.yml the named columns must exist.
- */
-export function predictionPlotsOf(
-  sources: PredictionPlotSources,
-): { sections: PlotSection[]; notes: string[] } | undefined {
-  const { model, log } = sources;
-  if (!model?.per_example) return undefined;
-  const columns = model.predictions ?? {};
-  const configured = model.predictions !== undefined;
-  if (!sources.candidate) {
-    const note = `No plots: the candidate has no per-example results (${model.per_example}).`;
-    log.info(note);
-    return configured ? { sections: [], notes: [note] } : undefined;
-  }
-  const read = (file: string) => parsePredictions(readFileSync(file, "utf8"), file, columns);
-  const head = read(sources.candidate);
-  if ("missing" in head) {
-    log.info(`No plots: ${head.missing}.`);
-    return configured ? predictionPlots({ head }) : undefined;
-  }
-  let baseline:
-    | { predictions: Exclude<ReturnType<typeof read>, NoPredictions>; label: string }
-    | NoPredictions
-    | undefined;
-  if (sources.baseline && existsSync(sources.baseline)) {
-    const parsed = read(sources.baseline);
-    baseline = "missing" in parsed ? parsed : { predictions: parsed, label: "baseline" };
-  }
-  const plots = predictionPlots({
-    head: { predictions: head, label: "candidate" },
-    ...(baseline ? { baseline } : {}),
-    ...(!baseline && sources.baselineLabel
-      ? { baselineMissing: `${sources.baselineLabel} has no per-example results` }
-      : {}),
-  });
-  log.info(`Plots: ${plots.sections.map((s) => s.title).join(", ") || "none"}.`);
-  return plots;
-}
+import type { GitHubClient } from "./client.js";
+import type { GitHubLog } from "./log.js";
+import { MAX_IMAGE_BYTES, MAX_IMAGES_BYTES, publishImages } from "./plots-branch.js";
+import { versionSelector } from "./registry/names.js";
+import { readVersionTrend } from "./registry/trend.js";
 
 /** Registered versions the trend reads by default (mlops.yml `trend.versions`). */
 export const DEFAULT_TREND_VERSIONS = 10;
@@ -95,7 +35,7 @@ export interface TrendSources {
   client: () => GitHubClient;
   /** The base-branch baseline, shown after the versions (the gate reads no other base-branch runs). */
   baseRun?: { label: string; name: string; metrics: MetricValues; url?: string };
-  log: ActionRuntime["log"];
+  log: GitHubLog;
 }
 
 /**
@@ -142,19 +82,6 @@ export async function trendOf(sources: TrendSources): Promise<PlotSection | unde
   });
 }
 
-/** The report's plots: the prediction plots, then the trend (undefined when there is neither). */
-export function joinPlots(
-  predictions: { sections: PlotSection[]; notes: string[] } | undefined,
-  trend: PlotSection | undefined,
-  user: PlotSection[] = [],
-): { sections: PlotSection[]; notes: string[] } | undefined {
-  if (!predictions && !trend && user.length === 0) return undefined;
-  return {
-    sections: [...(predictions?.sections ?? []), ...(trend ? [trend] : []), ...user],
-    notes: predictions?.notes ?? [],
-  };
-}
-
 export interface UserPlotSources {
   model: string;
   config: ModelConfig | undefined;
@@ -171,7 +98,9 @@ export interface UserPlotSources {
   /** Why images cannot be committed (a fork's read-only token), when they cannot. */
   readOnly?: string;
   client: () => GitHubClient;
-  log: ActionRuntime["log"];
+  /** The files a `plots:` pattern names in `dir` (relative, `/`-separated); throws when it names none. */
+  resolveFiles: (pattern: string, dir: string) => Promise<string[]>;
+  log: GitHubLog;
 }
 
 /**
@@ -191,7 +120,7 @@ export async function userPlotsOf(sources: UserPlotSources): Promise<PlotSection
     const pattern = typeof declaration === "string" ? declaration : declaration.path;
     let files: string[];
     try {
-      files = await resolveFiles([pattern], dir, "plots");
+      files = await sources.resolveFiles(pattern, dir);
     } catch (error) {
       notShown.push({ path: pattern, reason: `not in the candidate's files (${(error as Error).message})` });
       continue;
