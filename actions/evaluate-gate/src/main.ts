@@ -5,10 +5,9 @@ import { join, relative, resolve } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
-  downloadTrainArtifact,
+  downloadCandidateArtifact,
   folderArtifactStore,
   loadSweepCells,
-  type RunContext,
   reportWorkflowFile,
   requireRepository,
   resolveFiles,
@@ -22,7 +21,6 @@ import {
   collectGateRules,
   decideGate,
   decideSweepGate,
-  findModel,
   type GateDecision,
   GateFailed,
   type GateReportInput,
@@ -33,14 +31,11 @@ import {
   joinPlots,
   type LoadedMetricsSource,
   loadMetricsSource,
-  type MetricSpec,
-  type ModelConfig,
-  metricSpecsOf,
   NO_BUDGET,
-  parseConfig,
   parseSweepMatrix,
   perExamplePath,
   predictionPlotsOf,
+  readModelConfig,
   runGate,
   sweepRankingOf,
   trainArtifactBase,
@@ -49,6 +44,7 @@ import {
 import {
   type Baseline,
   type GitHubClient,
+  gateCommentKey,
   githubClientFactory,
   publishGateReport,
   reportPullRequest,
@@ -56,59 +52,9 @@ import {
   trendOf,
   userPlotsOf,
 } from "@mlops/github";
-import { type GateInputs, inputSchema } from "./inputs.js";
+import { inputSchema } from "./inputs.js";
 
 export type GateDeps = ActionDeps<GitHubClient>;
-
-interface ConfigEntry {
-  model?: ModelConfig;
-  specs: Record<string, MetricSpec>;
-  text?: string;
-}
-
-function readConfig(path: string, file: string, name: string | undefined): ConfigEntry {
-  if (!existsSync(path)) return { specs: {} };
-  const text = readFileSync(path, "utf8");
-  const config = parseConfig(text, file);
-  const model = findModel(config, name, file);
-  return { model, specs: metricSpecsOf(config, model), text };
-}
-
-/**
- * No `metrics` input: this run's `train` artifact (newest attempt), downloaded by the gate itself through
- * the artifact store, whose operations are retried as a whole — a separate `download-artifact` step has
- * only its client's own retries, and an answer cut mid-body leaves that client waiting forever.
- */
-async function downloadCandidate(
-  deps: GateDeps,
-  inputs: GateInputs,
-  context: RunContext,
-  runtime: ActionRuntime,
-): Promise<string> {
-  const name =
-    inputs["model-name"] ??
-    readConfig(resolve(deps.cwd, inputs.config), inputs.config, undefined).model?.name;
-  if (!name)
-    throw new InputError(
-      `'metrics' or 'model-name' is required when ${inputs.config} does not name one model`,
-    );
-  const base = trainArtifactBase(name, inputs["artifact-name"]);
-  if (deps.artifacts.unavailable)
-    throw new InputError(`metrics: none given, and ${deps.artifacts.unavailable} Give 'metrics' (a file).`);
-  const found = await downloadTrainArtifact(deps.artifacts, base, context.runAttempt);
-  if (!found)
-    throw new InputError(
-      `metrics: none given, and this run has no train artifact ${base}: run the train action in an earlier job of this run, or give 'metrics'`,
-    );
-  runtime.log.info(`Candidate: the train artifact ${found.name} of this run.`);
-  return found.path;
-}
-
-/** Sticky-comment key part for the workflow: its file name, else its name, made marker-safe. */
-function workflowKey(context: RunContext): string {
-  const raw = reportWorkflowFile(context) ?? (context.workflow || "workflow");
-  return raw.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 100) || "workflow";
-}
 
 /**
  * Compares the candidate's metrics with a baseline, evaluates the gate rules, and reports: one sticky
@@ -139,7 +85,16 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       ? undefined
       : inputs.metrics !== undefined
         ? resolve(deps.cwd, inputs.metrics)
-        : await downloadCandidate(deps, inputs, context, runtime);
+        : await downloadCandidateArtifact({
+            artifacts: deps.artifacts,
+            model:
+              inputs["model-name"] ??
+              readModelConfig(resolve(deps.cwd, inputs.config), inputs.config, undefined).model?.name,
+            configFile: inputs.config,
+            artifactName: inputs["artifact-name"],
+            runAttempt: context.runAttempt,
+            log: runtime.log,
+          });
   const candidate =
     metricsPath === undefined
       ? undefined
@@ -150,7 +105,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
             ? trainArtifactBase(inputs["model-name"], inputs["artifact-name"])
             : inputs["artifact-name"],
         );
-  const config = readConfig(
+  const config = readModelConfig(
     resolve(deps.cwd, inputs.config),
     inputs.config,
     inputs["model-name"] ?? candidate?.manifest?.model,
@@ -409,7 +364,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
         repo: context.repo,
         pullRequest: pr?.number,
         sha: headSha || undefined,
-        key: `${model}/${workflowKey(context)}`,
+        key: gateCommentKey(model, reportWorkflowFile(context) ?? (context.workflow || "workflow")),
         checkName: `mlops gate: ${model}`,
         comment: inputs.comment,
         check: inputs.check,

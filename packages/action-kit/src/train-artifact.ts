@@ -1,8 +1,9 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { attemptArtifactNames } from "@mlops/core";
+import { attemptArtifactNames, InputError, trainArtifactBase } from "@mlops/core";
 import type { ArtifactStore } from "./artifact-store.js";
+import type { Logger } from "./runtime.js";
 
 /**
  * Downloads this run's newest `train` artifact (`base` = `mlops-<model>` unless renamed) into a fresh
@@ -27,4 +28,37 @@ export async function downloadTrainArtifact(
     }
   }
   return undefined;
+}
+
+/**
+ * A gate given no `metrics`: this run's `train` artifact of `model` (newest attempt), downloaded through the
+ * artifact store, whose operations are retried as a whole — a separate `download-artifact` step has only its
+ * client's own retries, and an answer cut mid-body leaves that client waiting forever. Returns its folder.
+ */
+export async function downloadCandidateArtifact(options: {
+  artifacts: ArtifactStore;
+  /** The model (`model-name`, else the config's only model); undefined: none known. */
+  model: string | undefined;
+  /** The config file as given, named when no model is known. */
+  configFile: string;
+  /** The `artifact-name` input (default `mlops-<model>`). */
+  artifactName: string | undefined;
+  runAttempt: number;
+  log: Pick<Logger, "info">;
+}): Promise<string> {
+  const { artifacts, model } = options;
+  if (!model)
+    throw new InputError(
+      `'metrics' or 'model-name' is required when ${options.configFile} does not name one model`,
+    );
+  const base = trainArtifactBase(model, options.artifactName);
+  if (artifacts.unavailable)
+    throw new InputError(`metrics: none given, and ${artifacts.unavailable} Give 'metrics' (a file).`);
+  const found = await downloadTrainArtifact(artifacts, base, options.runAttempt);
+  if (!found)
+    throw new InputError(
+      `metrics: none given, and this run has no train artifact ${base}: run the train action in an earlier job of this run, or give 'metrics'`,
+    );
+  options.log.info(`Candidate: the train artifact ${found.name} of this run.`);
+  return found.path;
 }

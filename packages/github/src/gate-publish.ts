@@ -4,6 +4,14 @@ import type { GitHubClient } from "./client.js";
 import type { GitHubLog } from "./log.js";
 import { upsertStickyComment } from "./sticky-comment.js";
 
+/**
+ * The sticky comment's key of a gate: `<model>/<workflow>`, the workflow (its file name, else its name) made
+ * marker-safe, so each model and workflow keeps its own comment.
+ */
+export function gateCommentKey(model: string, workflow: string): string {
+  return `${model}/${workflow.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 100) || "workflow"}`;
+}
+
 /** Where the report goes on GitHub. */
 export interface GateReportTarget {
   owner: string;

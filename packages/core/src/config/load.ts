@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { isMap, isSeq, type Node } from "yaml";
 import type { z } from "zod";
@@ -162,4 +162,23 @@ export function protectionRequired(
   if (!existsSync(path)) return false;
   const entry = loadConfig(path).models.find((m) => m.name === model);
   return entry?.environments?.find((e) => e.name === environment)?.require_protection === true;
+}
+
+/** A model's entry in the config, with its metric specs and the config's text (for rule positions). */
+export interface ModelConfigEntry {
+  model?: ModelConfig;
+  specs: Record<string, MetricSpec>;
+  text?: string;
+}
+
+/**
+ * The config at `path` (named `file` in messages and annotations) and its model `name` (the only one when
+ * undefined); an absent file is no config (no specs), as the gate allows.
+ */
+export function readModelConfig(path: string, file: string, name: string | undefined): ModelConfigEntry {
+  if (!existsSync(path)) return { specs: {} };
+  const text = readFileSync(path, "utf8");
+  const config = parseConfig(text, file);
+  const model = findModel(config, name, file);
+  return { model, specs: metricSpecsOf(config, model), text };
 }
