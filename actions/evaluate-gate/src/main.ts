@@ -28,13 +28,11 @@ import {
   gateReportArtifactBase,
   InputError,
   JOB_SUMMARY_BUDGET,
-  joinPlots,
   type LoadedMetricsSource,
   loadMetricsSource,
   NO_BUDGET,
   parseSweepMatrix,
   perExamplePath,
-  predictionPlotsOf,
   readModelConfig,
   runGate,
   sweepRankingOf,
@@ -45,12 +43,11 @@ import {
   type Baseline,
   type GitHubClient,
   gateCommentKey,
+  gateReportPlots,
   githubClientFactory,
   publishGateReport,
   reportPullRequest,
   resolveBaseline,
-  trendOf,
-  userPlotsOf,
 } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
 
@@ -262,61 +259,38 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
           report: {
             ...shared,
             ...plotsOf(
-              joinPlots(
-                predictionPlotsOf({
-                  model: config.model,
-                  candidate: candidatePerExample,
-                  baseline: baseline?.perExample,
-                  baselineLabel: baseline?.label,
-                  log: runtime.log,
-                }),
-                await trendOf({
-                  model,
-                  config: config.model,
-                  candidate: (candidate as LoadedMetricsSource).metrics,
-                  specs: config.specs,
-                  ruleMetrics: rules.map((r) => r.rule.metric),
-                  owner: context.owner,
-                  repo: context.repo,
-                  client,
-                  ...(baseline?.source.startsWith("run:")
+              await gateReportPlots({
+                model,
+                config: config.model,
+                candidate: {
+                  metrics: (candidate as LoadedMetricsSource).metrics,
+                  directory: (candidate as LoadedMetricsSource).directory,
+                  perExample: candidatePerExample,
+                },
+                baseline,
+                specs: config.specs,
+                ruleMetrics: rules.map((r) => r.rule.metric),
+                owner: context.owner,
+                repo: context.repo,
+                serverUrl: context.serverUrl,
+                pullRequest: pr?.number,
+                runId: context.runId,
+                runAttempt: context.runAttempt,
+                branch: inputs["plots-branch"],
+                // A fork's images are never committed: its own token is read-only, and a companion
+                // (workflow_run) would commit files a fork wrote into this repository.
+                ...(context.pullRequest?.fromFork === true
+                  ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
+                  : context.eventName === "workflow_run"
                     ? {
-                        baseRun: {
-                          label: "base",
-                          name: baseline.label,
-                          metrics: baseline.metrics,
-                          ...(baseline.url ? { url: baseline.url } : {}),
-                        },
+                        readOnly:
+                          "a workflow_run companion reports a fork's run, whose files are not committed to this repository",
                       }
                     : {}),
-                  log: runtime.log,
-                }),
-                await userPlotsOf({
-                  model,
-                  config: config.model,
-                  directory: (candidate as LoadedMetricsSource).directory,
-                  owner: context.owner,
-                  repo: context.repo,
-                  serverUrl: context.serverUrl,
-                  pullRequest: pr?.number,
-                  runId: context.runId,
-                  runAttempt: context.runAttempt,
-                  branch: inputs["plots-branch"],
-                  // A fork's images are never committed: its own token is read-only, and a companion
-                  // (workflow_run) would commit files a fork wrote into this repository.
-                  ...(context.pullRequest?.fromFork === true
-                    ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
-                    : context.eventName === "workflow_run"
-                      ? {
-                          readOnly:
-                            "a workflow_run companion reports a fork's run, whose files are not committed to this repository",
-                        }
-                      : {}),
-                  client,
-                  resolveFiles: (pattern, dir) => resolveFiles([pattern], dir, "plots"),
-                  log: runtime.log,
-                }),
-              ),
+                client,
+                resolveFiles: (pattern, dir) => resolveFiles([pattern], dir, "plots"),
+                log: runtime.log,
+              }),
             ),
           },
           log: runtime.log,

@@ -5,16 +5,19 @@ import {
   dataChart,
   GitHubError,
   imagesSection,
+  joinPlots,
   type MetricSpec,
   type MetricValues,
   type ModelConfig,
   type PlotSection,
   plotFileKind,
+  predictionPlotsOf,
   type TrendPoint,
   trendMetrics,
   trendSection,
   vegaLiteChart,
 } from "@mlops/core";
+import type { Baseline } from "./baseline.js";
 import type { GitHubClient } from "./client.js";
 import type { GitHubLog } from "./log.js";
 import { MAX_IMAGE_BYTES, MAX_IMAGES_BYTES, publishImages } from "./plots-branch.js";
@@ -199,4 +202,65 @@ export async function userPlotsOf(sources: UserPlotSources): Promise<PlotSection
   }
   const section = imagesSection(shown, notShown);
   return section ? [...sections, section] : sections;
+}
+
+/**
+ * Every plot of one model's gate report, in order: the prediction plots (candidate against baseline), the
+ * metric trend (registered versions, then the base-branch baseline when that is the baseline) and the
+ * `plots:` of mlops.yml; undefined when there is none.
+ */
+export async function gateReportPlots(
+  sources: Omit<TrendSources, "baseRun" | "candidate"> &
+    Omit<UserPlotSources, "directory"> & {
+      candidate: { metrics: MetricValues; directory: string | undefined; perExample: string | undefined };
+      baseline: Baseline | undefined;
+    },
+): Promise<{ sections: PlotSection[]; notes: string[] } | undefined> {
+  const { candidate, baseline } = sources;
+  return joinPlots(
+    predictionPlotsOf({
+      model: sources.config,
+      candidate: candidate.perExample,
+      baseline: baseline?.perExample,
+      baselineLabel: baseline?.label,
+      log: sources.log,
+    }),
+    await trendOf({
+      model: sources.model,
+      config: sources.config,
+      candidate: candidate.metrics,
+      specs: sources.specs,
+      ruleMetrics: sources.ruleMetrics,
+      owner: sources.owner,
+      repo: sources.repo,
+      client: sources.client,
+      ...(baseline?.source.startsWith("run:")
+        ? {
+            baseRun: {
+              label: "base",
+              name: baseline.label,
+              metrics: baseline.metrics,
+              ...(baseline.url ? { url: baseline.url } : {}),
+            },
+          }
+        : {}),
+      log: sources.log,
+    }),
+    await userPlotsOf({
+      model: sources.model,
+      config: sources.config,
+      directory: candidate.directory,
+      owner: sources.owner,
+      repo: sources.repo,
+      serverUrl: sources.serverUrl,
+      pullRequest: sources.pullRequest,
+      runId: sources.runId,
+      runAttempt: sources.runAttempt,
+      branch: sources.branch,
+      ...(sources.readOnly !== undefined ? { readOnly: sources.readOnly } : {}),
+      client: sources.client,
+      resolveFiles: sources.resolveFiles,
+      log: sources.log,
+    }),
+  );
 }
