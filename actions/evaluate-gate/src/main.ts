@@ -45,7 +45,7 @@ import {
   gateCommentKey,
   gateReportPlots,
   githubClientFactory,
-  publishGateReport,
+  publishGateDecision,
   reportPullRequest,
   resolveBaseline,
 } from "@mlops/github";
@@ -295,11 +295,8 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
           },
           log: runtime.log,
         });
-  const { verdict } = evaluation;
 
   // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
-  // The event's own PR from a fork: its token is read-only (a companion run reports for it instead).
-  const readOnly = context.pullRequest?.fromFork === true;
   // The artifact holds the whole report; the job summary, GitHub's 1 MiB (bytes) of it.
   const fullReport = evaluation.render({ budget: NO_BUDGET });
   const reportDir = join(tempDir, "report");
@@ -316,59 +313,36 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     }),
   );
 
-  let commentUrl = "";
-  let refused: string | undefined = readOnly
-    ? "this pull request comes from a fork, so its token is read-only"
-    : undefined;
-  // Never skip the comment silently: a companion that cannot post says why, in the log and the summary.
-  const unposted: string[] = [];
-  if (!readOnly && skip && (skip.stale ? inputs.comment || inputs.check : inputs.comment)) {
-    unposted.push(
-      skip.stale
-        ? `The gate report was not posted: ${skip.reason}; a newer run reports on the new head.`
-        : `The gate report was not posted as a PR comment: ${skip.reason}.${inputs.check ? ` The check run is on ${headSha.slice(0, 7)}.` : ""}`,
-    );
-    for (const line of unposted) runtime.log.warning(line);
-  }
-  if (!readOnly && !skip?.stale && (inputs.comment || inputs.check)) {
-    const published = await publishGateReport(
-      client(),
-      {
+  const reportArtifact = attemptArtifactName(gateReportArtifactBase(model), context.runAttempt);
+  const { commentUrl, unposted } = await publishGateDecision(
+    client,
+    {
+      target: {
         owner: context.owner,
         repo: context.repo,
         pullRequest: pr?.number,
         sha: headSha || undefined,
         key: gateCommentKey(model, reportWorkflowFile(context) ?? (context.workflow || "workflow")),
         checkName: `mlops gate: ${model}`,
-        comment: inputs.comment,
-        check: inputs.check,
         ...(inputs["comment-author"] ? { commentAuthor: inputs["comment-author"] } : {}),
       },
-      {
+      comment: inputs.comment,
+      check: inputs.check,
+      skip,
+      // The event's own PR from a fork: its token is read-only (a companion run reports for it instead).
+      readOnly: context.pullRequest?.fromFork === true,
+      reportArtifact,
+      content: {
         comment: evaluation.render({ reserve: 200 }),
-        title: verdict,
+        title: evaluation.verdict,
         summary: evaluation.render({ budget: CHECK_OUTPUT_BUDGET }),
         passed: evaluation.passed,
         annotations: evaluation.annotations,
         detailsUrl: context.runUrl,
       },
-      runtime.log,
-    );
-    commentUrl = published.commentUrl;
-    refused = published.refused;
-  }
-  const reportArtifact = attemptArtifactName(gateReportArtifactBase(model), context.runAttempt);
-  if (refused) {
-    const where = `It is in the job summary and the artifact ${reportArtifact}`;
-    if (readOnly)
-      runtime.log.notice(
-        `The gate report was not posted: ${refused}. ${where}; the workflow_run companion template (workflows/mlops-fork-report.yml) posts it from the base repository.`,
-      );
-    else
-      runtime.log.warning(
-        `Part of the gate report was not posted. ${where}; a workflow_run companion (workflows/mlops-fork-report.yml) can post it with write permission.\n${refused}`,
-      );
-  }
+    },
+    runtime.log,
+  );
   try {
     await deps.artifacts.upload(reportArtifact, [reportPath, join(reportDir, "gate.json")], reportDir);
   } catch (error) {

@@ -120,3 +120,63 @@ export async function publishGateReport(
   if (refused.length > 0) result.refused = refused.join("\n");
   return result;
 }
+
+/**
+ * Publishes a gate's report as the run allows, and says what was not posted: nothing from the event's own
+ * fork PR (read-only token: a notice points at the workflow_run companion), nothing but a warning when the
+ * PR moved on (`skip.stale`), no comment when no PR could be matched (`skip`), and a warning naming what
+ * GitHub refused. Never skips silently: `unposted` lines are for the job summary too.
+ */
+export async function publishGateDecision(
+  client: () => GitHubClient,
+  options: {
+    target: Omit<GateReportTarget, "comment" | "check">;
+    comment: boolean;
+    check: boolean;
+    /** Why the report cannot go to a PR (from `reportPullRequest`). */
+    skip: { reason: string; stale: boolean } | undefined;
+    /** The event's own PR comes from a fork: its token is read-only (a companion run reports for it). */
+    readOnly: boolean;
+    /** The artifact that holds the report, named when something was not posted. */
+    reportArtifact: string;
+    content: Parameters<typeof publishGateReport>[2];
+  },
+  log: GitHubLog & { notice(message: string): void },
+): Promise<{ commentUrl: string; unposted: string[] }> {
+  const { skip, readOnly, comment, check } = options;
+  let commentUrl = "";
+  let refused: string | undefined = readOnly
+    ? "this pull request comes from a fork, so its token is read-only"
+    : undefined;
+  const unposted: string[] = [];
+  if (!readOnly && skip && (skip.stale ? comment || check : comment)) {
+    unposted.push(
+      skip.stale
+        ? `The gate report was not posted: ${skip.reason}; a newer run reports on the new head.`
+        : `The gate report was not posted as a PR comment: ${skip.reason}.${check ? ` The check run is on ${(options.target.sha ?? "").slice(0, 7)}.` : ""}`,
+    );
+    for (const line of unposted) log.warning(line);
+  }
+  if (!readOnly && !skip?.stale && (comment || check)) {
+    const published = await publishGateReport(
+      client(),
+      { ...options.target, comment, check },
+      options.content,
+      log,
+    );
+    commentUrl = published.commentUrl;
+    refused = published.refused;
+  }
+  if (refused) {
+    const where = `It is in the job summary and the artifact ${options.reportArtifact}`;
+    if (readOnly)
+      log.notice(
+        `The gate report was not posted: ${refused}. ${where}; the workflow_run companion template (workflows/mlops-fork-report.yml) posts it from the base repository.`,
+      );
+    else
+      log.warning(
+        `Part of the gate report was not posted. ${where}; a workflow_run companion (workflows/mlops-fork-report.yml) can post it with write permission.\n${refused}`,
+      );
+  }
+  return { commentUrl, unposted };
+}
