@@ -132,3 +132,12 @@ describe("transport helpers", () => {
     );
   });
 });
+
+describe("gateCommentKey", () => {
+  it("keys a gate's sticky comment by model and marker-safe workflow", async () => {
+    const { gateCommentKey } = await import("../src/index.js");
+    expect(gateCommentKey("churn", "pr check.yml")).toBe("churn/pr-check.yml");
+    expect(gateCommentKey("churn", "***")).toBe("churn/-");
+    expect(gateCommentKey("churn", "x".repeat(150))).toBe(`churn/${"x".repeat(100)}`);
+  });
+});
