@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
@@ -18,7 +18,6 @@ import {
 import {
   attemptArtifactName,
   CHECK_OUTPUT_BUDGET,
-  collectGateRules,
   decideGate,
   decideSweepGate,
   type GateDecision,
@@ -29,15 +28,11 @@ import {
   InputError,
   JOB_SUMMARY_BUDGET,
   type LoadedMetricsSource,
-  loadMetricsSource,
   NO_BUDGET,
   parseSweepMatrix,
-  perExamplePath,
+  prepareGate,
   readModelConfig,
-  runGate,
-  sweepRankingOf,
   trainArtifactBase,
-  validateModelName,
 } from "@mlops/core";
 import {
   type Baseline,
@@ -92,55 +87,18 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
             runAttempt: context.runAttempt,
             log: runtime.log,
           });
-  const candidate =
-    metricsPath === undefined
-      ? undefined
-      : loadMetricsSource(
-          metricsPath,
-          "metrics file",
-          inputs["model-name"]
-            ? trainArtifactBase(inputs["model-name"], inputs["artifact-name"])
-            : inputs["artifact-name"],
-        );
-  const config = readModelConfig(
-    resolve(deps.cwd, inputs.config),
-    inputs.config,
-    inputs["model-name"] ?? candidate?.manifest?.model,
-  );
-  const model = validateModelName(
-    inputs["model-name"] ??
-      config.model?.name ??
-      candidate?.manifest?.model ??
-      (() => {
-        throw new InputError(`'model-name' is required when there is no ${inputs.config} and no run.json`);
-      })(),
-  );
-  // Annotations want the path from the repository root, without `./`.
-  const configFile = relative(deps.cwd, resolve(deps.cwd, inputs.config)).split("\\").join("/");
-  const rules = collectGateRules({
-    specs: config.specs,
-    extra: inputs.rules,
-    ...(config.model ? { model: config.model, configFile } : {}),
-    ...(config.text !== undefined ? { configText: config.text } : {}),
-  });
-  if (rules.length === 0)
-    runtime.log.notice(`No gate rules for ${model}: the report shows the metric diff only.`);
-  if (candidate) runGate({ head: candidate.metrics, rules }); // checks every rule's metric exists before any request
-  const ranking =
-    sweepMatrix !== undefined
-      ? sweepRankingOf({ metric: config.model?.sweep?.metric, rules, specs: config.specs, configFile })
-      : undefined;
-  const significant = rules.some((r) => r.rule.significant);
-  // Per-example results serve `significant` rules and the prediction plots.
-  const configuredPerExample = config.model?.per_example;
-  const candidatePerExample =
-    candidate && (configuredPerExample || inputs["per-example"])
-      ? perExamplePath(
-          candidate,
-          configuredPerExample,
-          inputs["per-example"] && resolve(deps.cwd, inputs["per-example"]),
-        )
-      : undefined;
+  const { candidate, config, model, rules, ranking, significant, configuredPerExample, candidatePerExample } =
+    prepareGate({
+      cwd: deps.cwd,
+      config: inputs.config,
+      metricsPath,
+      sweep: sweepMatrix !== undefined,
+      modelName: inputs["model-name"],
+      artifactName: inputs["artifact-name"],
+      rules: inputs.rules,
+      perExample: inputs["per-example"],
+      log: runtime.log,
+    });
   const artifactBase = trainArtifactBase(model, inputs["artifact-name"]);
   if (sweepMatrix !== undefined && sweepFolder === undefined && deps.artifacts.unavailable)
     throw new InputError(`sweep: the cells' train artifacts cannot be read: ${deps.artifacts.unavailable}`);

@@ -4,5 +4,6 @@ export * from "./builder.js";
 export * from "./gate-decision.js";
 export * from "./gate-report.js";
 export * from "./gate-run.js";
+export * from "./gate-setup.js";
 export * from "./sweep-report.js";
 export * from "./table.js";
