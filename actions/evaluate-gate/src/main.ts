@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -23,16 +23,15 @@ import {
   type GateDecision,
   GateFailed,
   type GateReportInput,
-  gateJsonText,
   gateReportArtifactBase,
   InputError,
   JOB_SUMMARY_BUDGET,
   type LoadedMetricsSource,
-  NO_BUDGET,
   parseSweepMatrix,
   prepareGate,
   readModelConfig,
   trainArtifactBase,
+  writeGateReportFiles,
 } from "@mlops/core";
 import {
   type Baseline,
@@ -256,20 +255,12 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
 
   // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
   // The artifact holds the whole report; the job summary, GitHub's 1 MiB (bytes) of it.
-  const fullReport = evaluation.render({ budget: NO_BUDGET });
-  const reportDir = join(tempDir, "report");
-  await mkdir(reportDir, { recursive: true });
-  const reportPath = join(reportDir, "report.md");
-  await writeFile(reportPath, `${fullReport}\n`);
-  await writeFile(
-    join(reportDir, "gate.json"),
-    gateJsonText({
-      model,
-      evaluation,
-      baselineSource: baseline?.source,
-      pullRequest: context.pullRequest?.number,
-    }),
-  );
+  const files = await writeGateReportFiles(tempDir, {
+    model,
+    evaluation,
+    baselineSource: baseline?.source,
+    pullRequest: context.pullRequest?.number,
+  });
 
   const reportArtifact = attemptArtifactName(gateReportArtifactBase(model), context.runAttempt);
   const { commentUrl, unposted } = await publishGateDecision(
@@ -302,7 +293,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     runtime.log,
   );
   try {
-    await deps.artifacts.upload(reportArtifact, [reportPath, join(reportDir, "gate.json")], reportDir);
+    await deps.artifacts.upload(reportArtifact, [files.report, files.gateJson], files.dir);
   } catch (error) {
     runtime.log.warning(
       `Could not upload the report artifact ${reportArtifact}: ${(error as Error).message}`,
@@ -320,7 +311,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   await runtime.appendSummary(evaluation.render({ budget: JOB_SUMMARY_BUDGET }));
 
   runtime.setOutput("passed", evaluation.passed ? "true" : "false");
-  runtime.setOutput("report", reportPath);
+  runtime.setOutput("report", files.report);
   runtime.setOutput("failed-rules", evaluation.failedRules);
   runtime.setOutput("baseline-source", baseline?.source ?? "none");
   runtime.setOutput("comment-url", commentUrl);

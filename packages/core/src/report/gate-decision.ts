@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { formatNumber } from "../format/number.js";
 import { type OnSkipped, ruleOutcomeFlags } from "../gate/evaluate.js";
 import type { SweepValues } from "../sweep/matrix.js";
@@ -10,7 +12,7 @@ import {
   sweepVerdictLine,
 } from "../sweep/rank.js";
 import type { MetricValues } from "../types.js";
-import type { Budget } from "./budget.js";
+import { type Budget, NO_BUDGET } from "./budget.js";
 import {
   failedRuleTexts,
   failsGate,
@@ -239,4 +241,21 @@ export function gateJsonText(input: {
 }): string {
   const { model, evaluation } = input;
   return `${JSON.stringify({ model, passed: evaluation.passed, baseline: input.baselineSource ?? "none", ...(input.pullRequest !== undefined ? { pull_request: input.pullRequest } : {}), ...evaluation.json }, null, 2)}\n`;
+}
+
+/**
+ * The report artifact's files in `<dir>/report`: `report.md` (the whole report, no budget) and `gate.json`
+ * (see `gateJsonText`). Returns the folder and both paths.
+ */
+export async function writeGateReportFiles(
+  dir: string,
+  input: Parameters<typeof gateJsonText>[0] & { evaluation: Pick<GateDecision, "render"> },
+): Promise<{ dir: string; report: string; gateJson: string }> {
+  const reportDir = join(dir, "report");
+  await mkdir(reportDir, { recursive: true });
+  const report = join(reportDir, "report.md");
+  await writeFile(report, `${input.evaluation.render({ budget: NO_BUDGET })}\n`);
+  const gateJson = join(reportDir, "gate.json");
+  await writeFile(gateJson, gateJsonText(input));
+  return { dir: reportDir, report, gateJson };
 }
