@@ -1,4 +1,11 @@
-import { CHECK_OUTPUT_BUDGET, cutAtCharBoundary, cutToBudget, measure, reserveBudget } from "@mlops/core";
+import {
+  CHECK_OUTPUT_BUDGET,
+  cutAtCharBoundary,
+  cutToBudget,
+  type GateAnnotation,
+  measure,
+  reserveBudget,
+} from "@mlops/core";
 import type { GitHubClient } from "./client.js";
 import { createOnce } from "./create-once.js";
 import { githubErrorReason, translateGitHubError, withGitHubErrors } from "./errors.js";
@@ -26,14 +33,8 @@ export type CheckConclusion =
   | "timed_out"
   | "action_required";
 
-export interface CheckAnnotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  annotation_level: "notice" | "warning" | "failure";
-  message: string;
-  title?: string;
-}
+/** A check-run annotation (GitHub's fields); the gate's annotations for failed rules are of this type. */
+export type CheckAnnotation = GateAnnotation;
 
 export interface PublishCheckOptions {
   owner: string;

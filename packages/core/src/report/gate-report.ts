@@ -7,13 +7,8 @@ import { ReportBuilder } from "./builder.js";
 import type { GateRuleOutcome, GateRun } from "./gate-run.js";
 import { VERDICT_LABEL } from "./table.js";
 
-/** Everything one gate report shows; the action's PR comment and `mlops gate` render the same thing. */
-export interface GateReportInput {
-  model: string;
-  run: GateRun;
-  head: MetricValues;
-  baseline?: MetricValues;
-  specs?: Record<string, MetricSpec>;
+/** Who and what a report is about: the lines under its title (gate reports and sweep reports). */
+export interface ReportIdentity {
   /** Identity of the baseline, e.g. `node-classifier v3 (@production)` or `run 1234 on main`. */
   baselineLabel?: string;
   /** Link to the baseline (release page or workflow run). */
@@ -24,10 +19,19 @@ export interface GateReportInput {
   candidateUrl?: string;
   /** Link to the run that produced this report. */
   runUrl?: string;
-  /** Header of the candidate column (default `PR`). */
-  headLabel?: string;
   /** Extra lines shown under the verdict (notices). */
   notes?: readonly string[];
+}
+
+/** Everything one gate report shows; the action's PR comment and `mlops gate` render the same thing. */
+export interface GateReportInput extends ReportIdentity {
+  model: string;
+  run: GateRun;
+  head: MetricValues;
+  baseline?: MetricValues;
+  specs?: Record<string, MetricSpec>;
+  /** Header of the candidate column (default `PR`). */
+  headLabel?: string;
   /**
    * Charts and tables under the metric table (prediction plots, metric trend, the run's images): the
    * first shown, the rest collapsed, all cut first (with a note) when the report is over its budget.

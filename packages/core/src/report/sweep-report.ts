@@ -4,22 +4,14 @@ import { cellName, type SweepCellOutcome, type SweepResult, sweepVerdictLine } f
 import type { MetricSpec, MetricValues } from "../types.js";
 import { type Budget, measure, PR_COMMENT_BUDGET, unitLabel } from "./budget.js";
 import { ReportBuilder } from "./builder.js";
-import { type GateReportInput, renderGateReport } from "./gate-report.js";
+import { type GateReportInput, type ReportIdentity, renderGateReport } from "./gate-report.js";
 
 /** Everything a sweep report shows; the PR comment, the check run, the job summary render the same thing. */
-export interface SweepReportInput {
+export interface SweepReportInput extends ReportIdentity {
   model: string;
   result: SweepResult;
   baseline?: MetricValues;
   specs?: Record<string, MetricSpec>;
-  baselineLabel?: string;
-  baselineUrl?: string;
-  /** The commit the cells trained, e.g. `commit abc1234`. */
-  candidateLabel?: string;
-  candidateUrl?: string;
-  runUrl?: string;
-  /** Extra lines under the verdict (notices). */
-  notes?: readonly string[];
 }
 
 export interface SweepReportOptions {
