@@ -277,6 +277,47 @@ export const modelConfigSchema = z
   })
   .strict();
 
+const httpsUrl = z.string().regex(/^https?:\/\/[^\s/]+/, { message: "expected a URL (https://…)" });
+
+/**
+ * `registry.signing.sigstore`: which Sigstore keyless signing talks to and verification trusts. `public-good`
+ * (fulcio.sigstore.dev, rekor.sigstore.dev; entries are public) suits public repositories; `github`
+ * (GitHub's own instance: fulcio.githubapp.com and a timestamp authority, no public log) is what GitHub
+ * artifact attestations use for private repositories. The URLs override the instance's (a private
+ * Sigstore, or the emulator in tests).
+ */
+export const sigstoreConfigSchema = z
+  .object({
+    instance: z
+      .enum(["public-good", "github"])
+      .describe(
+        "public-good (public repositories; entries go to the public Rekor log) or github (GitHub's instance, for private repositories). Default: public-good.",
+      )
+      .optional(),
+    fulcio_url: httpsUrl
+      .describe("Fulcio (certificate authority) base URL, overriding the instance's.")
+      .optional(),
+    rekor_url: httpsUrl.describe("Rekor (transparency log) base URL, overriding the instance's.").optional(),
+    tsa_url: httpsUrl
+      .describe("RFC 3161 timestamp authority URL (…/api/v1/timestamp), overriding the instance's.")
+      .optional(),
+    trusted_root: z
+      .string()
+      .min(1)
+      .describe(
+        "Sigstore trusted root (JSON, as `gh attestation trusted-root` prints it): a path relative to this file. Default: the public-good root from Sigstore's TUF repository.",
+      )
+      .optional(),
+    oidc_issuer: httpsUrl
+      .describe(
+        "The OIDC issuer a signing certificate must name. Default: https://token.actions.githubusercontent.com.",
+      )
+      .optional(),
+  })
+  .strict();
+
+export type SigstoreConfig = z.output<typeof sigstoreConfigSchema>;
+
 /** `registry.signing`: how versions are signed and what `deploy` / `mlops registry verify` trust. */
 export const signingConfigSchema = z
   .object({
@@ -303,6 +344,15 @@ export const signingConfigSchema = z
       .string()
       .regex(/^\.github\/workflows\/[^/@]+\.ya?ml$/, { message: "expected .github/workflows/<file>.yml" })
       .describe("The workflow that must have signed (default: any workflow of this repository).")
+      .optional(),
+    keyless: z
+      .boolean()
+      .describe(
+        "Trust keyless (Sigstore) signatures whose certificate names this repository's workflow at an allowed ref. Default: true.",
+      )
+      .optional(),
+    sigstore: sigstoreConfigSchema
+      .describe("The Sigstore instance keyless signing uses and verification trusts.")
       .optional(),
   })
   .strict();
