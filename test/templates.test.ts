@@ -96,3 +96,48 @@ describe("starter templates", () => {
     });
   });
 });
+
+describe("keyless signing permissions (docs/signing.md)", () => {
+  type Jobs = Record<string, { uses?: string; permissions?: Record<string, string> }>;
+  const jobsOf = (path: string) => (parse(readFileSync(join(root, path), "utf8")) as { jobs: Jobs }).jobs;
+  const signingGrants = (permissions: Record<string, string> | undefined) => ({
+    "id-token": permissions?.["id-token"],
+    attestations: permissions?.attestations,
+  });
+
+  it("reusable-release.yml grants id-token: write and attestations: write to its register job only", () => {
+    const jobs = jobsOf(".github/workflows/reusable-release.yml");
+    expect(signingGrants(jobs.register?.permissions)).toEqual({ "id-token": "write", attestations: "write" });
+    for (const [id, job] of Object.entries(jobs))
+      if (id !== "register")
+        expect(signingGrants(job.permissions), id).toEqual({
+          "id-token": undefined,
+          attestations: undefined,
+        });
+  });
+
+  it.each([
+    "workflows/mlops-release.yml",
+    "examples/node-classifier/.github/workflows/mlops-release.yml",
+    "examples/sklearn-classifier/.github/workflows/mlops-release.yml",
+  ])("%s passes them to the reusable release workflow (a called workflow can only narrow them)", (path) => {
+    const jobs = Object.values(jobsOf(path)).filter((job) => job.uses?.includes("reusable-release.yml"));
+    expect(jobs).toHaveLength(1);
+    expect(signingGrants(jobs[0]?.permissions)).toEqual({ "id-token": "write", attestations: "write" });
+  });
+
+  it("no other template or reusable workflow asks for them", () => {
+    const others = [
+      ...templates.filter((t) => t !== "mlops-release.yml").map((t) => `workflows/${t}`),
+      ...readdirSync(join(root, ".github/workflows"))
+        .filter((f) => f.startsWith("reusable-") && f !== "reusable-release.yml")
+        .map((f) => `.github/workflows/${f}`),
+    ];
+    for (const path of others)
+      for (const [id, job] of Object.entries(jobsOf(path)))
+        expect(signingGrants(job.permissions), `${path} ${id}`).toEqual({
+          "id-token": undefined,
+          attestations: undefined,
+        });
+  });
+});

@@ -67,7 +67,8 @@ describe("mlops validate and gate", () => {
       `version: 1\nmodels:\n  - name: fraud\n    environments:\n      - name: staging\n      - name: production\n${production}`;
     writeFileSync(join(dir, "mlops.yml"), environments("        require_protection: true\n"));
     const checked = await cli(["validate"], dir);
-    expect([checked.code, checked.stderr]).toEqual([0, ""]);
+    expect(checked.code).toBe(0);
+    expect(checked.stderr).not.toContain("require_protection");
     expect(checked.stdout.split("\n")[1]).toBe(
       "protected: fraud → production: deploy refuses unless the GitHub environment 'production' has required reviewers",
     );
@@ -76,6 +77,37 @@ describe("mlops validate and gate", () => {
     expect(unchecked.code).toBe(0);
     expect(unchecked.stdout.split("\n")).toHaveLength(1);
     expect(unchecked.stderr).toMatch(/^note: fraud's production environment has no require_protection: true/);
+  });
+
+  it("validate says who deploy trusts to have signed a version, and notes when unsigned ones are deployed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    const config = (signing: string) => `version: 1\nmodels:\n  - name: fraud\n${signing}`;
+    writeFileSync(join(dir, "mlops.yml"), config(""));
+    const unsigned = await cli(["validate"], dir);
+    expect(unsigned.code).toBe(0);
+    expect(unsigned.stderr).toMatch(
+      /^note: registry\.signing\.required is not true — deploy will deploy a version that is not signed\. The release workflow's register job signs keyless \(it has id-token: write\) or with the MLOPS_SIGNING_KEY secret; .*docs\/signing\.md/m,
+    );
+    writeFileSync(
+      join(dir, "mlops.yml"),
+      config(
+        "registry:\n  signing:\n    required: true\n    workflow: .github/workflows/mlops-release.yml\n    sigstore: { instance: github }\n",
+      ),
+    );
+    const keyless = await cli(["validate"], dir);
+    expect([keyless.code, keyless.stderr]).toEqual([0, ""]);
+    expect(keyless.stdout.split("\n").slice(1)).toEqual([
+      "signed: required — register refuses to publish an unsigned version and deploy refuses to deploy one",
+      "signed: trusted keyless: a Sigstore certificate of .github/workflows/mlops-release.yml at refs/heads/main, refs/tags/v* (Sigstore instance: github)",
+    ]);
+    writeFileSync(
+      join(dir, "mlops.yml"),
+      config("registry:\n  signing:\n    required: true\n    keyless: false\n"),
+    );
+    const nothing = await cli(["validate"], dir);
+    expect(nothing.stderr).toContain(
+      "note: registry.signing.required is true but keyless is false and there is no public_key: deploy cannot verify any version",
+    );
   });
 
   it("evaluates gate rules: pass, fail with exit 1, one-line message with exit 2", async () => {

@@ -112,6 +112,15 @@ describe("mlops init writes a setup that runs", () => {
       expect.stringMatching(/^refs\/tags\/[a-z0-9._-]+\/v\*$/),
     ]);
     expect(ruleset.rules.map((r) => r.type)).toEqual(["update", "deletion"]);
+    // Keyless signing needs only the register job's permissions, which the release workflow grants.
+    const release = parse(readFileSync(join(dir, ".github/workflows/mlops-release.yml"), "utf8")) as {
+      jobs: Record<string, { permissions?: Record<string, string> }>;
+    };
+    expect(release.jobs.release?.permissions).toMatchObject({ "id-token": "write", attestations: "write" });
+    const signed = result.stdout.split("\n").find((line) => line.includes("Signed versions"));
+    expect(signed).toMatch(/signs every version keyless .* `id-token: write` and `attestations: write`/);
+    expect(signed).toContain("MLOPS_SIGNING_KEY");
+    expect(signed).toContain("docs/signing.md");
   });
 
   it("declares nothing for a CSV with a header; a semicolon CSV gets its delimiter", async () => {

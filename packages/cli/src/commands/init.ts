@@ -6,6 +6,7 @@ import {
   BASELINE_HOWTO,
   InputError,
   PROTECTED_ALIASES_DOC,
+  SIGNING_DOC,
   validateModelName,
   versionTagRuleset,
 } from "@mlops/core";
@@ -386,6 +387,7 @@ export function nextSteps(
     "Settings → Actions → General → Workflow permissions: keep the default read-only; the workflows request exactly what each job needs.",
     'Settings → Environments: create "staging" and "production"; add required reviewers to "production" so every production deploy waits for an approval.',
     `Protect @production: in mlops.yml set \`require_protection: true\` on the production environment (deploy then refuses to move @production while "production" has no required reviewers), and make versions immutable with a tag ruleset: \`gh api repos/OWNER/REPO/rulesets --input - <<< '${JSON.stringify(versionTagRuleset([answers.model]))}'\` (see ${PROTECTED_ALIASES_DOC}).`,
+    `Signed versions: the register job of mlops-release.yml signs every version keyless (GitHub OIDC → Sigstore, plus an artifact attestation): its \`id-token: write\` and \`attestations: write\` permissions are all it needs. Add \`registry: { signing: { required: true } }\` to mlops.yml so that deploy refuses a version that is not signed by this repository's workflow; to sign with a key instead, set the MLOPS_SIGNING_KEY secret and registry.signing.public_key (see ${SIGNING_DOC}).`,
     `Get a baseline: ${BASELINE_HOWTO.replace(/^To get a baseline, r/, "r").replaceAll("`main`", `\`${defaultBranch}\``)} Until then, rules that use \`baseline\` are skipped (the headline counts them; gate.on_skipped: fail fails instead).`,
     "Open a pull request that changes the model: it gets one sticky comment with the metric diff and a check run. Merging it releases the model (mlops-release.yml also trains on each push to the default branch, next to the PR check's baseline run).",
   );

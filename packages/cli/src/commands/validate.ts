@@ -1,4 +1,4 @@
-import { loadConfig, protectionReport } from "@mlops/core";
+import { loadConfig, protectionReport, signingReport } from "@mlops/core";
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
@@ -18,5 +18,9 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
       const protection = protectionReport(config);
       for (const line of protection.protectedLines) io.stdout(`protected: ${line}`);
       for (const note of protection.notes) io.stderr(note);
+      // Signed versions: what deploy trusts, or a note that unsigned versions are deployed.
+      const signing = signingReport(config);
+      for (const line of signing.signingLines) io.stdout(line);
+      for (const note of signing.notes) io.stderr(note);
     });
 }
