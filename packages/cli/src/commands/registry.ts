@@ -1,17 +1,23 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { realpathSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, join, relative, resolve, sep } from "node:path";
 import {
+  ConfigError,
   findSigningConfig,
   InputError,
+  keySigner,
+  keyVersionSigner,
   loadMetricsFiles,
+  localVersionSigner,
   type MetricValues,
   type ModelSelector,
   modelVersionProblem,
   parseAliasSelector,
   parseModelReference,
+  parsePrivateKey,
   parseRefPatterns,
   parseRunManifest,
   protectionRequired,
@@ -20,6 +26,7 @@ import {
   renderAliasHistoryTable,
   renderTable,
   resolveVerification,
+  type VersionSigner,
 } from "@mlops/core";
 import {
   aliasHistory,
@@ -122,6 +129,9 @@ interface RegisterFlags extends RegistryFlags {
   dispatch: boolean;
   idempotencyKey?: string;
   partSize?: string;
+  signingKey?: string;
+  allowDirty?: boolean;
+  config: string;
 }
 
 /** The model files of FILE… arguments: files as they are, a directory as its files (one level: asset names are flat). */
@@ -147,6 +157,103 @@ async function modelFiles(args: string[], cwd: string): Promise<Array<{ path: st
   }
   if (files.length === 0) throw new InputError("register: no model files in the given paths");
   return files;
+}
+
+function git(cwd: string, args: string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", stdio: "pipe" }).trim();
+}
+
+/** Paths `git status` reports as changed or untracked (absolute), except the command's own input files. */
+function uncommittedChanges(cwd: string, inputs: string[]): string[] {
+  const top = git(cwd, ["rev-parse", "--show-toplevel"]);
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path;
+    }
+  };
+  const own = inputs.map(real);
+  const entries = execFileSync("git", ["status", "--porcelain=v1", "-z", "--untracked-files=all"], {
+    cwd,
+    encoding: "utf8",
+    stdio: "pipe",
+  }).split("\0");
+  const changed: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] ?? "";
+    if (entry.length < 4) continue;
+    if (entry[0] === "R" || entry[0] === "C") i++; // a rename's or copy's source path follows
+    const path = join(top, entry.slice(3));
+    if (!own.some((input) => path === input || path.startsWith(`${input}${sep}`))) changed.push(path);
+  }
+  return changed;
+}
+
+/**
+ * The signer of `registry register --signing-key` (docs/signing.md, "Signing from a laptop"): the key, with a
+ * statement that binds what is true here — the checked-out commit and its branch or tag, no workflow, no
+ * run. A dirty work tree is refused unless `--allow-dirty` (the statement then says so): a signature over
+ * uncommitted code would claim a commit it did not come from. Without a key, `registry.signing.required`
+ * refuses before anything is written.
+ */
+async function localSigner(
+  io: CliIo,
+  flags: RegisterFlags,
+  inputs: string[],
+  wanted: string | undefined,
+): Promise<{ signer: VersionSigner } | undefined> {
+  const { config, configName } = findSigningConfig(io.cwd, flags.config);
+  if (!flags.signingKey) {
+    if (config?.required)
+      throw new ConfigError(
+        `${configName}: registry.signing.required is true, but no --signing-key was given (keyless signing needs a GitHub Actions job; from here, sign with the private key of registry.signing.public_key).`,
+      );
+    return undefined;
+  }
+  const keyPath = resolve(io.cwd, flags.signingKey);
+  const keyText = await readFile(keyPath, "utf8").catch(() => {
+    throw new InputError(`--signing-key: no key file at ${keyPath}`);
+  });
+  const dsse = keySigner(parsePrivateKey(keyText, "--signing-key"));
+  let head: string;
+  try {
+    head = git(io.cwd, ["rev-parse", "HEAD"]);
+  } catch {
+    throw new InputError(
+      `--signing-key: ${io.cwd} is not a git checkout with a commit; the signature binds the commit the model came from, so register from that checkout.`,
+    );
+  }
+  if (wanted && !head.startsWith(wanted.toLowerCase()))
+    throw new InputError(
+      `--signing-key signs what is checked out (HEAD ${head.slice(0, 7)}), but the version would be tagged at ${wanted.slice(0, 12)} (--commit or the manifest's commit): check that commit out first.`,
+    );
+  let ref: string | undefined;
+  try {
+    ref = git(io.cwd, ["symbolic-ref", "-q", "HEAD"]);
+  } catch {
+    const tag = git(io.cwd, ["tag", "--points-at", "HEAD"]).split("\n").filter(Boolean).sort()[0];
+    ref = tag ? `refs/tags/${tag}` : undefined;
+  }
+  if (!ref)
+    throw new InputError(
+      `--signing-key: HEAD ${head.slice(0, 7)} is detached and no tag points at it; check out the branch or tag it was built from (the signature names the ref).`,
+    );
+  const changed = uncommittedChanges(io.cwd, inputs);
+  if (changed.length > 0 && !flags.allowDirty)
+    throw new InputError(
+      `--signing-key: the work tree has uncommitted changes (${changed.length} path${changed.length === 1 ? "" : "s"}, e.g. ${relative(io.cwd, changed[0] ?? "") || changed[0]}); a signature would claim commit ${head.slice(0, 7)}, which they are not part of — commit them, or pass --allow-dirty (the statement then says so).`,
+    );
+  if (changed.length > 0)
+    io.stderr(
+      `warning: registering with ${changed.length} uncommitted change${changed.length === 1 ? "" : "s"} (--allow-dirty); the signed statement says the work tree was not clean.`,
+    );
+  const signer = localVersionSigner(keyVersionSigner(dsse), {
+    ref,
+    dirty: changed.length > 0,
+    user: io.env.USER ?? "",
+  });
+  return { signer };
 }
 
 /** The commit the version tag points at: --commit, the run manifest's, this checkout's HEAD, else the default branch's head. */
@@ -267,6 +374,15 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       .option("--per-example <file>", "per-example results attached as per-example.csv")
       .option("--no-dispatch", "do not send the mlops.model.registered repository_dispatch event")
       .option("--idempotency-key <key>", "rerunning with the same key finishes or returns the same version")
+      .option(
+        "--signing-key <file>",
+        "sign the version with this private key (PEM): the statement binds this checkout's commit and branch or tag, no workflow (default: unsigned; an error when registry.signing.required)",
+      )
+      .option(
+        "--allow-dirty",
+        "with --signing-key: sign although the work tree has uncommitted changes (the statement says so)",
+      )
+      .option("--config <file>", "the mlops.yml with registry.signing", "mlops.yml")
       .addOption(new Option("--part-size <bytes>", "bytes per part of a large file (tests)").hideHelp()),
   ).action(async (model: string, paths: string[], flags: RegisterFlags) => {
     if (flags.version !== "auto" && modelVersionProblem(flags.version))
@@ -294,6 +410,19 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       extraAssets.push({ path: resolve(io.cwd, flags.referenceProfile), name: REFERENCE_PROFILE_ASSET });
     if (flags.perExample)
       extraAssets.push({ path: resolve(io.cwd, flags.perExample), name: "per-example.csv" });
+    const signing = await localSigner(
+      io,
+      flags,
+      [
+        ...files.map((f) => f.path),
+        ...extraAssets.map((f) => f.path),
+        ...(flags.metrics ?? []).map((f) => resolve(io.cwd, f)),
+        ...paths.map((p) => resolve(io.cwd, p)),
+        ...(flags.manifest ? [resolve(io.cwd, flags.manifest)] : []),
+        ...(flags.signingKey ? [resolve(io.cwd, flags.signingKey)] : []),
+      ],
+      flags.commit ?? run?.commit,
+    );
     const commit = await commitToTag(client, io, flags, run, owner, repo);
     const aliases = commaList(flags.aliases);
     const tags = commaList(flags.tags);
@@ -324,6 +453,13 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       ...(flags.version !== "auto" ? { version: flags.version } : {}),
       idempotencyKey: flags.idempotencyKey ?? (await cliIdempotencyKey(owner, repo, model, commit, files)),
       ...(partBytes !== undefined ? { partBytes } : {}),
+      ...(signing
+        ? {
+            signer: signing.signer,
+            // The repository URL the signed statement names: what `registry verify` and deploy expect.
+            serverUrl: io.env.GITHUB_SERVER_URL ?? serverUrlOf(flags.apiUrl ?? io.env.GITHUB_API_URL),
+          }
+        : {}),
       progress,
       log: { debug() {}, info: (m) => io.stderr(m), warning: (m) => io.stderr(`warning: ${m}`) },
     });
@@ -348,6 +484,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
             outcome: registered.outcome,
             release_url: registered.releaseUrl,
             parent_version: registered.parentVersion,
+            signed_by: signing?.signer.description ?? null,
             aliases,
             assets,
           },

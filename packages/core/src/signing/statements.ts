@@ -14,6 +14,14 @@ export const IN_TOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1";
 export const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
 export const GITHUB_WORKFLOW_BUILD_TYPE = "https://actions.github.io/buildtypes/workflow/v1";
 export const MODEL_SIGNING_V1 = "https://model_signing/signature/v1.0";
+/**
+ * The build type (and builder) of a version registered and signed from a local checkout with
+ * `mlops registry register --signing-key` (docs/signing.md, "Signing from a laptop"): no workflow, no run —
+ * the statement binds the checkout's commit and ref, and says whether the work tree had uncommitted changes.
+ */
+export const LOCAL_CLI_BUILD_TYPE =
+  "https://github.com/mlops-actions/mlops-actions/blob/v1/docs/signing.md#signing-from-a-laptop";
+export const LOCAL_CLI_BUILDER_ID = "https://github.com/mlops-actions/mlops-actions/tree/v1/packages/cli";
 
 /** One signed file: a release asset's name and its sha256 (hex). */
 export interface SignedFile {
@@ -33,6 +41,16 @@ export interface RunFacts {
   id: number;
   attempt: number;
   url: string;
+}
+
+/** A registration from a local checkout (`mlops registry register --signing-key`): no workflow, no run. */
+export interface LocalCheckout {
+  /** `refs/heads/main` or `refs/tags/…`: what HEAD is. */
+  ref: string;
+  /** The work tree had uncommitted changes (registered with `--allow-dirty`). */
+  dirty: boolean;
+  /** Who ran the CLI (`$USER`), for the record; empty when unknown. */
+  user?: string;
 }
 
 /** What the provenance says about how the version came to be. */
@@ -56,6 +74,11 @@ export interface ProvenanceFacts {
   tag: string;
   /** The quality gate's result (`passed`, `failed`, …); empty when unknown. */
   gate?: string;
+  /**
+   * Registered from a local checkout, not by a workflow: `workflowRef`, `eventName` and `run` are not
+   * used, and the statement says there was no workflow and no run.
+   */
+  local?: LocalCheckout;
 }
 
 /** The mlops facts of a provenance statement, as read back by a verifier. */
@@ -67,6 +90,8 @@ export interface ProvenanceClaims {
   model: string;
   version: string;
   invocationId: string;
+  /** Registered from a local checkout (no workflow, no run): {@link LOCAL_CLI_BUILD_TYPE}. */
+  local: boolean;
 }
 
 /** `owner/repo/.github/workflows/x.yml@refs/heads/main` → path and ref (both empty when unknown). */
@@ -88,8 +113,49 @@ function sortedSubjects(files: SignedFile[]): InTotoStatement["subject"] {
 export function buildProvenanceStatement(files: SignedFile[], facts: ProvenanceFacts): InTotoStatement {
   const server = facts.serverUrl.replace(/\/$/, "");
   const repositoryUrl = `${server}/${facts.repository}`;
-  const { path, ref } = splitWorkflowRef(facts.workflowRef, facts.repository);
+  const { local } = facts;
+  const { path, ref } = local
+    ? { path: "", ref: local.ref }
+    : splitWorkflowRef(facts.workflowRef, facts.repository);
   const runUrl = (run: RunFacts) => run.url || `${repositoryUrl}/actions/runs/${run.id}`;
+  // A local registration names a training run only when it was given one (run.json of a train action).
+  const trainingRun =
+    facts.trainingRun && (!local || facts.trainingRun.id > 0) ? facts.trainingRun : undefined;
+  const mlops = {
+    model: facts.model,
+    version: facts.version,
+    tag: facts.tag,
+    gate: facts.gate ?? "",
+    ...(trainingRun
+      ? { training_run: { id: trainingRun.id, attempt: trainingRun.attempt, url: runUrl(trainingRun) } }
+      : {}),
+  };
+  const resolvedDependencies = [{ uri: `git+${repositoryUrl}@${ref}`, digest: { gitCommit: facts.commit } }];
+  if (local)
+    return {
+      _type: IN_TOTO_STATEMENT_V1,
+      subject: sortedSubjects(files),
+      predicateType: SLSA_PROVENANCE_V1,
+      predicate: {
+        buildDefinition: {
+          buildType: LOCAL_CLI_BUILD_TYPE,
+          // The checkout the files were registered from; there was no workflow.
+          externalParameters: { source: { ref, repository: repositoryUrl }, workflow: null },
+          internalParameters: {
+            local: {
+              registered_with: "mlops registry register",
+              workflow: null,
+              run: null,
+              work_tree: local.dirty ? "uncommitted changes (--allow-dirty)" : "clean",
+              user: local.user ?? "",
+            },
+            mlops,
+          },
+          resolvedDependencies,
+        },
+        runDetails: { builder: { id: LOCAL_CLI_BUILDER_ID }, metadata: {} },
+      },
+    };
   return {
     _type: IN_TOTO_STATEMENT_V1,
     subject: sortedSubjects(files),
@@ -98,25 +164,8 @@ export function buildProvenanceStatement(files: SignedFile[], facts: ProvenanceF
       buildDefinition: {
         buildType: GITHUB_WORKFLOW_BUILD_TYPE,
         externalParameters: { workflow: { ref, repository: repositoryUrl, path } },
-        internalParameters: {
-          github: { event_name: facts.eventName ?? "" },
-          mlops: {
-            model: facts.model,
-            version: facts.version,
-            tag: facts.tag,
-            gate: facts.gate ?? "",
-            ...(facts.trainingRun
-              ? {
-                  training_run: {
-                    id: facts.trainingRun.id,
-                    attempt: facts.trainingRun.attempt,
-                    url: runUrl(facts.trainingRun),
-                  },
-                }
-              : {}),
-          },
-        },
-        resolvedDependencies: [{ uri: `git+${repositoryUrl}@${ref}`, digest: { gitCommit: facts.commit } }],
+        internalParameters: { github: { event_name: facts.eventName ?? "" }, mlops },
+        resolvedDependencies,
       },
       runDetails: {
         builder: { id: `${repositoryUrl}/${path}@${ref}` },
@@ -130,7 +179,11 @@ export function buildProvenanceStatement(files: SignedFile[], facts: ProvenanceF
 export function provenanceClaims(statement: InTotoStatement): ProvenanceClaims {
   const predicate = statement.predicate as {
     buildDefinition?: {
-      externalParameters?: { workflow?: { ref?: unknown; repository?: unknown; path?: unknown } };
+      buildType?: unknown;
+      externalParameters?: {
+        workflow?: { ref?: unknown; repository?: unknown; path?: unknown } | null;
+        source?: { ref?: unknown; repository?: unknown };
+      };
       internalParameters?: { mlops?: { model?: unknown; version?: unknown } };
       resolvedDependencies?: Array<{ digest?: { gitCommit?: unknown } }>;
     };
@@ -138,15 +191,18 @@ export function provenanceClaims(statement: InTotoStatement): ProvenanceClaims {
   };
   const text = (value: unknown) => (typeof value === "string" ? value : "");
   const definition = predicate.buildDefinition;
-  const workflow = definition?.externalParameters?.workflow;
+  const local = definition?.buildType === LOCAL_CLI_BUILD_TYPE;
+  // A local registration names its checkout (`source`) and no workflow.
+  const where = local ? definition?.externalParameters?.source : definition?.externalParameters?.workflow;
   return {
-    repositoryUrl: text(workflow?.repository),
-    workflowPath: text(workflow?.path),
-    ref: text(workflow?.ref),
+    repositoryUrl: text(where?.repository),
+    workflowPath: local ? "" : text(definition?.externalParameters?.workflow?.path),
+    ref: text(where?.ref),
     commit: text(definition?.resolvedDependencies?.[0]?.digest?.gitCommit),
     model: text(definition?.internalParameters?.mlops?.model),
     version: text(definition?.internalParameters?.mlops?.version),
     invocationId: text(predicate.runDetails?.metadata?.invocationId),
+    local,
   };
 }
 

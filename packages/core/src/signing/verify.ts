@@ -295,6 +295,17 @@ export async function verifySignedVersion(
       `${what}: predicate ${statement.predicateType}, expected ${SLSA_PROVENANCE_V1}.`,
     );
   const claims = provenanceClaims(statement);
+  if (claims.local) {
+    // Registered with `mlops registry register --signing-key` from a checkout: no workflow signed it.
+    if (opened.identity)
+      throw new SignatureError(
+        `${what}: the certificate names the workflow identity ${opened.signer}, but the signed statement says the version was registered from a local checkout.`,
+      );
+    if (policy.workflow)
+      throw new SignatureError(
+        `${what}: registered and signed from a local checkout with mlops registry register (no workflow, no run), not by ${policy.workflow}.`,
+      );
+  }
   if (opened.identity) checkIdentity(opened.identity, policy, what, "the signing certificate");
   checkIdentity(
     { repositoryUrl: claims.repositoryUrl, path: claims.workflowPath, ref: claims.ref },
@@ -331,5 +342,10 @@ export async function verifySignedVersion(
       `${manifestWhat}: signs the model ${manifest.statement.subject[0]?.name ?? "?"}, not ${contents.model}.`,
     );
   checkFiles(resources, contents, manifestWhat);
-  return { signer: opened.signer, ref: claims.ref, commit: claims.commit, files: count };
+  return {
+    signer: claims.local ? `${opened.signer} (from a local checkout, no workflow)` : opened.signer,
+    ref: claims.ref,
+    commit: claims.commit,
+    files: count,
+  };
 }

@@ -140,6 +140,7 @@ export function commitToBranch(
   branch: string,
   message: string,
   files: Record<string, string>,
+  sha?: string,
 ): CommitData {
   const refName = `refs/heads/${branch}`;
   const parentSha = repo.refs[refName] ?? repo.refs[`refs/heads/${repo.default_branch}`];
@@ -148,6 +149,7 @@ export function commitToBranch(
     message,
     parents: parent ? [parent.sha] : [],
     files: { ...(parent?.files ?? {}), ...files },
+    ...(sha ? { sha } : {}),
   });
   repo.refs[refName] = commit.sha;
   return commit;
@@ -391,13 +393,25 @@ export function registerGitRoutes(router: Router): void {
     "/_emulator/repos/{owner}/{repo}/commits",
     async (ctx) => {
       const repo = ctx.repo();
-      const body = await ctx.body<{ branch?: string; message?: string; files?: Record<string, string> }>();
+      const body = await ctx.body<{
+        branch?: string;
+        message?: string;
+        files?: Record<string, string>;
+        sha?: unknown;
+      }>();
+      // `sha`: store the commit under a local git commit's id, as if it had been pushed (the emulator has
+      // no git transport), so a test's checkout and the repository agree on HEAD.
+      if (body.sha !== undefined && (typeof body.sha !== "string" || !/^[0-9a-f]{40}$/.test(body.sha)))
+        throw validationFailed({ resource: "Commit", code: "invalid", field: "sha" });
+      if (typeof body.sha === "string" && repo.commits[body.sha])
+        throw validationFailed({ resource: "Commit", code: "already_exists", field: "sha" });
       const commit = commitToBranch(
         ctx,
         repo,
         body.branch ?? repo.default_branch,
         body.message ?? "Emulator commit",
         body.files ?? {},
+        typeof body.sha === "string" ? body.sha : undefined,
       );
       return created({ sha: commit.sha, branch: body.branch ?? repo.default_branch });
     },

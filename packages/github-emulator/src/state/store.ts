@@ -110,13 +110,13 @@ export class Store {
   /** Creates (stores) a commit object; does not move any ref. */
   makeCommit(
     repo: RepoData,
-    input: { message: string; parents: string[]; files: Record<string, string> },
+    input: { message: string; parents: string[]; files: Record<string, string>; sha?: string },
   ): CommitData {
     const date = this.now();
     const tree = sha1(JSON.stringify(input.files));
-    const sha = sha1(
-      `commit\0${tree}\0${input.parents.join(",")}\0${input.message}\0${date}\0${this.nextId()}`,
-    );
+    const sha =
+      input.sha ??
+      sha1(`commit\0${tree}\0${input.parents.join(",")}\0${input.message}\0${date}\0${this.nextId()}`);
     const commit: CommitData = {
       sha,
       message: input.message,
