@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -18,16 +18,13 @@ import {
 import {
   attemptArtifactName,
   CHECK_OUTPUT_BUDGET,
-  decideGate,
-  decideSweepGate,
+  decideFromSetup,
   type GateDecision,
   GateFailed,
   type GateReportInput,
   gateReportArtifactBase,
   InputError,
   JOB_SUMMARY_BUDGET,
-  type LoadedMetricsSource,
-  parseSweepMatrix,
   prepareGate,
   readModelConfig,
   trainArtifactBase,
@@ -86,18 +83,18 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
             runAttempt: context.runAttempt,
             log: runtime.log,
           });
-  const { candidate, config, model, rules, ranking, significant, configuredPerExample, candidatePerExample } =
-    prepareGate({
-      cwd: deps.cwd,
-      config: inputs.config,
-      metricsPath,
-      sweep: sweepMatrix !== undefined,
-      modelName: inputs["model-name"],
-      artifactName: inputs["artifact-name"],
-      rules: inputs.rules,
-      perExample: inputs["per-example"],
-      log: runtime.log,
-    });
+  const setup = prepareGate({
+    cwd: deps.cwd,
+    config: inputs.config,
+    metricsPath,
+    sweep: sweepMatrix !== undefined,
+    modelName: inputs["model-name"],
+    artifactName: inputs["artifact-name"],
+    rules: inputs.rules,
+    perExample: inputs["per-example"],
+    log: runtime.log,
+  });
+  const { candidate, config, model, rules, significant, configuredPerExample, candidatePerExample } = setup;
   const artifactBase = trainArtifactBase(model, inputs["artifact-name"]);
   if (sweepMatrix !== undefined && sweepFolder === undefined && deps.artifacts.unavailable)
     throw new InputError(`sweep: the cells' train artifacts cannot be read: ${deps.artifacts.unavailable}`);
@@ -162,96 +159,55 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   );
   runtime.log.info(baseline ? `Baseline: ${baseline.source}` : "Baseline: none (first model)");
 
-  const onSkipped = inputs["on-skipped"] ?? config.model?.gate?.on_skipped ?? "warn";
-  const candidateLabel = `commit ${headSha.slice(0, 7)}`;
-  const shared = {
-    specs: config.specs,
-    candidateLabel,
-    ...(headSha ? { candidateUrl: `${context.serverUrl}/${context.repository}/commit/${headSha}` } : {}),
-    runUrl: context.runUrl,
-    ...(baseline
-      ? {
-          baseline: baseline.metrics,
-          baselineLabel: baseline.label,
-          ...(baseline.url ? { baselineUrl: baseline.url } : {}),
-        }
+  const evaluation: GateDecision = decideFromSetup(setup, {
+    baseline,
+    onSkipped: inputs["on-skipped"],
+    identity: {
+      candidateLabel: `commit ${headSha.slice(0, 7)}`,
+      ...(headSha ? { candidateUrl: `${context.serverUrl}/${context.repository}/commit/${headSha}` } : {}),
+      runUrl: context.runUrl,
+    },
+    ...(sweep
+      ? { sweep: { cells: sweep.cells, notes: sweep.notes, matrixText: sweepMatrix as string } }
       : {}),
-  };
-  const evaluation: GateDecision =
-    sweep && ranking
-      ? decideSweepGate({
-          model,
-          cells: sweep.cells,
-          notes: sweep.notes,
-          matrix: parseSweepMatrix(sweepMatrix as string),
-          rules,
-          ranking,
-          mode: config.model?.sweep?.gate ?? "best",
-          onSkipped,
-          ...(baseline ? { baseline: baseline.metrics } : {}),
-          ...(baseline?.perExample
-            ? {
-                baselinePerExample: {
-                  file: baseline.perExample,
-                  text: readFileSync(baseline.perExample, "utf8"),
-                },
-              }
-            : {}),
-          report: shared,
-          log: runtime.log,
-        })
-      : decideGate({
-          model,
-          head: (candidate as LoadedMetricsSource).metrics,
-          rules,
-          onSkipped,
-          ...(candidatePerExample && baseline?.perExample
-            ? {
-                perExample: {
-                  head: { file: candidatePerExample, text: readFileSync(candidatePerExample, "utf8") },
-                  baseline: { file: baseline.perExample, text: readFileSync(baseline.perExample, "utf8") },
-                },
-              }
-            : {}),
-          report: {
-            ...shared,
-            ...plotsOf(
-              await gateReportPlots({
-                model,
-                config: config.model,
-                candidate: {
-                  metrics: (candidate as LoadedMetricsSource).metrics,
-                  directory: (candidate as LoadedMetricsSource).directory,
-                  perExample: candidatePerExample,
-                },
-                baseline,
-                specs: config.specs,
-                ruleMetrics: rules.map((r) => r.rule.metric),
-                owner: context.owner,
-                repo: context.repo,
-                serverUrl: context.serverUrl,
-                pullRequest: pr?.number,
-                runId: context.runId,
-                runAttempt: context.runAttempt,
-                branch: inputs["plots-branch"],
-                // A fork's images are never committed: its own token is read-only, and a companion
-                // (workflow_run) would commit files a fork wrote into this repository.
-                ...(context.pullRequest?.fromFork === true
-                  ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
-                  : context.eventName === "workflow_run"
-                    ? {
-                        readOnly:
-                          "a workflow_run companion reports a fork's run, whose files are not committed to this repository",
-                      }
-                    : {}),
-                client,
-                resolveFiles: (pattern, dir) => resolveFiles([pattern], dir, "plots"),
-                log: runtime.log,
-              }),
-            ),
-          },
-          log: runtime.log,
-        });
+    ...(candidate
+      ? plotsOf(
+          await gateReportPlots({
+            model,
+            config: config.model,
+            candidate: {
+              metrics: candidate.metrics,
+              directory: candidate.directory,
+              perExample: candidatePerExample,
+            },
+            baseline,
+            specs: config.specs,
+            ruleMetrics: rules.map((r) => r.rule.metric),
+            owner: context.owner,
+            repo: context.repo,
+            serverUrl: context.serverUrl,
+            pullRequest: pr?.number,
+            runId: context.runId,
+            runAttempt: context.runAttempt,
+            branch: inputs["plots-branch"],
+            // A fork's images are never committed: its own token is read-only, and a companion
+            // (workflow_run) would commit files a fork wrote into this repository.
+            ...(context.pullRequest?.fromFork === true
+              ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
+              : context.eventName === "workflow_run"
+                ? {
+                    readOnly:
+                      "a workflow_run companion reports a fork's run, whose files are not committed to this repository",
+                  }
+                : {}),
+            client,
+            resolveFiles: (pattern, dir) => resolveFiles([pattern], dir, "plots"),
+            log: runtime.log,
+          }),
+        )
+      : {}),
+    log: runtime.log,
+  });
 
   // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
   // The artifact holds the whole report; the job summary, GitHub's 1 MiB (bytes) of it.

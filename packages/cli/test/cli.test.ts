@@ -155,7 +155,7 @@ describe("mlops validate and gate", () => {
     expect(JSON.parse(strict.stdout)).toMatchObject({
       passed: false,
       verdict: "❌ model: gate failed — 1 rule checked, 1 skipped: no baseline (gate.on_skipped: fail)",
-      rules: [{ skipped: false }, { skipped: true, skip_reason: "no baseline" }],
+      rules: [{ skipped: false }, { skipped: true, skipReason: "no baseline" }],
     });
     writeFileSync(
       join(dir, "mlops.yml"),

@@ -55,8 +55,14 @@ describe("decideGate (the evaluate-gate action's and the CLI's one decision)", (
     const json = JSON.parse(
       gateJsonText({ model: "churn", evaluation: result, baselineSource: "run:7", pullRequest: 3 }),
     );
-    expect(Object.keys(json)).toEqual(["model", "passed", "baseline", "pull_request", "rules"]);
-    expect(json).toMatchObject({ model: "churn", passed: true, baseline: "run:7", pull_request: 3 });
+    expect(Object.keys(json)).toEqual(["model", "passed", "verdict", "baseline", "pull_request", "rules"]);
+    expect(json).toMatchObject({
+      model: "churn",
+      passed: true,
+      verdict: result.verdict,
+      baseline: "run:7",
+      pull_request: 3,
+    });
     expect(json.rules.map((r: { passed: boolean }) => r.passed)).toEqual([true, true]);
     const none = JSON.parse(
       gateJsonText({ model: "churn", evaluation: result, baselineSource: undefined, pullRequest: undefined }),

@@ -1,29 +1,24 @@
-import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   BASELINE_MODES,
   type BaselineMode,
-  collectGateRules,
-  gateVerdictLine,
+  decideFromSetup,
+  type GateSetup,
+  gateJsonText,
   InputError,
-  loadMetricsFile,
-  type ModelConfig,
-  type PerExampleInput,
+  NO_BUDGET,
   parseBaselineMode,
-  renderGateReport,
-  ruleOutcomeFlags,
-  runGate,
+  prepareGate,
   trainArtifactBase,
-  validateModelName,
 } from "@mlops/core";
 import { type Baseline, type BaselineLog, resolveBaseline } from "@mlops/github";
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
-import { connectRepository, loadModelConfig } from "./shared.js";
+import { connectRepository } from "./shared.js";
 
 interface BaselineFlags {
   baseline?: string;
@@ -41,7 +36,8 @@ interface BaselineFlags {
 async function cliBaseline(
   flags: BaselineFlags,
   io: CliIo,
-  model: ModelConfig | undefined,
+  setup: GateSetup,
+  name: string | undefined,
 ): Promise<Baseline | undefined> {
   const mode: BaselineMode =
     flags.baseline === undefined ? { kind: "none" } : parseBaselineMode(flags.baseline, "--baseline");
@@ -52,11 +48,9 @@ async function cliBaseline(
     throw new InputError(
       "--baseline base-branch: the CLI cannot read another run's artifacts yet; use production, @ALIAS, vN, latest or a metrics file (e.g. one downloaded with `gh run download`)",
     );
-  const name = model?.name ?? flags.model;
   const remote = mode.kind !== "file";
   if (remote && !name)
     throw new InputError(`--baseline ${flags.baseline}: name the model (--model, or one model in mlops.yml)`);
-  const modelName = validateModelName(name ?? "model");
   const github = remote ? connectRepository(flags, io) : undefined;
   const log: BaselineLog = {
     debug: () => {},
@@ -69,14 +63,14 @@ async function cliBaseline(
     return await resolveBaseline({
       mode: flags.baseline ?? "none",
       missing: "error",
-      model: modelName,
+      model: setup.model,
       owner: github?.owner ?? "",
       repo: github?.repo ?? "",
       token: github?.token ?? "",
       baseBranch: undefined,
       workflowFile: undefined,
-      artifactName: trainArtifactBase(modelName),
-      perExample: undefined,
+      artifactName: trainArtifactBase(setup.model),
+      perExample: setup.configuredPerExample,
       cwd: io.cwd,
       tempDir,
       client: () => {
@@ -95,7 +89,10 @@ export function registerGateCommand(program: Command, io: CliIo): void {
   program
     .command("gate")
     .description("Evaluate gate rules on a metrics file, optionally against a baseline")
-    .requiredOption("--metrics <file>", "metrics of the candidate")
+    .requiredOption(
+      "--metrics <file>",
+      "metrics of the candidate (a metrics file, a run.json or a train artifact's folder)",
+    )
     .option(
       "--baseline <mode>",
       `what to compare with (default: nothing, first-model mode): ${BASELINE_MODES.registry.syntax} (${BASELINE_MODES.registry.description}), a metrics file, none, or auto (@production, else none); base-branch is the action's only`,
@@ -116,82 +113,58 @@ export function registerGateCommand(program: Command, io: CliIo): void {
       "--on-skipped <warn|fail>",
       "rules that could not be checked (no baseline): warn (pass, counted in the headline) or fail (default: gate.on_skipped in the config, else warn)",
     )
-    .option("--format <format>", "markdown or json", "markdown")
+    .option(
+      "--format <format>",
+      "markdown (the report) or json (gate.json, as the action's report artifact)",
+      "markdown",
+    )
     .action(async (flags) => {
       if (!["markdown", "json"].includes(flags.format))
         throw new InputError(`--format: expected markdown or json, got "${flags.format}"`);
       if (flags.onSkipped !== undefined && !["warn", "fail"].includes(flags.onSkipped))
         throw new InputError(`--on-skipped: expected warn or fail, got "${flags.onSkipped}"`);
-      const { model, specs } = loadModelConfig(io.cwd, flags.config, flags.model);
-      const configFile = resolve(io.cwd, flags.config ?? "mlops.yml");
-      const rules = collectGateRules({
-        specs,
-        extra: flags.rule as string[],
-        extraSource: "--rule",
-        ...(model ? { model, configFile: flags.config ?? "mlops.yml" } : {}),
-        ...(model && existsSync(configFile) ? { configText: readFileSync(configFile, "utf8") } : {}),
+      if (flags.config !== undefined) existingPath(io.cwd, flags.config, "config file");
+      // The action's steps (prepareGate, resolveBaseline, decideFromSetup, gateJsonText): same verdict,
+      // report and gate.json for the same inputs.
+      const setup = prepareGate({
+        cwd: io.cwd,
+        config: flags.config ?? "mlops.yml",
+        metricsPath: existingPath(io.cwd, flags.metrics, "metrics file"),
+        sweep: false,
+        modelName: flags.model,
+        defaultModel: "model",
+        artifactName: undefined,
+        rules: flags.rule as string[],
+        rulesSource: "--rule",
+        perExample: flags.perExample,
+        noRules: { error: "no gate rules: pass --rule or declare models[].gate in the config" },
+        log: { notice: (line) => io.stderr(line) },
       });
-      if (rules.length === 0)
-        throw new InputError("no gate rules: pass --rule or declare models[].gate in the config");
-      const head = loadMetricsFile(existingPath(io.cwd, flags.metrics, "metrics file")).metrics;
-      const resolved = await cliBaseline(flags, io, model);
-      const baseline = resolved?.metrics;
-      let perExample: PerExampleInput | undefined;
-      if (flags.perExample && flags.baselinePerExample) {
-        const headFile = existingPath(io.cwd, flags.perExample, "per-example file");
-        const baseFile = existingPath(io.cwd, flags.baselinePerExample, "per-example file");
-        perExample = {
-          head: { file: flags.perExample, text: readFileSync(headFile, "utf8") },
-          baseline: { file: flags.baselinePerExample, text: readFileSync(baseFile, "utf8") },
-        };
-      }
-      const run = runGate({
-        head,
-        rules,
-        onSkipped: (flags.onSkipped as "warn" | "fail" | undefined) ?? model?.gate?.on_skipped ?? "warn",
-        ...(baseline ? { baseline } : {}),
-        ...(perExample ? { perExample } : {}),
+      const named = flags.model ?? setup.config.model?.name ?? setup.candidate?.manifest?.model;
+      const resolved = await cliBaseline(flags, io, setup, named);
+      const baseline =
+        resolved && flags.baselinePerExample
+          ? {
+              ...resolved,
+              perExample: existingPath(io.cwd, flags.baselinePerExample, "per-example file"),
+            }
+          : resolved;
+      const evaluation = decideFromSetup(setup, {
+        baseline,
+        onSkipped: flags.onSkipped as "warn" | "fail" | undefined,
+        identity: { headLabel: "Candidate", candidateLabel: flags.metrics },
+        log: { info: () => {} }, // the report on stdout says it all
       });
-      if (flags.format === "json") {
-        io.stdout(
-          JSON.stringify(
-            {
-              passed: run.passed,
-              baseline: resolved?.source ?? "none",
-              verdict: gateVerdictLine(model?.name ?? flags.model ?? "model", run),
-              rules: run.rules.map((r) => ({
-                rule: r.rule,
-                metric: r.metric,
-                value: r.value,
-                baseline: r.baseline,
-                ...ruleOutcomeFlags(r.status),
-                ...(r.skipReason ? { skip_reason: r.skipReason } : {}),
-                message: r.message,
-              })),
-            },
-            null,
-            2,
-          ),
-        );
-      } else {
-        io.stdout(
-          renderGateReport({
-            model: model?.name ?? flags.model ?? "model",
-            run,
-            head,
-            specs,
-            headLabel: "Candidate",
-            candidateLabel: flags.metrics,
-            ...(resolved
-              ? {
-                  baseline: resolved.metrics,
-                  baselineLabel: resolved.label,
-                  ...(resolved.url ? { baselineUrl: resolved.url } : {}),
-                }
-              : {}),
-          }),
-        );
-      }
-      if (!run.passed) throw new ExitWith(EXIT_FINDING);
+      io.stdout(
+        flags.format === "json"
+          ? gateJsonText({
+              model: setup.model,
+              evaluation,
+              baselineSource: baseline?.source,
+              pullRequest: undefined,
+            }).trimEnd()
+          : evaluation.render({ budget: NO_BUDGET }),
+      );
+      if (!evaluation.passed) throw new ExitWith(EXIT_FINDING);
     });
 }

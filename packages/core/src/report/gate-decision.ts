@@ -228,19 +228,20 @@ export function decideSweepGate(
 }
 
 /**
- * The text of `gate.json` (the report artifact's machine-readable verdict). `pullRequest`: the PR this run
+ * The text of `gate.json` (the report artifact's machine-readable verdict; `mlops gate --format json` prints
+ * the same): model, passed, the headline (`verdict`), baseline, pull_request, then the rules (or the sweep). `pullRequest`: the PR this run
  * evaluated, for the workflow_run companion of a fork PR (GitHub gives it no `pull_requests` there); the
  * companion treats it as untrusted and re-checks it with the API.
  */
 export function gateJsonText(input: {
   model: string;
-  evaluation: Pick<GateDecision, "passed" | "json">;
+  evaluation: Pick<GateDecision, "passed" | "verdict" | "json">;
   /** The baseline's source (`run:…`, `registry:…`), or undefined: none. */
   baselineSource: string | undefined;
   pullRequest: number | undefined;
 }): string {
   const { model, evaluation } = input;
-  return `${JSON.stringify({ model, passed: evaluation.passed, baseline: input.baselineSource ?? "none", ...(input.pullRequest !== undefined ? { pull_request: input.pullRequest } : {}), ...evaluation.json }, null, 2)}\n`;
+  return `${JSON.stringify({ model, passed: evaluation.passed, verdict: evaluation.verdict, baseline: input.baselineSource ?? "none", ...(input.pullRequest !== undefined ? { pull_request: input.pullRequest } : {}), ...evaluation.json }, null, 2)}\n`;
 }
 
 /**

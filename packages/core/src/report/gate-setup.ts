@@ -1,10 +1,16 @@
+import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { type ModelConfigEntry, readModelConfig } from "../config/load.js";
 import { InputError } from "../errors.js";
+import type { OnSkipped } from "../gate/evaluate.js";
 import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "../metrics/source.js";
 import { trainArtifactBase } from "../names/artifacts.js";
 import { validateModelName } from "../names/model-name.js";
-import { type SweepRanking, sweepRankingOf } from "../sweep/rank.js";
+import { parseSweepMatrix } from "../sweep/matrix.js";
+import { type SweepCellInput, type SweepRanking, sweepRankingOf } from "../sweep/rank.js";
+import type { MetricValues } from "../types.js";
+import { type DecisionLog, decideGate, decideSweepGate, type GateDecision } from "./gate-decision.js";
+import type { GateReportInput, ReportIdentity } from "./gate-report.js";
 import { collectGateRules, type GateRule, runGate } from "./gate-run.js";
 
 /** Everything a gate needs before any request: the candidate, the model, its rules (all checked locally). */
@@ -42,6 +48,12 @@ export function prepareGate(options: {
   artifactName: string | undefined;
   /** Rules given besides the config's. */
   rules: readonly string[] | undefined;
+  /** Where `rules` came from (e.g. `--rule`), named in their errors. */
+  rulesSource?: string;
+  /** The model's name when neither `modelName`, the config nor a run.json names one (default: an error). */
+  defaultModel?: string;
+  /** No rule at all: a notice (default; the report shows the metric diff only), or this InputError. */
+  noRules?: { error: string };
   /** The `per-example` input as given. */
   perExample: string | undefined;
   log: { notice(message: string): void };
@@ -64,6 +76,7 @@ export function prepareGate(options: {
     modelName ??
       config.model?.name ??
       candidate?.manifest?.model ??
+      options.defaultModel ??
       (() => {
         throw new InputError(`'model-name' is required when there is no ${options.config} and no run.json`);
       })(),
@@ -73,9 +86,11 @@ export function prepareGate(options: {
   const rules = collectGateRules({
     specs: config.specs,
     extra: options.rules,
+    ...(options.rulesSource !== undefined ? { extraSource: options.rulesSource } : {}),
     ...(config.model ? { model: config.model, configFile } : {}),
     ...(config.text !== undefined ? { configText: config.text } : {}),
   });
+  if (rules.length === 0 && options.noRules) throw new InputError(options.noRules.error);
   if (rules.length === 0)
     options.log.notice(`No gate rules for ${model}: the report shows the metric diff only.`);
   if (candidate) runGate({ head: candidate.metrics, rules }); // checks every rule's metric exists before any request
@@ -104,4 +119,95 @@ export function prepareGate(options: {
     configuredPerExample,
     candidatePerExample,
   };
+}
+
+/** The baseline a gate compares with (`@mlops/github`'s `Baseline` is one). */
+export interface GateBaseline {
+  metrics: MetricValues;
+  /** Where it came from: `registry:m@production (v3)`, `run:123`, `file:base.json` (gate.json's `baseline`). */
+  source: string;
+  /** Shown in the report. */
+  label: string;
+  url?: string;
+  /** Local path of the baseline's per-example results. */
+  perExample?: string;
+}
+
+/** A sweep's cells, read from their train artifacts, and the `sweep` matrix as given. */
+export interface GateSweepCells {
+  cells: SweepCellInput[];
+  /** Notices for the report (e.g. artifacts of cells the matrix does not name). */
+  notes: string[];
+  matrixText: string;
+}
+
+const perExampleFile = (file: string) => ({ file, text: readFileSync(file, "utf8") });
+
+/**
+ * The gate's decision from its setup (`prepareGate`), one way for the evaluate-gate action and `mlops gate`:
+ * one candidate (`decideGate`) or a sweep's cells (`decideSweepGate`, when `sweep` is given); rules that
+ * could not be checked do what `onSkipped` says, else the config's `gate.on_skipped`, else `warn`;
+ * per-example results are paired when both sides have them; the report names the baseline and links it.
+ */
+export function decideFromSetup(
+  setup: GateSetup,
+  options: {
+    baseline: GateBaseline | undefined;
+    onSkipped: OnSkipped | undefined;
+    /** Who and what the report is about besides the baseline: the candidate's label and link, the run. */
+    identity: Omit<ReportIdentity, "baselineLabel" | "baselineUrl"> & { headLabel?: string };
+    /** One candidate's charts (a sweep draws none). */
+    plots?: GateReportInput["plots"];
+    sweep?: GateSweepCells;
+    log: DecisionLog;
+  },
+): GateDecision {
+  const { baseline, sweep } = options;
+  const { model, rules, config } = setup;
+  const onSkipped = options.onSkipped ?? config.model?.gate?.on_skipped ?? "warn";
+  const report = {
+    specs: config.specs,
+    ...options.identity,
+    ...(baseline
+      ? {
+          baseline: baseline.metrics,
+          baselineLabel: baseline.label,
+          ...(baseline.url ? { baselineUrl: baseline.url } : {}),
+        }
+      : {}),
+  };
+  if (sweep) {
+    if (!setup.ranking) throw new Error("decideFromSetup: a sweep needs prepareGate({ sweep: true })");
+    return decideSweepGate({
+      model,
+      cells: sweep.cells,
+      notes: sweep.notes,
+      matrix: parseSweepMatrix(sweep.matrixText),
+      rules,
+      ranking: setup.ranking,
+      mode: config.model?.sweep?.gate ?? "best",
+      onSkipped,
+      ...(baseline ? { baseline: baseline.metrics } : {}),
+      ...(baseline?.perExample ? { baselinePerExample: perExampleFile(baseline.perExample) } : {}),
+      report,
+      log: options.log,
+    });
+  }
+  if (!setup.candidate) throw new Error("decideFromSetup: no candidate and no sweep");
+  return decideGate({
+    model,
+    head: setup.candidate.metrics,
+    rules,
+    onSkipped,
+    ...(setup.candidatePerExample && baseline?.perExample
+      ? {
+          perExample: {
+            head: perExampleFile(setup.candidatePerExample),
+            baseline: perExampleFile(baseline.perExample),
+          },
+        }
+      : {}),
+    report: { ...report, ...(options.plots ? { plots: options.plots } : {}) },
+    log: options.log,
+  });
 }

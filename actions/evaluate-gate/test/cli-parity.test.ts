@@ -1,0 +1,126 @@
+/**
+ * `mlops gate` and the evaluate-gate action decide through the same core steps (prepareGate,
+ * decideFromSetup, gateJsonText; issue 14's closing gaps): on the same metrics, config, rules and
+ * baseline they give the same verdict, the same gate.json and the same report. The only differences
+ * are what each knows about where it runs: the action names the commit, links the run and the PR
+ * (gate.json's `pull_request`), and heads the candidate column `PR`; the CLI names the metrics file
+ * and heads it `Candidate`.
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { runCliCaptured } from "@mlops/cli/testing";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  emulatorClient,
+  metrics,
+  openPullRequest,
+  removeTempDirs,
+  runGate,
+  WRITE,
+  workspace,
+} from "./helpers.js";
+
+let emulator: Emulator;
+let admin: ReturnType<typeof emulatorClient>;
+let token: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  admin = emulatorClient(
+    emulator,
+    emulator.createToken({ contents: "write", issues: "write", pull_requests: "write" }, "octocat"),
+  );
+  token = emulator.createToken(WRITE);
+});
+afterAll(() => emulator.close());
+afterEach(removeTempDirs);
+
+interface Case {
+  name: string;
+  candidate: string;
+  /** The action's inputs; the CLI gets the same through its flags. */
+  inputs: Record<string, string>;
+  cli: string[];
+  passed: boolean;
+}
+
+const CASES: Case[] = [
+  {
+    name: "file baseline, a rule fails",
+    candidate: metrics(0.93, 0.85),
+    inputs: { baseline: "base.json" },
+    cli: ["--baseline", "base.json"],
+    passed: false,
+  },
+  {
+    name: "no baseline: a rule skipped, on-skipped fail",
+    candidate: metrics(0.93, 0.85),
+    inputs: { baseline: "none", "on-skipped": "fail" },
+    cli: ["--on-skipped", "fail"],
+    passed: false,
+  },
+  {
+    name: "an extra rule besides the config's, all pass",
+    candidate: metrics(0.95, 0.92),
+    inputs: { baseline: "base.json", rules: "accuracy >= baseline" },
+    cli: ["--baseline", "base.json", "--rule", "accuracy >= baseline"],
+    passed: true,
+  },
+];
+
+/**
+ * A report line as what it says: a table row's cells without the padding (the alignment row as `:-`/`-:`),
+ * any other line as it is.
+ */
+const cells = (line: string) =>
+  line.startsWith("|") ? line.split("|").map((c) => c.trim().replace(/^(:?)-+(:?)$/, "$1-$2")) : [line];
+
+describe("mlops gate and the evaluate-gate action on the same inputs", () => {
+  it.each(CASES)("$name: same verdict, gate.json and report", async (c) => {
+    const pr = await openPullRequest(admin, `gate-parity-${CASES.indexOf(c)}`);
+    const work = await workspace({ "metrics.json": c.candidate, "base.json": metrics(0.92, 0.9) });
+    const runtime = await runGate({
+      emulator,
+      token,
+      pr,
+      workspace: work,
+      inputs: { ...c.inputs, "fail-on-regression": "false" },
+    });
+    expect(runtime.failure).toBeUndefined();
+    expect(runtime.outputs.passed).toBe(String(c.passed));
+    const reportPath = runtime.outputs.report as string;
+    const actionReport = await readFile(reportPath, "utf8");
+    const actionJson = JSON.parse(await readFile(join(dirname(reportPath), "gate.json"), "utf8"));
+
+    const args = ["gate", "--metrics", "metrics.json", ...c.cli];
+    const json = await runCliCaptured([...args, "--format", "json"], { cwd: work });
+    const markdown = await runCliCaptured(args, { cwd: work });
+    expect([json.code, markdown.code]).toEqual(c.passed ? [0, 0] : [1, 1]);
+    expect(json.stderr).toBe("");
+
+    // gate.json: the same, but for the PR the action reported on.
+    const { pull_request, ...actionRest } = actionJson;
+    expect(pull_request).toBe(pr.number);
+    expect(JSON.parse(json.stdout)).toEqual(actionRest);
+    expect(actionRest.verdict).toContain(c.passed ? "gate passed" : "gate failed");
+
+    // The report: line for line the same, but where it says what ran where.
+    const [actionLines, cliLines] = [actionReport.split("\n"), `${markdown.stdout}\n`.split("\n")];
+    expect(cliLines).toHaveLength(actionLines.length);
+    const identity = actionLines.findIndex((line) => line.startsWith("**Baseline:**"));
+    const { repo, headSha } = pr;
+    expect(actionLines[identity]).toBe(
+      cliLines[identity]?.replace(
+        "**Candidate:** metrics.json",
+        `**Candidate:** [commit ${headSha.slice(0, 7)}](https://github.localhost/acme/${repo}/commit/${headSha}) ([run](https://github.localhost/acme/${repo}/actions/runs/500))`,
+      ),
+    );
+    const said = (lines: string[], column: string) =>
+      lines
+        .filter((_, i) => i !== identity)
+        .map((line) => cells(line).map((c) => (c === column ? "CANDIDATE" : c)));
+    expect(said(cliLines, "Candidate")).toEqual(said(actionLines, "PR"));
+    expect(said(cliLines, "Candidate").flat()).toContain("CANDIDATE"); // the table was compared
+  });
+});
