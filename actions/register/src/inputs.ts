@@ -28,7 +28,7 @@ export const inputSchema = z.object({
   dispatch: booleanInput(true),
   "gate-result": optionalInput(),
   signing: defaultedInput("auto").pipe(
-    z.enum(["auto", "key", "none"], { message: "expected one of auto, key, none" }),
+    z.enum(["auto", "key", "keyless", "none"], { message: "expected one of auto, key, keyless, none" }),
   ),
   "signing-key": optionalInput(),
   "github-token": requiredInput(),

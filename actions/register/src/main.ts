@@ -1,15 +1,23 @@
-import { type ActionDeps, type ActionRuntime, requireRepository, startAction } from "@mlops/action-kit";
+import {
+  type ActionDeps,
+  type ActionRuntime,
+  idTokenRequester,
+  requireRepository,
+  startAction,
+} from "@mlops/action-kit";
 import {
   chooseSigning,
   findModelIfConfigured,
   findSigningConfig,
   keyVersionSigner,
   requireModelName,
+  type VersionSigner,
 } from "@mlops/core";
 import {
   dispatchModelRegistered,
   type GitHubClient,
   githubClientFactory,
+  keylessVersionSigner,
   registerModel,
 } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
@@ -36,13 +44,17 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
   if (inputs["signing-key"]) runtime.mask(inputs["signing-key"]);
   // Decided before anything is read or written: a required signature that cannot be made stops here.
   const signingConfig = findSigningConfig(deps.cwd, inputs.config);
+  const requestIdToken = idTokenRequester(deps.env);
   const signing = chooseSigning({
     mode: inputs.signing,
     ...(inputs["signing-key"] ? { signingKey: inputs["signing-key"] } : {}),
+    idTokenAvailable: requestIdToken !== undefined,
     ...(signingConfig.config ? { config: signingConfig.config } : {}),
     configName: inputs.config,
   });
   if (signing.kind === "none") runtime.log.info(`The version will not be signed: ${signing.why}.`);
+  if (signing.kind === "keyless" && inputs["signing-key"])
+    runtime.log.warning("signing: keyless, so the signing-key input is not used.");
 
   const sources = await gatherSources({
     inputs,
@@ -55,6 +67,20 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
   });
   const run = sources.run;
   const client = deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
+  let signer: VersionSigner | undefined;
+  if (signing.kind === "key") signer = keyVersionSigner(signing.signer);
+  else if (signing.kind === "keyless" && requestIdToken)
+    signer = await keylessVersionSigner(client, {
+      owner: context.owner,
+      repo: context.repo,
+      ...(signingConfig.config?.sigstore ? { sigstore: signingConfig.config.sigstore } : {}),
+      idToken: async (audience) => {
+        const token = await requestIdToken(audience);
+        runtime.mask(token);
+        return token;
+      },
+      log: runtime.log,
+    });
   const registered = await registerModel(client, {
     owner: context.owner,
     repo: context.repo,
@@ -82,7 +108,7 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
     ...(inputs.version !== "auto" ? { version: inputs.version } : {}),
     idempotencyKey: `${context.repository}/${context.runId}/${model}`,
     ...(inputs["gate-result"] ? { gate: inputs["gate-result"] } : {}),
-    ...(signing.kind === "key" ? { signer: keyVersionSigner(signing.signer) } : {}),
+    ...(signer ? { signer } : {}),
     invocation: { id: context.runId, attempt: context.runAttempt, url: context.runUrl },
     eventName: context.eventName,
     log: runtime.log,
@@ -92,6 +118,8 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
   runtime.setOutput("tag", registered.tag);
   runtime.setOutput("release-id", registered.releaseId);
   runtime.setOutput("release-url", registered.releaseUrl);
+  runtime.setOutput("signed-by", registered.signedBy ?? "");
+  runtime.setOutput("attestation-id", registered.attestation?.id ?? "");
   await runtime.appendSummary(`${registered.card}\n\nRelease: ${registered.releaseUrl}\n`);
   const verb = { created: "Registered", resumed: "Finished registering", existing: "Already registered" };
   runtime.log.info(`${verb[registered.outcome]} ${registered.tag}: ${registered.releaseUrl}`);

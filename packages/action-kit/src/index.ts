@@ -11,3 +11,4 @@ export * from "./run-action.js";
 export * from "./runtime.js";
 export * from "./sweep-artifacts.js";
 export * from "./train-artifact.js";
+export * from "./oidc.js";

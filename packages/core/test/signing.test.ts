@@ -17,6 +17,7 @@ import {
   type SignedFile,
   type SigningPolicy,
   signStatement,
+  sigstoreEndpoints,
   type VersionContents,
   verifySignedVersion,
 } from "../src/signing/index.js";
@@ -234,7 +235,9 @@ describe("signed versions", () => {
     expect(chooseSigning({ mode: "auto", configName: "mlops.yml" })).toMatchObject({ kind: "none" });
     expect(() =>
       chooseSigning({ mode: "auto", config: { required: true }, configName: "mlops.yml" }),
-    ).toThrow(/registry.signing.required is true, but no signing-key was given/);
+    ).toThrow(
+      /registry.signing.required is true, but the version cannot be signed: no signing-key was given/,
+    );
     expect(() => chooseSigning({ mode: "key", configName: "mlops.yml" })).toThrow(
       /the signing-key input is empty/,
     );
@@ -247,6 +250,89 @@ describe("signed versions", () => {
     expect(() => chooseSigning({ mode: "key", signingKey: rsa, configName: "mlops.yml" })).toThrow(
       /a rsa key; use an ECDSA P-256 or an Ed25519 key/,
     );
+  });
+
+  it("chooses keyless when the job can get an ID token and no key is given (issue 17 item 3)", () => {
+    const pem = keys("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const name = { configName: "mlops.yml" };
+    // auto: the key wins, else keyless with an ID token, else unsigned.
+    expect(chooseSigning({ mode: "auto", signingKey: pem, idTokenAvailable: true, ...name }).kind).toBe(
+      "key",
+    );
+    expect(chooseSigning({ mode: "auto", idTokenAvailable: true, ...name })).toEqual({ kind: "keyless" });
+    expect(chooseSigning({ mode: "auto", idTokenAvailable: false, ...name })).toMatchObject({
+      kind: "none",
+      why: expect.stringMatching(/cannot sign keyless .*id-token: write/),
+    });
+    // required: keyless is enough; without an ID token nor key it is refused, naming both ways out.
+    expect(
+      chooseSigning({ mode: "auto", idTokenAvailable: true, config: { required: true }, ...name }).kind,
+    ).toBe("keyless");
+    expect(() => chooseSigning({ mode: "auto", config: { required: true }, ...name })).toThrow(
+      /required is true, but the version cannot be signed: .*id-token: write.*signing-key/,
+    );
+    // keyless: false in the config (deploy would not trust it): auto does not sign keyless, keyless refuses.
+    const off = { keyless: false };
+    expect(chooseSigning({ mode: "auto", idTokenAvailable: true, config: off, ...name })).toMatchObject({
+      kind: "none",
+      why: expect.stringMatching(/keyless: false/),
+    });
+    expect(() => chooseSigning({ mode: "keyless", idTokenAvailable: true, config: off, ...name })).toThrow(
+      /registry.signing.keyless to false/,
+    );
+    // keyless insists on an ID token, even with a key at hand; with one it ignores the key.
+    expect(() => chooseSigning({ mode: "keyless", signingKey: pem, ...name })).toThrow(
+      /cannot get a GitHub OIDC ID token: grant the job `permissions: id-token: write`/,
+    );
+    expect(chooseSigning({ mode: "keyless", signingKey: pem, idTokenAvailable: true, ...name }).kind).toBe(
+      "keyless",
+    );
+    // key insists on the key even when keyless would be possible.
+    expect(() => chooseSigning({ mode: "key", idTokenAvailable: true, ...name })).toThrow(
+      /the signing-key input is empty/,
+    );
+  });
+
+  it("Sigstore endpoints: public-good for a public repository, GitHub's for a private one, URLs overridable", () => {
+    expect(sigstoreEndpoints(undefined, false)).toEqual({
+      instance: "public-good",
+      instanceFrom: "public repository",
+      fulcioUrl: "https://fulcio.sigstore.dev",
+      rekorUrl: "https://rekor.sigstore.dev",
+    });
+    // A private repository's identity never goes to the public log unless the config says public-good.
+    expect(sigstoreEndpoints(undefined, true)).toEqual({
+      instance: "github",
+      instanceFrom: "private repository",
+      fulcioUrl: "https://fulcio.githubapp.com",
+      tsaUrl: "https://timestamp.githubapp.com/api/v1/timestamp",
+    });
+    expect(sigstoreEndpoints({ instance: "public-good" }, true)).toMatchObject({
+      instance: "public-good",
+      instanceFrom: "config",
+      rekorUrl: "https://rekor.sigstore.dev",
+    });
+    expect(sigstoreEndpoints({ instance: "public-good" }, true).tsaUrl).toBeUndefined();
+    // Overrides (a private Sigstore, the emulator): each URL replaces the instance's, or adds its witness.
+    expect(
+      sigstoreEndpoints(
+        {
+          fulcio_url: "http://127.0.0.1:9/_sigstore/fulcio/",
+          rekor_url: "http://127.0.0.1:9/_sigstore/rekor",
+        },
+        true,
+      ),
+    ).toEqual({
+      instance: "github",
+      instanceFrom: "private repository",
+      fulcioUrl: "http://127.0.0.1:9/_sigstore/fulcio",
+      rekorUrl: "http://127.0.0.1:9/_sigstore/rekor",
+      tsaUrl: "https://timestamp.githubapp.com/api/v1/timestamp",
+    });
+    expect(
+      sigstoreEndpoints({ instance: "github", tsa_url: "http://tsa.test/api/v1/timestamp" }, undefined)
+        .tsaUrl,
+    ).toBe("http://tsa.test/api/v1/timestamp");
   });
 
   it("keyless bundles: the certificate's SAN must be this repository's workflow at an allowed ref (openBundle port)", async () => {

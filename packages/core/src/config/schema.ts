@@ -291,7 +291,7 @@ export const sigstoreConfigSchema = z
     instance: z
       .enum(["public-good", "github"])
       .describe(
-        "public-good (public repositories; entries go to the public Rekor log) or github (GitHub's instance, for private repositories). Default: public-good.",
+        "public-good (public repositories; entries go to the public Rekor log) or github (GitHub's instance, for private repositories). Default: public-good for a public repository, github for a private or internal one (a private repository's identity never goes to the public log unless this says public-good).",
       )
       .optional(),
     fulcio_url: httpsUrl

@@ -4,5 +4,6 @@ export * from "./keys.js";
 export * from "./local.js";
 export * from "./policy.js";
 export * from "./report.js";
+export * from "./sigstore.js";
 export * from "./statements.js";
 export * from "./verify.js";

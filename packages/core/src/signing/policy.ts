@@ -100,37 +100,69 @@ export function resolveVerification(settings: VerificationSettings): ResolvedVer
   };
 }
 
-export type SigningMode = "auto" | "key" | "none";
-
-/** How `register` signs: with a key, or not at all. */
-export type SigningChoice = { kind: "key"; signer: DsseSigner } | { kind: "none"; why: string };
+export type SigningMode = "auto" | "key" | "keyless" | "none";
 
 /**
- * `auto`: the key when `signing-key` is given, else unsigned; `registry.signing.required` turns
- * "unsigned" into an error before anything is registered.
+ * How `register` signs: with a key, keyless (a Sigstore certificate for the job's GitHub OIDC identity;
+ * the signer itself is built by the GitHub side, which talks to Fulcio/Rekor), or not at all.
+ */
+export type SigningChoice =
+  | { kind: "key"; signer: DsseSigner }
+  | { kind: "keyless" }
+  | { kind: "none"; why: string };
+
+/** What a job needs to sign keyless, in words (for the messages below). */
+const ID_TOKEN_HINT =
+  "grant the job `permissions: id-token: write` (the runner then sets ACTIONS_ID_TOKEN_REQUEST_URL)";
+
+/**
+ * `auto`: the key when `signing-key` is given, else keyless when the job can get an OIDC ID token
+ * (`idTokenAvailable`: ACTIONS_ID_TOKEN_REQUEST_URL is set) and the config does not turn keyless off
+ * (`registry.signing.keyless: false`: deploy would not trust it), else unsigned. `key` / `keyless` insist on
+ * theirs. `registry.signing.required` turns "unsigned" into an error before anything is registered.
+ * Decides only: nothing here touches the network.
  */
 export function chooseSigning(options: {
   mode: SigningMode;
   signingKey?: string;
+  /** The job can request a GitHub OIDC ID token. */
+  idTokenAvailable?: boolean;
   config?: SigningConfig;
   configName: string;
 }): SigningChoice {
-  const { mode, signingKey, config } = options;
+  const { mode, signingKey, config, configName } = options;
+  const idToken = options.idTokenAvailable ?? false;
+  const keylessOff = config?.keyless === false;
   if (mode === "none") {
     if (config?.required)
-      throw new ConfigError(`${options.configName}: registry.signing.required is true, but signing is none.`);
+      throw new ConfigError(`${configName}: registry.signing.required is true, but signing is none.`);
     return { kind: "none", why: "signing: none" };
+  }
+  if (mode === "keyless") {
+    if (keylessOff)
+      throw new ConfigError(
+        `signing: keyless, but ${configName} sets registry.signing.keyless to false: deploy would not trust a keyless signature (sign with a key, or remove keyless: false).`,
+      );
+    if (!idToken)
+      throw new InputError(
+        `signing: keyless, but this job cannot get a GitHub OIDC ID token: ${ID_TOKEN_HINT}.`,
+      );
+    return { kind: "keyless" };
   }
   if (signingKey) return { kind: "key", signer: keySigner(parsePrivateKey(signingKey, "signing-key")) };
   if (mode === "key")
     throw new InputError(
       "signing: key, but the signing-key input is empty (pass the private key from a secret).",
     );
+  if (idToken && !keylessOff) return { kind: "keyless" };
+  const why = keylessOff
+    ? `no signing-key was given, and ${configName} turns keyless signing off (registry.signing.keyless: false)`
+    : `no signing-key was given, and this job cannot sign keyless (no OIDC ID token: ${ID_TOKEN_HINT})`;
   if (config?.required)
     throw new ConfigError(
-      `${options.configName}: registry.signing.required is true, but no signing-key was given (pass it from a secret, e.g. MLOPS_SIGNING_KEY).`,
+      `${configName}: registry.signing.required is true, but the version cannot be signed: ${why}; or pass a signing-key from a secret (e.g. MLOPS_SIGNING_KEY).`,
     );
-  return { kind: "none", why: "no signing-key was given" };
+  return { kind: "none", why };
 }
 
 /** `registry.signing` of the config at `configPath` (relative to `cwd`); empty when the file does not exist. */

@@ -44,12 +44,15 @@ export interface VersionSigner {
   /** For logs: `key sha256:…` or `Sigstore (GitHub OIDC)`. */
   description: string;
   sign(files: SignedFile[], facts: ProvenanceFacts): Promise<SignatureAsset[]>;
+  /** Who the signatures name, once signed: the key id (`sha256:…`), or the certificate's SAN (keyless). */
+  signedBy?(): string | undefined;
 }
 
 /** Key-based: `model.intoto.jsonl` (DSSE, SLSA provenance) and `model.sig` (bundle, model-signing v1.0). */
 export function keyVersionSigner(signer: DsseSigner): VersionSigner {
   return {
     description: `key ${signer.keyid.slice(0, 19)}…`,
+    signedBy: () => signer.keyid,
     sign: async (files, facts) => {
       const provenance = signStatement(buildProvenanceStatement(files, facts), signer);
       const manifest = signStatement(buildModelSigningStatement(facts.model, files), signer);

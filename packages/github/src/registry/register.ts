@@ -16,6 +16,7 @@ import {
   type RunFacts,
   releaseCardOf,
   SIGNATURE_ASSETS,
+  SIGSTORE_PROVENANCE_ASSET,
   type VersionSigner,
   validateAliasName,
   validateModelName,
@@ -25,6 +26,7 @@ import { createOnce } from "../create-once.js";
 import { githubErrorReason, translateGitHubError, withGitHubErrors } from "../errors.js";
 import { type GitHubLog, progressCounter, silentLog, type TransferProgress } from "../log.js";
 import { setAliasRef } from "./aliases.js";
+import { type AttestationResult, publishAttestation } from "./attest.js";
 import { settleLatest } from "./latest.js";
 import {
   type FileDigest,
@@ -100,6 +102,11 @@ export interface RegisterModelOptions {
    * draft with the others, so nothing is added after publishing (immutable releases).
    */
   signer?: VersionSigner;
+  /**
+   * Store a keyless signer's provenance bundle as a GitHub artifact attestation (default true): before
+   * publishing, idempotent; a token without `attestations: write` gets a warning, not a failure.
+   */
+  attest?: boolean;
   /** The run that registers (the provenance's invocation); defaults to `lineage.run`. */
   invocation?: RunFacts;
   /** The event that started the registering run (`push`, `workflow_dispatch`), for the provenance. */
@@ -129,6 +136,10 @@ export interface RegisteredModel {
   parentVersion: ModelVersion | null;
   /** `created`: new version; `resumed`: an unfinished registration of this key was finished; `existing`: already registered. */
   outcome: "created" | "resumed" | "existing";
+  /** Who signed this registration (a key id, or the certificate's SAN), when it was signed now. */
+  signedBy?: string;
+  /** The artifact attestation of a keyless-signed registration. */
+  attestation?: AttestationResult;
 }
 
 interface LocalFile extends FileDigest {
@@ -395,6 +406,8 @@ export async function registerModel(
     if (cardSource) sources.push(cardSource);
     const sumsSource = sourceFromText("SHA256SUMS", sums, "text/plain");
     sources.push(sumsSource);
+    let signedBy: string | undefined;
+    let provenanceBundle: string | undefined;
     if (options.signer) {
       const signed = [...parseSha256Sums(sums)].map(([name, sha256]) => ({ name, sha256 }));
       signed.push({ name: "SHA256SUMS", sha256: sumsSource.sha256 });
@@ -414,9 +427,11 @@ export async function registerModel(
       });
       for (const signature of signatures)
         sources.push(sourceFromText(signature.name, signature.content, signature.contentType));
+      signedBy = options.signer.signedBy?.();
       log.info(
-        `${model}: signed ${signed.length} files of ${versionSelector(version)} (${options.signer.description}).`,
+        `${model}: signed ${signed.length} files of ${versionSelector(version)} (${options.signer.description}${signedBy ? `; signer ${signedBy}` : ""}).`,
       );
+      provenanceBundle = signatures.find((s) => s.name === SIGSTORE_PROVENANCE_ASSET)?.content;
     }
     const assets: ReleaseAsset[] = [];
     const uploaded = progressCounter(
@@ -427,6 +442,25 @@ export async function registerModel(
     for (const source of sources)
       assets.push(await uploadAsset(client, owner, repo, release, source, uploaded));
     if (existingManifest) assets.push(existingManifest);
+    // Before publishing, so a published keyless version has its attestation (or a warning said why not).
+    const attestation =
+      provenanceBundle !== undefined && options.attest !== false
+        ? await publishAttestation(client, {
+            owner,
+            repo,
+            bundle: provenanceBundle,
+            subjectDigest: `sha256:${sumsSource.sha256}`,
+            log,
+          })
+        : undefined;
+    if (attestation?.outcome === "created")
+      log.info(`${model}: artifact attestation ${attestation.id} stored for ${versionSelector(version)}.`);
+    else if (attestation?.outcome === "existing")
+      log.info(`${model}: the artifact attestation of ${versionSelector(version)} was already stored.`);
+    if (attestation && attestation.outcome !== "skipped")
+      log.info(
+        `${model}: check any file of ${versionSelector(version)} with \`gh attestation verify <file> --repo ${owner}/${repo}\`.`,
+      );
 
     const { data: published } = await client.request("PATCH /repos/{owner}/{repo}/releases/{release_id}", {
       owner,
@@ -440,7 +474,11 @@ export async function registerModel(
     // Without a lock, a concurrent registration may have just overwritten @latest: converge on the highest.
     if (options.aliases?.includes("latest")) await settleLatest(client, { owner, repo, model, log });
     log.info(`${model}: registered ${versionSelector(version)} (${release.htmlUrl}).`);
-    return result(model, version, tagSha, { ...release, assets }, outcome, parentVersion);
+    return {
+      ...result(model, version, tagSha, { ...release, assets }, outcome, parentVersion),
+      ...(signedBy ? { signedBy } : {}),
+      ...(attestation ? { attestation } : {}),
+    };
   });
 }
 
