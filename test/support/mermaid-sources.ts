@@ -1,7 +1,7 @@
 /**
  * Every Markdown text the project writes that may hold Mermaid charts, produced by the code paths the
  * actions and the CLI run (no copied strings): the PR comment with its prediction plots
- * (`predictionPlots` + `renderGateReport`, as evaluate-gate posts it; binary and regression), `mlops
+ * (`predictionPlots` + `renderGateReport`, as evaluate-gate posts it; binary, multi-class and regression), `mlops
  * insights` (`renderInsightsMarkdown`), the monitoring issue (`composeIssue` over three runs, two in the same minute, as monitor-report
  * writes it), the monitoring job summary (`renderMarkdown`, as monitor-report appends it), the
  * `mlops monitor --format html` page (`renderHtml`), and the repository's own Markdown (README diagrams).
@@ -69,12 +69,41 @@ models:
       loss: { goal: minimize }
 `;
 
-/** Per-example predictions of a seeded model: binary (label, prediction, probability) or regression. */
-function predictionsCsv(task: "binary" | "regression", n: number, skill: number, seed: number): string {
+/** The classes of the multi-class comment: seven, so the one-vs-rest charts draw five and name two left out. */
+const SPECIES = ["setosa", "versicolor", "virginica", "hybrid", "unknown", "arctica", "other"];
+
+/**
+ * Per-example predictions of a seeded model: binary (label, prediction, probability), multi-class (label,
+ * prediction, a `proba_<class>` column per class, softmax scores) or regression.
+ */
+function predictionsCsv(
+  task: "binary" | "multiclass" | "regression",
+  n: number,
+  skill: number,
+  seed: number,
+): string {
   const random = mulberry32(seed);
-  const lines = [task === "binary" ? "id,label,prediction,probability" : "id,actual,predicted"];
+  const lines = [
+    task === "binary"
+      ? "id,label,prediction,probability"
+      : task === "multiclass"
+        ? `id,label,prediction,${SPECIES.map((c) => `proba_${c}`).join(",")}`
+        : "id,actual,predicted",
+  ];
   for (let i = 0; i < n; i++) {
-    if (task === "binary") {
+    if (task === "multiclass") {
+      // Class k is (k + 1) times as rare as the first: the charts keep the most frequent.
+      let u = random() * SPECIES.reduce((a, _, k) => a + 1 / (k + 1), 0);
+      let truth = 0;
+      while (truth < SPECIES.length - 1 && u >= 1 / (truth + 1)) {
+        u -= 1 / (truth + 1);
+        truth++;
+      }
+      const exp = SPECIES.map((_, k) => Math.exp(random() * 2 + (k === truth ? skill * 4 : 0)));
+      const sum = exp.reduce((a, b) => a + b, 0);
+      const proba = exp.map((e) => Math.round((e / sum) * 1e4) / 1e4);
+      lines.push(`e${i},${SPECIES[truth]},${SPECIES[proba.indexOf(Math.max(...proba))]},${proba.join(",")}`);
+    } else if (task === "binary") {
       const label = random() < 0.4 ? 1 : 0;
       const p = Math.min(1, Math.max(0, Math.round((label * skill + random() * (1 - skill)) * 1000) / 1000));
       lines.push(`e${i},${label},${p >= 0.5 ? 1 : 0},${p}`);
@@ -90,9 +119,9 @@ function predictionsCsv(task: "binary" | "regression", n: number, skill: number,
  * The PR comment evaluate-gate posts: the same `renderGateReport` call within the comment budget, with
  * the prediction plots evaluate-gate draws from the per-example files (`predictionPlots`, candidate
  * against baseline) and the metric trend (`trendSection`: `trendVersions` registered versions, 10 by
- * default, at most 50, then the base-branch run) — binary classification, or regression.
+ * default, at most 50, then the base-branch run) — binary or multi-class classification, or regression.
  */
-function prComment(task: "binary" | "regression", trendVersions = 10): MarkdownSource {
+function prComment(task: "binary" | "multiclass" | "regression", trendVersions = 10): MarkdownSource {
   const config = parseConfig(GATE_CONFIG, "mlops.yml");
   const model = config.models[0];
   if (!model) throw new Error("mermaid-sources: no model in the gate config");
@@ -488,6 +517,7 @@ export async function mermaidSources(
   return {
     markdown: [
       prComment("binary"),
+      prComment("multiclass"),
       prComment("regression"),
       prComment("regression", 50),
       sweepComment("twelve"),

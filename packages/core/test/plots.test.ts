@@ -10,6 +10,7 @@ import {
   evenGrid,
   histogram,
   interpolateLinear,
+  oneVsRest,
   perClassRates,
   precisionAtRecall,
   precisionRecallCurve,
@@ -38,6 +39,24 @@ interface Reference {
     confusion: number[][];
     precision: number[];
     recall: number[];
+  }[];
+  ovr: {
+    y: string[];
+    classes: string[];
+    proba: number[][];
+    per_class: {
+      class: string;
+      support: number;
+      roc: BinaryCase["roc"];
+      auc: number;
+      pr: BinaryCase["pr"];
+      ap: number;
+    }[];
+    macro_auc: number;
+    micro_auc: number;
+    macro_ap: number;
+    micro_ap: number;
+    micro_roc: BinaryCase["roc"];
   }[];
 }
 
@@ -108,6 +127,33 @@ describe("curves match scikit-learn", () => {
       c.recall,
     );
   });
+
+  it.each(reference.ovr.map((c, i) => [i, c] as const))(
+    "multi-class case %i: one-vs-rest roc_curve, precision_recall_curve, macro/micro roc_auc_score and average_precision_score",
+    (_, c) => {
+      const ovr = oneVsRest(c.y, c.classes, c.proba);
+      expect(ovr.classes.map((k) => k.cls)).toEqual(c.per_class.map((k) => k.class));
+      for (const [j, k] of c.per_class.entries()) {
+        const mine = ovr.classes[j] as (typeof ovr.classes)[number];
+        expect(mine.support).toBe(k.support);
+        close(mine.roc.fpr, k.roc.fpr);
+        close(mine.roc.tpr, k.roc.tpr);
+        close(mine.roc.thresholds, k.roc.thresholds);
+        close(mine.pr.precision, k.pr.precision);
+        close(mine.pr.recall, k.pr.recall);
+        close(mine.pr.thresholds, k.pr.thresholds);
+        expect(mine.auc).toBeCloseTo(k.auc, 12);
+        expect(mine.ap).toBeCloseTo(k.ap, 12);
+      }
+      expect(ovr.macroAuc).toBeCloseTo(c.macro_auc, 12);
+      expect(ovr.microAuc).toBeCloseTo(c.micro_auc, 12);
+      expect(ovr.macroAp).toBeCloseTo(c.macro_ap, 12);
+      expect(ovr.microAp).toBeCloseTo(c.micro_ap, 12);
+      close(ovr.microRoc.fpr, c.micro_roc.fpr);
+      close(ovr.microRoc.tpr, c.micro_roc.tpr);
+      close(ovr.microRoc.thresholds, c.micro_roc.thresholds);
+    },
+  );
 
   it.skipIf(missingOf("python3-sklearn").length > 0)(
     "the reference file is what this machine's scikit-learn writes (regenerated with python3)",

@@ -175,10 +175,17 @@ export const modelConfigSchema = z
           .string()
           .describe("The positive class (default 1 or true, else the last class).")
           .optional(),
+        class_scores: z
+          .string()
+          .min(1)
+          .describe(
+            "Prefix of the per-class probability columns, multi-class (proba_ reads proba_cat, proba_dog, ...; default: probability_, proba_, prob_ or score_).",
+          )
+          .optional(),
       })
       .strict()
       .describe(
-        "Columns of the per_example CSV the PR comment plots (ROC, precision-recall, confusion matrix, calibration; residuals for regression).",
+        "Columns of the per_example CSV the PR comment plots (ROC, precision-recall, confusion matrix, calibration; one-vs-rest ROC and precision-recall per class for multi-class; residuals for regression).",
       )
       .optional(),
     plots: z

@@ -10,6 +10,8 @@ import {
   evenGrid,
   histogram,
   interpolateLinear,
+  type OneVsRest,
+  oneVsRest,
   perClassRates,
   precisionAtRecall,
   precisionRecallCurve,
@@ -26,6 +28,13 @@ import type {
 export const CURVE_POINTS = 41;
 /** Most classes a confusion matrix shows (the most frequent); the rest are counted in a note. */
 export const MAX_MATRIX_CLASSES = 12;
+/**
+ * Most classes a one-vs-rest chart draws (the most frequent): one line each, plus the micro-average and
+ * the chance diagonal, is the palette's 7 colours.
+ */
+export const MAX_CURVE_CLASSES = 5;
+/** Classes named where a note lists the ones left out (the rest counted). */
+const MAX_NAMED = 20;
 const CALIBRATION_BINS = 10;
 const RESIDUAL_BINS = 10;
 const ERROR_BINS = 12;
@@ -165,6 +174,159 @@ function calibrationSection(
       series,
     })}${left > 0 ? `\n\n_${left} of ${CALIBRATION_BINS} probability bins are left out: no examples of ${curves.length > 1 ? "every model" : "the model"} fall in them._` : ""}\n\n${table}`,
   };
+}
+
+type MultiSide = { label: string; p: ClassificationPredictions; ovr: OneVsRest };
+
+/** A class label for a legend or note (Markdown text): in backticks, cut at 40 characters. */
+const classText = (c: string) => {
+  const chars = [...c.replace(/`/g, "'")];
+  return `\`${chars.length > 40 ? `${chars.slice(0, 39).join("")}…` : chars.join("")}\``;
+};
+
+/** `a`, `b` and `c`, or the first {@link MAX_NAMED} and how many more. */
+function nameClasses(classes: string[]): string {
+  const named = classes.slice(0, MAX_NAMED).map(classText);
+  return classes.length > MAX_NAMED
+    ? `${named.join(", ")} and ${classes.length - MAX_NAMED} more`
+    : named.join(", ");
+}
+
+/** Classes by support (examples across the sides), most first; equal support keeps class order. */
+function bySupport(sides: { p: ClassificationPredictions }[], classes: string[]): string[] {
+  const support = new Map<string, number>();
+  for (const { p } of sides) for (const a of p.actual) support.set(a, (support.get(a) ?? 0) + 1);
+  return classes
+    .map((c, i) => ({ c, i }))
+    .sort((x, y) => (support.get(y.c) ?? 0) - (support.get(x.c) ?? 0) || x.i - y.i)
+    .map(({ c }) => c);
+}
+
+/** One side's one-vs-rest chart: a line per shown class, the micro-average and the chance diagonal (ROC). */
+function ovrChart(side: MultiSide, shown: string[], kind: "roc" | "pr"): string {
+  const grid = evenGrid(0, 1, CURVE_POINTS);
+  const byClass = new Map(side.ovr.classes.map((c) => [c.cls, c]));
+  const series: Series[] = shown
+    .filter((c) => byClass.has(c))
+    .map((c) => {
+      const k = byClass.get(c) as OneVsRest["classes"][number];
+      return {
+        kind: "line",
+        name: kind === "roc" ? `${classText(c)} (AUC ${r3(k.auc)})` : `${classText(c)} (AP ${r3(k.ap)})`,
+        values:
+          kind === "roc" ? interpolateLinear(k.roc.fpr, k.roc.tpr, grid) : precisionAtRecall(k.pr, grid),
+      };
+    });
+  series.push(
+    kind === "roc"
+      ? {
+          kind: "line",
+          name: `micro-average (AUC ${r3(side.ovr.microAuc)})`,
+          values: interpolateLinear(side.ovr.microRoc.fpr, side.ovr.microRoc.tpr, grid),
+        }
+      : {
+          kind: "line",
+          name: `micro-average (AP ${r3(side.ovr.microAp)})`,
+          values: precisionAtRecall(side.ovr.microPr, grid),
+        },
+  );
+  if (kind === "roc") series.push({ kind: "line", name: "chance", values: grid });
+  return xyChart({
+    title: `${kind === "roc" ? "ROC" : "Precision–recall"}, one-vs-rest: ${side.label}`,
+    x: { min: 0, max: 1 },
+    xTitle: kind === "roc" ? "False positive rate" : "Recall",
+    yTitle: kind === "roc" ? "True positive rate" : "Precision",
+    y: { min: 0, max: 1 },
+    series,
+  });
+}
+
+/**
+ * Multi-class one-vs-rest curves (scikit-learn's `label_binarize` + `roc_curve` per class): the
+ * candidate's ROC chart with a table of every side's per-class AUC and AP and their macro and micro
+ * averages, its precision–recall chart, then the baseline's two charts. The charts draw the
+ * {@link MAX_CURVE_CLASSES} most frequent classes, the table the {@link MAX_MATRIX_CLASSES} most frequent;
+ * the averages cover every class, and what is left out is named.
+ */
+function oneVsRestSections(sides: MultiSide[]): PlotSection[] {
+  const all = sortClassesOf(sides);
+  const ranked = bySupport(sides, all);
+  const drawn = ranked.slice(0, MAX_CURVE_CLASSES);
+  const listed = ranked.slice(0, MAX_MATRIX_CLASSES);
+  const head = sides[0] as MultiSide;
+  const perSide = sides.map((s) => new Map(s.ovr.classes.map((c) => [c.cls, c])));
+  const cell = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "—" : r3(x));
+  const headers = [
+    "Class",
+    "Support",
+    ...sides.map((s) => `ROC AUC ${s.label}`),
+    ...sides.map((s) => `AP ${s.label}`),
+  ];
+  const rows = listed.map(
+    (c) =>
+      `| \`${escapeCell(c)}\` | ${perSide.find((m) => m.has(c))?.get(c)?.support ?? 0} | ${perSide.map((m) => cell(m.get(c)?.auc)).join(" | ")} | ${perSide.map((m) => cell(m.get(c)?.ap)).join(" | ")} |`,
+  );
+  const average = (name: string, auc: (o: OneVsRest) => number, ap: (o: OneVsRest) => number) =>
+    `| **${name}** | ${head.p.actual.length} | ${sides.map((s) => cell(auc(s.ovr))).join(" | ")} | ${sides.map((s) => cell(ap(s.ovr))).join(" | ")} |`;
+  const table = [
+    `| ${headers.join(" | ")} |`,
+    `| --- | ${headers
+      .slice(1)
+      .map(() => "---:")
+      .join(" | ")} |`,
+    ...rows,
+    average(
+      `macro-average (${all.length} classes)`,
+      (o) => o.macroAuc,
+      (o) => o.macroAp,
+    ),
+    average(
+      "micro-average",
+      (o) => o.microAuc,
+      (o) => o.microAp,
+    ),
+  ].join("\n");
+  const notes: string[] = [];
+  if (drawn.length < all.length)
+    notes.push(
+      `_The charts draw the ${drawn.length} classes with the most examples; not drawn (${all.length - drawn.length} of ${all.length}): ${nameClasses(ranked.slice(drawn.length))}._`,
+    );
+  if (listed.length < all.length)
+    notes.push(
+      `_The table lists the ${listed.length} classes with the most examples; ${all.length - listed.length} more are counted in the averages only._`,
+    );
+  notes.push(
+    "_Each class against all others, scored by its own probability column; macro-average: the mean over classes, micro-average: every (example, class) pair pooled._",
+  );
+  const sections: PlotSection[] = [
+    {
+      title: `ROC curves, one-vs-rest (${head.label})`,
+      markdown: `${ovrChart(head, drawn, "roc")}\n\n${table}\n\n${notes.join("\n\n")}`,
+    },
+    {
+      title: `Precision–recall curves, one-vs-rest (${head.label})`,
+      markdown: ovrChart(head, drawn, "pr"),
+    },
+  ];
+  for (const side of sides.slice(1))
+    sections.push({
+      title: `ROC and precision–recall curves, one-vs-rest (${side.label})`,
+      markdown: `${ovrChart(side, drawn, "roc")}\n\n${ovrChart(side, drawn, "pr")}`,
+    });
+  return sections;
+}
+
+/** Every class with a one-vs-rest curve on any side, in label order. */
+function sortClassesOf(sides: MultiSide[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const s of sides)
+    for (const c of s.p.multiclass?.classes ?? [])
+      if (!seen.has(c)) {
+        seen.add(c);
+        out.push(c);
+      }
+  return out;
 }
 
 function matrixTable(p: ClassificationPredictions, classes: string[]): string {
@@ -354,6 +516,27 @@ export function predictionPlots(input: PredictionPlotsInput): { sections: PlotSe
   if (withCurves.length > 0) {
     sections.push(rocSection(withCurves), prSection(withCurves));
   }
+  const multi: MultiSide[] = cls.flatMap((s) => {
+    const m = s.p.multiclass;
+    return m ? [{ ...s, ovr: oneVsRest(s.p.actual, m.classes, m.scores) }] : [];
+  });
+  for (const { label, p } of multi) {
+    const m = p.multiclass as NonNullable<ClassificationPredictions["multiclass"]>;
+    if (m.unnormalised)
+      notes.push(
+        `${label}: the class scores of ${p.file} do not sum to 1 (line ${m.unnormalised.line}: ${formatNumber(m.unnormalised.sum, { precision: 4 })}); the one-vs-rest curves rank each class's own score all the same.`,
+      );
+    if (m.unused.length > 0)
+      notes.push(
+        `${label}: no example of ${p.file} has the class of ${m.unused.length === 1 ? "column" : "columns"} ${m.unused
+          .slice(0, MAX_NAMED)
+          .map((c) => `\`${c.replace(/`/g, "'")}\``)
+          .join(
+            ", ",
+          )}${m.unused.length > MAX_NAMED ? ` and ${m.unused.length - MAX_NAMED} more` : ""}; not drawn.`,
+      );
+  }
+  if (multi.length > 0) sections.push(...oneVsRestSections(multi));
   sections.push(confusionSection(cls));
   if (withCurves.length > 0) {
     const calibration = calibrationSection(withCurves);

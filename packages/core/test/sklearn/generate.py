@@ -4,6 +4,7 @@ import json
 import numpy as np
 from sklearn import metrics
 from sklearn.calibration import calibration_curve
+from sklearn.preprocessing import label_binarize
 
 rng = np.random.default_rng(16)
 out = {"sklearn": __import__("sklearn").__version__, "binary": [], "multiclass": []}
@@ -38,5 +39,44 @@ out["multiclass"].append({
     "confusion": metrics.confusion_matrix(y, pred, labels=labels).tolist(),
     "precision": metrics.precision_score(y, pred, labels=labels, average=None).tolist(),
     "recall": metrics.recall_score(y, pred, labels=labels, average=None).tolist()})
+
+# One-vs-rest curves of multi-class models (a probability column per class), with a generator of their own
+# so the cases above keep their numbers. Case 0: probabilities in steps of 0.05 (ties within and across
+# classes); case 1: softmax scores, numeric labels.
+rng = np.random.default_rng(161)
+out["ovr"] = []
+for classes, n in ((["ant", "bee", "cat", "dog"], 200), (["0", "1", "2"], 90)):
+    k = len(classes)
+    truth = rng.integers(0, k, n)
+    if classes[0] == "ant":
+        weights = np.full((n, k), 1.0)
+        weights[np.arange(n), truth] += 0.8
+        units = np.array([rng.multinomial(20, w / w.sum()) for w in weights])
+        proba = units / 20
+    else:
+        logits = rng.normal(size=(n, k))
+        logits[np.arange(n), truth] += 1.2
+        proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y = np.array(classes)[truth]
+    onehot = label_binarize(y, classes=classes)
+    per_class = []
+    for j, c in enumerate(classes):
+        fpr, tpr, roc_thr = metrics.roc_curve(onehot[:, j], proba[:, j])
+        precision, recall, pr_thr = metrics.precision_recall_curve(onehot[:, j], proba[:, j])
+        per_class.append({
+            "class": c, "support": int(onehot[:, j].sum()),
+            "roc": {"fpr": finite(fpr), "tpr": finite(tpr), "thresholds": finite(roc_thr)},
+            "auc": metrics.roc_auc_score(onehot[:, j], proba[:, j]),
+            "pr": {"precision": finite(precision), "recall": finite(recall), "thresholds": finite(pr_thr)},
+            "ap": metrics.average_precision_score(onehot[:, j], proba[:, j])})
+    fpr, tpr, roc_thr = metrics.roc_curve(onehot.ravel(), proba.ravel())
+    out["ovr"].append({
+        "y": y.tolist(), "classes": classes, "proba": [finite(proba[:, j]) for j in range(k)],
+        "per_class": per_class,
+        "macro_auc": metrics.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes),
+        "micro_auc": metrics.roc_auc_score(y, proba, multi_class="ovr", average="micro", labels=classes),
+        "macro_ap": metrics.average_precision_score(onehot, proba, average="macro"),
+        "micro_ap": metrics.average_precision_score(onehot, proba, average="micro"),
+        "micro_roc": {"fpr": finite(fpr), "tpr": finite(tpr), "thresholds": finite(roc_thr)}})
 
 print(json.dumps(out))
