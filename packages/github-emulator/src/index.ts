@@ -9,6 +9,7 @@ import type { SchemaViolation } from "./openapi/validator.js";
 import { RateLimiter, type RateLimitOptions } from "./rate-limit.js";
 import { buildRouter } from "./routes/index.js";
 import { listen, type RequestLogEntry, type ServerParts } from "./server.js";
+import { DEFAULT_SERVER_URL, sigstoreUrls } from "./sigstore/index.js";
 import { Store } from "./state/store.js";
 
 export type { PermissionLevel, Permissions, TokenSpec } from "./auth.js";
@@ -38,6 +39,12 @@ export interface EmulatorOptions {
    * Tests move it forward to build a history with known durations.
    */
   clock?: () => number;
+  /**
+   * The jobs' `GITHUB_SERVER_URL` (default `https://github.localhost`, what the local runner gives its jobs):
+   * the Sigstore stand-ins' Fulcio puts `${serverUrl}/${job_workflow_ref}` in certificates, as GitHub's
+   * Fulcio mapping puts `https://github.com/…`.
+   */
+  serverUrl?: string;
 }
 
 export interface Emulator {
@@ -45,6 +52,21 @@ export interface Emulator {
   url: string;
   /** `${url}/uploads`: the uploads host (release `upload_url`s point here). */
   uploadsUrl: string;
+  /** The jobs' `GITHUB_SERVER_URL` the Sigstore stand-ins use (see `EmulatorOptions.serverUrl`). */
+  serverUrl: string;
+  /**
+   * The Sigstore stand-ins (Sigstore's own `@sigstore/mock` Fulcio, Rekor and TSA behind the emulator): base
+   * URLs as `@sigstore/sign` takes them, the trusted root's URL, and the OIDC issuer Fulcio trusts.
+   */
+  sigstore: {
+    fulcioUrl: string;
+    rekorUrl: string;
+    tsaUrl: string;
+    trustedRootUrl: string;
+    oidcIssuer: string;
+    /** The TrustedRoot JSON (what `GET trustedRootUrl` answers; `TrustedRoot.fromJSON` takes it). */
+    trustedRoot(): Promise<Record<string, unknown>>;
+  };
   /** Every request served, in order. */
   requestLog: RequestLogEntry[];
   /** OpenAPI violations collected when `validateResponses` is on. */
@@ -74,11 +96,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     validate: options.validateResponses ?? false,
     log,
     violations: [],
+    serverUrl: options.serverUrl ?? DEFAULT_SERVER_URL,
   };
   const { server, url } = await listen(parts, options.port ?? 0);
   return {
     url,
     uploadsUrl: `${url}/uploads`,
+    serverUrl: parts.serverUrl,
+    sigstore: sigstoreApi(url),
     requestLog: parts.log,
     violations: parts.violations,
     clearLog: () => {
@@ -94,6 +119,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return token;
     },
     close: () => closeServer(server, store),
+  };
+}
+
+function sigstoreApi(url: string): Emulator["sigstore"] {
+  const urls = sigstoreUrls(url);
+  return {
+    fulcioUrl: urls.fulcio,
+    rekorUrl: urls.rekor,
+    tsaUrl: urls.tsa,
+    trustedRootUrl: urls.trustedRoot,
+    oidcIssuer: urls.oidcIssuer,
+    trustedRoot: async () => {
+      const response = await fetch(urls.trustedRoot);
+      if (!response.ok) throw new Error(`GET ${urls.trustedRoot} → ${response.status}`);
+      return (await response.json()) as Record<string, unknown>;
+    },
   };
 }
 

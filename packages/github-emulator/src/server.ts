@@ -13,6 +13,7 @@ import type { Reply } from "./http/reply.js";
 import type { RouteDefinition, Router } from "./http/router.js";
 import { type SchemaViolation, validateResponse } from "./openapi/validator.js";
 import { PRIMARY_MESSAGE, type RateLimiter, SECONDARY_MESSAGE } from "./rate-limit.js";
+import { SIGSTORE_PREFIX, serveSigstore } from "./sigstore/index.js";
 import type { Store } from "./state/store.js";
 
 /** One served request. */
@@ -38,6 +39,8 @@ export interface ServerParts {
   validate: boolean;
   log: RequestLogEntry[];
   violations: SchemaViolation[];
+  /** The jobs' `GITHUB_SERVER_URL` (the Sigstore stand-ins' Fulcio puts it in certificates). */
+  serverUrl: string;
 }
 
 export async function listen(parts: ServerParts, port: number): Promise<{ server: Server; url: string }> {
@@ -63,6 +66,11 @@ export async function listen(parts: ServerParts, port: number): Promise<{ server
       parts.log.push(entry);
     };
     void (async () => {
+      if (url.pathname.startsWith(SIGSTORE_PREFIX)) {
+        const sigstore = { store: parts.store, baseUrl: () => baseUrl, serverUrl: parts.serverUrl };
+        record(url.pathname, await serveSigstore(sigstore, req, res, url), undefined);
+        return;
+      }
       if (/^\/(twirp|_blob|_emulator\/actions)\//.test(url.pathname)) {
         // The artifact runtime is subject to the same fault rules as the REST API (issue 12).
         const template = runtimeTemplate(url.pathname);

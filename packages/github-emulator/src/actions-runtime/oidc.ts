@@ -8,7 +8,7 @@
  * The issuer is the emulator (`<base>/_emulator/actions/oidc`), whose keys are at `.well-known/jwks`.
  * A job without that permission gets no request token, so it cannot obtain an ID token.
  */
-import { createPublicKey, createSign, generateKeyPairSync, randomBytes } from "node:crypto";
+import { createPublicKey, createSign, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import type { Store } from "../state/store.js";
 
 const KEY_SLOT = "actionsOidcKey";
@@ -31,6 +31,16 @@ export interface JobClaims {
   run_id: string;
   run_attempt: string;
   environment?: string;
+  /**
+   * Claims GitHub's tokens carry that Fulcio's GitHub mapping needs (docs "Understanding the OIDC token",
+   * https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#understanding-the-oidc-token;
+   * Fulcio's config/identity/config.yaml fails a certificate when a template's claim is missing).
+   */
+  repository_id?: string;
+  repository_owner_id?: string;
+  repository_visibility?: string;
+  workflow_sha?: string;
+  job_workflow_sha?: string;
 }
 
 function keyPair(store: Store): { privatePem: string; kid: string } {
@@ -68,6 +78,12 @@ export function claimsOfRequest(store: Store, token: string): JobClaims | undefi
 }
 
 const b64url = (value: string | Buffer): string => Buffer.from(value).toString("base64url");
+
+/** The emulator's OIDC signing key as a public key (for the Sigstore stand-ins' Fulcio). */
+export function oidcPublicKey(store: Store): { key: KeyObject; kid: string } {
+  const { privatePem, kid } = keyPair(store);
+  return { key: createPublicKey(privatePem), kid };
+}
 
 /** The signed ID token for `claims` and `audience`. */
 export function mintIdToken(store: Store, issuer: string, claims: JobClaims, audience: string): string {

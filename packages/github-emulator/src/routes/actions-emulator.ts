@@ -23,6 +23,7 @@ import type { RepoData, WorkflowRunData } from "../state/model.js";
 import { CONCLUSIONS, findArtifact, findRun, renderArtifact, workflowOf } from "./actions-lookup.js";
 import { runHtmlUrl, workflowRun } from "./actions-render.js";
 import { ensureFork } from "./git.js";
+import { userId } from "./render.js";
 
 const EMULATOR_ONLY = { permission: null, openapiPath: false } as const;
 const LEVELS = ["read", "write", "none"];
@@ -204,6 +205,12 @@ export function registerActionsEmulatorRoutes(router: Router): void {
           "repository_owner",
           "run_id",
           "run_attempt",
+          "repository_id",
+          "repository_owner_id",
+          "repository_visibility",
+          "workflow_sha",
+          "job_workflow_sha",
+          "runner_environment",
           "actor",
           "workflow",
           "workflow_ref",
@@ -259,6 +266,11 @@ export function registerActionsEmulatorRoutes(router: Router): void {
               event_name: text(oidc.event_name, run.event),
               run_id: String(run.id),
               run_attempt: String(run.run_attempt),
+              repository_id: String(repo.id),
+              repository_owner_id: String(userId(repo.owner)),
+              repository_visibility: "public", // the emulator renders every repository as public
+              workflow_sha: text(oidc.workflow_sha, text(oidc.sha)),
+              job_workflow_sha: text(oidc.job_workflow_sha, text(oidc.sha)),
               ...(typeof oidc.environment === "string" && oidc.environment
                 ? { environment: oidc.environment }
                 : {}),
