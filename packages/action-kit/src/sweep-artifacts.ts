@@ -1,5 +1,5 @@
 /** A sweep's cells read from their train artifacts through the ArtifactStore port (the evaluate-gate action's sweep input). */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import {
   expandSweepMatrix,
@@ -7,6 +7,7 @@ import {
   parseAttemptArtifactName,
   parseSweepMatrix,
   perExamplePath,
+  readInputText,
   type SweepCell,
   type SweepCellInput,
   type SweepValues,
@@ -87,7 +88,7 @@ export async function loadSweepCells(options: {
         cell: cell ?? actual ?? placeholder,
         artifact: found.name,
         metrics: source.metrics,
-        ...(perExample ? { perExample: { file: perExample, text: readFileSync(perExample, "utf8") } } : {}),
+        ...(perExample ? { perExample: { file: perExample, text: readInputText(perExample) } } : {}),
       };
     } catch (error) {
       if (error instanceof TypeError || error instanceof ReferenceError) throw error; // a bug, not the cell

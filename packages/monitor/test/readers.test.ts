@@ -126,6 +126,35 @@ describe("CSV", () => {
     expect((typedErr as InputError).message).toBe("bad CSV row: expected 2 fields, found 3");
   });
 
+  it("drops a UTF-8 byte order mark before the header (plain and gzip, both paths)", async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const body = `age,city\r\n${Array.from({ length: 12 }, (_, i) => `${i},c${i % 3}`).join("\r\n")}\r\n`;
+    const plain = join(dir, "bom.csv");
+    const gz = join(dir, "bom.csv.gz");
+    writeFileSync(plain, Buffer.concat([bom, Buffer.from(body)]));
+    writeFileSync(gz, gzipSync(Buffer.concat([bom, Buffer.from(body)])));
+    for (const path of [plain, gz]) {
+      const text = await collect(path, { batchRows: 100 });
+      expect(text[0]?.columnNames).toEqual(["age", "city"]);
+      const typed = await collect(path, { batchRows: 4, resolveTypes: () => ["numerical", "categorical"] });
+      expect(typed[0]?.columnNames).toEqual(["age", "city"]);
+      expect(rowsOf(typed)).toHaveLength(12);
+    }
+    const profile = await profileFiles([plain]);
+    expect(Object.keys(profile.columns)).toEqual(["age", "city"]);
+  });
+
+  it("refuses a header that names a column twice, naming the column, both fields, file and line", async () => {
+    const path = join(dir, "dup-header.csv");
+    writeFileSync(path, "age,income,age\n1,2,3\n4,5,6\n");
+    const err = await collect(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).message).toBe(
+      'the header names column "age" twice (fields 1 and 3): every column needs its own name',
+    );
+    expect((err as InputError).position).toEqual({ file: path, line: 1 });
+  });
+
   it("skips bad rows when asked, reporting each", async () => {
     const path = join(dir, "skip.csv");
     writeFileSync(path, "a,b\n1,2\n3\n4,5\n");

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { isMap, isSeq, type Node } from "yaml";
 import type { z } from "zod";
@@ -177,7 +177,7 @@ export interface ModelConfigEntry {
  */
 export function readModelConfig(path: string, file: string, name: string | undefined): ModelConfigEntry {
   if (!existsSync(path)) return { specs: {} };
-  const text = readFileSync(path, "utf8");
+  const text = readInputText(path, file);
   const config = parseConfig(text, file);
   const model = findModel(config, name, file);
   return { model, specs: metricSpecsOf(config, model), text };

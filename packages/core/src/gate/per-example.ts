@@ -1,32 +1,10 @@
 import { InputError } from "../errors.js";
+import { parseCsvText } from "../input/csv.js";
 
 /** One example's result (e.g. correctness 0/1 or loss). */
 export interface PerExample {
   id: string;
   value: number;
-}
-
-/** Splits one CSV line, honouring double-quoted fields with `""` escapes. */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charAt(i);
-    if (quoted) {
-      if (c === '"' && line.charAt(i + 1) === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      out.push(field);
-      field = "";
-    } else field += c;
-  }
-  out.push(field);
-  return out.map((f) => f.trim());
 }
 
 /**
@@ -38,8 +16,7 @@ export function parsePerExample(
   file: string,
   columns: { idColumn: string; valueColumn: string },
 ): PerExample[] {
-  const lines = text.split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? "");
+  const { header, rows: records } = parseCsvText(text, file, { what: "per-example results" });
   const idIndex = header.indexOf(columns.idColumn);
   const valueIndex = header.indexOf(columns.valueColumn);
   for (const [name, index] of [
@@ -53,22 +30,18 @@ export function parsePerExample(
   }
   const seen = new Set<string>();
   const rows: PerExample[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.trim() === "") continue;
-    const cells = splitCsvLine(line);
+  for (const { cells, line } of records) {
     const id = cells[idIndex] ?? "";
     const raw = (cells[valueIndex] ?? "").toLowerCase();
     const value = raw === "true" ? 1 : raw === "false" ? 0 : raw === "" ? Number.NaN : Number(raw);
     if (id === "")
-      throw new InputError(`empty id in column "${columns.idColumn}"`, { position: { file, line: i + 1 } });
+      throw new InputError(`empty id in column "${columns.idColumn}"`, { position: { file, line } });
     if (!Number.isFinite(value))
       throw new InputError(
         `expected a number in column "${columns.valueColumn}", got "${cells[valueIndex] ?? ""}"`,
-        { position: { file, line: i + 1 } },
+        { position: { file, line } },
       );
-    if (seen.has(id))
-      throw new InputError(`duplicate example id "${id}"`, { position: { file, line: i + 1 } });
+    if (seen.has(id)) throw new InputError(`duplicate example id "${id}"`, { position: { file, line } });
     seen.add(id);
     rows.push({ id, value });
   }

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { isMap, isPair, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { InputError, type SourcePosition } from "../errors.js";
+import { decodeUtf8Text } from "./text.js";
 
 /**
  * The bounds every parser of user input applies (mlops.yml, metrics JSON/YAML/CSV, gate rules, manifests,
@@ -50,7 +51,10 @@ export function limitHint(key: keyof InputLimits, value: number): string {
   return `the limit is ${value}; raise it with ${ENV[key]}=<n>`;
 }
 
-/** Reads a whole text file after checking its size against `maxInputBytes`. */
+/**
+ * Reads a whole text file after checking its size against `maxInputBytes`: UTF-8 only (another encoding is
+ * one InputError at the first bad byte's line), a leading byte order mark dropped.
+ */
 export function readInputText(path: string, file: string = path): string {
   const { maxInputBytes } = inputLimits();
   const size = statSync(path).size;
@@ -61,7 +65,7 @@ export function readInputText(path: string, file: string = path): string {
         position: { file },
       },
     );
-  return readFileSync(path, "utf8");
+  return decodeUtf8Text(readFileSync(path), file);
 }
 
 function lineColumnAt(text: string, offset: number): { line: number; column: number } {
@@ -107,17 +111,36 @@ export function parseJsonText(text: string, file: string, what = "JSON"): unknow
   try {
     return JSON.parse(text);
   } catch (error) {
+    const bad = jsonErrorOffset(text);
+    const nonFinite = /^(-?Infinity|NaN)\b/.exec(text.slice(bad, bad + 9));
+    if (nonFinite)
+      throw new InputError(
+        `invalid ${what}: ${nonFinite[1]} is not a JSON value (Python's json.dump writes it for a float that is not finite); write null, or fix the value that became ${nonFinite[1]}`,
+        { position: { file, ...lineColumnAt(text, bad) } },
+      );
     const message = String((error as Error).message);
     const lineColumn = /line (\d+) column (\d+)/.exec(message);
     const offset = /position (\d+)/.exec(message);
     // Node 20 names a position for some errors only: find the others with a small scanner.
-    const at = offset ? Number(offset[1]) : jsonErrorOffset(text);
+    const at = offset ? Number(offset[1]) : bad;
     const where: SourcePosition = lineColumn
       ? { file, line: Number(lineColumn[1]), column: Number(lineColumn[2]) }
       : { file, ...lineColumnAt(text, at) };
     const reason = message
+      // V8's "Unexpected token 'x', ..."<snippet>"... is not valid JSON" quotes engine text: say it plainly
+      .replace(/^Unexpected token '(.*?)', .* is not valid JSON$/s, (_, token: string) =>
+        token === "\ufeff"
+          ? "unexpected byte order mark (U+FEFF) inside the text"
+          : /^\s$/.test(token)
+            ? "unexpected whitespace character"
+            : `unexpected "${token}"`,
+      )
+      .replace(
+        /^Unexpected end of JSON input$/,
+        "the text ends before the JSON does (an unclosed {, [ or string?)",
+      )
       .replace(/ \(line \d+ column \d+\)/, "")
-      .replace(/ in JSON at position \d+.*$/s, "")
+      .replace(/ (?:in JSON )?at position \d+.*$/s, "")
       .split("\n")[0];
     throw new InputError(`invalid ${what}: ${reason}`, { position: where });
   }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { extname } from "node:path";
 import { InputError } from "../errors.js";
+import { parseCsvText } from "../input/csv.js";
 import { parseJsonText, parseYamlText, readInputText } from "../input/limits.js";
 import type { MetricValues } from "../types.js";
 
@@ -56,42 +57,33 @@ export function formatOf(file: string): MetricsFormat {
 }
 
 function parseCsv(text: string, file: string): { metrics: MetricValues; nonNumeric: NonNumericLeaf[] } {
-  const delimiter = file.toLowerCase().endsWith(".tsv") ? "\t" : ",";
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
-  if (lines.length < 2) {
+  const { header, rows } = parseCsvText(text, file, { what: "metrics CSV" });
+  if (rows.length === 0) {
     throw new InputError("expected a CSV of metrics: a header and a row, or `name,value` rows", {
       position: { file, line: 1 },
     });
   }
-  const cells = lines.map((line) =>
-    line.split(delimiter).map((cell) => cell.trim().replace(/^"(.*)"$/, "$1")),
-  );
-  const header = cells[0]!;
   const metrics: MetricValues = {};
+  const origin = new Map<string, number>();
   const nonNumeric: NonNumericLeaf[] = [];
-  const put = (name: string, raw: string) => {
+  const put = (name: string, raw: string, line: number) => {
+    const earlier = origin.get(name);
+    if (earlier !== undefined)
+      throw new InputError(`metric "${name}" is given twice (lines ${earlier} and ${line})`, {
+        position: { file, line },
+      });
+    origin.set(name, line);
     const value = raw === "" ? Number.NaN : Number(raw);
     if (Number.isFinite(value)) metrics[name] = value;
     else nonNumeric.push({ path: name, value: raw });
   };
   const nameValue = header.length === 2 && /^(name|metric)$/i.test(header[0]!) && /^value$/i.test(header[1]!);
   if (nameValue) {
-    for (const [index, row] of cells.slice(1).entries()) {
-      if (row.length !== 2) {
-        throw new InputError(`expected 2 fields (name,value), found ${row.length}`, {
-          position: { file, line: index + 2 },
-        });
-      }
-      put(row[0]!, row[1]!);
-    }
+    for (const row of rows) put(row.cells[0]!, row.cells[1]!, row.line);
   } else {
-    const last = cells[cells.length - 1]!;
-    if (last.length !== header.length) {
-      throw new InputError(`expected ${header.length} fields like the header, found ${last.length}`, {
-        position: { file, line: lines.length },
-      });
-    }
-    for (const [index, name] of header.entries()) put(name, last[index]!);
+    // a wide table (one column per metric, e.g. a log of epochs): the last row holds the final values
+    const last = rows[rows.length - 1]!;
+    for (const [index, name] of header.entries()) if (name !== "") put(name, last.cells[index]!, last.line);
   }
   return { metrics, nonNumeric };
 }

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { readInputText } from "../input/limits.js";
 import { parseRunManifest } from "../manifest/parse.js";
 import type { RunManifest } from "../manifest/schemas.js";
 import { parseAttemptArtifactName } from "../names/artifacts.js";
@@ -55,7 +56,7 @@ export function runManifestIn(dir: string, artifactName: string | undefined): st
 export function loadMetricsSource(path: string, what: string, artifactName?: string): LoadedMetricsSource {
   if (!existsSync(path)) throw new InputError(`${what} not found: ${path}`);
   if (statSync(path).isDirectory()) return loadMetricsSource(runManifestIn(path, artifactName), what);
-  const text = readFileSync(path, "utf8");
+  const text = readInputText(path);
   if (looksLikeRunManifest(path, text)) {
     const manifest = parseRunManifest(text, path);
     return { metrics: manifest.metrics, manifest, directory: dirname(path) };

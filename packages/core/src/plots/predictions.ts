@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { splitCsvLine } from "../gate/per-example.js";
+import { parseCsvText } from "../input/csv.js";
 import { sortClasses } from "./curves.js";
 
 /** Which columns of the per-example CSV hold what (mlops.yml `predictions:`); each has defaults. */
@@ -81,8 +81,7 @@ export function parsePredictions(
   file: string,
   columns: PredictionColumns = {},
 ): Predictions | NoPredictions {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
-  const header = splitCsvLine(lines[0] ?? "");
+  const { header, rows } = parseCsvText(text, file, { what: "per-example results" });
   const find = (named: string | undefined, defaults: string[], what: string): number | undefined => {
     if (named !== undefined) {
       const index = header.indexOf(named);
@@ -106,8 +105,15 @@ export function parsePredictions(
   const actual: string[] = [];
   const predicted: string[] = [];
   const scores: number[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const cells = splitCsvLine(lines[i] as string);
+  const lineOf: number[] = [];
+  for (const { cells, line } of rows) {
+    lineOf.push(line);
+    for (const at of [labelAt, predictionAt])
+      if ((cells[at] ?? "") === "")
+        throw new InputError(
+          `column "${header[at]}" is empty on this line: every example needs a ${at === labelAt ? "label" : "prediction"}`,
+          { position: { file, line } },
+        );
     actual.push(cells[labelAt] ?? "");
     predicted.push(cells[predictionAt] ?? "");
     if (scoreAt !== undefined) {
@@ -115,7 +121,7 @@ export function parsePredictions(
       const value = Number(raw);
       if (raw === "" || !Number.isFinite(value))
         throw new InputError(`expected a number in column "${header[scoreAt]}", got "${raw}"`, {
-          position: { file, line: i + 1 },
+          position: { file, line },
         });
       scores.push(value);
     }
@@ -141,7 +147,7 @@ export function parsePredictions(
         throw new InputError(
           `expected a number in column "${header[column]}" (regression), got "${values[bad]}"`,
           {
-            position: { file, line: bad + 2 },
+            position: { file, line: lineOf[bad] as number },
           },
         );
     }

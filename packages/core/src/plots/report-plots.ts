@@ -1,6 +1,7 @@
 /** The gate report's plots from local files: prediction plots from per-example results, and how plots join. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { ModelConfig } from "../config/schema.js";
+import { readInputText } from "../input/limits.js";
 import { type NoPredictions, parsePredictions } from "./predictions.js";
 import { type PlotSection, predictionPlots } from "./render.js";
 
@@ -33,7 +34,7 @@ export function predictionPlotsOf(
     log.info(note);
     return configured ? { sections: [], notes: [note] } : undefined;
   }
-  const read = (file: string) => parsePredictions(readFileSync(file, "utf8"), file, columns);
+  const read = (file: string) => parsePredictions(readInputText(file), file, columns);
   const head = read(sources.candidate);
   if ("missing" in head) {
     log.info(`No plots: ${head.missing}.`);

@@ -1,4 +1,7 @@
+import { describeError, InputError } from "../errors.js";
 import { fitLabels, PALETTE, type Series, shortNumber, xyChart } from "../format/mermaid.js";
+import { parseCsvText } from "../input/csv.js";
+import { stripBom } from "../input/text.js";
 import { escapeCell } from "../report/table.js";
 import type { PlotSection } from "./render.js";
 
@@ -138,13 +141,8 @@ export function dataRows(path: string, text: string): Record<string, unknown>[] 
       return undefined;
     }
   }
-  const sep = path.toLowerCase().endsWith(".tsv") ? "\t" : ",";
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const header = (lines[0] ?? "").split(sep).map((h) => h.trim());
-  return lines.slice(1).map((line) => {
-    const cells = line.split(sep);
-    return Object.fromEntries(header.map((h, i) => [h, (cells[i] ?? "").trim()]));
-  });
+  const { header, rows } = parseCsvText(text, path, { what: "plot data" });
+  return rows.map(({ cells }) => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""])));
 }
 
 /** A DVC-style data plot (`{ path, x, y }`): `y` columns as lines over `x` (default: the first column, and every other numeric one). */
@@ -153,7 +151,13 @@ export function dataChart(
   text: string,
   options: { title?: string; x?: string; y?: string | string[] },
 ): { markdown: string } | { unsupported: string } {
-  const rows = dataRows(path, text);
+  let rows: Record<string, unknown>[] | undefined;
+  try {
+    rows = dataRows(path, stripBom(text));
+  } catch (error) {
+    if (error instanceof InputError) return { unsupported: describeError(error) };
+    throw error;
+  }
   if (!rows) return { unsupported: "not a CSV/TSV file or a JSON array of rows" };
   const fields = Object.keys(rows[0] ?? {});
   const x = options.x ?? fields[0];

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { type ModelConfigEntry, readModelConfig } from "../config/load.js";
 import { InputError } from "../errors.js";
 import type { OnSkipped } from "../gate/evaluate.js";
+import { readInputText } from "../input/limits.js";
 import { type LoadedMetricsSource, loadMetricsSource, perExamplePath } from "../metrics/source.js";
 import { trainArtifactBase } from "../names/artifacts.js";
 import { validateModelName } from "../names/model-name.js";
@@ -141,7 +141,7 @@ export interface GateSweepCells {
   matrixText: string;
 }
 
-const perExampleFile = (file: string) => ({ file, text: readFileSync(file, "utf8") });
+const perExampleFile = (file: string) => ({ file, text: readInputText(file) });
 
 /**
  * The gate's decision from its setup (`prepareGate`), one way for the evaluate-gate action and `mlops gate`:

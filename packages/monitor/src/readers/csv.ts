@@ -705,6 +705,16 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
         },
       );
     }
+    const seen = new Map<string, number>();
+    for (const [i, name] of fields.entries()) {
+      const first = seen.get(name);
+      if (first !== undefined)
+        throw new InputError(
+          `the header names column "${shorten(name, 40)}" twice (fields ${first + 1} and ${i + 1}): every column needs its own name`,
+          { position: { file: path, line } },
+        );
+      seen.set(name, i);
+    }
     header = fields;
     rawColumns = header.map(() => []);
     return true;
@@ -752,9 +762,15 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
     if (carry && carry.length > limits.maxLineBytes) throw lineTooLong(path, state.line, limits.maxLineBytes);
   };
   // chunks may share one buffer: whatever outlives a chunk (the carried partial line) is copied
+  let first = true;
   for await (const chunk of chunks) {
     checkCarry();
     let buf = chunk;
+    if (first) {
+      first = false;
+      // a UTF-8 byte order mark (Excel's "CSV UTF-8", PowerShell) is not part of the first column's name
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
     if (!sniffed) {
       // the first lines (of the first 64 KiB) decide whether the layout needs declaring
       sniffed = true;
