@@ -163,19 +163,18 @@ export function parsePredictions(
   const classColumns = classScoreColumns(header, columns.class_scores, file, canonical);
   /** The numbers of columns `ats` (each line split once); a cell that is not a number is an InputError. */
   const readColumns = (ats: number[]): number[][] => {
-    const out = ats.map(() => new Array<number>(lines.length - 1));
-    for (let i = 1; i < lines.length; i++) {
-      const cells = splitCsvLine(lines[i] as string);
+    const out = ats.map(() => new Array<number>(rows.length));
+    rows.forEach(({ cells, line }, i) => {
       ats.forEach((at, k) => {
         const raw = cells[at] ?? "";
         const value = Number(raw);
         if (raw.trim() === "" || !Number.isFinite(value))
           throw new InputError(`expected a number in column "${header[at]}", got "${raw}"`, {
-            position: { file, line: i + 1 },
+            position: { file, line },
           });
-        (out[k] as number[])[i - 1] = value;
+        (out[k] as number[])[i] = value;
       });
-    }
+    });
     return out;
   };
   // (A prefix named in mlops.yml that matches no column was refused by classScoreColumns.)
