@@ -23,6 +23,7 @@ import {
   deployModel,
   type GitHubClient,
   publishCheck,
+  ResponseCache,
   registerModel,
   upsertMonitoringIssue,
 } from "@mlops/github";
@@ -526,6 +527,8 @@ describe("mlops insights on a history built in the emulator", () => {
       GITHUB_API_URL: emulator.url,
       GITHUB_STEP_SUMMARY: summary,
       GITHUB_RUN_ID: "4242",
+      // the previous run's responses (default ~/.cache/mlops): kept in the test's directory
+      XDG_CACHE_HOME: join(work, "xdg-cache"),
     };
     const argv = [
       "insights",
@@ -548,8 +551,25 @@ describe("mlops insights on a history built in the emulator", () => {
     expect(first.stderr).toContain("insights: 28 API calls");
     expect(first.stderr).toContain("MLOps insights issue created");
     expect(readFileSync(summary, "utf8")).toContain("| Change failure rate");
+    expect(first.stderr).toContain(
+      `0 responses of the previous run in ${join(work, "xdg-cache", "mlops", "insights", "acme+insights.json.gz")}`,
+    );
+    const mark = emulator.requestLog.length;
     const second = await runCliCaptured(argv, { cwd: work, env });
     expect(second.code).toBe(0);
+    // The second run asks conditionally with the first run's responses. The first run opened the insights
+    // issue, which changed the repository embedded in workflow runs and pull requests (open_issues_count):
+    // those two lists are paid, the other 26 requests are answered 304.
+    expect(second.stderr).toContain("26 of 28 answered 304 Not Modified");
+    expect(
+      emulator.requestLog
+        .slice(mark)
+        .filter(
+          (e) => e.status === 200 && !e.path.includes("labels=mlops-insights") && !/issues\/\d/.test(e.path),
+        )
+        .map((e) => e.route),
+    ).toEqual(["/repos/{owner}/{repo}/actions/runs", "/repos/{owner}/{repo}/pulls"]);
+    expect((JSON.parse(second.stdout) as InsightsReport).models).toEqual(json.models);
     expect(second.stderr).toContain("MLOps insights issue updated");
     const { data: issues } = await admin.request("GET /repos/{owner}/{repo}/issues", {
       owner: OWNER,
@@ -575,6 +595,88 @@ describe("mlops insights on a history built in the emulator", () => {
     const bad = await runCliCaptured(["insights", "--repo", "nope"], { cwd: work, env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--repo: expected owner/name");
+  });
+});
+
+describe("conditional requests: the previous run's responses", () => {
+  const readToken = () =>
+    emulator.createToken({
+      contents: "read",
+      pull_requests: "read",
+      actions: "read",
+      deployments: "read",
+      issues: "read",
+      checks: "read",
+    });
+  /** One collection as `mlops insights` makes it: load the cache file, collect, save; its rate-limit cost. */
+  async function collectWithCache(token: string, file: string, log?: string[]) {
+    const { cache } = await ResponseCache.load(file);
+    const used = emulator.rateLimit().used;
+    const result = await collectInsightsEvents(client(token), {
+      owner: OWNER,
+      repo: REPO,
+      since: iso(0),
+      until: iso(168),
+      cache,
+      ...(log ? { log: { debug() {}, info: (m) => log.push(m), warning: (m) => log.push(m) } } : {}),
+    });
+    const cost = emulator.rateLimit().used - used;
+    await cache.save(file);
+    return { ...result, cost };
+  }
+
+  it("a second collection with nothing new costs no rate limit and reads the same history", async () => {
+    const token = readToken();
+    const file = join(work, "etag-cache", "insights.json.gz");
+    const first = await collectWithCache(token, file);
+    // the first run has no cache: all 28 requests are paid (the emulator's primary rate-limit counter)
+    expect(first.cost).toBe(28);
+    expect(first.apiCalls).toEqual({ ...collected.apiCalls, notModified: 0 });
+    const log: string[] = [];
+    const second = await collectWithCache(token, file, log);
+    // the same 28 requests, each answered 304 Not Modified: 0 counted (≥ 90 % less)
+    expect(second.apiCalls.made).toBe(28);
+    expect(second.apiCalls.notModified).toBe(28);
+    expect(second.cost).toBe(0);
+    expect(1 - second.cost / first.cost).toBeGreaterThanOrEqual(0.9);
+    expect(log).toContain(
+      "insights: 28 of 28 answered 304 Not Modified from the cache (not counted against the rate limit); 0 counted",
+    );
+    // identical results
+    expect(second.events).toEqual(first.events);
+    expect(second.events).toEqual(collected.events);
+    expect(computeInsights(second.events)).toEqual(report);
+    const markdown = renderInsightsMarkdown({ ...computeInsights(second.events), apiCalls: second.apiCalls });
+    expect(markdown).toContain(
+      "Read with 28 API calls (1 workflow-run pages + 7 commits with check runs + 1 pull-request pages + 6 gated PRs: commits (merged) + review pages + 1 release pages + 1 deployment pages + 9 deployment statuses + 1 monitoring-issue pages + 1 monitoring-comment pages); 28 answered 304 Not Modified",
+    );
+
+    // A new monitoring run: only what changed is paid — the workflow-run page, the monitoring issues
+    // (updated) and their comments: 3 of 28.
+    await monitor(160, false);
+    at(168);
+    const third = await collectWithCache(token, file);
+    expect(third.apiCalls.made).toBe(28);
+    expect(third.apiCalls.notModified).toBe(25);
+    expect(third.cost).toBe(3);
+    expect(third.events.monitoring).toHaveLength(collected.events.monitoring.length + 1);
+    const fresh = await collectInsightsEvents(client(readToken()), {
+      owner: OWNER,
+      repo: REPO,
+      since: iso(0),
+      until: iso(168),
+    });
+    expect(third.events).toEqual(fresh.events);
+  });
+
+  it("under another token (a workflow's new GITHUB_TOKEN) nothing is saved, and the run says why", async () => {
+    const file = join(work, "etag-cache", "other-token.json.gz");
+    await collectWithCache(readToken(), file);
+    const log: string[] = [];
+    const next = await collectWithCache(readToken(), file, log);
+    expect(next.apiCalls.notModified).toBe(0);
+    expect(next.cost).toBe(28);
+    expect(log.some((m) => m.includes("GitHub's ETags are specific to the token"))).toBe(true);
   });
 });
 

@@ -74,6 +74,8 @@ export interface Emulator {
   clearLog(): void;
   setFaults(rules: FaultRule[]): void;
   setRateLimit(options: RateLimitOptions): void;
+  /** The primary rate limit's counters now (what `GET /rate_limit` answers, without a request). */
+  rateLimit(): { limit: number; remaining: number; used: number; reset: number };
   /** Mints a token holding exactly `permissions` (default login `github-actions[bot]`). */
   createToken(permissions: Permissions, login?: string): string;
   close(): Promise<void>;
@@ -113,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setRateLimit: (rateLimit) => {
       parts.rateLimiter.options = rateLimit;
     },
+    rateLimit: () => parts.rateLimiter.snapshot(),
     createToken: (permissions, login) => {
       const token = mintToken(store, permissions, login);
       store.persist();

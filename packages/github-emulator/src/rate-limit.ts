@@ -42,6 +42,16 @@ export class RateLimiter {
     return this.headers();
   }
 
+  /**
+   * Gives back the request `count()` took: a `304 Not Modified` to an authenticated conditional request
+   * "does not count against your primary rate limit" (docs "Best practices for using the REST API" → "Use
+   * conditional requests if appropriate"). Returns the headers without it.
+   */
+  refund(): Record<string, string> {
+    if (!this.options.exceeded?.startsWith("primary") && this.used > 0) this.used -= 1;
+    return this.headers();
+  }
+
   /** True when this window's requests exceed the limit (the request that reaches 0 still succeeds). */
   overLimit(): boolean {
     return this.used > this.limit;

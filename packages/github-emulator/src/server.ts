@@ -7,6 +7,7 @@ import { cutMidBody, runtimeTemplate, sendRuntimeFault } from "./actions-runtime
 import { createActionsRuntime } from "./actions-runtime/index.js";
 import { type AuthOptions, authorize, identify } from "./auth.js";
 import type { FaultInjector, FaultRule } from "./faults.js";
+import { API_VARY, notModified, validatorsOf } from "./http/conditional.js";
 import { type Caller, type RouteContext, readJsonBody } from "./http/context.js";
 import { ApiError, notFound } from "./http/errors.js";
 import type { Reply } from "./http/reply.js";
@@ -174,13 +175,33 @@ async function serve(
     return;
   }
   if (reply.status < 400 && (definition.mutates ?? method !== "GET")) parts.store.persist();
+  let text: string | undefined;
+  if (method === "GET" && reply.status === 200 && reply.json !== undefined && !reply.stream) {
+    // Conditional requests (http/conditional.ts): validators on every JSON 200, 304 when the client's copy
+    // is current — not counted against the rate limit when the request carried a token.
+    text = JSON.stringify(reply.json);
+    const validators = validatorsOf(text, reply.json, caller?.token);
+    const validatorHeaders: Record<string, string> = {
+      etag: validators.etag,
+      vary: API_VARY,
+      ...(validators.lastModified ? { "last-modified": validators.lastModified } : {}),
+    };
+    if (notModified(req.headers, validators)) {
+      const rate = caller?.token ? parts.rateLimiter.refund() : {};
+      res.writeHead(304, { ...headers, ...rate, ...validatorHeaders });
+      res.end();
+      record(definition.template, 304, caller?.login || undefined, fault?.kind);
+      return;
+    }
+    Object.assign(headers, validatorHeaders);
+  }
   if (reply.stream) {
     res.writeHead(reply.status, headers);
     reply.stream.pipe(res);
     await new Promise<void>((resolve) => {
       res.on("close", resolve);
     });
-  } else if (reply.json !== undefined) sendJson(res, reply.status, reply.json, headers);
+  } else if (reply.json !== undefined) sendJson(res, reply.status, reply.json, headers, text);
   else {
     res.writeHead(reply.status, headers);
     res.end();
@@ -307,8 +328,14 @@ export function openapiPathOf(definition: RouteDefinition): string {
   return definition.template.replace(/^\/uploads/, "").replace(/\{(\w+)\+\}/g, "{$1}");
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-  const text = JSON.stringify(body);
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string>,
+  serialized?: string,
+): void {
+  const text = serialized ?? JSON.stringify(body);
   res.writeHead(status, {
     ...headers,
     "content-type": "application/json; charset=utf-8",

@@ -238,7 +238,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
  */
 function isAnsweredRequestLine(line: string): boolean {
   const status = Number(/ - (\d{3}) with id /.exec(line)?.[1]);
-  return status >= 400 && status < 500;
+  // 304: the answer to a conditional request (conditional-cache.ts), which Octokit reports as an error.
+  return status === 304 || (status >= 400 && status < 500);
 }
 
 function deadlineFromEnv(): number | undefined {

@@ -1,6 +1,7 @@
 export * from "./baseline.js";
 export * from "./checks.js";
 export * from "./client.js";
+export * from "./conditional-cache.js";
 export * from "./deploy.js";
 export * from "./dispatch.js";
 export * from "./environment-protection.js";

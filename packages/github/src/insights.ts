@@ -14,9 +14,10 @@
  *
  * Every list asks for `per_page=100` (GitHub's maximum). `since`/`created` filters are used where GitHub
  * has them (issues, issue comments, workflow runs); pull requests are read newest-updated first and the
- * reading stops at the window. Conditional requests (`If-None-Match` with a stored `ETag`; a 304 is not
- * counted against the primary rate limit, docs "Best practices for using the REST API") would need the
- * previous run's responses: a monthly job has none, so none are sent.
+ * reading stops at the window. With a `cache` (the previous run's responses, `ResponseCache`), every GET is
+ * conditional (`conditionalGet`): an unchanged answer comes back `304 Not Modified`, which GitHub does not
+ * count against the primary rate limit (docs "Best practices for using the REST API"). GitHub's ETags are
+ * specific to the token, so this saves only when the token is the same as in the previous run.
  */
 import {
   type DeploymentEvent,
@@ -31,6 +32,7 @@ import {
   windowEnd,
 } from "@mlops/core";
 import type { GitHubClient } from "./client.js";
+import { conditionalGet, type ResponseCache } from "./conditional-cache.js";
 import { httpStatus, withGitHubErrors } from "./errors.js";
 import { type GitHubLog, silentLog } from "./log.js";
 import { type MonitoringIssueResult, monitoringMarkerModel, upsertMarkedIssue } from "./monitoring-issue.js";
@@ -57,12 +59,19 @@ export interface CollectInsightsOptions {
   until?: string;
   /** Progress (one line per page read on long histories) and warnings. */
   log?: GitHubLog;
+  /** The previous run's responses: every GET is then conditional (a 304 costs no rate limit). */
+  cache?: ResponseCache;
 }
 
 /** The API calls a collection made, and how they add up (one term per row of the table above). */
 export interface InsightsApiCalls {
   made: number;
   detail: string;
+  /**
+   * Of `made`, the requests answered `304 Not Modified` from the cache (not counted against the primary
+   * rate limit); present when a cache was used.
+   */
+  notModified?: number;
 }
 
 interface WorkflowRun {
@@ -96,9 +105,10 @@ export async function collectInsightsEvents(
   const log = options.log ?? silentLog;
   let made = 0;
   const terms: Array<[string, number]> = [];
+  const cache = options.cache;
   const get = async (route: string, params: Record<string, unknown>) => {
     made++;
-    return client.request(route, { owner, repo, ...params });
+    return conditionalGet(client, cache, { route, params: { owner, repo, ...params } });
   };
   /** Reads pages while `more(page)` says so; returns the items and the number of pages read. */
   const pages = async <T>(
@@ -118,10 +128,10 @@ export async function collectInsightsEvents(
       items.push(...page);
       // progress on long histories: a line per page from the second on
       if (count > 1) log.info(`insights: ${items.length} ${what} read (${count} pages)…`);
-      const next = nextPageUrl(response.headers.link);
+      const next = nextPageUrl(response.link);
       if (!next || (options.more && !options.more(page))) return { items, pages: count };
       made++;
-      response = await client.request({ method: "GET", url: next });
+      response = await conditionalGet(client, cache, { url: next });
     }
   };
 
@@ -375,8 +385,19 @@ export async function collectInsightsEvents(
     const apiCalls: InsightsApiCalls = {
       made,
       detail: terms.map(([what, n]) => `${n} ${what}`).join(" + "),
+      ...(cache ? { notModified: cache.stats.notModified } : {}),
     };
     log.info(`insights: ${made} API calls (${apiCalls.detail})`);
+    if (cache) {
+      const { conditional, notModified } = cache.stats;
+      log.info(
+        `insights: ${notModified} of ${made} answered 304 Not Modified from the cache (not counted against the rate limit); ${made - notModified} counted`,
+      );
+      if (conditional > 0 && notModified === 0)
+        log.warning(
+          `insights: none of the ${conditional} cached responses was current. Either everything changed, or the token is not the one that stored them: GitHub's ETags are specific to the token, and a workflow's GITHUB_TOKEN is new in every run (give the insights workflow a token that stays the same for the cache to save anything).`,
+        );
+    }
     return {
       events: {
         repository: `${owner}/${repo}`,

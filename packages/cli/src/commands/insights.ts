@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { appendFile, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import {
   computeInsights,
   fitJobSummary,
@@ -11,7 +12,7 @@ import {
   renderInsightsMarkdown,
   validateModelName,
 } from "@mlops/core";
-import { collectInsightsEvents, createGitHubClient, upsertInsightsIssue } from "@mlops/github";
+import { collectInsightsEvents, createGitHubClient, ResponseCache, upsertInsightsIssue } from "@mlops/github";
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
 
@@ -25,6 +26,28 @@ interface InsightsFlags {
   issue?: boolean;
   summary?: boolean;
   apiUrl?: string;
+  cache: boolean;
+  cacheDir?: string;
+}
+
+/**
+ * The file that keeps one repository's responses between runs: `<dir>/insights/<owner>+<repo>.json.gz`,
+ * `<dir>` = `--cache-dir`, else `$XDG_CACHE_HOME/mlops`, else `~/.cache/mlops`.
+ */
+export function insightsCacheFile(
+  env: Record<string, string | undefined>,
+  cwd: string,
+  owner: string,
+  repo: string,
+  cacheDir?: string,
+): string {
+  for (const part of [owner, repo])
+    if (!/^[A-Za-z0-9._-]+$/.test(part) || part === "." || part === "..")
+      throw new InputError(`--repo: "${part}" is not a GitHub owner or repository name`);
+  const dir = cacheDir
+    ? resolve(cwd, cacheDir)
+    : join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "mlops");
+  return join(dir, "insights", `${owner}+${repo}.json.gz`);
 }
 
 /** `2026-11-01`, an ISO time, or `30d` (that many days before now) → ISO time; else an InputError. */
@@ -57,6 +80,11 @@ export function registerInsightsCommand(program: Command, io: CliIo): void {
     )
     .option("--summary", "also append the Markdown report to the job summary ($GITHUB_STEP_SUMMARY)")
     .option("--api-url <url>", "GitHub REST API URL (default: GITHUB_API_URL or https://api.github.com)")
+    .option(
+      "--cache-dir <dir>",
+      "where the previous run's responses are kept, so unchanged ones are asked conditionally and cost no rate limit (default: $XDG_CACHE_HOME/mlops or ~/.cache/mlops)",
+    )
+    .option("--no-cache", "send no conditional requests and keep no responses")
     .action(async (flags: InsightsFlags) => {
       const repository = flags.repo ?? io.env.GITHUB_REPOSITORY;
       const [owner, repo, extra] = (repository ?? "").split("/");
@@ -84,6 +112,17 @@ export function registerInsightsCommand(program: Command, io: CliIo): void {
         apiUrl: flags.apiUrl ?? io.env.GITHUB_API_URL ?? "https://api.github.com",
         log,
       });
+      const cacheFile = flags.cache
+        ? insightsCacheFile(io.env, io.cwd, owner, repo, flags.cacheDir)
+        : undefined;
+      let cache: ResponseCache | undefined;
+      if (cacheFile) {
+        const loaded = await ResponseCache.load(cacheFile);
+        if (loaded.problem)
+          log.warning(`insights: ${loaded.problem}; every request is paid in full this time.`);
+        cache = loaded.cache;
+        log.info(`insights: ${cache.size} responses of the previous run in ${cacheFile}`);
+      }
       const { events, apiCalls } = await collectInsightsEvents(client, {
         owner,
         repo,
@@ -91,7 +130,9 @@ export function registerInsightsCommand(program: Command, io: CliIo): void {
         ...(since ? { since } : {}),
         ...(until ? { until } : {}),
         log,
+        ...(cache ? { cache } : {}),
       });
+      if (cache && cacheFile) await cache.save(cacheFile);
       const report = { ...computeInsights(events, model ? { model } : {}), apiCalls };
       const markdown = renderInsightsMarkdown(report);
       const text =

@@ -121,8 +121,11 @@ export interface InsightsReport {
   revisits: Revisit[];
   /** Workflow runs started by repository_dispatch in the window (retrain attempts), any model. */
   retrainRuns: number;
-  /** API calls the collection took, term by term (set by the collector). */
-  apiCalls?: { made: number; detail: string };
+  /**
+   * API calls the collection took, term by term (set by the collector); `notModified`: of them, answered
+   * 304 from the previous run's responses (not counted against the rate limit).
+   */
+  apiCalls?: { made: number; detail: string; notModified?: number };
 }
 
 const isSuccess = (state: string) => state === "success";

@@ -196,7 +196,7 @@ function blocksOf(report: InsightsReport): Block[] {
     { kind: "heading", level: 1, text: `MLOps insights: ${report.repository}` },
     {
       kind: "paragraph",
-      text: `Window: ${window}.${report.apiCalls ? ` Read with ${report.apiCalls.made} API calls (${report.apiCalls.detail}).` : ""} Definitions: docs/architecture.md, "Insights".`,
+      text: `Window: ${window}.${report.apiCalls ? ` Read with ${report.apiCalls.made} API calls (${report.apiCalls.detail})${report.apiCalls.notModified === undefined ? "" : `; ${report.apiCalls.notModified} answered 304 Not Modified from the previous run's responses, not counted against the rate limit`}.` : ""} Definitions: docs/architecture.md, "Insights".`,
     },
   ];
   if (report.models.length === 0)
