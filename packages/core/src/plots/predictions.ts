@@ -161,7 +161,7 @@ export function parsePredictions(
   const result: ClassificationPredictions = { task, file, actual: a, predicted: p, classes };
   const labelClasses = sortClasses(a);
   const classColumns = classScoreColumns(header, columns.class_scores, file, canonical);
-  /** The numbers of columns `ats` (each line split once); a cell that is not a number is an InputError. */
+  /** The numbers of columns `ats` (rows parsed once); a cell that is not a number is an InputError. */
   const readColumns = (ats: number[]): number[][] => {
     const out = ats.map(() => new Array<number>(rows.length));
     rows.forEach(({ cells, line }, i) => {
