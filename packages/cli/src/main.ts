@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<CommandRegistrar>> = {
   diff: async () => (await import("./commands/diff.js")).registerDiffCommand,
   validate: async () => (await import("./commands/validate.js")).registerValidateCommand,
   gate: async () => (await import("./commands/gate.js")).registerGateCommand,
+  sweep: async () => (await import("./commands/sweep.js")).registerSweepCommand,
   init: async () => (await import("./commands/init.js")).registerInitCommand,
   registry: async () => (await import("./commands/registry.js")).registerRegistryCommand,
   emulator: async () => (await import("./commands/emulator.js")).registerEmulatorCommand,

@@ -20,7 +20,7 @@ import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
 import { connectRepository } from "./shared.js";
 
-interface BaselineFlags {
+export interface BaselineFlags {
   baseline?: string;
   repo?: string;
   apiUrl?: string;
@@ -33,7 +33,7 @@ interface BaselineFlags {
  * read from GitHub (`--repo`, a token from GITHUB_TOKEN / GH_TOKEN / `gh auth token`). A baseline that was
  * asked for and does not exist is one InputError line (exit 2), never a silent first-model run.
  */
-async function cliBaseline(
+export async function cliBaseline(
   flags: BaselineFlags,
   io: CliIo,
   setup: GateSetup,

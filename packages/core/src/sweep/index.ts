@@ -1,2 +1,3 @@
+export * from "./folder.js";
 export * from "./matrix.js";
 export * from "./rank.js";
