@@ -311,7 +311,16 @@ export async function registerModel(
       await applyAliases(client, owner, repo, model, aliases, found.tagSha, refs);
       if (options.aliases?.includes("latest")) await settleLatest(client, { owner, repo, model, log });
       const parent = parseReleaseMetadata(found.release.body)?.parentVersion ?? null;
-      return result(model, found.version, found.tagSha, found.release, "existing", parent);
+      // A keyless version published without its attestation (the token lacked attestations: write) gets it
+      // now; one already stored is found and not posted again.
+      const attestation =
+        options.signer && options.attest !== false
+          ? await attestPublished(client, owner, repo, model, found.version, found.release, log)
+          : undefined;
+      return {
+        ...result(model, found.version, found.tagSha, found.release, "existing", parent),
+        ...(attestation ? { attestation } : {}),
+      };
     }
     let tagSha: string;
     if (found) {
@@ -445,22 +454,8 @@ export async function registerModel(
     // Before publishing, so a published keyless version has its attestation (or a warning said why not).
     const attestation =
       provenanceBundle !== undefined && options.attest !== false
-        ? await publishAttestation(client, {
-            owner,
-            repo,
-            bundle: provenanceBundle,
-            subjectDigest: `sha256:${sumsSource.sha256}`,
-            log,
-          })
+        ? await attestVersion(client, owner, repo, model, version, provenanceBundle, sumsSource.sha256, log)
         : undefined;
-    if (attestation?.outcome === "created")
-      log.info(`${model}: artifact attestation ${attestation.id} stored for ${versionSelector(version)}.`);
-    else if (attestation?.outcome === "existing")
-      log.info(`${model}: the artifact attestation of ${versionSelector(version)} was already stored.`);
-    if (attestation && attestation.outcome !== "skipped")
-      log.info(
-        `${model}: check any file of ${versionSelector(version)} with \`gh attestation verify <file> --repo ${owner}/${repo}\`.`,
-      );
 
     const { data: published } = await client.request("PATCH /repos/{owner}/{repo}/releases/{release_id}", {
       owner,
@@ -480,6 +475,58 @@ export async function registerModel(
       ...(attestation ? { attestation } : {}),
     };
   });
+}
+
+/** Stores a keyless version's provenance bundle as an artifact attestation and says how to check it. */
+async function attestVersion(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  model: string,
+  version: ModelVersion,
+  bundle: string,
+  sumsSha256: string,
+  log: GitHubLog,
+): Promise<AttestationResult> {
+  const attestation = await publishAttestation(client, {
+    owner,
+    repo,
+    bundle,
+    subjectDigest: `sha256:${sumsSha256}`,
+    log,
+  });
+  if (attestation.outcome === "created")
+    log.info(`${model}: artifact attestation ${attestation.id} stored for ${versionSelector(version)}.`);
+  else if (attestation.outcome === "existing")
+    log.info(`${model}: the artifact attestation of ${versionSelector(version)} was already stored.`);
+  if (attestation.outcome !== "skipped")
+    log.info(
+      `${model}: check any file of ${versionSelector(version)} with \`gh attestation verify <file> --repo ${owner}/${repo}\`.`,
+    );
+  return attestation;
+}
+
+/** The attestation of an already published keyless version (its `provenance.sigstore.json`); none when it has no such bundle. */
+async function attestPublished(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+  model: string,
+  version: ModelVersion,
+  release: Release,
+  log: GitHubLog,
+): Promise<AttestationResult | undefined> {
+  const bundleAsset = release.assets.find((a) => a.name === SIGSTORE_PROVENANCE_ASSET);
+  const sums = release.assets.find((a) => a.name === "SHA256SUMS");
+  if (!bundleAsset || !sums?.digest) return undefined;
+  const { data } = await client.request("GET /repos/{owner}/{repo}/releases/assets/{asset_id}", {
+    owner,
+    repo,
+    asset_id: bundleAsset.id,
+    headers: { accept: "application/octet-stream" },
+  });
+  const bundle = Buffer.from(data as unknown as ArrayBuffer).toString("utf8");
+  return attestVersion(client, owner, repo, model, version, bundle, sums.digest.replace(/^sha256:/, ""), log);
 }
 
 function result(
