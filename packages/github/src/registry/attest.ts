@@ -49,12 +49,16 @@ export async function publishAttestation(
   const bundle = JSON.parse(options.bundle) as Record<string, unknown>;
   const ours = new Set(signaturesOf(bundle as StoredAttestation["bundle"]));
   const find = async (): Promise<AttestationResult | undefined> => {
+    // GitHub answers 404 (not an empty list) when nothing is stored for the digest (cli/cli#9049).
     const stored = await listAllPages<StoredAttestation>(
       client,
       "GET /repos/{owner}/{repo}/attestations/{subject_digest}",
       { owner, repo, subject_digest: subjectDigest, predicate_type: SLSA_PROVENANCE_V1 },
       "attestations",
-    );
+    ).catch((error: unknown) => {
+      if (githubErrorReason(error) === "not-found") return [];
+      throw error;
+    });
     const same = stored.some((a) => signaturesOf(a.bundle).some((sig) => ours.has(sig)));
     return same ? { outcome: "existing", subjectDigest } : undefined;
   };
@@ -75,7 +79,12 @@ export async function publishAttestation(
     });
   } catch (error) {
     if (githubErrorReason(error) === "permission") {
-      const why = `the token may not write artifact attestations: grant the job \`permissions: attestations: write\` (the release assets carry the same signed provenance; deploy verifies those).`;
+      const said = String(
+        (error as { response?: { data?: { message?: unknown } } }).response?.data?.message ?? "",
+      )
+        .replace(/\s+/g, " ")
+        .trim();
+      const why = `GitHub answered 403${said ? ` ("${said}")` : ""}: grant the job \`permissions: attestations: write\` (artifact attestations of private repositories also need a plan that offers them). The release assets carry the same signed provenance; deploy verifies those.`;
       log.warning(`Artifact attestation not stored: ${why}`);
       return { outcome: "skipped", subjectDigest, why };
     }

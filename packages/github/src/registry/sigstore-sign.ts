@@ -235,6 +235,8 @@ export async function keylessVersionSigner(
     sigstore?: SigstoreConfig;
     idToken: IdTokenSource;
     log: GitHubLog;
+    /** Retries of a transient failure per request (default 2). */
+    retries?: number;
   },
 ): Promise<SigstoreVersionSigner> {
   const { owner, repo } = options;
@@ -250,5 +252,9 @@ export async function keylessVersionSigner(
   options.log.info(
     `Signing keyless with Sigstore ${endpoints.instance} (${endpoints.instanceFrom === "config" ? "registry.signing.sigstore.instance" : `a ${endpoints.instanceFrom}`}): Fulcio ${endpoints.fulcioUrl}${endpoints.rekorUrl ? `, Rekor ${endpoints.rekorUrl}` : ""}${endpoints.tsaUrl ? `, timestamps ${endpoints.tsaUrl}` : ""}.`,
   );
-  return sigstoreVersionSigner({ endpoints, idToken: options.idToken });
+  return sigstoreVersionSigner({
+    endpoints,
+    idToken: options.idToken,
+    ...(options.retries !== undefined ? { retries: options.retries } : {}),
+  });
 }
