@@ -8,7 +8,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeError, InputError } from "../src/errors.js";
+import { parseConfig } from "../src/config/load.js";
+import { describeError, type InputError, MlopsError } from "../src/errors.js";
 import { parsePerExample } from "../src/gate/per-example.js";
 import { parseJsonText, readInputText } from "../src/input/limits.js";
 import { loadMetricsFile, parseMetrics } from "../src/metrics/load.js";
@@ -23,7 +24,7 @@ function errorOf(fn: () => unknown): { text: string; error: InputError } {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
+    expect(error).toBeInstanceOf(MlopsError);
     const text = describeError(error);
     expect(text).not.toContain("\n");
     expect(text).not.toMatch(/Unexpected token|is not valid JSON|\.\.\."|\ufffd/);
@@ -189,5 +190,42 @@ describe("per-example results", () => {
     expect(errorOf(() => parsePredictions(text, "p.csv")).text).toBe(
       'p.csv:3: column "label" is empty on this line: every example needs a label',
     );
+  });
+});
+
+describe("mlops.yml as users write it", () => {
+  it("a model or an environment declared twice is refused at the second one (one of them was silently ignored)", () => {
+    const models =
+      "version: 1\nmodels:\n  - name: m\n    metrics: [a.json]\n  - name: m\n    metrics: [b.json]\n";
+    expect(errorOf(() => parseConfig(models, "mlops.yml")).text).toBe(
+      'mlops.yml:5:11: models[1].name: model "m" is declared twice (also models[0]); each model needs its own name',
+    );
+    const envs =
+      "version: 1\nmodels:\n  - name: m\n    environments:\n      - name: staging\n      - name: staging\n";
+    expect(errorOf(() => parseConfig(envs, "mlops.yml")).text).toBe(
+      'mlops.yml:6:15: models[0].environments[1].name: environment "staging" is declared twice (also environments[0]); each environment needs its own name',
+    );
+  });
+
+  it("anchors, aliases and `<<` merge keys (YAML 1.1, as docker-compose files use them)", () => {
+    const text = [
+      "version: 1",
+      "models:",
+      "  - name: a",
+      "    gate: &gate { rules: ['accuracy >= 0.9'] }",
+      "    train: &train { command: python train.py, working_directory: src }",
+      "  - name: b",
+      "    gate: *gate",
+      "    train:",
+      "      <<: *train",
+      "      command: python train.py --model b",
+      "",
+    ].join("\n");
+    const config = parseConfig(text, "mlops.yml");
+    expect(config.models[1]?.gate).toEqual(config.models[0]?.gate);
+    expect(config.models[1]?.train).toEqual({
+      command: "python train.py --model b",
+      working_directory: "src",
+    });
   });
 });

@@ -42,7 +42,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 export function parseConfig(text: string, file: string): MlopsConfig {
   let parsed: ReturnType<typeof parseYamlText>;
   try {
-    parsed = parseYamlText(text, file);
+    parsed = parseYamlText(text, file, "YAML", { mergeKeys: true });
   } catch (error) {
     if (error instanceof InputError)
       throw new ConfigError(error.message, error.position ? { position: error.position } : {});

@@ -27,6 +27,26 @@ const structuredRule = z
   })
   .strict();
 
+/**
+ * Entries of a list that are found by name (models, a model's environments) must have distinct names:
+ * otherwise the first would silently win and the second be ignored.
+ */
+function uniqueNames(what: string, list: string) {
+  return (items: readonly { name: string }[], ctx: z.RefinementCtx): void => {
+    const first = new Map<string, number>();
+    items.forEach((item, i) => {
+      const earlier = first.get(item.name);
+      if (earlier === undefined) first.set(item.name, i);
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "name"],
+          message: `${what} "${item.name}" is declared twice (also ${list}[${earlier}]); each ${what} needs its own name`,
+        });
+    });
+  };
+}
+
 const environment = z
   .object({
     name: z.string().min(1).describe("Environment name, as in Settings → Environments."),
@@ -279,7 +299,11 @@ export const modelConfigSchema = z
         "How the PR check reports a sweep (a matrix of trainings, the `sweep` input of the PR-check workflow): one comment with a leaderboard ranked by `metric`.",
       )
       .optional(),
-    environments: z.array(environment).describe("Deployment environments, in promotion order.").optional(),
+    environments: z
+      .array(environment)
+      .superRefine(uniqueNames("environment", "environments"))
+      .describe("Deployment environments, in promotion order.")
+      .optional(),
     monitoring: monitoring.optional(),
   })
   .strict();
@@ -377,6 +401,7 @@ export const configSchema = z
     models: z
       .array(modelConfigSchema)
       .min(1, { message: "expected at least one model" })
+      .superRefine(uniqueNames("model", "models"))
       .describe("The models of this repository."),
     registry: z
       .object({ signing: signingConfigSchema.describe("Signed model versions.").optional() })

@@ -244,9 +244,16 @@ export interface ParsedYaml {
 /**
  * Parses YAML text with the bounds: syntax errors, nesting deeper than `maxDepth` (checked without recursion
  * before anything walks the tree) and alias expansion past `maxAliasCount` each become one InputError naming
- * file, line and column.
+ * file, line and column. `mergeKeys`: YAML 1.1's `<<: *anchor`, which mlops.yml and metrics files accept;
+ * workflow files do not, as GitHub rejects `<<` there (docs "Reusing workflow configurations",
+ * https://docs.github.com/en/actions/reference/workflows-and-actions/reusing-workflow-configurations#yaml-anchors-and-aliases).
  */
-export function parseYamlText(text: string, file: string, what = "YAML"): ParsedYaml {
+export function parseYamlText(
+  text: string,
+  file: string,
+  what = "YAML",
+  options: { mergeKeys?: boolean } = {},
+): ParsedYaml {
   const { maxDepth, maxAliasCount } = inputLimits();
   const lineCounter = new LineCounter();
   const position = (offset: number): SourcePosition => {
@@ -255,7 +262,7 @@ export function parseYamlText(text: string, file: string, what = "YAML"): Parsed
   };
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false });
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: options.mergeKeys ?? false });
   } catch (error) {
     if (error instanceof RangeError)
       throw new InputError(

@@ -93,7 +93,10 @@ export function parseMetrics(text: string, format: MetricsFormat, file: string):
   if (text.trim() === "")
     throw new InputError("expected metrics, but the file is empty", { position: { file } });
   if (format === "csv") return { file, ...parseCsv(text, file) };
-  const data = format === "json" ? parseJsonText(text, file) : parseYamlText(text, file, "YAML").data;
+  const data =
+    format === "json"
+      ? parseJsonText(text, file)
+      : parseYamlText(text, file, "YAML", { mergeKeys: true }).data;
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new InputError('expected an object of metrics (name: number), e.g. {"accuracy": 0.93}', {
       position: { file },
