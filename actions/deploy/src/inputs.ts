@@ -40,6 +40,13 @@ export const inputSchema = z.object({
     z.enum(["true", "false"], { message: "expected true or false" }).optional(),
   ),
   "public-key": optionalInput(),
+  "trusted-root": optionalInput(),
+  "oidc-issuer": optionalInput().pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, { message: "expected a URL (https://…)" })
+      .optional(),
+  ),
   "allowed-signer-refs": listInput({ commas: true }),
   config: defaultedInput("mlops.yml"),
   "github-token": requiredInput(),

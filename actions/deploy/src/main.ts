@@ -19,6 +19,8 @@ import {
   githubClientFactory,
   hashFile,
   type StepResult,
+  sigstoreBundleOpener,
+  sigstoreCacheDir,
 } from "@mlops/github";
 import { type DeployInputs, inputSchema } from "./inputs.js";
 import { deploySelector } from "./selector.js";
@@ -61,6 +63,8 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
     ...signingConfig,
     cwd: deps.cwd,
     ...(inputs["public-key"] ? { publicKey: inputs["public-key"] } : {}),
+    ...(inputs["trusted-root"] ? { trustedRoot: inputs["trusted-root"] } : {}),
+    ...(inputs["oidc-issuer"] ? { oidcIssuer: inputs["oidc-issuer"] } : {}),
     allowedRefs: inputs["allowed-signer-refs"],
     ...(inputs["require-signature"] ? { required: inputs["require-signature"] === "true" } : {}),
     repository: context.repository,
@@ -68,8 +72,12 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
   });
   if (!verification.policy)
     runtime.log.info(
-      "Signatures are not checked: no registry.signing in the config and no public-key input.",
+      "Signatures are not checked: no registry.signing in the config and no public-key, trusted-root or require-signature input.",
     );
+  // Keyless bundles are checked against the trusted root, loaded only when a keyless bundle is verified.
+  const openBundle = verification.sigstore
+    ? sigstoreBundleOpener({ trust: verification.sigstore, cacheDir: sigstoreCacheDir(deps.env) })
+    : undefined;
   const client = deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
   const workDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), "mlops-deploy-"));
 
@@ -127,7 +135,9 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
     logUrl: context.runUrl,
     // Finds a deployment GitHub made for this job (no `deployment: false`) and reports the duplicate.
     runSha: deps.env.GITHUB_SHA ?? context.sha,
-    ...(verification.policy ? { signing: { policy: verification.policy } } : {}),
+    ...(verification.policy
+      ? { signing: { policy: verification.policy, ...(openBundle ? { openBundle } : {}) } }
+      : {}),
     log: runtime.log,
   });
 

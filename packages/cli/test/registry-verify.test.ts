@@ -98,16 +98,19 @@ describe("mlops registry verify", () => {
     );
   });
 
-  it("exit 2 on bad input: no key file, a private key, nothing to verify with", async () => {
+  it("exit 1 for a key-signed version when no key is given (keyless alone cannot verify it)", async () => {
+    const nothing = await cli(["fraud:v1"]);
+    expect([nothing.code, nothing.stderr]).toEqual([
+      1,
+      "mlops: fraud/v1 is signed with a key (model.intoto.jsonl), and no trusted public key is configured (registry.signing.public_key, the public-key input or --public-key).",
+    ]);
+  });
+
+  it("exit 2 on bad input: no key file, a private key", async () => {
     const missing = await cli(["fraud:v1", "--public-key", "nope.pub"]);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining("no key file at")]);
     writeFileSync(join(dir, "private.pem"), trusted.privateKey.export({ type: "pkcs8", format: "pem" }));
     const secret = await cli(["fraud:v1", "--public-key", "private.pem"]);
     expect([secret.code, secret.stderr]).toEqual([2, expect.stringContaining("this is a private key")]);
-    const nothing = await cli(["fraud:v1"]);
-    expect([nothing.code, nothing.stderr]).toEqual([
-      2,
-      expect.stringContaining("signatures are required, but nothing is trusted to verify them"),
-    ]);
   });
 });

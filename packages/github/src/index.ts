@@ -27,6 +27,7 @@ export * from "./registry/register.js";
 export * from "./registry/sigstore-sign.js";
 export * from "./registry/release.js";
 export * from "./registry/resolve.js";
+export * from "./registry/sigstore-verify.js";
 export * from "./registry/trend.js";
 export * from "./registry/upload.js";
 export * from "./registry/verify.js";

@@ -5,7 +5,19 @@
  * timeouts and rate-limit handling the actions ship with — only tuned for a local server: no client-side
  * pacing, millisecond back-off, a 10 s request timeout.
  */
-import { type ModelVersion, validateModelName } from "@mlops/core";
+import {
+  buildModelSigningStatement,
+  buildProvenanceStatement,
+  IN_TOTO_PAYLOAD_TYPE,
+  type InTotoStatement,
+  MODEL_SIGNATURE_ASSET,
+  type ModelVersion,
+  SIGSTORE_PROVENANCE_ASSET,
+  type VersionSigner,
+  validateModelName,
+} from "@mlops/core";
+import { bundleToJSON } from "@sigstore/bundle";
+import { DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness } from "@sigstore/sign";
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from "./client.js";
 import { versionOfAlias, versionTagName } from "./registry/names.js";
 import { readModelRefs } from "./registry/refs.js";
@@ -127,4 +139,51 @@ export async function aliasVersion(
   const refs = await readModelRefs(client, options.owner, options.repo, model);
   const version = versionOfAlias(refs, options.alias);
   return version === undefined ? undefined : { version, tag: versionTagName(model, version) };
+}
+
+/**
+ * A keyless `VersionSigner` for tests: `provenance.sigstore.json` and `model.sig` as Sigstore bundles made
+ * by @sigstore/sign (FulcioSigner with `idToken`, then RekorWitness and/or TSAWitness) against the given
+ * Fulcio/Rekor/TSA base URLs — the emulator's stand-ins. Only what verification tests need; register's own
+ * keyless signer is product code.
+ */
+export function keylessTestSigner(options: {
+  fulcioUrl: string;
+  rekorUrl?: string;
+  tsaUrl?: string;
+  /** The Rekor entry kind (default `dsse`). */
+  entryType?: "dsse" | "intoto";
+  idToken: () => Promise<string>;
+}): VersionSigner {
+  const entryType = options.entryType ?? "dsse";
+  const witnesses = [
+    ...(options.rekorUrl ? [new RekorWitness({ rekorBaseURL: options.rekorUrl, entryType })] : []),
+    ...(options.tsaUrl ? [new TSAWitness({ tsaBaseURL: options.tsaUrl })] : []),
+  ];
+  const sign = async (statement: InTotoStatement) => {
+    const signer = new FulcioSigner({
+      fulcioBaseURL: options.fulcioUrl,
+      identityProvider: { getToken: options.idToken },
+    });
+    const bundle = await new DSSEBundleBuilder({ signer, witnesses }).create({
+      data: Buffer.from(JSON.stringify(statement), "utf8"),
+      type: IN_TOTO_PAYLOAD_TYPE,
+    });
+    return `${JSON.stringify(bundleToJSON(bundle))}\n`;
+  };
+  return {
+    description: "Sigstore (test)",
+    sign: async (files, facts) => [
+      {
+        name: SIGSTORE_PROVENANCE_ASSET,
+        content: await sign(buildProvenanceStatement(files, facts)),
+        contentType: "application/json",
+      },
+      {
+        name: MODEL_SIGNATURE_ASSET,
+        content: await sign(buildModelSigningStatement(facts.model, files)),
+        contentType: "application/json",
+      },
+    ],
+  };
 }

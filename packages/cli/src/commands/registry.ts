@@ -41,6 +41,8 @@ import {
   moveAlias,
   registerModel,
   resolveModel,
+  sigstoreBundleOpener,
+  sigstoreCacheDir,
 } from "@mlops/github";
 import { REFERENCE_PROFILE_ASSET } from "@mlops/monitor";
 import { type Command, Option } from "commander";
@@ -652,12 +654,22 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
         "--server-url <url>",
         "the GitHub server the signer's identity names (default: $GITHUB_SERVER_URL, else from --api-url)",
       )
+      .option(
+        "--trusted-root <file>",
+        "Sigstore trusted root for keyless signatures, JSON or the JSONL of `gh attestation trusted-root` (default: registry.signing.sigstore.trusted_root, else public-good's from Sigstore's TUF repository)",
+      )
+      .option(
+        "--oidc-issuer <url>",
+        "the OIDC issuer a keyless certificate must name (default: registry.signing.sigstore.oidc_issuer, else https://token.actions.githubusercontent.com)",
+      )
       .option("--config <file>", "the mlops.yml with registry.signing", "mlops.yml"),
   ).action(
     async (
       reference: string,
       flags: RegistryFlags & {
         publicKey?: string;
+        trustedRoot?: string;
+        oidcIssuer?: string;
         allowedSignerRefs?: string;
         serverUrl?: string;
         config: string;
@@ -669,6 +681,8 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
         ...findSigningConfig(io.cwd, flags.config),
         cwd: io.cwd,
         ...(flags.publicKey ? { publicKey: flags.publicKey } : {}),
+        ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
+        ...(flags.oidcIssuer ? { oidcIssuer: flags.oidcIssuer } : {}),
         allowedRefs: parseRefPatterns(flags.allowedSignerRefs ?? ""),
         required: true,
         repository: `${owner}/${repo}`,
@@ -685,6 +699,14 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
           resolved,
           dir,
           policy: verification.policy,
+          ...(verification.sigstore
+            ? {
+                openBundle: sigstoreBundleOpener({
+                  trust: verification.sigstore,
+                  cacheDir: sigstoreCacheDir(io.env),
+                }),
+              }
+            : {}),
         });
         if (flags.format === "json")
           io.stdout(
@@ -695,6 +717,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
                 tag: resolved.tag,
                 verified: true,
                 signer: verified?.signer,
+                ...(verified?.witness ? { witness: verified.witness } : {}),
                 ref: verified?.ref,
                 commit: verified?.commit,
                 files: verified?.files,
@@ -705,7 +728,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
           );
         else
           io.stdout(
-            `${resolved.tag}: verified — signed by ${verified?.signer} at ${verified?.ref}, commit ${verified?.commit}; ${verified?.files} files match`,
+            `${resolved.tag}: verified — signed by ${verified?.signer} at ${verified?.ref}, commit ${verified?.commit}; ${verified?.files} files match${verified?.witness ? `; ${verified.witness}` : ""}`,
           );
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { loadConfig } from "../config/load.js";
 import type { SigningConfig } from "../config/schema.js";
 import { ConfigError, InputError } from "../errors.js";
 import { type DsseSigner, keySigner, parsePrivateKey, parsePublicKey } from "./keys.js";
-import { DEFAULT_SIGNER_REFS, type SigningPolicy } from "./verify.js";
+import { DEFAULT_SIGNER_REFS, GITHUB_ACTIONS_OIDC_ISSUER, type SigningPolicy } from "./verify.js";
 
 /** A PEM given inline, or a path (relative to `baseDir`) to read it from. */
 function pemOrFile(value: string, baseDir: string, what: string): string {
@@ -38,23 +38,46 @@ export interface VerificationSettings {
   configName: string;
   /** Overrides: the deploy action's inputs or the CLI's flags (empty = not given). */
   publicKey?: string;
-  /** Directory a `publicKey` path override is relative to (the working directory). */
+  /** Directory a `publicKey` or `trustedRoot` path override is relative to (the working directory). */
   cwd?: string;
   allowedRefs?: string[];
   required?: boolean;
+  /** A Sigstore trusted root (JSON or JSONL path) overriding `registry.signing.sigstore.trusted_root`. */
+  trustedRoot?: string;
+  /** The OIDC issuer overriding `registry.signing.sigstore.oidc_issuer`. */
+  oidcIssuer?: string;
   repository: string;
   serverUrl: string;
+}
+
+/** Which Sigstore trust keyless bundles are checked against (loaded only when a keyless bundle is verified). */
+export interface SigstoreTrust {
+  instance: "public-good" | "github";
+  /** Absolute path of a TrustedRoot JSON (or the JSONL `gh attestation trusted-root` prints). */
+  trustedRootPath?: string;
+  /** Where that path was given, for messages (`mlops.yml: registry.signing.sigstore.trusted_root`). */
+  trustedRootSource?: string;
+  /** For the error when instance `github` has no trusted root. */
+  configName: string;
 }
 
 export interface ResolvedVerification {
   /** Undefined: nothing configured, no verification (say so in the log). */
   policy?: SigningPolicy;
+  /** Set when the policy trusts keyless signatures. */
+  sigstore?: SigstoreTrust;
 }
 
-/** The verification policy, or none when signing is neither required nor configured. */
+/**
+ * The verification policy, or none when signing is neither configured (no `registry.signing`) nor asked
+ * for (no override). Keyless signatures are trusted unless `registry.signing.keyless: false`: they must
+ * come from this repository's workflows, so `required` needs no public key.
+ */
 export function resolveVerification(settings: VerificationSettings): ResolvedVerification {
-  const config = settings.config ?? {};
+  const given = settings.config;
+  const config = given ?? {};
   const required = settings.required ?? config.required ?? false;
+  const keyless = config.keyless ?? true;
   const keyText = settings.publicKey
     ? pemOrFile(settings.publicKey, settings.cwd ?? process.cwd(), "public-key")
     : config.public_key
@@ -64,7 +87,7 @@ export function resolveVerification(settings: VerificationSettings): ResolvedVer
           `${settings.configName}: registry.signing.public_key`,
         )
       : undefined;
-  if (!required && keyText === undefined) return {};
+  if (!required && keyText === undefined && given === undefined && !settings.trustedRoot) return {};
   const publicKeys = keyText
     ? [
         parsePublicKey(
@@ -73,30 +96,51 @@ export function resolveVerification(settings: VerificationSettings): ResolvedVer
         ),
       ]
     : [];
-  if (required && publicKeys.length === 0) {
+  if (required && publicKeys.length === 0 && !keyless) {
     const why =
       settings.required === undefined
         ? `${settings.configName}: registry.signing.required is true`
         : "signatures are required";
     throw new ConfigError(
-      `${why}, but nothing is trusted to verify them: give a public key (registry.signing.public_key, the public-key input or --public-key).`,
+      `${why}, but nothing is trusted to verify them: registry.signing.keyless is false and no public key is given (registry.signing.public_key, the public-key input or --public-key).`,
     );
   }
   const allowedRefs =
     settings.allowedRefs && settings.allowedRefs.length > 0
       ? settings.allowedRefs
       : (config.allowed_refs ?? DEFAULT_SIGNER_REFS);
+  const sigstore = config.sigstore ?? {};
+  const trustedRoot = settings.trustedRoot
+    ? {
+        trustedRootPath: resolve(settings.cwd ?? process.cwd(), settings.trustedRoot),
+        trustedRootSource: "trusted-root",
+      }
+    : sigstore.trusted_root
+      ? {
+          trustedRootPath: resolve(settings.configDir, sigstore.trusted_root),
+          trustedRootSource: `${settings.configName}: registry.signing.sigstore.trusted_root`,
+        }
+      : {};
   return {
     policy: {
       required,
       repository: settings.repository,
       serverUrl: settings.serverUrl,
       publicKeys,
-      // Keyless (Sigstore) verification is not wired yet: the `openBundle` port of verifySignedVersion.
-      keyless: false,
+      keyless,
+      oidcIssuer: settings.oidcIssuer || sigstore.oidc_issuer || GITHUB_ACTIONS_OIDC_ISSUER,
       allowedRefs,
       ...(config.workflow ? { workflow: config.workflow } : {}),
     },
+    ...(keyless
+      ? {
+          sigstore: {
+            instance: sigstore.instance ?? "public-good",
+            ...trustedRoot,
+            configName: settings.configName,
+          },
+        }
+      : {}),
   };
 }
 

@@ -32,6 +32,8 @@ export const MODEL_SIGNATURE_ASSET = "model.sig";
 export const SIGNATURE_ASSETS = [PROVENANCE_ASSET, SIGSTORE_PROVENANCE_ASSET, MODEL_SIGNATURE_ASSET] as const;
 /** Refs a signer may have run at when the policy names none. */
 export const DEFAULT_SIGNER_REFS = ["refs/heads/main", "refs/tags/v*"];
+/** The OIDC issuer of GitHub Actions ID tokens: what a keyless certificate must name by default. */
+export const GITHUB_ACTIONS_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
 
 export interface SignatureAsset {
   name: string;
@@ -76,6 +78,7 @@ export function keyVersionSigner(signer: DsseSigner): VersionSigner {
 export interface CertificateIdentity {
   /** The certificate's SAN URI: `https://github.com/OWNER/REPO/.github/workflows/FILE@REF`. */
   subjectAlternativeName: string;
+  /** The OIDC issuer whose token the certificate was issued for (Fulcio extension 1.3.6.1.4.1.57264.1.8). */
   issuer: string;
 }
 
@@ -89,17 +92,23 @@ export interface SigningPolicy {
   publicKeys: KeyObject[];
   /** Accept Sigstore (keyless) bundles, checked through `openBundle`. */
   keyless: boolean;
+  /** The OIDC issuer a keyless certificate must name (default {@link GITHUB_ACTIONS_OIDC_ISSUER}). */
+  oidcIssuer?: string;
   /** Refs (`*` matches anything) the signing workflow may have run at. */
   allowedRefs: string[];
   /** The workflow file (`.github/workflows/release.yml`) that must have signed; any of the repository's when unset. */
   workflow?: string;
 }
 
-/** Checks a Sigstore bundle (signature, certificate chain, transparency log) and returns its envelope and signer. */
+/**
+ * Checks a Sigstore bundle (signature, certificate chain, transparency log or timestamp) and returns its
+ * envelope and signer; `witness` says what proved the signing time (`Rekor log index 42`, `RFC 3161
+ * timestamp 2026-…`).
+ */
 export type OpenBundle = (
   bundle: SigstoreBundle,
   what: string,
-) => Promise<{ envelope: DsseEnvelope; identity: CertificateIdentity }>;
+) => Promise<{ envelope: DsseEnvelope; identity: CertificateIdentity; witness?: string }>;
 
 /** What was fetched from the release and hashed here. */
 export interface VersionContents {
@@ -120,6 +129,8 @@ export interface VersionContents {
 export interface VerifiedVersion {
   /** `key sha256:…` or the certificate SAN. */
   signer: string;
+  /** Keyless: what proved when it was signed (a Rekor log index, an RFC 3161 timestamp). */
+  witness?: string;
   ref: string;
   commit: string;
   /** How many files the signature covers. */
@@ -167,6 +178,7 @@ interface Opened {
   signer: string;
   /** From the certificate (keyless); the statement's own claims are checked too. */
   identity?: { repositoryUrl: string; path: string; ref: string };
+  witness?: string;
 }
 
 async function openSigned(
@@ -185,8 +197,9 @@ async function openSigned(
     };
   }
   const bundle = parseBundle(text, what);
-  const hint = bundle.verificationMaterial.publicKey?.hint;
-  if (hint !== undefined || !bundle.verificationMaterial.certificate) {
+  const material = bundle.verificationMaterial;
+  const hint = material.publicKey?.hint;
+  if (hint !== undefined || (!material.certificate && !material.x509CertificateChain)) {
     if (policy.publicKeys.length === 0)
       throw new SignatureError(`${what} is signed with a key, and no trusted public key is configured.`);
     if (hint && !policy.publicKeys.some((k) => keyIdOf(k) === `sha256:${hint}`))
@@ -202,7 +215,12 @@ async function openSigned(
     throw new SignatureError(
       `${what} is signed keyless (Sigstore certificate), and keyless signatures are not trusted by this configuration.`,
     );
-  const { envelope, identity } = await openBundle(bundle, what);
+  const { envelope, identity, witness } = await openBundle(bundle, what);
+  const issuer = policy.oidcIssuer ?? GITHUB_ACTIONS_OIDC_ISSUER;
+  if (identity.issuer !== issuer)
+    throw new SignatureError(
+      `${what}: the signing certificate was issued for an ID token of ${identity.issuer || "(no issuer)"}, not ${issuer} (registry.signing.sigstore.oidc_issuer).`,
+    );
   const parsed = parseWorkflowIdentity(identity.subjectAlternativeName);
   if (!parsed)
     throw new SignatureError(
@@ -212,6 +230,7 @@ async function openSigned(
     statement: statementOf(envelope, what),
     signer: identity.subjectAlternativeName,
     identity: parsed,
+    ...(witness ? { witness } : {}),
   };
 }
 
@@ -288,7 +307,7 @@ export async function verifySignedVersion(
     );
   if (!useKeyless && policy.publicKeys.length === 0)
     throw new SignatureError(
-      `${prefix} is signed with a key (${PROVENANCE_ASSET}), and no trusted public key is configured (registry.signing.public_key or the public-key input).`,
+      `${prefix} is signed with a key (${PROVENANCE_ASSET}), and no trusted public key is configured (registry.signing.public_key, the public-key input or --public-key).`,
     );
   const what = `${prefix} ${useKeyless ? SIGSTORE_PROVENANCE_ASSET : PROVENANCE_ASSET}`;
   const opened = await openSigned(text, useKeyless, what, policy, openBundle);
@@ -347,6 +366,7 @@ export async function verifySignedVersion(
   checkFiles(resources, contents, manifestWhat);
   return {
     signer: claims.local ? `${opened.signer} (from a local checkout, no workflow)` : opened.signer,
+    ...(opened.witness ? { witness: opened.witness } : {}),
     ref: claims.ref,
     commit: claims.commit,
     files: count,

@@ -90,7 +90,7 @@ export async function downloadVerifiedModel(
       options.openBundle,
     );
     log.info(
-      `${resolved.tag}: signature verified (${verified.signer} at ${verified.ref}, commit ${verified.commit.slice(0, 12)}; ${verified.files} files).`,
+      `${resolved.tag}: signature verified (${verified.signer} at ${verified.ref}, commit ${verified.commit.slice(0, 12)}; ${verified.files} files${verified.witness ? `; ${verified.witness}` : ""}).`,
     );
     return { downloaded, verified };
   } catch (error) {
