@@ -18,6 +18,7 @@ import {
   type GitHubClient,
   githubClientFactory,
   hashFile,
+  repositoryVisibility,
   type StepResult,
   sigstoreBundleOpener,
   sigstoreCacheDir,
@@ -74,11 +75,15 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
     runtime.log.info(
       "Signatures are not checked: no registry.signing in the config and no public-key, trusted-root or require-signature input.",
     );
+  const client = deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
   // Keyless bundles are checked against the trusted root, loaded only when a keyless bundle is verified.
   const openBundle = verification.sigstore
-    ? sigstoreBundleOpener({ trust: verification.sigstore, cacheDir: sigstoreCacheDir(deps.env) })
+    ? sigstoreBundleOpener({
+        trust: verification.sigstore,
+        cacheDir: sigstoreCacheDir(deps.env),
+        repositoryPrivate: repositoryVisibility(client, context.owner, context.repo),
+      })
     : undefined;
-  const client = deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
   const workDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), "mlops-deploy-"));
 
   const commandEnv = async (dir: string, version: ModelVersion): Promise<NodeJS.ProcessEnv> => ({

@@ -142,48 +142,47 @@ export async function aliasVersion(
 }
 
 /**
- * A keyless `VersionSigner` for tests: `provenance.sigstore.json` and `model.sig` as Sigstore bundles made
- * by @sigstore/sign (FulcioSigner with `idToken`, then RekorWitness and/or TSAWitness) against the given
- * Fulcio/Rekor/TSA base URLs — the emulator's stand-ins. Only what verification tests need; register's own
- * keyless signer is product code.
+ * A GitHub Actions OIDC ID token from the emulator for a job of `repository` whose workflow is
+ * `jobWorkflowRef` (`owner/repo/.github/workflows/f.yml@ref`), as a job with `id-token: write` gets it
+ * (`ACTIONS_ID_TOKEN_REQUEST_URL&audience=…` with its request token). Registers a run and a job through the
+ * emulator-only routes; the emulator's Fulcio stand-in certifies `${emulator.serverUrl}/${jobWorkflowRef}`.
  */
-export function keylessTestSigner(options: {
-  fulcioUrl: string;
-  rekorUrl?: string;
-  tsaUrl?: string;
-  /** The Rekor entry kind (default `dsse`). */
-  entryType?: "dsse" | "intoto";
-  idToken: () => Promise<string>;
-}): VersionSigner {
-  const entryType = options.entryType ?? "dsse";
-  const witnesses = [
-    ...(options.rekorUrl ? [new RekorWitness({ rekorBaseURL: options.rekorUrl, entryType })] : []),
-    ...(options.tsaUrl ? [new TSAWitness({ tsaBaseURL: options.tsaUrl })] : []),
-  ];
-  const sign = async (statement: InTotoStatement) => {
-    const signer = new FulcioSigner({
-      fulcioBaseURL: options.fulcioUrl,
-      identityProvider: { getToken: options.idToken },
+export async function emulatorIdToken(
+  emulator: { url: string } | string,
+  options: { repository: string; jobWorkflowRef: string; sha?: string; audience?: string },
+): Promise<string> {
+  const base = typeof emulator === "string" ? emulator : emulator.url;
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
     });
-    const bundle = await new DSSEBundleBuilder({ signer, witnesses }).create({
-      data: Buffer.from(JSON.stringify(statement), "utf8"),
-      type: IN_TOTO_PAYLOAD_TYPE,
-    });
-    return `${JSON.stringify(bundleToJSON(bundle))}\n`;
+    if (response.status >= 300) throw new Error(`POST ${path} → ${response.status} ${await response.text()}`);
+    return (await response.json()) as Record<string, unknown>;
   };
-  return {
-    description: "Sigstore (test)",
-    sign: async (files, facts) => [
-      {
-        name: SIGSTORE_PROVENANCE_ASSET,
-        content: await sign(buildProvenanceStatement(files, facts)),
-        contentType: "application/json",
-      },
-      {
-        name: MODEL_SIGNATURE_ASSET,
-        content: await sign(buildModelSigningStatement(facts.model, files)),
-        contentType: "application/json",
-      },
-    ],
-  };
+  const sha = options.sha ?? "1".repeat(40);
+  const ref = options.jobWorkflowRef.slice(options.jobWorkflowRef.indexOf("@") + 1);
+  const workflowPath = options.jobWorkflowRef.slice(
+    options.jobWorkflowRef.indexOf("/.github/") + 1,
+    options.jobWorkflowRef.indexOf("@"),
+  );
+  const run = await post(`/_emulator/repos/${options.repository}/actions/runs`, {
+    workflow_path: workflowPath,
+    event: "push",
+    head_branch: ref.replace(/^refs\/heads\//, ""),
+    head_sha: sha,
+  });
+  const job = await post(`/_emulator/repos/${options.repository}/actions/runs/${run.id}/jobs`, {
+    name: "register",
+    permissions: { contents: "write", "id-token": "write" },
+    oidc: { ref, sha, workflow_ref: options.jobWorkflowRef, job_workflow_ref: options.jobWorkflowRef },
+  });
+  const response = await fetch(
+    `${job.id_token_request_url}&audience=${encodeURIComponent(options.audience ?? "sigstore")}`,
+    { headers: { authorization: `bearer ${job.id_token_request_token}` } },
+  );
+  if (response.status !== 200)
+    throw new Error(`ID token request → ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { value: string }).value;
 }

@@ -15,6 +15,7 @@ import {
   type SigstoreTrust,
   type VersionSigner,
 } from "@mlops/core";
+import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   deployModel,
@@ -24,53 +25,60 @@ import {
   registerModel,
   resolveModel,
   sigstoreBundleOpener,
+  sigstoreVersionSigner,
 } from "../src/index.js";
-import { keylessTestSigner } from "../src/testing.js";
+import { emulatorIdToken } from "../src/testing.js";
 import { emulatorWithClient, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
-import { startScratchSigstore } from "./sigstore-standins.js";
 
 const signingKey = generateKeyPairSync("ed25519");
-const ISSUER = "https://token.actions.githubusercontent.com";
 const SERVER = "https://github.localhost";
+let emulator: Emulator;
+/** A second emulator: its Fulcio is a CA the first one's trusted root does not name. */
+let otherCa: Emulator;
+let issuer: string;
 let client: GitHubClient;
-let closeAll: () => Promise<void>;
 let work: { dir: string; cleanup: () => Promise<void> };
-let sigstore: Awaited<ReturnType<typeof startScratchSigstore>>;
-let otherCa: Awaited<ReturnType<typeof startScratchSigstore>>;
 let rootPath: string;
 
 beforeAll(async () => {
   work = await tempDir();
   const started = await emulatorWithClient();
+  emulator = started.emulator;
   client = started.client;
-  sigstore = await startScratchSigstore();
-  otherCa = await startScratchSigstore();
+  otherCa = await startEmulator();
+  issuer = emulator.sigstore.oidcIssuer;
   rootPath = join(work.dir, "trusted_root.json");
-  await writeFile(rootPath, await (await fetch(`${sigstore.url}/_sigstore/trusted_root.json`)).text());
-  closeAll = async () => {
-    await started.emulator.close();
-    await sigstore.close();
-    await otherCa.close();
-  };
+  await writeFile(rootPath, JSON.stringify(await emulator.sigstore.trustedRoot()));
 });
 afterAll(async () => {
-  await closeAll();
+  await emulator.close();
+  await otherCa.close();
   await work.cleanup();
 });
 
-/** A keyless signer whose certificate is for `workflowRef` (owner/repo/.github/workflows/f.yml@ref). */
+/**
+ * The keyless signer register uses, against the emulator's Fulcio (or `ca`'s) and Rekor and/or TSA, with
+ * the ID token of a job whose workflow is `workflowRef` (owner/repo/.github/workflows/f.yml@ref).
+ */
 function signer(
   workflowRef: string,
-  over: { issuer?: string; ca?: typeof sigstore; rekor?: boolean; tsa?: boolean } = {},
+  over: { ca?: Emulator; rekor?: boolean; tsa?: boolean } = {},
 ): VersionSigner {
-  const at = sigstore;
-  return keylessTestSigner({
-    fulcioUrl: `${(over.ca ?? at).url}/_sigstore/fulcio`,
-    ...(over.rekor === false ? {} : { rekorUrl: `${at.url}/_sigstore/rekor` }),
-    ...(over.tsa ? { tsaUrl: `${at.url}/_sigstore/tsa` } : {}),
-    entryType: "intoto",
-    idToken: async () =>
-      at.token({ iss: over.issuer ?? ISSUER, sub: `repo:${workflowRef}`, job_workflow_ref: workflowRef }),
+  const fulcio = over.ca ?? emulator;
+  return sigstoreVersionSigner({
+    endpoints: {
+      instance: "public-good",
+      instanceFrom: "config",
+      fulcioUrl: fulcio.sigstore.fulcioUrl,
+      ...(over.rekor === false ? {} : { rekorUrl: emulator.sigstore.rekorUrl }),
+      ...(over.tsa ? { tsaUrl: `${emulator.sigstore.tsaUrl}/api/v1/timestamp` } : {}),
+    },
+    idToken: (audience) =>
+      emulatorIdToken(fulcio, {
+        repository: workflowRef.split("/").slice(0, 2).join("/"),
+        jobWorkflowRef: workflowRef,
+        audience,
+      }),
   });
 }
 
@@ -92,6 +100,8 @@ async function registered(sign: (repo: string) => VersionSigner, weights = ["w1"
       serverUrl: SERVER,
       lineage: { workflow_ref: `${OWNER}/${repo}/.github/workflows/release.yml@refs/heads/main` },
       signer: sign(repo),
+      // Verification reads the release's own signature assets; the attestation is for `gh attestation verify`.
+      attest: false,
     });
   }
   return repo;
@@ -111,7 +121,7 @@ function policy(repo: string, over: Partial<SigningPolicy> = {}): SigningPolicy 
     serverUrl: SERVER,
     publicKeys: [],
     keyless: true,
-    oidcIssuer: ISSUER,
+    oidcIssuer: issuer,
     allowedRefs: ["refs/heads/main"],
     ...over,
   };
@@ -170,9 +180,12 @@ describe("keyless verification (Fulcio certificate, Rekor entry or RFC 3161 time
   });
 
   it("refuses a certificate issued for another OIDC issuer's token", async () => {
-    const repo = await registered((r) => signer(main(r), { issuer: "https://evil.example/oidc" }));
-    await expect(verify(repo, "1")).rejects.toThrow(
-      "fraud/v1 provenance.sigstore.json: the signing certificate was issued for an ID token of https://evil.example/oidc, not https://token.actions.githubusercontent.com (registry.signing.sigstore.oidc_issuer).",
+    // The emulator's Fulcio names its own issuer; a policy expecting GitHub's refuses it.
+    const repo = await registered((r) => signer(main(r)));
+    await expect(
+      verify(repo, "1", policy(repo, { oidcIssuer: "https://token.actions.githubusercontent.com" })),
+    ).rejects.toThrow(
+      `fraud/v1 provenance.sigstore.json: the signing certificate was issued for an ID token of ${issuer}, not https://token.actions.githubusercontent.com (registry.signing.sigstore.oidc_issuer).`,
     );
   });
 
@@ -300,14 +313,19 @@ describe("keyless tampering", () => {
 
 describe("trusted roots", () => {
   it("reads the JSONL gh attestation trusted-root prints (every line trusted) and says which line is wrong", async () => {
-    const ours = await (await fetch(`${sigstore.url}/_sigstore/trusted_root.json`)).text();
-    const theirs = await (await fetch(`${otherCa.url}/_sigstore/trusted_root.json`)).text();
+    const ours = await (await fetch(emulator.sigstore.trustedRootUrl)).text();
+    const theirs = await (await fetch(otherCa.sigstore.trustedRootUrl)).text();
     expect(parseTrustedRoots(`${theirs}\n${ours}\n`, "roots.jsonl")).toHaveLength(2);
     const jsonl = join(work.dir, "roots.jsonl");
     await writeFile(jsonl, `${theirs}\n${ours}\n`);
     // Signed by the other stand-in's CA and logged in ours: the merged roots trust both.
     const repo = await registered((r) => signer(main(r), { ca: otherCa }));
-    const { verified } = await verify(repo, "1", policy(repo), trust({ trustedRootPath: jsonl }));
+    const { verified } = await verify(
+      repo,
+      "1",
+      policy(repo, { oidcIssuer: otherCa.sigstore.oidcIssuer }),
+      trust({ trustedRootPath: jsonl }),
+    );
     expect(verified?.signer).toBe(`${SERVER}/${main(repo)}`);
     expect(() => parseTrustedRoots(`${ours}\nnot json\n`, "roots.jsonl")).toThrow(
       "roots.jsonl, line 2: not JSON; expected a Sigstore TrustedRoot",
@@ -317,7 +335,7 @@ describe("trusted roots", () => {
     );
   });
 
-  it("instance github without a trusted root: a ConfigError telling how to get one", async () => {
+  it("instance github (or a private repository without instance) and no trusted root: a ConfigError telling how to get one", async () => {
     const repo = await registered((r) => signer(main(r)));
     const error = await verify(
       repo,
@@ -329,6 +347,25 @@ describe("trusted roots", () => {
     expect((error as Error).message).toMatch(
       /run `gh attestation trusted-root > sigstore-trusted-root.jsonl`/,
     );
+    // No instance configured: a private repository is signed by GitHub's instance, so the same answer
+    // (GET /repos says private); a public one falls back to public-good's TUF root.
+    const unset = trust({ instance: undefined, trustedRootPath: undefined });
+    const privately = sigstoreBundleOpener({ trust: unset, repositoryPrivate: async () => true });
+    const bundle = JSON.parse(await assetText(repo, "1", "provenance.sigstore.json"));
+    await expect(privately(bundle, "x")).rejects.toThrow(
+      "mlops.yml: the repository is private, so its versions are signed with GitHub's Sigstore instance (registry.signing.sigstore.instance unset), which has no public trusted root",
+    );
+    let fetched = 0;
+    const publicly = sigstoreBundleOpener({
+      trust: unset,
+      repositoryPrivate: async () => false,
+      fetchPublicGoodRoot: async () => {
+        fetched++;
+        throw new Error("offline");
+      },
+    });
+    await expect(publicly(bundle, "x")).rejects.toThrow(/public-good trusted root could not be fetched/);
+    expect(fetched).toBe(1);
   });
 
   it("public-good: the TUF root is fetched only for a keyless bundle; a failed fetch refuses in one line", async () => {
@@ -392,7 +429,6 @@ describe("trusted roots", () => {
       oidcIssuer: "https://issuer.test",
     });
     expect(resolved.sigstore).toEqual({
-      instance: "public-good",
       trustedRootPath: "/repo/sigstore/root.jsonl",
       trustedRootSource: "mlops.yml: registry.signing.sigstore.trusted_root",
       configName: "mlops.yml",

@@ -40,6 +40,7 @@ import {
   listVersions,
   moveAlias,
   registerModel,
+  repositoryVisibility,
   resolveModel,
   sigstoreBundleOpener,
   sigstoreCacheDir,
@@ -704,6 +705,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
                 openBundle: sigstoreBundleOpener({
                   trust: verification.sigstore,
                   cacheDir: sigstoreCacheDir(io.env),
+                  repositoryPrivate: repositoryVisibility(client, owner, repo),
                 }),
               }
             : {}),

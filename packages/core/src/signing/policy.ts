@@ -52,7 +52,11 @@ export interface VerificationSettings {
 
 /** Which Sigstore trust keyless bundles are checked against (loaded only when a keyless bundle is verified). */
 export interface SigstoreTrust {
-  instance: "public-good" | "github";
+  /**
+   * `registry.signing.sigstore.instance`; unset: as register picks it, by the repository's visibility
+   * (public → public-good, private or internal → github).
+   */
+  instance?: "public-good" | "github";
   /** Absolute path of a TrustedRoot JSON (or the JSONL `gh attestation trusted-root` prints). */
   trustedRootPath?: string;
   /** Where that path was given, for messages (`mlops.yml: registry.signing.sigstore.trusted_root`). */
@@ -135,7 +139,7 @@ export function resolveVerification(settings: VerificationSettings): ResolvedVer
     ...(keyless
       ? {
           sigstore: {
-            instance: sigstore.instance ?? "public-good",
+            ...(sigstore.instance ? { instance: sigstore.instance } : {}),
             ...trustedRoot,
             configName: settings.configName,
           },

@@ -28,6 +28,8 @@ import {
   VerificationError,
   Verifier,
 } from "@sigstore/verify";
+import type { GitHubClient } from "../client.js";
+import { withGitHubErrors } from "../errors.js";
 
 /** The media type of a TrustedRoot (sigstore/protobuf-specs `sigstore_trustroot.proto`). */
 const TRUSTED_ROOT_MEDIA_TYPE = /^application\/vnd\.dev\.sigstore\.trustedroot(\.v[0-9.]+)?\+json/;
@@ -105,6 +107,27 @@ export interface SigstoreOpenerOptions {
   cacheDir?: string;
   /** Fetches the public-good root (default: @sigstore/tuf `getTrustedRoot`); tests replace it. */
   fetchPublicGoodRoot?: (cacheDir: string) => Promise<TrustedRoot>;
+  /**
+   * Whether the repository is private (or internal), asked only when `trust.instance` is unset and no
+   * trusted root file is given: register signs a private repository with GitHub's instance. Without it,
+   * public-good.
+   */
+  repositoryPrivate?: () => Promise<boolean>;
+}
+
+/** `repositoryPrivate` for `sigstoreBundleOpener`: `GET /repos/{owner}/{repo}` (private, or visibility internal). */
+export function repositoryVisibility(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+): () => Promise<boolean> {
+  return async () => {
+    const { data } = await withGitHubErrors(
+      { operation: "read the repository's visibility (which Sigstore instance signed)", owner, repo },
+      () => client.request("GET /repos/{owner}/{repo}", { owner, repo }),
+    );
+    return data.private !== false || data.visibility === "internal";
+  };
 }
 
 /** The trusted root of `trust`: its file, else (public-good) Sigstore's TUF repository; github needs a file. */
@@ -120,9 +143,16 @@ export async function loadSigstoreTrust(options: SigstoreOpenerOptions): Promise
     }
     return mergeTrust(parseTrustedRoots(text, trust.trustedRootPath), trust.trustedRootPath);
   }
-  if (trust.instance === "github")
+  const instance =
+    trust.instance ??
+    (options.repositoryPrivate
+      ? (await options.repositoryPrivate())
+        ? "github"
+        : "public-good"
+      : "public-good");
+  if (instance === "github")
     throw new ConfigError(
-      `${trust.configName}: registry.signing.sigstore.instance is github, which has no public trusted root: run \`gh attestation trusted-root > sigstore-trusted-root.jsonl\`, commit it and set registry.signing.sigstore.trusted_root: sigstore-trusted-root.jsonl (or pass trusted-root / --trusted-root).`,
+      `${trust.configName}: ${trust.instance ? "registry.signing.sigstore.instance is github" : "the repository is private, so its versions are signed with GitHub's Sigstore instance (registry.signing.sigstore.instance unset)"}, which has no public trusted root: run \`gh attestation trusted-root > sigstore-trusted-root.jsonl\`, commit it and set registry.signing.sigstore.trusted_root: sigstore-trusted-root.jsonl (or pass trusted-root / --trusted-root).`,
     );
   const cacheDir = options.cacheDir ?? sigstoreCacheDir();
   const fetchRoot =
