@@ -24,6 +24,7 @@ export const ALL_SCOPES = [
   "deployments",
   "actions",
   "administration",
+  "attestations",
   "metadata",
 ] as const;
 export const DEFAULT_LOGIN = "github-actions[bot]";

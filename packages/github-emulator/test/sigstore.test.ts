@@ -8,102 +8,25 @@ import { createSign, generateKeyPairSync, sign as signBytes } from "node:crypto"
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Bundle, bundleFromJSON, bundleToJSON } from "@sigstore/bundle";
+import type { Bundle } from "@sigstore/bundle";
 import { X509Certificate } from "@sigstore/core";
-import { TrustedRoot } from "@sigstore/protobuf-specs";
-import {
-  DSSEBundleBuilder,
-  FulcioSigner,
-  type IdentityProvider,
-  RekorWitness,
-  TSAWitness,
-  type Witness,
-} from "@sigstore/sign";
-import { toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
+import { RekorWitness, TSAWitness } from "@sigstore/sign";
+import { toSignedEntity } from "@sigstore/verify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../src/index.js";
 import { useEmulator } from "./helpers.js";
-import { registerRun } from "./support/actions-jobs.js";
+import {
+  idToken,
+  REPO,
+  SHA,
+  STATEMENT,
+  signingJob,
+  signStatement,
+  verifier,
+  WORKFLOW_REF,
+} from "./support/sigstore.js";
 
 const emulator = useEmulator();
-const REPO = "acme/models";
-const SHA = "1111111111111111111111111111111111111111";
-const WORKFLOW_REF = `${REPO}/.github/workflows/release.yml@refs/heads/main`;
-
-interface SigningJob {
-  runId: number;
-  idTokenUrl: string;
-  idTokenRequest: string;
-}
-
-/** A run and a job with `id-token: write`, as the local runner registers them. */
-async function signingJob(target: Emulator, environment?: string): Promise<SigningJob> {
-  const run = await registerRun(target.url, REPO, {
-    workflow_path: ".github/workflows/release.yml",
-    name: "release",
-    head_sha: SHA,
-  });
-  const response = await fetch(`${target.url}/_emulator/repos/${REPO}/actions/runs/${run.id}/jobs`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      name: "register",
-      permissions: { contents: "write", "id-token": "write" },
-      oidc: {
-        ref: "refs/heads/main",
-        sha: SHA,
-        workflow_ref: WORKFLOW_REF,
-        job_workflow_ref: WORKFLOW_REF,
-        ...(environment ? { environment } : {}),
-      },
-    }),
-  });
-  const job = (await response.json()) as { id_token_request_url: string; id_token_request_token: string };
-  return { runId: run.id, idTokenUrl: job.id_token_request_url, idTokenRequest: job.id_token_request_token };
-}
-
-/** What `@actions/core`'s getIDToken does: `GET <url>&audience=…` with the request token. */
-async function idToken(job: SigningJob, audience = "sigstore"): Promise<string> {
-  const response = await fetch(`${job.idTokenUrl}&audience=${encodeURIComponent(audience)}`, {
-    headers: { authorization: `bearer ${job.idTokenRequest}` },
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { value: string }).value;
-}
-
-const provider = (token: () => Promise<string>): IdentityProvider => ({ getToken: token });
-
-const STATEMENT = Buffer.from(
-  JSON.stringify({
-    _type: "https://in-toto.io/Statement/v1",
-    subject: [{ name: "model.onnx", digest: { sha256: "a".repeat(64) } }],
-    predicateType: "https://slsa.dev/provenance/v1",
-    predicate: { buildDefinition: { buildType: "https://mlops.example/register/v1" } },
-  }),
-);
-
-async function signStatement(
-  target: Emulator,
-  token: () => Promise<string>,
-  witness: Witness,
-): Promise<Bundle> {
-  const builder = new DSSEBundleBuilder({
-    signer: new FulcioSigner({
-      fulcioBaseURL: target.sigstore.fulcioUrl,
-      identityProvider: provider(token),
-      retry: 0,
-    }),
-    witnesses: [witness],
-  });
-  // Through JSON and back, as a bundle stored in a release asset would travel.
-  const bundle = await builder.create({ data: STATEMENT, type: "application/vnd.in-toto+json" });
-  return bundleFromJSON(JSON.parse(JSON.stringify(bundleToJSON(bundle))));
-}
-
-async function verifier(target: Emulator, options: ConstructorParameters<typeof Verifier>[1]) {
-  const root = TrustedRoot.fromJSON(await target.sigstore.trustedRoot());
-  return new Verifier(toTrustMaterial(root), options);
-}
 
 /** A DER UTF8String extension value (OIDs 1.3.6.1.4.1.57264.1.8 onwards) or a raw one (1.1–1.6). */
 function extensionText(cert: X509Certificate, oid: string): string | undefined {

@@ -102,6 +102,17 @@ describe("runWorkflow with the emulator", () => {
     ).toBe(true);
   });
 
+  it("maps permissions: attestations: write into the job's token (GitHub's artifact attestations API)", async () => {
+    const result = await run("attestations.yml", "push");
+    expect(result.conclusion).toBe("success");
+    // The emulator checks the bundle only once the token may write attestations: 422 there, 403 without.
+    expect(job(result, "attester")).toMatchObject({
+      permissions: { attestations: "write" },
+      outputs: { status: "422" },
+    });
+    expect(job(result, "plain").outputs.status).toBe("403");
+  });
+
   it("re-runs a run as its next attempt with the same id", async () => {
     const first = await run("hash.yml", "push");
     const again = await runWorkflow({

@@ -18,6 +18,7 @@ export type PermissionScope =
   | "deployments"
   | "actions"
   | "administration"
+  | "attestations"
   | "metadata";
 
 /** What a route needs from the token; `null` means no token check at all (e.g. public downloads). */

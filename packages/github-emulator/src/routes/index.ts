@@ -1,6 +1,7 @@
 /** The full route table. Specific routes first: the first match wins. */
 import { Router } from "../http/router.js";
 import { registerActionsRoutes } from "./actions.js";
+import { registerAttestationRoutes } from "./attestations.js";
 import { registerCheckRoutes } from "./checks.js";
 import { registerDeploymentRoutes } from "./deployments.js";
 import { registerEnvironmentReviewRoutes } from "./environment-reviews.js";
@@ -25,5 +26,6 @@ export function buildRouter(hooks: MetaHooks): Router {
   registerDeploymentRoutes(router);
   registerEnvironmentReviewRoutes(router);
   registerActionsRoutes(router);
+  registerAttestationRoutes(router);
   return router;
 }
