@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { GitHubClient } from "@mlops/github";
 import { emulatorClient, emulatorClientFactory } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import type { ArtifactStore } from "./artifact-store.js";
+import { type ArtifactStore, createActionsArtifactStore } from "./artifact-store.js";
 import type { ActionDeps } from "./deps.js";
 import { createMemoryRuntime, type MemoryRuntime } from "./memory-runtime.js";
 import { runAction } from "./run-action.js";
@@ -150,4 +150,75 @@ export function createDirectoryArtifactStore(root: string, options: { runId?: nu
         .map((entry, index) => ({ id: index + 1, name: entry.name, size: 0 }));
     },
   };
+}
+
+/** A workflow run to register in the emulator (emulator-only routes; see the emulator's README). */
+export interface EmulatedRun {
+  owner: string;
+  repo: string;
+  /** e.g. `.github/workflows/mlops-pr-check.yml` */
+  workflowPath: string;
+  event: string;
+  branch: string;
+  sha: string;
+  /** How the run ends (default `success`). */
+  conclusion?: string;
+}
+
+/**
+ * A completed workflow run in the emulator whose one job uploaded each of `artifacts` (name → files:
+ * relative path → content) through the unmodified `@actions/artifact` client, as a `train` job does: real
+ * zips in the emulator's artifact service, listed and downloadable over REST afterwards. The client reads
+ * the job's `ACTIONS_RUNTIME_TOKEN`/`ACTIONS_RESULTS_URL` from `process.env`, so they are set there (with
+ * `GITHUB_SERVER_URL` and `NO_PROXY`, docs/architecture.md "Testing without github.com"). Returns the run's
+ * id and each artifact's id.
+ */
+export async function runWithArtifacts(
+  emulator: Emulator,
+  run: EmulatedRun,
+  artifacts: Record<string, Record<string, string>>,
+): Promise<{ runId: number; artifactIds: Record<string, number> }> {
+  const admin = emulatorClient(emulator, emulator.createToken({ actions: "write" }));
+  const where = { owner: run.owner, repo: run.repo };
+  const { data: created } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+    ...where,
+    workflow_path: run.workflowPath,
+    event: run.event,
+    head_branch: run.branch,
+    head_sha: run.sha,
+  });
+  const runId = (created as { id: number }).id;
+  const { data: job } = await admin.request(
+    "POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+    {
+      ...where,
+      run_id: runId,
+      name: "train",
+      permissions: { contents: "read" },
+    },
+  );
+  Object.assign(process.env, {
+    ACTIONS_RUNTIME_TOKEN: (job as { runtime_token: string }).runtime_token,
+    ACTIONS_RESULTS_URL: emulator.url,
+    GITHUB_SERVER_URL: "https://github.localhost",
+    NO_PROXY: "127.0.0.1,localhost",
+  });
+  const store = createActionsArtifactStore({ attempts: 1 });
+  const artifactIds: Record<string, number> = {};
+  for (const [name, files] of Object.entries(artifacts)) {
+    const dir = await mkdtemp(join(tmpdir(), "mlops-artifact-src-"));
+    try {
+      await writeTree(dir, files);
+      const paths = Object.keys(files).map((path) => join(dir, path));
+      artifactIds[name] = (await store.upload(name, paths, dir)).id;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
+    ...where,
+    run_id: runId,
+    conclusion: run.conclusion ?? "success",
+  });
+  return { runId, artifactIds };
 }

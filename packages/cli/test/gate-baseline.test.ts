@@ -117,7 +117,6 @@ describe("mlops gate --baseline", () => {
     ["@Bad", /^mlops: --baseline: Invalid alias 'Bad'/],
     ["previous", /^mlops: --baseline: 'previous' is previous, which is not accepted here: expected v7/],
     ["missing.json", /^mlops: baseline metrics file not found: missing\.json/],
-    ["base-branch", /^mlops: --baseline base-branch: the CLI cannot read another run's artifacts yet/],
   ])("%s: one clear line, exit 2", async (mode, message) => {
     const result = await gate(mode);
     expect(result.code).toBe(2);

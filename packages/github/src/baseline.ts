@@ -35,6 +35,8 @@ export interface RunArtifact {
   sizeInBytes: number;
   expired: boolean;
   archiveDownloadUrl: string;
+  /** `sha256:<hex>` of the zip (uploads by upload-artifact v4 and later; GitHub lists null for older ones). */
+  digest?: string;
 }
 
 /**
@@ -72,6 +74,10 @@ export async function findLatestSuccessfulRun(
   );
 }
 
+/** Why an artifact cannot be downloaded any more, in words that complete "the artifact X of run N …". */
+export const ARTIFACT_EXPIRED =
+  "has expired: GitHub deletes an artifact when its retention period ends (90 days unless the repository or the upload sets fewer)";
+
 /** The artifacts of a workflow run (all pages), optionally only those named `name`. */
 export async function listRunArtifacts(
   client: GitHubClient,
@@ -87,6 +93,7 @@ export async function listRunArtifacts(
       size_in_bytes: number;
       expired: boolean;
       archive_download_url: string;
+      digest?: string | null;
     }>(
       client,
       "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
@@ -99,6 +106,7 @@ export async function listRunArtifacts(
       sizeInBytes: a.size_in_bytes,
       expired: a.expired,
       archiveDownloadUrl: a.archive_download_url,
+      ...(a.digest ? { digest: a.digest } : {}),
     }));
   });
 }
@@ -282,12 +290,14 @@ async function fromRegistry(ctx: BaselineContext, selector: ModelSelector): Prom
   };
 }
 
-async function fromBaseBranch(ctx: BaselineContext): Promise<Baseline | undefined> {
-  if (!ctx.baseBranch || !ctx.workflowFile) {
-    ctx.log.info("No base branch or workflow file known for this run: skipping the base-branch baseline.");
-    return undefined;
-  }
+/** A base-branch baseline, or why there is none (one clause: "no successful push run of pr.yml on main"). */
+type BaseBranchResult = { baseline: Baseline } | { missing: string };
+
+async function fromBaseBranch(ctx: BaselineContext): Promise<BaseBranchResult> {
+  if (!ctx.baseBranch || !ctx.workflowFile)
+    return { missing: "no base branch or workflow file is known for this run" };
   const client = ctx.client();
+  const where = `${ctx.workflowFile} on ${ctx.baseBranch}`;
   let run: Awaited<ReturnType<typeof findLatestSuccessfulRun>>;
   try {
     run = await findLatestSuccessfulRun(client, {
@@ -297,33 +307,48 @@ async function fromBaseBranch(ctx: BaselineContext): Promise<Baseline | undefine
       branch: ctx.baseBranch,
     });
   } catch (error) {
-    if (error instanceof GitHubError && error.status === 404) return undefined; // workflow never ran
+    // the workflow never ran
+    if (error instanceof GitHubError && error.status === 404)
+      return { missing: `no workflow ${ctx.workflowFile} in ${ctx.owner}/${ctx.repo}` };
     throw error;
   }
-  if (!run) return undefined;
+  if (!run) return { missing: `no successful push run of ${where}` };
   if (!ctx.artifacts)
     throw new InputError(
       `the base-branch baseline is the train artifact of run ${run.id}, and artifacts cannot be read here: give a registry baseline (production, @alias, v7) or a file`,
     );
   const from = { runId: run.id, owner: ctx.owner, repo: ctx.repo, token: ctx.token };
-  const names = ctx.artifacts.list
-    ? (await ctx.artifacts.list(from)).map((a) => a.name)
-    : (await listRunArtifacts(client, ctx, run.id)).filter((a) => !a.expired).map((a) => a.name);
-  const name = newestAttemptArtifact(names, ctx.artifactName);
+  const listed = ctx.artifacts.list
+    ? (await ctx.artifacts.list(from)).map((a) => ({ name: a.name, expired: false }))
+    : await listRunArtifacts(client, ctx, run.id);
+  const name = newestAttemptArtifact(
+    listed.filter((a) => !a.expired).map((a) => a.name),
+    ctx.artifactName,
+  );
+  const runName = `run ${run.id} (${where} @ ${run.headSha.slice(0, 7)})`;
   if (!name) {
-    ctx.log.info(`Run ${run.id} on ${ctx.baseBranch} has no ${ctx.artifactName} artifact.`);
-    return undefined;
+    const gone = newestAttemptArtifact(
+      listed.filter((a) => a.expired).map((a) => a.name),
+      ctx.artifactName,
+    );
+    return {
+      missing: gone
+        ? `the ${gone} artifact of the newest successful ${runName} ${ARTIFACT_EXPIRED}`
+        : `the newest successful ${runName} has no ${ctx.artifactName} artifact`,
+    };
   }
   const dir = await mkdtemp(join(ctx.tempDir, "base-branch-"));
   await ctx.artifacts.download(name, dir, from);
   const loaded = loadMetricsSource(join(dir, "run.json"), `run.json of artifact ${name}`);
   const perExample = perExamplePath(loaded, ctx.perExample);
   return {
-    metrics: loaded.metrics,
-    source: `run:${run.id}`,
-    label: `${ctx.baseBranch} @ ${run.headSha.slice(0, 7)} (run ${run.id})`,
-    url: run.url,
-    ...(perExample ? { perExample } : {}),
+    baseline: {
+      metrics: loaded.metrics,
+      source: `run:${run.id}`,
+      label: `${ctx.baseBranch} @ ${run.headSha.slice(0, 7)} (run ${run.id})`,
+      url: run.url,
+      ...(perExample ? { perExample } : {}),
+    },
   };
 }
 
@@ -336,6 +361,14 @@ function fromFile(ctx: BaselineContext, path: string): Baseline {
     label: path,
     ...(perExample ? { perExample } : {}),
   };
+}
+
+/** `auto`'s second choice: the base-branch baseline, or none (saying why at info level). */
+async function baseBranchOrNone(ctx: BaselineContext): Promise<Baseline | undefined> {
+  const found = await fromBaseBranch(ctx);
+  if ("baseline" in found) return found.baseline;
+  ctx.log.info(`No base-branch baseline: ${found.missing}.`);
+  return undefined;
 }
 
 /** Tries one automatic source; a source the token may not read is skipped with a warning. */
@@ -376,21 +409,16 @@ export async function resolveBaseline(ctx: BaselineContext): Promise<Baseline | 
   }
   if (mode.kind === "base-branch") {
     const found = await fromBaseBranch(ctx);
-    if (!found && ctx.missing === "error")
-      throw new InputError(
-        `no successful push run of ${ctx.workflowFile ?? "the workflow"} with a ${ctx.artifactName} artifact on ${ctx.baseBranch ?? "the base branch"}`,
-      );
-    if (!found)
-      ctx.log.notice(
-        `No successful push run with a ${ctx.artifactName} artifact on ${ctx.baseBranch ?? "the base branch"} yet: comparing with no baseline.`,
-      );
-    return found;
+    if ("baseline" in found) return found.baseline;
+    if (ctx.missing === "error") throw new InputError(`no base-branch baseline: ${found.missing}`);
+    ctx.log.notice(`No base-branch baseline (${found.missing}): comparing with no baseline.`);
+    return undefined;
   }
   if (mode.kind === "auto") {
     const production: ModelSelector = { kind: "alias", alias: "production" };
     return (
       (await tolerant(ctx, "registry", () => fromRegistry({ ...ctx, missing: "none" }, production))) ??
-      (ctx.artifacts ? await tolerant(ctx, "base-branch", () => fromBaseBranch(ctx)) : undefined)
+      (ctx.artifacts ? await tolerant(ctx, "base-branch", () => baseBranchOrNone(ctx)) : undefined)
     );
   }
   return fromFile(ctx, mode.path);

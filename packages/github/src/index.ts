@@ -32,4 +32,5 @@ export * from "./registry/trend.js";
 export * from "./registry/upload.js";
 export * from "./registry/verify.js";
 export * from "./report-plots.js";
+export * from "./run-artifacts.js";
 export * from "./sticky-comment.js";

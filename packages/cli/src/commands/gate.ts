@@ -13,41 +13,57 @@ import {
   prepareGate,
   trainArtifactBase,
 } from "@mlops/core";
-import { type Baseline, type BaselineLog, resolveBaseline } from "@mlops/github";
+import {
+  type Baseline,
+  type BaselineLog,
+  type GitHubClient,
+  resolveBaseline,
+  restRunArtifactReader,
+  withGitHubErrors,
+} from "@mlops/github";
 import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
+import { PR_CHECK_TEMPLATE } from "./init.js";
 import { connectRepository } from "./shared.js";
+
+/** The repository's default branch (one call): where `base-branch` looks unless `--base-branch` says. */
+async function defaultBranch(client: GitHubClient, where: { owner: string; repo: string }): Promise<string> {
+  return withGitHubErrors({ operation: "read the repository's default branch", ...where }, async () => {
+    const { data } = await client.request("GET /repos/{owner}/{repo}", where);
+    return data.default_branch;
+  });
+}
 
 export interface BaselineFlags {
   baseline?: string;
   repo?: string;
   apiUrl?: string;
-  model?: string;
+  baseBranch?: string;
+  /** The workflow whose push runs train the base-branch baseline (default: the PR check template's). */
+  workflow?: string;
 }
 
 /**
  * The baseline `--baseline` names, through the gate's one resolver (`resolveBaseline`, as the action):
- * a file (read locally), or a registry version (`production`, `@alias`, `v7`, `latest`) or `base-branch`
- * read from GitHub (`--repo`, a token from GITHUB_TOKEN / GH_TOKEN / `gh auth token`). A baseline that was
- * asked for and does not exist is one InputError line (exit 2), never a silent first-model run.
+ * a file (read locally), a registry version (`production`, `@alias`, `v7`, `latest`), or `base-branch`: the
+ * train artifact of the newest successful push run of `--workflow` on `--base-branch` (default: the
+ * repository's default branch), downloaded over REST (`restRunArtifactReader`). GitHub is read with `--repo`
+ * and a token from GITHUB_TOKEN / GH_TOKEN / `gh auth token`. A baseline that was asked for and does not
+ * exist is one InputError line (exit 2), never a silent first-model run.
  */
 export async function cliBaseline(
   flags: BaselineFlags,
   io: CliIo,
   setup: GateSetup,
   name: string | undefined,
+  tempDir: string,
 ): Promise<Baseline | undefined> {
   const mode: BaselineMode =
     flags.baseline === undefined ? { kind: "none" } : parseBaselineMode(flags.baseline, "--baseline");
   if (mode.kind === "none") return undefined;
   if (mode.kind === "file") existingPath(io.cwd, mode.path, "baseline metrics file");
-  // The base-branch baseline is another run's train artifact; the CLI has no artifact download (yet).
-  if (mode.kind === "base-branch")
-    throw new InputError(
-      "--baseline base-branch: the CLI cannot read another run's artifacts yet; use production, @ALIAS, vN, latest or a metrics file (e.g. one downloaded with `gh run download`)",
-    );
   const remote = mode.kind !== "file";
   if (remote && !name)
     throw new InputError(`--baseline ${flags.baseline}: name the model (--model, or one model in mlops.yml)`);
@@ -58,31 +74,28 @@ export async function cliBaseline(
     notice: (line) => io.stderr(line),
     warning: (line) => io.stderr(`warning: ${line}`),
   };
-  const tempDir = await mkdtemp(join(tmpdir(), "mlops-gate-baseline-"));
-  try {
-    return await resolveBaseline({
-      mode: flags.baseline ?? "none",
-      missing: "error",
-      model: setup.model,
-      owner: github?.owner ?? "",
-      repo: github?.repo ?? "",
-      token: github?.token ?? "",
-      baseBranch: undefined,
-      workflowFile: undefined,
-      artifactName: trainArtifactBase(setup.model),
-      perExample: setup.configuredPerExample,
-      cwd: io.cwd,
-      tempDir,
-      client: () => {
-        if (!github) throw new InputError("--baseline: a local file needs no GitHub client");
-        return github.client;
-      },
-      log,
-    });
-  } finally {
-    // Registry metrics are read into memory; nothing downloaded is needed after the comparison.
-    await rm(tempDir, { recursive: true, force: true });
-  }
+  const branches = mode.kind === "base-branch" || mode.kind === "auto";
+  return resolveBaseline({
+    mode: flags.baseline ?? "none",
+    missing: "error",
+    model: setup.model,
+    owner: github?.owner ?? "",
+    repo: github?.repo ?? "",
+    token: github?.token ?? "",
+    baseBranch:
+      github && branches ? (flags.baseBranch ?? (await defaultBranch(github.client, github))) : undefined,
+    workflowFile: flags.workflow ?? PR_CHECK_TEMPLATE,
+    artifactName: trainArtifactBase(setup.model),
+    perExample: setup.configuredPerExample,
+    cwd: io.cwd,
+    tempDir,
+    client: () => {
+      if (!github) throw new InputError("--baseline: a local file needs no GitHub client");
+      return github.client;
+    },
+    ...(github ? { artifacts: restRunArtifactReader(github.client) } : {}),
+    log,
+  });
 }
 
 export function registerGateCommand(program: Command, io: CliIo): void {
@@ -95,7 +108,16 @@ export function registerGateCommand(program: Command, io: CliIo): void {
     )
     .option(
       "--baseline <mode>",
-      `what to compare with (default: nothing, first-model mode): ${BASELINE_MODES.registry.syntax} (${BASELINE_MODES.registry.description}), a metrics file, none, or auto (@production, else none); base-branch is the action's only`,
+      `what to compare with (default: nothing, first-model mode): ${BASELINE_MODES.registry.syntax} (${BASELINE_MODES.registry.description}), base-branch (the train artifact of the newest successful push run of --workflow on --base-branch), a metrics file, none, or auto (@production, else base-branch, else none)`,
+    )
+    .option(
+      "--base-branch <branch>",
+      "branch of the base-branch baseline (default: the repository's default branch)",
+    )
+    .option(
+      "--workflow <file>",
+      "workflow whose push runs train the base-branch baseline (its train artifact)",
+      PR_CHECK_TEMPLATE,
     )
     .option("--repo <owner/name>", "repository of a registry baseline (default: $GITHUB_REPOSITORY)")
     .option("--api-url <url>", "GitHub API URL (the emulator, or GitHub Enterprise)")
@@ -141,30 +163,35 @@ export function registerGateCommand(program: Command, io: CliIo): void {
         log: { notice: (line) => io.stderr(line) },
       });
       const named = flags.model ?? setup.config.model?.name ?? setup.candidate?.manifest?.model;
-      const resolved = await cliBaseline(flags, io, setup, named);
-      const baseline =
-        resolved && flags.baselinePerExample
-          ? {
-              ...resolved,
-              perExample: existingPath(io.cwd, flags.baselinePerExample, "per-example file"),
-            }
-          : resolved;
-      const evaluation = decideFromSetup(setup, {
-        baseline,
-        onSkipped: flags.onSkipped as "warn" | "fail" | undefined,
-        identity: { headLabel: "Candidate", candidateLabel: flags.metrics },
-        log: { info: () => {} }, // the report on stdout says it all
-      });
-      io.stdout(
-        flags.format === "json"
-          ? gateJsonText({
-              model: setup.model,
-              evaluation,
-              baselineSource: baseline?.source,
-              pullRequest: undefined,
-            }).trimEnd()
-          : evaluation.render({ budget: NO_BUDGET }),
-      );
-      if (!evaluation.passed) throw new ExitWith(EXIT_FINDING);
+      // Downloaded baselines (registry model.json, a run's artifact) live only for this comparison.
+      const tempDir = await mkdtemp(join(tmpdir(), "mlops-gate-baseline-"));
+      let passed: boolean;
+      try {
+        const resolved = await cliBaseline(flags, io, setup, named, tempDir);
+        const baseline =
+          resolved && flags.baselinePerExample
+            ? { ...resolved, perExample: existingPath(io.cwd, flags.baselinePerExample, "per-example file") }
+            : resolved;
+        const evaluation = decideFromSetup(setup, {
+          baseline,
+          onSkipped: flags.onSkipped as "warn" | "fail" | undefined,
+          identity: { headLabel: "Candidate", candidateLabel: flags.metrics },
+          log: { info: () => {} }, // the report on stdout says it all
+        });
+        io.stdout(
+          flags.format === "json"
+            ? gateJsonText({
+                model: setup.model,
+                evaluation,
+                baselineSource: baseline?.source,
+                pullRequest: undefined,
+              }).trimEnd()
+            : evaluation.render({ budget: NO_BUDGET }),
+        );
+        passed = evaluation.passed;
+      } finally {
+        await rm(tempDir, { recursive: true, force: true });
+      }
+      if (!passed) throw new ExitWith(EXIT_FINDING);
     });
 }

@@ -241,8 +241,11 @@ export function renderWorkflow(templateName: string, answers: InitAnswers, optio
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
+/** The PR check template's file: its push runs on the default branch are the `base-branch` baseline. */
+export const PR_CHECK_TEMPLATE = "mlops-pr-check.yml";
+
 const TEMPLATES = [
-  "mlops-pr-check.yml",
+  PR_CHECK_TEMPLATE,
   "mlops-release.yml",
   "mlops-monitor.yml",
   "mlops-fork-report.yml",

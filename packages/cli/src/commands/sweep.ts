@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   BASELINE_MODES,
   decideFromSetup,
@@ -16,6 +19,7 @@ import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
 import { cliBaseline } from "./gate.js";
+import { PR_CHECK_TEMPLATE } from "./init.js";
 
 const FORMATS = ["table", "markdown", "json"];
 
@@ -85,7 +89,16 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
     .argument("<dir>", "one metrics file (JSON, YAML, CSV, run.json) or train artifact folder per cell")
     .option(
       "--baseline <mode>",
-      `what to compare with (default: nothing, first-model mode): ${BASELINE_MODES.registry.syntax} (${BASELINE_MODES.registry.description}), a metrics file, none, or auto (@production, else none)`,
+      `what to compare with (default: nothing, first-model mode): ${BASELINE_MODES.registry.syntax} (${BASELINE_MODES.registry.description}), base-branch (the train artifact of the newest successful push run of --workflow on --base-branch), a metrics file, none, or auto (@production, else base-branch, else none)`,
+    )
+    .option(
+      "--base-branch <branch>",
+      "branch of the base-branch baseline (default: the repository's default branch)",
+    )
+    .option(
+      "--workflow <file>",
+      "workflow whose push runs train the base-branch baseline (its train artifact)",
+      PR_CHECK_TEMPLATE,
     )
     .option("--repo <owner/name>", "repository of a registry baseline (default: $GITHUB_REPOSITORY)")
     .option("--api-url <url>", "GitHub API URL (the emulator, or GitHub Enterprise)")
@@ -137,32 +150,46 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
         // per-example results serve `significant` rules only (a sweep draws no prediction plots)
         perExample: setup.significant ? setup.configuredPerExample : undefined,
       });
-      const baseline = await cliBaseline(flags, io, setup, flags.model ?? setup.config.model?.name);
-      const evaluation = decideFromSetup(setup, {
-        baseline,
-        onSkipped: flags.onSkipped as "warn" | "fail" | undefined,
-        identity: { headLabel: "Cell", candidateLabel: `${dir.replace(/\/+$/, "")}/` },
-        sweep: read,
-        log: { info: () => {} }, // the leaderboard on stdout says it all
-      });
-      const metric = setup.ranking?.metric as string;
-      const precision = setup.config.specs?.[metric]?.precision ?? 4;
-      io.stdout(
-        flags.format === "json"
-          ? gateJsonText({
-              model: setup.model,
-              evaluation,
-              baselineSource: baseline?.source,
-              pullRequest: undefined,
-            }).trimEnd()
-          : flags.format === "markdown"
-            ? evaluation.render({ budget: NO_BUDGET })
-            : leaderboardTable(
+      // Downloaded baselines (registry model.json and per-example results, a run's artifact) live only
+      // for this comparison.
+      const tempDir = await mkdtemp(join(tmpdir(), "mlops-sweep-baseline-"));
+      let evaluation: GateDecision;
+      try {
+        const baseline = await cliBaseline(
+          flags,
+          io,
+          setup,
+          flags.model ?? setup.config.model?.name,
+          tempDir,
+        );
+        evaluation = decideFromSetup(setup, {
+          baseline,
+          onSkipped: flags.onSkipped as "warn" | "fail" | undefined,
+          identity: { headLabel: "Cell", candidateLabel: `${dir.replace(/\/+$/, "")}/` },
+          sweep: read,
+          log: { info: () => {} }, // the leaderboard on stdout says it all
+        });
+        const metric = setup.ranking?.metric as string;
+        const precision = setup.config.specs?.[metric]?.precision ?? 4;
+        io.stdout(
+          flags.format === "json"
+            ? gateJsonText({
+                model: setup.model,
                 evaluation,
-                baseline ? { label: baseline.label, value: baseline.metrics[metric] } : undefined,
-                precision,
-              ),
-      );
+                baselineSource: baseline?.source,
+                pullRequest: undefined,
+              }).trimEnd()
+            : flags.format === "markdown"
+              ? evaluation.render({ budget: NO_BUDGET })
+              : leaderboardTable(
+                  evaluation,
+                  baseline ? { label: baseline.label, value: baseline.metrics[metric] } : undefined,
+                  precision,
+                ),
+        );
+      } finally {
+        await rm(tempDir, { recursive: true, force: true });
+      }
       if (evaluation.broken) io.stderr(`mlops: ${evaluation.broken}`);
       if (!evaluation.passed) throw new ExitWith(EXIT_FINDING);
     });

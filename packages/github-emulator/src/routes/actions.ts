@@ -23,8 +23,13 @@ import { workflow, workflowRun } from "./actions-render.js";
 
 const READ = { scope: "actions", level: "read" } as const;
 const WRITE = { scope: "actions", level: "write" } as const;
-/** Lifetime of the signed URL a zip download redirects to (GitHub's last about a minute). */
-const DOWNLOAD_URL_SECONDS = 600;
+/**
+ * Lifetime of the signed URL a zip download redirects to: REST "Download an artifact" (OpenAPI
+ * `GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}`): "Gets a redirect URL to
+ * download an archive for a repository. This URL expires after 1 minute." A client that keeps the URL
+ * for later gets the storage's 403 here as there.
+ */
+const DOWNLOAD_URL_SECONDS = 60;
 /** The run list filters GitHub documents: `branch`, `event`, `status` (a status or a conclusion), `head_sha`, `actor`. */
 function runFilter(query: URLSearchParams): (run: WorkflowRunData) => boolean {
   const branch = query.get("branch");
@@ -216,6 +221,8 @@ export function registerActionsRoutes(router: Router): void {
       const repo = ctx.repo();
       const data = findArtifact(repo, ctx.params.artifact_id);
       if (ctx.params.archive_format !== "zip") throw notFound();
+      // The same OpenAPI operation's responses: 302 (`Location`) and 410 (`#/components/responses/gone`) once
+      // the artifact expired; an expired artifact stays listed with `expired: true` (schema `artifact`).
       if (data.expired)
         throw new ApiError(410, "Artifact has expired", {
           documentationUrl: "https://docs.github.com/rest/actions/artifacts#download-an-artifact",
