@@ -202,7 +202,7 @@ function prComment(task: "binary" | "multiclass" | "regression", trendVersions =
 /**
  * The PR comment of a sweep (the `renderSweepReport` call evaluate-gate makes with `sweep`): twelve cells,
  * one whose training failed, ranked against a baseline; its bar chart has a bar per ranked cell and the
- * baseline as a line.
+ * baseline as a line; the twelve-cell comment also shows the best cell's prediction plots.
  */
 function sweepComment(size: "twelve" | "many"): MarkdownSource {
   const config = parseConfig(GATE_CONFIG, "mlops.yml");
@@ -224,11 +224,37 @@ function sweepComment(size: "twelve" | "many"): MarkdownSource {
     }),
   );
   const result = runSweepGate({ cells, rules, baseline, ranking: sweepRankingOf({ rules, specs }) });
+  // The twelve-cell comment shows the best cell's prediction plots, as evaluate-gate draws them for a sweep.
+  const read = (text: string, file: string) => {
+    const parsed = parsePredictions(text, file, {});
+    if ("missing" in parsed) throw new Error(`mermaid-sources: ${parsed.missing}`);
+    return parsed;
+  };
+  const bestPlots =
+    size === "twelve"
+      ? predictionPlots({
+          head: {
+            predictions: read(predictionsCsv("binary", 400, 0.4, 3), "best-cell.csv"),
+            label: "candidate",
+          },
+          baseline: {
+            predictions: read(predictionsCsv("binary", 400, 0.2, 2), "baseline.csv"),
+            label: "baseline",
+          },
+        })
+      : undefined;
   return {
     name: size === "twelve" ? "sweep-comment" : "sweep-comment-many",
     covers: ["packages/core/src/report/sweep-report.ts"],
     markdown: renderSweepReport(
-      { model: "churn", result, specs, baseline, baselineLabel: "churn v3 (@production)" },
+      {
+        model: "churn",
+        result,
+        specs,
+        baseline,
+        baselineLabel: "churn v3 (@production)",
+        ...(bestPlots ? { bestPlots } : {}),
+      },
       { reserve: 200 },
     ),
   };

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
@@ -25,6 +25,7 @@ import {
   gateReportArtifactBase,
   InputError,
   JOB_SUMMARY_BUDGET,
+  type MetricValues,
   prepareGate,
   readModelConfig,
   trainArtifactBase,
@@ -107,8 +108,9 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
             artifacts: folder?.store ?? deps.artifacts,
             base: artifactBase,
             runAttempt: folder?.newestAttempt ?? context.runAttempt,
-            // a sweep draws no prediction plots: its cells' per-example results serve `significant` rules only
-            perExample: significant ? configuredPerExample : undefined,
+            // every cell's per-example file is found (the best cell's plots); read only for `significant` rules
+            perExample: configuredPerExample,
+            readPerExample: significant,
             log: runtime.log,
           }),
         )
@@ -159,7 +161,42 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   );
   runtime.log.info(baseline ? `Baseline: ${baseline.source}` : "Baseline: none (first model)");
 
-  const evaluation: GateDecision = decideFromSetup(setup, {
+  // The report's plots (prediction plots, trend, `plots:`) of one candidate: the gated one, or a sweep's best cell.
+  const reportPlots = (plotted: {
+    metrics: MetricValues;
+    directory: string | undefined;
+    perExample: string | undefined;
+  }) =>
+    gateReportPlots({
+      model,
+      config: config.model,
+      candidate: plotted,
+      baseline,
+      specs: config.specs,
+      ruleMetrics: rules.map((r) => r.rule.metric),
+      owner: context.owner,
+      repo: context.repo,
+      serverUrl: context.serverUrl,
+      pullRequest: pr?.number,
+      runId: context.runId,
+      runAttempt: context.runAttempt,
+      branch: inputs["plots-branch"],
+      // A fork's images are never committed: its own token is read-only, and a companion
+      // (workflow_run) would commit files a fork wrote into this repository.
+      ...(context.pullRequest?.fromFork === true
+        ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
+        : context.eventName === "workflow_run"
+          ? {
+              readOnly:
+                "a workflow_run companion reports a fork's run, whose files are not committed to this repository",
+            }
+          : {}),
+      client,
+      resolveFiles: (pattern, dir) => resolveFiles([pattern], dir, "plots"),
+      log: runtime.log,
+    });
+
+  let evaluation: GateDecision = decideFromSetup(setup, {
     baseline,
     onSkipped: inputs["on-skipped"],
     identity: {
@@ -172,42 +209,26 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
       : {}),
     ...(candidate
       ? plotsOf(
-          await gateReportPlots({
-            model,
-            config: config.model,
-            candidate: {
-              metrics: candidate.metrics,
-              directory: candidate.directory,
-              perExample: candidatePerExample,
-            },
-            baseline,
-            specs: config.specs,
-            ruleMetrics: rules.map((r) => r.rule.metric),
-            owner: context.owner,
-            repo: context.repo,
-            serverUrl: context.serverUrl,
-            pullRequest: pr?.number,
-            runId: context.runId,
-            runAttempt: context.runAttempt,
-            branch: inputs["plots-branch"],
-            // A fork's images are never committed: its own token is read-only, and a companion
-            // (workflow_run) would commit files a fork wrote into this repository.
-            ...(context.pullRequest?.fromFork === true
-              ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
-              : context.eventName === "workflow_run"
-                ? {
-                    readOnly:
-                      "a workflow_run companion reports a fork's run, whose files are not committed to this repository",
-                  }
-                : {}),
-            client,
-            resolveFiles: (pattern, dir) => resolveFiles([pattern], dir, "plots"),
-            log: runtime.log,
+          await reportPlots({
+            metrics: candidate.metrics,
+            directory: candidate.directory,
+            perExample: candidatePerExample,
           }),
         )
       : {}),
     log: runtime.log,
   });
+  // A sweep: the best cell's plots, in its gate report (known once the cells are ranked).
+  const bestCell = sweep?.cells.find((c) => c.cell.id === evaluation.bestCellId);
+  if (sweep && bestCell?.metrics && evaluation.withBestCellPlots) {
+    const files = sweep.files.get(bestCell.cell.id);
+    const plots = await reportPlots({
+      metrics: bestCell.metrics,
+      directory: files ? dirname(files.runJson) : undefined,
+      perExample: files?.perExample,
+    });
+    if (plots) evaluation = evaluation.withBestCellPlots(plots);
+  }
 
   // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
   // The artifact holds the whole report; the job summary, GitHub's 1 MiB (bytes) of it.

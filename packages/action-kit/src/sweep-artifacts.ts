@@ -42,8 +42,13 @@ export async function loadSweepCells(options: {
   artifacts: ArtifactStore;
   base: string;
   runAttempt: number;
-  /** Config's `per_example` (relative to the training directory), read when `significant` rules need it. */
+  /** Config's `per_example` (relative to the training directory): each cell's file is found (`files`). */
   perExample: string | undefined;
+  /**
+   * Whether the cells' per-example results are read into `cells` (`significant` rules need them; default
+   * true). Without, only their paths are kept (the best cell's prediction plots read its own).
+   */
+  readPerExample?: boolean;
   log: ActionRuntime["log"];
 }): Promise<SweepCells> {
   const { artifacts, base, runAttempt, log } = options;
@@ -88,7 +93,9 @@ export async function loadSweepCells(options: {
         cell: cell ?? actual ?? placeholder,
         artifact: found.name,
         metrics: source.metrics,
-        ...(perExample ? { perExample: { file: perExample, text: readInputText(perExample) } } : {}),
+        ...(perExample && options.readPerExample !== false
+          ? { perExample: { file: perExample, text: readInputText(perExample) } }
+          : {}),
       };
     } catch (error) {
       if (error instanceof TypeError || error instanceof ReferenceError) throw error; // a bug, not the cell

@@ -73,6 +73,11 @@ export interface GateDecision {
   bestCell?: string;
   /** The best cell's id (sweeps). */
   bestCellId?: string;
+  /**
+   * Sweeps: the same decision, its report showing the best cell's plots (from `gateReportPlots` for that
+   * cell, drawn once the best cell is known) in the best cell's gate report.
+   */
+  withBestCellPlots?: (plots: GateReportInput["plots"]) => GateDecision;
 }
 
 export interface DecideGateInput {
@@ -177,7 +182,7 @@ export function decideSweepGate(
     ...(input.mode === "all" ? unranked.map((o) => `${cellName(o)} (${o.cell.label}): ${o.problem}`) : []),
   ].join(" ");
   const best = result.best;
-  return {
+  const decision: GateDecision = {
     verdict,
     passed: result.passed,
     render: (options) => renderSweepReport(reportInput, options),
@@ -224,6 +229,14 @@ export function decideSweepGate(
             .map((o) => `${cellName(o)}: ${o.problem}`)
             .join("; ")}${unranked.length > 5 ? "; …" : ""})`,
         }),
+  };
+  return {
+    ...decision,
+    withBestCellPlots: (plots) => ({
+      ...decision,
+      render: (options) =>
+        renderSweepReport({ ...reportInput, ...(plots ? { bestPlots: plots } : {}) }, options),
+    }),
   };
 }
 

@@ -12,6 +12,11 @@ export interface SweepReportInput extends ReportIdentity {
   result: SweepResult;
   baseline?: MetricValues;
   specs?: Record<string, MetricSpec>;
+  /**
+   * The best cell's plots (prediction plots from its per-example results, trend, `plots:`), shown in its
+   * gate report; that report then gets half the budget instead of a quarter.
+   */
+  bestPlots?: GateReportInput["plots"];
 }
 
 export interface SweepReportOptions {
@@ -108,6 +113,7 @@ function sweepChart(input: SweepReportInput): { chart: string; note?: string } |
 function cellReportInput(input: SweepReportInput, outcome: SweepCellOutcome): GateReportInput | undefined {
   if (!outcome.run || !outcome.metrics) return undefined;
   return {
+    ...(input.bestPlots && outcome === input.result.best ? { plots: input.bestPlots } : {}),
     model: `${input.model} ${cellName(outcome)} (${outcome.cell.label})`,
     run: outcome.run,
     head: outcome.metrics,
@@ -205,10 +211,9 @@ export function renderSweepReport(input: SweepReportInput, options: SweepReportO
   const bestInput = result.best ? cellReportInput(input, result.best) : undefined;
   if (result.best && bestInput)
     head.markdown(
-      renderGateReport(bestInput, { budget: { ...budget, limit: Math.floor(budget.limit / 4) } }).replace(
-        /^### /,
-        "#### Best cell against the baseline: ",
-      ),
+      renderGateReport(bestInput, {
+        budget: { ...budget, limit: Math.floor(budget.limit / (bestInput.plots ? 2 : 4)) },
+      }).replace(/^### /, "#### Best cell against the baseline: "),
       7,
     );
 
