@@ -9,7 +9,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Harness, headSha, runStep, startHarness, writeTree } from "@mlops/action-kit/testing";
 import { main as register } from "@mlops/action-register";
-import { type GitHubClient, getPublishedRelease } from "@mlops/github";
+import { type GitHubClient, getPublishedRelease, registerModel, sigstoreVersionSigner } from "@mlops/github";
+import { emulatorIdToken } from "@mlops/github/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as deploy } from "../src/main.js";
 
@@ -239,5 +240,110 @@ describe("signed versions (key-based)", () => {
     const refused = await registerSigned(repo, "weights 1", { "signing-key": "not a key" });
     expect(refused.failure).toMatch(/^signing-key: not a PEM private key/);
     expect(await getPublishedRelease(harness.client, OWNER, repo, "fraud/v1")).toBeUndefined();
+  });
+});
+
+describe("signed versions (keyless)", () => {
+  /** `fraud` v1 signed keyless by `workflowRef`'s job (the emulator's Fulcio and Rekor), deploy's mlops.yml beside it. */
+  async function registerKeyless(repo: string, workflowRef: string) {
+    const cwd = join(harness.dir, repo, "keyless");
+    const { sigstore } = harness.emulator;
+    await writeTree(cwd, {
+      "model.bin": "weights",
+      "trusted_root.json": JSON.stringify(await sigstore.trustedRoot()),
+      "mlops.yml": [
+        "version: 1",
+        "models:",
+        "  - name: fraud",
+        "registry:",
+        "  signing:",
+        "    required: true",
+        "    sigstore:",
+        "      trusted_root: trusted_root.json",
+        `      oidc_issuer: ${sigstore.oidcIssuer}`,
+        "",
+      ].join("\n"),
+    });
+    await registerModel(harness.client, {
+      owner: OWNER,
+      repo,
+      model: "fraud",
+      commitSha: await headSha(harness.client, OWNER, repo),
+      files: [{ path: join(cwd, "model.bin") }],
+      metrics: { accuracy: 0.9 },
+      idempotencyKey: `${repo}/keyless`,
+      serverUrl: "https://github.localhost",
+      lineage: { workflow_ref: workflowRef },
+      signer: sigstoreVersionSigner({
+        endpoints: {
+          instance: "public-good",
+          instanceFrom: "config",
+          fulcioUrl: sigstore.fulcioUrl,
+          rekorUrl: sigstore.rekorUrl,
+        },
+        idToken: (audience) =>
+          emulatorIdToken(harness.emulator, {
+            repository: workflowRef.split("/").slice(0, 2).join("/"),
+            jobWorkflowRef: workflowRef,
+            audience,
+          }),
+      }),
+      attest: false,
+    });
+    return cwd;
+  }
+
+  const deployKeyless = async (repo: string, cwd: string, inputs: Record<string, string> = {}) =>
+    runStep(deploy, {
+      harness,
+      repository: `${OWNER}/${repo}`,
+      sha: await headSha(harness.client, OWNER, repo),
+      runId: runIds++,
+      cwd,
+      inputs: {
+        environment: "production",
+        command: 'echo "$MODEL_VERSION" >> deployed.txt',
+        version: "1",
+        ...inputs,
+      },
+      deps: { sleep: async () => {} } as never,
+    });
+
+  it("mlops.yml's trusted_root and oidc_issuer: deploy verifies the certificate and says who signed", async () => {
+    const repo = "keyless-ok";
+    const cwd = await registerKeyless(repo, `${OWNER}/${repo}/.github/workflows/release.yml@refs/heads/main`);
+    const deployed = await deployKeyless(repo, cwd);
+    expect(deployed.failure).toBeUndefined();
+    expect(deployed.lines.map((l) => l.message).join("\n")).toMatch(
+      /fraud\/v1: signature verified \(https:\/\/github.localhost\/acme\/keyless-ok\/.github\/workflows\/release.yml@refs\/heads\/main at refs\/heads\/main, commit [0-9a-f]{12}; 3 files; Rekor log index \d+ /,
+    );
+    expect(await deployments(harness.client, repo)).toBe(1);
+    // The oidc-issuer input overrides the config: GitHub's issuer, which this certificate does not name.
+    const refused = await deployKeyless(repo, cwd, {
+      "oidc-issuer": "https://token.actions.githubusercontent.com",
+    });
+    expect(refused.failure).toBe(
+      `fraud/v1 provenance.sigstore.json: the signing certificate was issued for an ID token of ${harness.emulator.sigstore.oidcIssuer}, not https://token.actions.githubusercontent.com (registry.signing.sigstore.oidc_issuer).`,
+    );
+    expect(await deployments(harness.client, repo)).toBe(1);
+  });
+
+  it("refuses a certificate of another repository's workflow and one at a ref that is not allowed: no deployment", async () => {
+    const foreign = "keyless-foreign";
+    const cwd = await registerKeyless(foreign, "evil/fraud/.github/workflows/release.yml@refs/heads/main");
+    expect((await deployKeyless(foreign, cwd)).failure).toBe(
+      "fraud/v1 provenance.sigstore.json: the signing certificate names the repository https://github.localhost/evil/fraud, not https://github.localhost/acme/keyless-foreign: a statement from another repository.",
+    );
+    const branch = "keyless-branch";
+    const cwd2 = await registerKeyless(
+      branch,
+      `${OWNER}/${branch}/.github/workflows/release.yml@refs/heads/dev`,
+    );
+    expect((await deployKeyless(branch, cwd2)).failure).toMatch(
+      /^fraud\/v1 provenance.sigstore.json: signed at refs\/heads\/dev, which the allowed signer refs \(refs\/heads\/main, refs\/tags\/v\*\) do not include\.$/,
+    );
+    expect([await deployments(harness.client, foreign), await deployments(harness.client, branch)]).toEqual([
+      0, 0,
+    ]);
   });
 });

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keySigner, keyVersionSigner } from "@mlops/core";
-import { registerModel } from "@mlops/github";
-import { emulatorClient } from "@mlops/github/testing";
+import { registerModel, sigstoreVersionSigner } from "@mlops/github";
+import { emulatorClient, emulatorIdToken } from "@mlops/github/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured } from "../src/testing.js";
@@ -18,7 +18,8 @@ const trusted = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 const other = generateKeyPairSync("ed25519");
 
 beforeAll(async () => {
-  emulator = await startEmulator();
+  // Certificates from the emulator's Fulcio name `https://github.com/<job_workflow_ref>`, as GitHub's do.
+  emulator = await startEmulator({ serverUrl: "https://github.com" });
   token = emulator.createToken({ contents: "write" }, "ana");
   dir = mkdtempSync(join(tmpdir(), "cli-verify-"));
   writeFileSync(join(dir, "trusted.pub"), trusted.publicKey.export({ type: "spki", format: "pem" }));
@@ -42,6 +43,30 @@ beforeAll(async () => {
     lineage: { workflow_ref: "acme/models/.github/workflows/release.yml@refs/heads/main" },
     signer: keyVersionSigner(keySigner(trusted.privateKey)),
   });
+  // v2 signed keyless (Fulcio certificate + Rekor entry from the emulator's stand-ins).
+  const workflowRef = "acme/models/.github/workflows/release.yml@refs/heads/main";
+  await registerModel(client, {
+    owner: "acme",
+    repo: "models",
+    model: "fraud",
+    commitSha: head.object.sha,
+    files: [{ path: join(dir, "model.bin") }],
+    metrics: { accuracy: 0.91 },
+    idempotencyKey: "acme/models/2/fraud",
+    lineage: { workflow_ref: workflowRef },
+    signer: sigstoreVersionSigner({
+      endpoints: {
+        instance: "public-good",
+        instanceFrom: "config",
+        fulcioUrl: emulator.sigstore.fulcioUrl,
+        rekorUrl: emulator.sigstore.rekorUrl,
+      },
+      idToken: (audience) =>
+        emulatorIdToken(emulator, { repository: "acme/models", jobWorkflowRef: workflowRef, audience }),
+    }),
+    attest: false,
+  });
+  writeFileSync(join(dir, "trusted_root.json"), JSON.stringify(await emulator.sigstore.trustedRoot()));
 });
 afterAll(() => emulator.close());
 
@@ -103,6 +128,37 @@ describe("mlops registry verify", () => {
     expect([nothing.code, nothing.stderr]).toEqual([
       1,
       "mlops: fraud/v1 is signed with a key (model.intoto.jsonl), and no trusted public key is configured (registry.signing.public_key, the public-key input or --public-key).",
+    ]);
+  });
+
+  it("keyless: exit 0 naming the certificate SAN and the Rekor entry; exit 1 for another issuer or ref", async () => {
+    const keyless = ["fraud:v2", "--trusted-root", "trusted_root.json"];
+    const ok = await cli([...keyless, "--oidc-issuer", emulator.sigstore.oidcIssuer]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^fraud\/v2: verified — signed by https:\/\/github.com\/acme\/models\/.github\/workflows\/release.yml@refs\/heads\/main at refs\/heads\/main, commit [0-9a-f]{40}; 3 files match; Rekor log index \d+ \(\d{4}-/,
+    );
+    // Default issuer: GitHub's, which the emulator's certificate does not name.
+    const issuer = await cli(keyless);
+    expect([issuer.code, issuer.stderr.trim().split("\n").length]).toEqual([1, 1]);
+    expect(issuer.stderr).toContain(
+      `fraud/v2 provenance.sigstore.json: the signing certificate was issued for an ID token of ${emulator.sigstore.oidcIssuer}, not https://token.actions.githubusercontent.com`,
+    );
+    const ref = await cli([
+      ...keyless,
+      "--oidc-issuer",
+      emulator.sigstore.oidcIssuer,
+      "--allowed-signer-refs",
+      "refs/tags/v*",
+    ]);
+    expect([ref.code, ref.stderr.trim().split("\n").length]).toEqual([1, 1]);
+    expect(ref.stderr).toContain(
+      "signed at refs/heads/main, which the allowed signer refs (refs/tags/v*) do not include",
+    );
+    const missing = await cli(["fraud:v2", "--trusted-root", "nope.json"]);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      expect.stringContaining("trusted-root: no trusted root file at"),
     ]);
   });
 
