@@ -229,6 +229,42 @@ describe("keyless signing", () => {
     expect(emulator.requestLog.filter((r) => r.path.includes("/_sigstore/rekor")).length).toBe(rekorBefore);
   });
 
+  it("a private repository signs with GitHub's instance by default: a timestamp, nothing sent to a transparency log", async () => {
+    const repo = "keyless-private";
+    const admin = emulatorClient(emulator, emulator.createToken({ administration: "write" }));
+    const { data: updated } = await admin.request("PATCH /repos/{owner}/{repo}", {
+      owner: OWNER,
+      repo,
+      private: true,
+    });
+    expect([updated.private, updated.visibility]).toEqual([true, "private"]);
+    // The emulator models only these fields of "Update a repository", and says so instead of ignoring others.
+    await expect(
+      admin.request("PATCH /repos/{owner}/{repo}", { owner: OWNER, repo, description: "x" }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(
+      client.request("PATCH /repos/{owner}/{repo}", { owner: OWNER, repo, private: false }),
+    ).rejects.toMatchObject({ status: 403 });
+    const rekorBefore = emulator.requestLog.filter((r) => r.path.includes("/_sigstore/rekor")).length;
+    // No `instance`: the repository's visibility decides; the URLs only replace GitHub's instance's.
+    const { registered, messages } = await registerKeyless(
+      repo,
+      "105",
+      { fulcio_url: emulator.sigstore.fulcioUrl, tsa_url: emulator.sigstore.tsaUrl },
+      { attest: false },
+    );
+    expect(messages).toContainEqual(
+      `info: Signing keyless with Sigstore github (a private repository): Fulcio ${emulator.sigstore.fulcioUrl}, timestamps ${emulator.sigstore.tsaUrl}.`,
+    );
+    const opened = await verifyBundle(
+      await assetText(repo, registered.assets, "provenance.sigstore.json"),
+      sanOf(repo),
+      { tlogThreshold: 0, tsaThreshold: 1 },
+    );
+    expect(opened.bundle.verificationMaterial.tlogEntries).toEqual([]);
+    expect(emulator.requestLog.filter((r) => r.path.includes("/_sigstore/rekor")).length).toBe(rekorBefore);
+  });
+
   it("Fulcio refusing the token is one line naming Fulcio and its answer; nothing is published", async () => {
     const repo = "keyless-refused";
     const sigstore = { fulcio_url: emulator.sigstore.fulcioUrl, rekor_url: emulator.sigstore.rekorUrl };

@@ -268,7 +268,7 @@ export function registerActionsEmulatorRoutes(router: Router): void {
               run_attempt: String(run.run_attempt),
               repository_id: String(repo.id),
               repository_owner_id: String(userId(repo.owner)),
-              repository_visibility: "public", // the emulator renders every repository as public
+              repository_visibility: repo.visibility ?? "public",
               workflow_sha: text(oidc.workflow_sha, text(oidc.sha)),
               job_workflow_sha: text(oidc.job_workflow_sha, text(oidc.sha)),
               ...(typeof oidc.environment === "string" && oidc.environment

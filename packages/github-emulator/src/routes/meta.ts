@@ -15,6 +15,38 @@ export interface MetaHooks {
 export function registerMetaRoutes(router: Router, hooks: MetaHooks): void {
   router.get("/repos/{owner}/{repo}", (ctx) => json(repository(ctx, ctx.repo())));
 
+  // "Update a repository" (https://docs.github.com/en/rest/repos/repos#update-a-repository; OpenAPI
+  // `PATCH /repos/{owner}/{repo}`, fine-grained permission "Administration" write): `private: true|false`
+  // or `visibility: public|private|internal` change what `GET /repos` answers (`private`, `visibility`)
+  // and what a job's OIDC token says (`repository_visibility`). The emulator models only these two fields
+  // and refuses the others with 422 rather than ignoring them.
+  router.patch(
+    "/repos/{owner}/{repo}",
+    async (ctx) => {
+      const repo = ctx.repo();
+      const body = await ctx.body<Record<string, unknown>>();
+      const unsupported = Object.keys(body).filter((key) => key !== "private" && key !== "visibility");
+      if (unsupported.length > 0)
+        throw validationFailed(
+          ...unsupported.map((field) => ({
+            resource: "Repository",
+            field,
+            code: "invalid",
+            message: `the emulator only updates private and visibility, not ${field}`,
+          })),
+        );
+      const { private: isPrivate, visibility } = body;
+      if (isPrivate !== undefined && typeof isPrivate !== "boolean")
+        throw validationFailed({ resource: "Repository", field: "private", code: "invalid" });
+      if (visibility !== undefined && !["public", "private", "internal"].includes(String(visibility)))
+        throw validationFailed({ resource: "Repository", field: "visibility", code: "invalid" });
+      if (typeof visibility === "string") repo.visibility = visibility as NonNullable<typeof repo.visibility>;
+      else if (typeof isPrivate === "boolean") repo.visibility = isPrivate ? "private" : "public";
+      return json(repository(ctx, repo));
+    },
+    { permission: { scope: "administration", level: "write" } },
+  );
+
   router.get("/user", (ctx) => {
     // Only a user's token (PAT, OAuth, user-to-server) has a "user". Without a token GitHub answers 401
     // (OpenAPI `GET /user` lists 401), and an installation token — `GITHUB_TOKEN`, the per-job tokens the

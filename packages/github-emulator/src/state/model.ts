@@ -336,6 +336,8 @@ export interface RepoData {
   /** Repository rulesets restricting ref writes (emulator-only control `/_emulator/repos/{o}/{r}/rulesets`). */
   rulesets?: RulesetData[];
   releases: ReleaseData[];
+  /** `PATCH /repos/{o}/{r}` `private` / `visibility`; unset = public (every repository the emulator creates). */
+  visibility?: "public" | "private" | "internal";
   /** Immutable releases enabled (`PUT /repos/{o}/{r}/immutable-releases`): releases published from now on are immutable. */
   immutableReleases?: boolean;
   assets: AssetData[];
