@@ -379,11 +379,14 @@ export function compareProfiles(
     if (!(name in reference.columns))
       findings.push({ kind: "new_column", column: name, message: `new column "${name}"` });
   applyDecisions(columns, options.correction ?? "none");
-  const driftShare = columns.length ? columns.filter((c) => c.drifted).length / columns.length : 0;
+  // The share is over the columns a test ran on: a column with no values on one side (a note) was not
+  // tested, and counting it as "not drifted" would dilute the share below the threshold.
+  const tested = columns.filter((c) => !c.note);
+  const driftShare = tested.length ? tested.filter((c) => c.drifted).length / tested.length : 0;
   const shareThreshold = options.driftShare ?? 0.5;
   const report: MonitoringReport = {
     schema_version: REPORT_SCHEMA_VERSION,
-    dataset_drift: columns.length > 0 && driftShare >= shareThreshold,
+    dataset_drift: tested.length > 0 && driftShare >= shareThreshold,
     drift_share: driftShare,
     drift_share_threshold: shareThreshold,
     correction: options.correction ?? "none",

@@ -199,7 +199,7 @@ export function composeIssue(
   const trailer = historyBlock(history);
   const level = driftLevel(report);
   const drifted = report.columns.filter((c) => c.drifted).length;
-  const title = `Monitoring: ${model}${level === "dataset" ? " — dataset drift detected" : level === "columns" ? ` — ${drifted} of ${report.columns.length} columns drifted` : ""}`;
+  const title = `Monitoring: ${model}${level === "dataset" ? " — dataset drift detected" : level === "columns" ? ` — ${drifted} of ${report.columns.filter((c) => !c.note).length} columns drifted` : ""}`;
   const body = [
     `Monitoring of model \`${model}\`, updated by mlops-actions on every run${options.runUrl ? ` (latest: ${options.runUrl})` : ""}.`,
     "",

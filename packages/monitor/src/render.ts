@@ -118,7 +118,11 @@ const percent = (share: number) => `${Number((share * 100).toFixed(1))}%`;
  */
 export function driftHeadline(report: MonitoringReport): string {
   const drifted = report.columns.filter((c) => c.drifted).length;
-  const of = `${drifted} of ${report.columns.length} column${report.columns.length === 1 ? "" : "s"} drifted`;
+  const tested = report.columns.filter((c) => !c.note).length;
+  const untested = report.columns.length - tested;
+  const of =
+    `${drifted} of ${tested} column${tested === 1 ? "" : "s"} drifted` +
+    (untested > 0 ? ` (${untested} not tested: no values on one side)` : "");
   const threshold = percent(report.drift_share_threshold);
   switch (driftLevel(report)) {
     case "dataset":

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareProfiles, DRIFT_TESTS, diffReports } from "../src/compare.js";
 import { EXACT_LIMIT, ProfileBuilder } from "../src/profile.js";
-import { renderMarkdown } from "../src/render.js";
+import { driftHeadline, renderMarkdown } from "../src/render.js";
 import { ksTwoSample } from "../src/stats/ks.js";
 
 function build(cols: Record<string, unknown[]>) {
@@ -138,6 +138,33 @@ describe("corrections and degenerate columns", () => {
       ["null_share", "empty"],
     ]);
     expect(r.findings[0]?.message).toContain("zebra");
+  });
+
+  it("a column of nulls is not tested and does not dilute the drift share (1 of 2 tested drifted is 50%)", () => {
+    const ref = build({
+      a: seq(200, (i) => String(i)),
+      b: seq(200, (i) => String(i)),
+      n1: seq(200, () => ""),
+      n2: seq(200, () => "NA"),
+    });
+    const cur = build({
+      a: seq(200, (i) => String(i + 150)),
+      b: seq(200, (i) => String(i)),
+      n1: seq(200, () => ""),
+      n2: seq(200, () => "NA"),
+    });
+    const r = compareProfiles(ref, cur);
+    expect(r.columns.map((c) => [c.name, c.drifted, c.note ?? null])).toEqual([
+      ["a", true, null],
+      ["b", false, null],
+      ["n1", false, "no values in the reference data"],
+      ["n2", false, "no values in the reference data"],
+    ]);
+    expect(r.drift_share).toBe(0.5);
+    expect(r.dataset_drift).toBe(true);
+    expect(driftHeadline(r)).toBe(
+      "Dataset drift detected: 1 of 2 columns drifted (2 not tested: no values on one side) (threshold 50% reached)",
+    );
   });
 
   it("reports retyped columns and keeps KS from sketches close to the exact statistic", () => {
