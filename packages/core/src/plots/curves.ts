@@ -53,7 +53,12 @@ export interface RocCurve {
  * `labels` are 0/1 (1 = positive). NaN rates when a class is absent.
  */
 export function rocCurve(labels: readonly number[], scores: readonly number[]): RocCurve {
-  let { fps, tps, thresholds } = binaryClfCurve(labels, scores);
+  return rocOfCounts(binaryClfCurve(labels, scores));
+}
+
+/** The ROC curve from `binaryClfCurve`'s counts (which a precision–recall curve can share). */
+function rocOfCounts(counts: { fps: number[]; tps: number[]; thresholds: number[] }): RocCurve {
+  let { fps, tps, thresholds } = counts;
   if (fps.length > 2) {
     const keep: number[] = [0];
     for (let i = 1; i < fps.length - 1; i++) {
@@ -91,7 +96,12 @@ export function precisionRecallCurve(
   labels: readonly number[],
   scores: readonly number[],
 ): PrecisionRecallCurve {
-  const { fps, tps, thresholds } = binaryClfCurve(labels, scores);
+  return prOfCounts(binaryClfCurve(labels, scores));
+}
+
+/** The precision–recall curve from `binaryClfCurve`'s counts. */
+function prOfCounts(counts: { fps: number[]; tps: number[]; thresholds: number[] }): PrecisionRecallCurve {
+  const { fps, tps, thresholds } = counts;
   const lastT = tps[tps.length - 1] ?? 0;
   const precision = tps.map((t, i) => {
     const ps = t + (fps[i] as number);
@@ -348,8 +358,9 @@ export function oneVsRest(
       pooledLabels.push(labels[i] as number);
       pooledScores.push(s[i] as number);
     }
-    const roc = rocCurve(labels, s);
-    const pr = precisionRecallCurve(labels, s);
+    const counts = binaryClfCurve(labels, s); // one sort for both curves
+    const roc = rocOfCounts(counts);
+    const pr = prOfCounts(counts);
     return {
       cls,
       support: labels.reduce((a, b) => a + b, 0),
@@ -360,8 +371,9 @@ export function oneVsRest(
     };
   });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const microRoc = rocCurve(pooledLabels, pooledScores);
-  const microPr = precisionRecallCurve(pooledLabels, pooledScores);
+  const pooled = binaryClfCurve(pooledLabels, pooledScores);
+  const microRoc = rocOfCounts(pooled);
+  const microPr = prOfCounts(pooled);
   return {
     classes: perClass,
     macroAuc: mean(perClass.map((c) => c.auc)),
