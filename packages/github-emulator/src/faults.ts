@@ -35,10 +35,11 @@ export interface FaultRule {
 }
 
 /**
- * Emulator-only routes (`/_emulator/…`: the runner's bookkeeping, test controls) stand for GitHub's
- * own machinery, not for its API: a rule hits them only when its `route` names them.
+ * Emulator-only routes (`/_emulator/…`: the runner's bookkeeping, test controls; `/_sigstore/…`: the
+ * Sigstore stand-ins) stand for GitHub's own machinery or other services, not for its API: a rule hits them
+ * only when its `route` names them.
  */
-const EMULATOR_ONLY = /^\/_emulator\//;
+const EMULATOR_ONLY = /^\/_(emulator|sigstore)\//;
 
 /** mulberry32: tiny, seedable PRNG. */
 function generator(seed: number): () => number {

@@ -14,7 +14,7 @@ import type { Reply } from "./http/reply.js";
 import type { RouteDefinition, Router } from "./http/router.js";
 import { type SchemaViolation, validateResponse } from "./openapi/validator.js";
 import { PRIMARY_MESSAGE, type RateLimiter, SECONDARY_MESSAGE } from "./rate-limit.js";
-import { SIGSTORE_PREFIX, serveSigstore } from "./sigstore/index.js";
+import { SIGSTORE_PREFIX, sendSigstoreFault, serveSigstore } from "./sigstore/index.js";
 import type { Store } from "./state/store.js";
 
 /** One served request. */
@@ -68,8 +68,16 @@ export async function listen(parts: ServerParts, port: number): Promise<{ server
     };
     void (async () => {
       if (url.pathname.startsWith(SIGSTORE_PREFIX)) {
+        // Fault rules hit the Sigstore stand-ins only when their `route` names the path (as `/_emulator/`).
+        const fault = parts.faults.pick(req.method ?? "GET", url.pathname);
+        if (fault?.kind === "slow") await sleep(fault.delayMs ?? 200);
+        if (fault && fault.kind !== "slow") {
+          req.resume();
+          record(url.pathname, sendSigstoreFault(res, fault), undefined, fault.kind);
+          return;
+        }
         const sigstore = { store: parts.store, baseUrl: () => baseUrl, serverUrl: parts.serverUrl };
-        record(url.pathname, await serveSigstore(sigstore, req, res, url), undefined);
+        record(url.pathname, await serveSigstore(sigstore, req, res, url), undefined, fault?.kind);
         return;
       }
       if (/^\/(twirp|_blob|_emulator\/actions)\//.test(url.pathname)) {

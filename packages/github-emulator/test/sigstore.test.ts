@@ -4,7 +4,7 @@
  * and `@sigstore/verify` verifies it with nothing but the emulator's `trusted_root.json`. The certificate
  * carries what Fulcio's GitHub mapping puts there; bad tokens and bad proofs are refused as Fulcio refuses.
  */
-import { createSign, generateKeyPairSync, sign as signBytes } from "node:crypto";
+import { createHash, createSign, generateKeyPairSync, sign as signBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -290,6 +290,47 @@ describe("Rekor stand-in", () => {
   });
 });
 
+describe("faults on the stand-ins", () => {
+  it("a fault rule naming Rekor's path fails the log call; the client's retry gets through a transient 503", async () => {
+    const job = await signingJob(emulator());
+    const route = "POST /_sigstore/rekor/api/v1/log/entries";
+    try {
+      emulator().setFaults([{ route, kind: "5xx", status: 503, nth: [1] }]);
+      emulator().clearLog();
+      const retried = await signStatement(
+        emulator(),
+        () => idToken(job),
+        new RekorWitness({
+          rekorBaseURL: emulator().sigstore.rekorUrl,
+          retry: { retries: 1, minTimeout: 10 },
+        }),
+      );
+      expect(retried.verificationMaterial.tlogEntries).toHaveLength(1);
+      const rekorCalls = emulator()
+        .requestLog.filter((entry) => entry.path === "/_sigstore/rekor/api/v1/log/entries")
+        .map((entry) => [entry.status, entry.fault ?? null]);
+      expect(rekorCalls).toEqual([
+        [503, "5xx"],
+        [201, null],
+      ]);
+      emulator().setFaults([{ route, kind: "5xx", status: 503 }]);
+      await expect(
+        signStatement(
+          emulator(),
+          () => idToken(job),
+          new RekorWitness({ rekorBaseURL: emulator().sigstore.rekorUrl, retry: 0 }),
+        ),
+      ).rejects.toThrow(/503/);
+      // A rule without a route never hits the stand-ins (only GitHub's API).
+      emulator().setFaults([{ kind: "5xx" }]);
+      const untouched = await fetch(emulator().sigstore.trustedRootUrl);
+      expect(untouched.status).toBe(200);
+    } finally {
+      emulator().setFaults([]);
+    }
+  });
+});
+
 describe("trusted root across restarts", () => {
   it("keeps its keys and certificates in stateDir: a bundle signed before a restart verifies after it", async () => {
     const stateDir = await mkdtemp(join(tmpdir(), "emu-sigstore-"));
@@ -300,6 +341,11 @@ describe("trusted root across restarts", () => {
         first,
         () => idToken(job),
         new RekorWitness({ rekorBaseURL: first.sigstore.rekorUrl, retry: 0 }),
+      );
+      const stamped = await signStatement(
+        first,
+        () => idToken(job),
+        new TSAWitness({ tsaBaseURL: first.sigstore.tsaUrl, retry: 0 }),
       );
       const before = await first.sigstore.trustedRoot();
       await first.close();
@@ -315,9 +361,29 @@ describe("trusted root across restarts", () => {
             root.ctlogs,
           ]).replace(/http:\/\/127\.0\.0\.1:\d+/g, "");
         expect(keys(after)).toBe(keys(before));
+        const san = `https://github.localhost/${WORKFLOW_REF}`;
         (await verifier(second, { tlogThreshold: 1, ctlogThreshold: 1 })).verify(toSignedEntity(bundle), {
-          subjectAlternativeName: `https://github.localhost/${WORKFLOW_REF}`,
+          subjectAlternativeName: san,
         });
+        // The TSA signs after the restart with the certificate the trusted root names (its ESSCertIDv2 hash).
+        const laterJob = await signingJob(second);
+        const stampedLater = await signStatement(
+          second,
+          () => idToken(laterJob),
+          new TSAWitness({ tsaBaseURL: second.sigstore.tsaUrl, retry: 0 }),
+        );
+        const tsaCert = (
+          after.timestampAuthorities as Array<{ certChain: { certificates: Array<{ rawBytes: string }> } }>
+        )[0]?.certChain.certificates[0]?.rawBytes;
+        const certHash = createHash("sha256")
+          .update(Buffer.from(tsaCert ?? "", "base64"))
+          .digest();
+        const token =
+          stampedLater.verificationMaterial.timestampVerificationData?.rfc3161Timestamps[0]?.signedTimestamp;
+        expect(token?.includes(certHash)).toBe(true);
+        const tsaOnly = await verifier(second, { tlogThreshold: 0, ctlogThreshold: 1, tsaThreshold: 1 });
+        for (const signed of [stamped, stampedLater])
+          tsaOnly.verify(toSignedEntity(signed), { subjectAlternativeName: san });
       } finally {
         await second.close();
       }

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tsaHandler } from "@sigstore/mock/dist/timestamp/handler.js";
 import { OIDC_PATH, oidcPublicKey } from "../actions-runtime/oidc.js";
+import type { FaultRule } from "../faults.js";
 import { readText } from "../http/context.js";
 import type { Store } from "../state/store.js";
 import { createSigningCertificate } from "./fulcio.js";
@@ -54,6 +55,20 @@ function send(res: ServerResponse, status: number, body: string | Buffer, type: 
 }
 
 const JSON_TYPE = "application/json";
+
+/**
+ * A fault rule naming a stand-in's path (`{route: "/_sigstore/rekor/api/v1/log/entries", kind: "5xx"}`):
+ * `5xx` → that status (default 502), `429`/`secondary-rate-limit` → 429, `reset-mid-body` → the connection is
+ * dropped before any answer. `@sigstore/sign`'s clients retry 5xx and 429 (`external/fetch.js` `retryable`).
+ */
+export function sendSigstoreFault(res: ServerResponse, rule: FaultRule): number {
+  if (rule.kind === "reset-mid-body") {
+    res.destroy();
+    return 0;
+  }
+  const status = rule.kind === "5xx" ? (rule.status ?? 502) : 429;
+  return send(res, status, JSON.stringify({ code: status, message: "injected fault" }), JSON_TYPE);
+}
 
 /** Serves a `/_sigstore/…` request; resolves the status sent. */
 export async function serveSigstore(
