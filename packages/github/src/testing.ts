@@ -149,7 +149,14 @@ export async function aliasVersion(
  */
 export async function emulatorIdToken(
   emulator: { url: string } | string,
-  options: { repository: string; jobWorkflowRef: string; sha?: string; audience?: string },
+  options: {
+    repository: string;
+    jobWorkflowRef: string;
+    /** The top-level workflow (`workflow_ref`); default `jobWorkflowRef` (no reusable workflow). */
+    workflowRef?: string;
+    sha?: string;
+    audience?: string;
+  },
 ): Promise<string> {
   const base = typeof emulator === "string" ? emulator : emulator.url;
   const post = async (path: string, body: unknown) => {
@@ -162,11 +169,9 @@ export async function emulatorIdToken(
     return (await response.json()) as Record<string, unknown>;
   };
   const sha = options.sha ?? "1".repeat(40);
-  const ref = options.jobWorkflowRef.slice(options.jobWorkflowRef.indexOf("@") + 1);
-  const workflowPath = options.jobWorkflowRef.slice(
-    options.jobWorkflowRef.indexOf("/.github/") + 1,
-    options.jobWorkflowRef.indexOf("@"),
-  );
+  const workflowRef = options.workflowRef ?? options.jobWorkflowRef;
+  const ref = workflowRef.slice(workflowRef.indexOf("@") + 1);
+  const workflowPath = workflowRef.slice(workflowRef.indexOf("/.github/") + 1, workflowRef.indexOf("@"));
   const run = await post(`/_emulator/repos/${options.repository}/actions/runs`, {
     workflow_path: workflowPath,
     event: "push",
@@ -176,7 +181,7 @@ export async function emulatorIdToken(
   const job = await post(`/_emulator/repos/${options.repository}/actions/runs/${run.id}/jobs`, {
     name: "register",
     permissions: { contents: "write", "id-token": "write" },
-    oidc: { ref, sha, workflow_ref: options.jobWorkflowRef, job_workflow_ref: options.jobWorkflowRef },
+    oidc: { ref, sha, workflow_ref: workflowRef, job_workflow_ref: options.jobWorkflowRef },
   });
   const response = await fetch(
     `${job.id_token_request_url}&audience=${encodeURIComponent(options.audience ?? "sigstore")}`,

@@ -62,7 +62,13 @@ afterAll(async () => {
  */
 function signer(
   workflowRef: string,
-  over: { ca?: Emulator; rekor?: boolean; tsa?: boolean } = {},
+  over: {
+    ca?: Emulator;
+    rekor?: boolean;
+    tsa?: boolean;
+    /** A reusable workflow `workflowRef` called by this job of `caller`'s (owner/repo/.github/workflows/f.yml@ref). */
+    caller?: string;
+  } = {},
 ): VersionSigner {
   const fulcio = over.ca ?? emulator;
   return sigstoreVersionSigner({
@@ -75,8 +81,9 @@ function signer(
     },
     idToken: (audience) =>
       emulatorIdToken(fulcio, {
-        repository: workflowRef.split("/").slice(0, 2).join("/"),
+        repository: (over.caller ?? workflowRef).split("/").slice(0, 2).join("/"),
         jobWorkflowRef: workflowRef,
+        ...(over.caller ? { workflowRef: over.caller } : {}),
         audience,
       }),
   });
@@ -167,6 +174,27 @@ describe("keyless verification (Fulcio certificate, Rekor entry or RFC 3161 time
     );
     await expect(verify(repo, "1")).rejects.toThrow(
       `fraud/v1 provenance.sigstore.json: the signing certificate names the repository ${SERVER}/${OWNER}/elsewhere, not ${SERVER}/${OWNER}/${repo}: a statement from another repository.`,
+    );
+  });
+
+  it("a reusable workflow of another repository signed (the release template's): the repository that ran it is checked", async () => {
+    const reusable = "mlops-actions/mlops-actions/.github/workflows/reusable-release.yml@refs/tags/v1";
+    const repo = await registered((r) => signer(reusable, { caller: main(r) }));
+    const { verified } = await verify(repo, "1", policy(repo, { workflow: ".github/workflows/release.yml" }));
+    expect(verified?.signer).toBe(`${SERVER}/${reusable}`);
+    expect(verified?.ref).toBe("refs/heads/main");
+    // The same reusable workflow run by another repository's job: refused.
+    const evil = await registered(() =>
+      signer(reusable, { caller: `${OWNER}/elsewhere/.github/workflows/release.yml@refs/heads/main` }),
+    );
+    await expect(verify(evil, "1")).rejects.toThrow(
+      `fraud/v1 provenance.sigstore.json: the signing certificate names the repository ${SERVER}/${OWNER}/elsewhere, not ${SERVER}/${OWNER}/${evil}: a statement from another repository.`,
+    );
+    // The policy's workflow is the top-level one (Build Config URI), not the reusable one.
+    await expect(
+      verify(repo, "1", policy(repo, { workflow: ".github/workflows/other.yml" })),
+    ).rejects.toThrow(
+      "fraud/v1 provenance.sigstore.json: signed by the workflow .github/workflows/release.yml, not .github/workflows/other.yml.",
     );
   });
 

@@ -80,6 +80,15 @@ export interface CertificateIdentity {
   subjectAlternativeName: string;
   /** The OIDC issuer whose token the certificate was issued for (Fulcio extension 1.3.6.1.4.1.57264.1.8). */
   issuer: string;
+  /**
+   * Fulcio's GitHub extensions: the repository the job ran in (1.3.6.1.4.1.57264.1.12, `https://github.com/OWNER/REPO`),
+   * its ref (.1.14) and the top-level workflow (.1.18 Build Config URI, `…/OWNER/REPO/.github/workflows/F.yml@REF`).
+   * When a reusable workflow of another repository signs (the release template's), the SAN names that
+   * workflow; these still name the repository that ran it, and are what is checked when present.
+   */
+  sourceRepositoryUri?: string;
+  sourceRepositoryRef?: string;
+  buildConfigUri?: string;
 }
 
 export interface SigningPolicy {
@@ -221,11 +230,21 @@ async function openSigned(
     throw new SignatureError(
       `${what}: the signing certificate was issued for an ID token of ${identity.issuer || "(no issuer)"}, not ${issuer} (registry.signing.sigstore.oidc_issuer).`,
     );
-  const parsed = parseWorkflowIdentity(identity.subjectAlternativeName);
-  if (!parsed)
+  const san = parseWorkflowIdentity(identity.subjectAlternativeName);
+  if (!san)
     throw new SignatureError(
       `${what}: signed by ${identity.subjectAlternativeName}, which is not a GitHub Actions workflow identity.`,
     );
+  // Who ran the signing job: the source repository, its ref and the top-level workflow (as
+  // `gh attestation verify --repo` checks them); the SAN's when the certificate lacks them.
+  const config = identity.buildConfigUri ? parseWorkflowIdentity(identity.buildConfigUri) : undefined;
+  const parsed = identity.sourceRepositoryUri
+    ? {
+        repositoryUrl: identity.sourceRepositoryUri,
+        ref: identity.sourceRepositoryRef ?? "",
+        path: config?.path ?? san.path,
+      }
+    : san;
   return {
     statement: statementOf(envelope, what),
     signer: identity.subjectAlternativeName,

@@ -18,6 +18,7 @@ import {
   type SigstoreTrust,
 } from "@mlops/core";
 import { bundleFromJSON } from "@sigstore/bundle";
+import { X509Certificate } from "@sigstore/core";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { getTrustedRoot } from "@sigstore/tuf";
 import {
@@ -168,6 +169,44 @@ export async function loadSigstoreTrust(options: SigstoreOpenerOptions): Promise
   return mergeTrust([root], "the Sigstore public-good trusted root");
 }
 
+/** The leaf certificate of a verified bundle. */
+function signerCertificate(bundle: ReturnType<typeof bundleFromJSON>): X509Certificate | undefined {
+  const content = bundle.verificationMaterial.content;
+  const raw =
+    content.$case === "certificate"
+      ? content.certificate.rawBytes
+      : content.$case === "x509CertificateChain"
+        ? content.x509CertificateChain.certificates[0]?.rawBytes
+        : undefined;
+  return raw ? X509Certificate.parse(Buffer.from(raw)) : undefined;
+}
+
+/**
+ * Fulcio's GitHub Actions extensions (sigstore/fulcio docs/oid-info.md), each a DER UTF8String:
+ * 1.3.6.1.4.1.57264.1.12 Source Repository URI (the repository the job ran in, from the token's
+ * `repository`), .1.14 Source Repository Ref (`ref`), .1.18 Build Config URI (the top-level workflow,
+ * `workflow_ref`). The SAN (= .1.9 Build Signer URI, `job_workflow_ref`) names a reusable workflow's
+ * own repository when one signed, so who ran it comes from these.
+ */
+function githubExtensions(cert: X509Certificate | undefined): {
+  sourceRepositoryUri?: string;
+  sourceRepositoryRef?: string;
+  buildConfigUri?: string;
+} {
+  const text = (oid: string) => {
+    const value = cert?.extension(oid)?.valueObj.subs?.[0]?.value.toString("utf8");
+    return value ? value : undefined;
+  };
+  const repository = text("1.3.6.1.4.1.57264.1.12");
+  const ref = text("1.3.6.1.4.1.57264.1.14");
+  const config = text("1.3.6.1.4.1.57264.1.18");
+  return {
+    ...(repository ? { sourceRepositoryUri: repository } : {}),
+    ...(ref ? { sourceRepositoryRef: ref } : {}),
+    ...(config ? { buildConfigUri: config } : {}),
+  };
+}
+
 /** One line for a @sigstore/verify refusal. */
 function refusal(error: unknown, what: string): SignatureError {
   if (!(error instanceof VerificationError)) {
@@ -240,6 +279,7 @@ export function sigstoreBundleOpener(options: SigstoreOpenerOptions): OpenBundle
     } catch (error) {
       throw refusal(error, what);
     }
+    const leaf = signerCertificate(parsed);
     const dsse = parsed.content.dsseEnvelope;
     // The envelope as verified (decoded by the bundle parser), not the JSON's text, goes to core.
     const envelope: DsseEnvelope = {
@@ -255,6 +295,7 @@ export function sigstoreBundleOpener(options: SigstoreOpenerOptions): OpenBundle
       identity: {
         subjectAlternativeName: signer.identity?.subjectAlternativeName ?? "",
         issuer: signer.identity?.extensions?.issuer ?? "",
+        ...githubExtensions(leaf),
       },
       witness: witnessOf(entity),
     };
