@@ -1,44 +1,37 @@
-import { existsSync, statSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
-  downloadCandidateArtifact,
-  folderArtifactStore,
-  loadSweepCells,
+  locateGateCandidate,
+  type PlottedCandidate,
+  readGateSweep,
   reportWorkflowFile,
   requireRepository,
   resolveFiles,
   startAction,
+  sweepCellPlotted,
   triggeringRun,
   uploadBestCell,
 } from "@mlops/action-kit";
 import {
   attemptArtifactName,
-  CHECK_OUTPUT_BUDGET,
   decideFromSetup,
-  type GateDecision,
   GateFailed,
-  type GateReportInput,
-  gateReportArtifactBase,
-  InputError,
+  gateBaselineMode,
   JOB_SUMMARY_BUDGET,
-  type MetricValues,
   prepareGate,
-  readModelConfig,
   trainArtifactBase,
-  writeGateReportFiles,
 } from "@mlops/core";
 import {
-  type Baseline,
   type GitHubClient,
-  gateCommentKey,
+  gateIdentity,
+  gateImagesReadOnly,
   gateReportPlots,
+  gateTarget,
   githubClientFactory,
-  publishGateDecision,
-  reportPullRequest,
+  publishGate,
   resolveBaseline,
 } from "@mlops/github";
 import { inputSchema } from "./inputs.js";
@@ -58,62 +51,49 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     githubClientFactory(runtime.log),
   );
   requireRepository(context);
+  const { log } = runtime;
 
   // Everything local first: a mistake in the config, the rules or the metrics fails before any request
   // (but the download of the candidate, when no `metrics` are given).
-  const sweepMatrix = inputs.sweep;
-  // A sweep's cells: this run's train artifacts, or (`metrics` given) a folder of downloaded ones.
-  const sweepFolder =
-    sweepMatrix !== undefined && inputs.metrics !== undefined ? resolve(deps.cwd, inputs.metrics) : undefined;
-  if (sweepFolder !== undefined && !(existsSync(sweepFolder) && statSync(sweepFolder).isDirectory()))
-    throw new InputError(
-      `metrics: with 'sweep', expected a folder of downloaded train artifacts (<artifact-name>-cell-<id>/run.json), got ${inputs.metrics}`,
-    );
-  const metricsPath =
-    sweepMatrix !== undefined
-      ? undefined
-      : inputs.metrics !== undefined
-        ? resolve(deps.cwd, inputs.metrics)
-        : await downloadCandidateArtifact({
-            artifacts: deps.artifacts,
-            model:
-              inputs["model-name"] ??
-              readModelConfig(resolve(deps.cwd, inputs.config), inputs.config, undefined).model?.name,
-            configFile: inputs.config,
-            artifactName: inputs["artifact-name"],
-            runAttempt: context.runAttempt,
-            log: runtime.log,
-          });
+  const { metricsPath, sweepFolder } = await locateGateCandidate({
+    inputs: {
+      metrics: inputs.metrics,
+      sweep: inputs.sweep,
+      config: inputs.config,
+      modelName: inputs["model-name"],
+      artifactName: inputs["artifact-name"],
+    },
+    cwd: deps.cwd,
+    artifacts: deps.artifacts,
+    runAttempt: context.runAttempt,
+    log,
+  });
   const setup = prepareGate({
     cwd: deps.cwd,
     config: inputs.config,
     metricsPath,
-    sweep: sweepMatrix !== undefined,
+    sweep: inputs.sweep !== undefined,
     modelName: inputs["model-name"],
     artifactName: inputs["artifact-name"],
     rules: inputs.rules,
     perExample: inputs["per-example"],
-    log: runtime.log,
+    log,
   });
-  const { candidate, config, model, rules, significant, configuredPerExample, candidatePerExample } = setup;
+  const { candidate, config, model } = setup;
   const artifactBase = trainArtifactBase(model, inputs["artifact-name"]);
-  if (sweepMatrix !== undefined && sweepFolder === undefined && deps.artifacts.unavailable)
-    throw new InputError(`sweep: the cells' train artifacts cannot be read: ${deps.artifacts.unavailable}`);
-  const folder = sweepFolder !== undefined ? folderArtifactStore(sweepFolder) : undefined;
   const sweep =
-    sweepMatrix !== undefined
-      ? await runtime.log.group("Sweep cells", () =>
-          loadSweepCells({
-            matrixText: sweepMatrix,
-            artifacts: folder?.store ?? deps.artifacts,
-            base: artifactBase,
-            runAttempt: folder?.newestAttempt ?? context.runAttempt,
-            // every cell's per-example file is found (the best cell's plots); read only for `significant` rules
-            perExample: configuredPerExample,
-            readPerExample: significant,
-            log: runtime.log,
-          }),
-        )
+    inputs.sweep !== undefined
+      ? await readGateSweep({
+          matrixText: inputs.sweep,
+          sweepFolder,
+          artifacts: deps.artifacts,
+          base: artifactBase,
+          runAttempt: context.runAttempt,
+          // every cell's per-example file is found (the best cell's plots); read only for `significant` rules
+          perExample: setup.configuredPerExample,
+          readPerExample: setup.significant,
+          log,
+        })
       : undefined;
 
   let clientInstance: GitHubClient | undefined;
@@ -121,168 +101,100 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
     clientInstance ??= deps.createClient({ token: inputs["github-token"], apiUrl: context.apiUrl });
     return clientInstance;
   };
-  const trigger = triggeringRun(context);
-  const { pr, skip } = await reportPullRequest(
+  const workflowFile = reportWorkflowFile(context);
+  const target = await gateTarget(
     client,
-    {
-      owner: context.owner,
-      repo: context.repo,
-      repository: context.repository,
-      ...(context.pullRequest ? { eventPullRequest: context.pullRequest } : {}),
-      ...(trigger ? { trigger } : {}),
-      ...(inputs["pull-request"] !== undefined ? { number: inputs["pull-request"] } : {}),
-      ...(inputs["head-sha"] !== undefined ? { headSha: inputs["head-sha"] } : {}),
-    },
-    runtime.log,
+    context,
+    { trigger: triggeringRun(context), pullRequest: inputs["pull-request"], headSha: inputs["head-sha"] },
+    log,
   );
-  // The evaluated commit: in a companion, the triggering run's head (not this run's default-branch sha).
-  const headSha = inputs["head-sha"] ?? trigger?.headSha ?? pr?.headSha ?? context.sha;
   const tempDir = await mkdtemp(join(deps.env.RUNNER_TEMP ?? tmpdir(), `mlops-gate-${model}-`));
-
-  const baselineMode =
-    inputs.baseline === "auto" ? (config.model?.gate?.baseline ?? "auto") : inputs.baseline;
-  const baseline: Baseline | undefined = await runtime.log.group(`Baseline (${baselineMode})`, () =>
+  const baselineMode = gateBaselineMode(inputs.baseline, setup);
+  const baseline = await log.group(`Baseline (${baselineMode})`, () =>
     resolveBaseline({
       mode: baselineMode,
       model,
       owner: context.owner,
       repo: context.repo,
       token: inputs["github-token"],
-      baseBranch: pr?.baseRef ?? (context.ref.startsWith("refs/heads/") ? context.ref.slice(11) : undefined),
-      workflowFile: reportWorkflowFile(context),
+      baseBranch: target.baseBranch,
+      workflowFile,
       artifactName: artifactBase,
-      perExample: configuredPerExample,
+      perExample: setup.configuredPerExample,
       cwd: deps.cwd,
       tempDir,
       client,
       artifacts: deps.artifacts,
-      log: runtime.log,
+      log,
     }),
   );
-  runtime.log.info(baseline ? `Baseline: ${baseline.source}` : "Baseline: none (first model)");
+  log.info(baseline ? `Baseline: ${baseline.source}` : "Baseline: none (first model)");
 
   // The report's plots (prediction plots, trend, `plots:`) of one candidate: the gated one, or a sweep's best cell.
-  const reportPlots = (plotted: {
-    metrics: MetricValues;
-    directory: string | undefined;
-    perExample: string | undefined;
-  }) =>
+  const plotsOf = (plotted: PlottedCandidate) =>
     gateReportPlots({
       model,
       config: config.model,
       candidate: plotted,
       baseline,
       specs: config.specs,
-      ruleMetrics: rules.map((r) => r.rule.metric),
+      ruleMetrics: setup.rules.map((r) => r.rule.metric),
       owner: context.owner,
       repo: context.repo,
       serverUrl: context.serverUrl,
-      pullRequest: pr?.number,
+      pullRequest: target.pr?.number,
       runId: context.runId,
       runAttempt: context.runAttempt,
       branch: inputs["plots-branch"],
-      // A fork's images are never committed: its own token is read-only, and a companion
-      // (workflow_run) would commit files a fork wrote into this repository.
-      ...(context.pullRequest?.fromFork === true
-        ? { readOnly: "this pull request comes from a fork, whose token cannot commit images" }
-        : context.eventName === "workflow_run"
-          ? {
-              readOnly:
-                "a workflow_run companion reports a fork's run, whose files are not committed to this repository",
-            }
-          : {}),
+      ...gateImagesReadOnly(context),
       client,
       resolveFiles: (pattern, dir) => resolveFiles([pattern], dir, "plots"),
-      log: runtime.log,
+      log,
     });
-
-  let evaluation: GateDecision = decideFromSetup(setup, {
+  const plots = candidate
+    ? await plotsOf({ ...candidate, perExample: setup.candidatePerExample })
+    : undefined;
+  let evaluation = decideFromSetup(setup, {
     baseline,
     onSkipped: inputs["on-skipped"],
-    identity: {
-      candidateLabel: `commit ${headSha.slice(0, 7)}`,
-      ...(headSha ? { candidateUrl: `${context.serverUrl}/${context.repository}/commit/${headSha}` } : {}),
-      runUrl: context.runUrl,
-    },
-    ...(sweep
-      ? { sweep: { cells: sweep.cells, notes: sweep.notes, matrixText: sweepMatrix as string } }
-      : {}),
-    ...(candidate
-      ? plotsOf(
-          await reportPlots({
-            metrics: candidate.metrics,
-            directory: candidate.directory,
-            perExample: candidatePerExample,
-          }),
-        )
-      : {}),
-    log: runtime.log,
+    identity: gateIdentity(context, target.headSha),
+    ...(sweep ? { sweep } : {}),
+    ...(plots ? { plots } : {}),
+    log,
   });
   // A sweep: the best cell's plots, in its gate report (known once the cells are ranked).
-  const bestCell = sweep?.cells.find((c) => c.cell.id === evaluation.bestCellId);
-  if (sweep && bestCell?.metrics && evaluation.withBestCellPlots) {
-    const files = sweep.files.get(bestCell.cell.id);
-    const plots = await reportPlots({
-      metrics: bestCell.metrics,
-      directory: files ? dirname(files.runJson) : undefined,
-      perExample: files?.perExample,
-    });
-    if (plots) evaluation = evaluation.withBestCellPlots(plots);
-  }
+  const best = sweep && sweepCellPlotted(sweep, evaluation.bestCellId);
+  const bestPlots = best && evaluation.withBestCellPlots ? await plotsOf(best) : undefined;
+  if (bestPlots && evaluation.withBestCellPlots) evaluation = evaluation.withBestCellPlots(bestPlots);
 
-  // Reports: the full one for the summary and the artifact, a budgeted one for the comment.
-  // The artifact holds the whole report; the job summary, GitHub's 1 MiB (bytes) of it.
-  const files = await writeGateReportFiles(tempDir, {
-    model,
-    evaluation,
-    baselineSource: baseline?.source,
-    pullRequest: context.pullRequest?.number,
-  });
-
-  const reportArtifact = attemptArtifactName(gateReportArtifactBase(model), context.runAttempt);
-  const { commentUrl, unposted } = await publishGateDecision(
+  const { files, reportArtifact, commentUrl, unposted } = await publishGate(
     client,
     {
-      target: {
-        owner: context.owner,
-        repo: context.repo,
-        pullRequest: pr?.number,
-        sha: headSha || undefined,
-        key: gateCommentKey(model, reportWorkflowFile(context) ?? (context.workflow || "workflow")),
-        checkName: `mlops gate: ${model}`,
-        ...(inputs["comment-author"] ? { commentAuthor: inputs["comment-author"] } : {}),
-      },
+      context,
+      model,
+      evaluation,
+      baselineSource: baseline?.source,
+      target,
+      workflowFile,
       comment: inputs.comment,
       check: inputs.check,
-      skip,
-      // The event's own PR from a fork: its token is read-only (a companion run reports for it instead).
-      readOnly: context.pullRequest?.fromFork === true,
-      reportArtifact,
-      content: {
-        comment: evaluation.render({ reserve: 200 }),
-        title: evaluation.verdict,
-        summary: evaluation.render({ budget: CHECK_OUTPUT_BUDGET }),
-        passed: evaluation.passed,
-        annotations: evaluation.annotations,
-        detailsUrl: context.runUrl,
-      },
+      commentAuthor: inputs["comment-author"],
+      tempDir,
     },
-    runtime.log,
+    log,
   );
   try {
     await deps.artifacts.upload(reportArtifact, [files.report, files.gateJson], files.dir);
   } catch (error) {
-    runtime.log.warning(
-      `Could not upload the report artifact ${reportArtifact}: ${(error as Error).message}`,
-    );
+    log.warning(`Could not upload the report artifact ${reportArtifact}: ${(error as Error).message}`);
   }
-  if (sweep && evaluation.bestCellId && !folder)
+  if (sweep && evaluation.bestCellId && !sweep.fromFolder)
     await uploadBestCell({
       sweep,
       bestCellId: evaluation.bestCellId,
       artifacts: deps.artifacts,
       name: attemptArtifactName(artifactBase, context.runAttempt),
-      log: runtime.log,
+      log,
     });
   if (unposted.length > 0) await runtime.appendSummary(unposted.map((line) => `> ⚠️ ${line}\n`).join(""));
   await runtime.appendSummary(evaluation.render({ budget: JOB_SUMMARY_BUDGET }));
@@ -296,10 +208,7 @@ export async function main(runtime: ActionRuntime, given: Partial<GateDeps> = {}
   // A sweep that ranked nothing checked nothing: it fails whatever `fail-on-regression` says.
   if (evaluation.broken) throw new GateFailed(evaluation.broken);
   if (!evaluation.passed) {
-    const message = evaluation.failure;
-    if (inputs["fail-on-regression"]) throw new GateFailed(message);
-    runtime.log.warning(`${message} (not failing the step: fail-on-regression is false)`);
+    if (inputs["fail-on-regression"]) throw new GateFailed(evaluation.failure);
+    log.warning(`${evaluation.failure} (not failing the step: fail-on-regression is false)`);
   }
 }
-
-const plotsOf = (plots: GateReportInput["plots"] | undefined) => (plots ? { plots } : {});

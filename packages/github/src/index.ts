@@ -7,6 +7,7 @@ export * from "./dispatch.js";
 export * from "./environment-protection.js";
 export * from "./errors.js";
 export * from "./gate-publish.js";
+export * from "./gate-run-context.js";
 export * from "./identity.js";
 export * from "./insights.js";
 export * from "./log.js";

@@ -211,3 +211,8 @@ export function decideFromSetup(
     log: options.log,
   });
 }
+
+/** The baseline a gate compares with: the `baseline` input, or (`auto`, its default) the config's `gate.baseline`. */
+export function gateBaselineMode(input: string, setup: Pick<GateSetup, "config">): string {
+  return input === "auto" ? (setup.config.model?.gate?.baseline ?? "auto") : input;
+}
