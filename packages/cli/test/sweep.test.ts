@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildRunManifest, expandSweepMatrix, sweepArtifactName, sweepCellOf } from "@mlops/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { buildProgram } from "../src/main.js";
 import { runCliCaptured } from "../src/testing.js";
 
 const dirs: string[] = [];
@@ -256,5 +257,28 @@ models:
       expect(run.stderr.split("\n")).toHaveLength(1);
       expect(run.stderr).toMatch(message);
     }
+  });
+
+  it("takes the baseline options of mlops gate (one declaration)", async () => {
+    const program = await buildProgram({
+      stdout: () => {},
+      stderr: () => {},
+      interactive: false,
+      cwd: ".",
+      env: {},
+    });
+    const baselineOptions = (name: string) =>
+      program.commands
+        .find((c) => c.name() === name)
+        ?.options.filter((o) => /^--(baseline|base-branch|workflow|repo|api-url)$/.test(o.long ?? ""))
+        .map((o) => [o.flags, o.description, o.defaultValue]);
+    expect(baselineOptions("sweep")?.map(([flags]) => flags)).toEqual([
+      "--baseline <mode>",
+      "--base-branch <branch>",
+      "--workflow <file>",
+      "--repo <owner/name>",
+      "--api-url <url>",
+    ]);
+    expect(baselineOptions("sweep")).toEqual(baselineOptions("gate"));
   });
 });

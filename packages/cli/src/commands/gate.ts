@@ -98,14 +98,9 @@ export async function cliBaseline(
   });
 }
 
-export function registerGateCommand(program: Command, io: CliIo): void {
-  program
-    .command("gate")
-    .description("Evaluate gate rules on a metrics file, optionally against a baseline")
-    .requiredOption(
-      "--metrics <file>",
-      "metrics of the candidate (a metrics file, a run.json or a train artifact's folder)",
-    )
+/** The baseline's options (`--baseline` and where it is read), the same for `mlops gate` and `mlops sweep`. */
+export function baselineOptions(command: Command): Command {
+  return command
     .option(
       "--baseline <mode>",
       `what to compare with (default: nothing, first-model mode): ${BASELINE_MODES.registry.syntax} (${BASELINE_MODES.registry.description}), base-branch (the train artifact of the newest successful push run of --workflow on --base-branch), a metrics file, none, or auto (@production, else base-branch, else none)`,
@@ -120,7 +115,19 @@ export function registerGateCommand(program: Command, io: CliIo): void {
       PR_CHECK_TEMPLATE,
     )
     .option("--repo <owner/name>", "repository of a registry baseline (default: $GITHUB_REPOSITORY)")
-    .option("--api-url <url>", "GitHub API URL (the emulator, or GitHub Enterprise)")
+    .option("--api-url <url>", "GitHub API URL (the emulator, or GitHub Enterprise)");
+}
+
+export function registerGateCommand(program: Command, io: CliIo): void {
+  baselineOptions(
+    program
+      .command("gate")
+      .description("Evaluate gate rules on a metrics file, optionally against a baseline")
+      .requiredOption(
+        "--metrics <file>",
+        "metrics of the candidate (a metrics file, a run.json or a train artifact's folder)",
+      ),
+  )
     .option(
       "--rule <rule>",
       'a rule such as "f1 >= baseline - 0.01" (repeatable)',

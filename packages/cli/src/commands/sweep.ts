@@ -2,7 +2,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  BASELINE_MODES,
   decideFromSetup,
   formatNumber,
   type GateDecision,
@@ -18,8 +17,7 @@ import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
-import { cliBaseline } from "./gate.js";
-import { PR_CHECK_TEMPLATE } from "./init.js";
+import { baselineOptions, cliBaseline } from "./gate.js";
 
 const FORMATS = ["table", "markdown", "json"];
 
@@ -81,27 +79,14 @@ function leaderboardTable(
 }
 
 export function registerSweepCommand(program: Command, io: CliIo): void {
-  program
-    .command("sweep")
-    .description(
-      "Rank a sweep's cells (a folder of metrics files or downloaded train artifacts) and gate them against a baseline, as evaluate-gate's sweep does",
-    )
-    .argument("<dir>", "one metrics file (JSON, YAML, CSV, run.json) or train artifact folder per cell")
-    .option(
-      "--baseline <mode>",
-      `what to compare with (default: nothing, first-model mode): ${BASELINE_MODES.registry.syntax} (${BASELINE_MODES.registry.description}), base-branch (the train artifact of the newest successful push run of --workflow on --base-branch), a metrics file, none, or auto (@production, else base-branch, else none)`,
-    )
-    .option(
-      "--base-branch <branch>",
-      "branch of the base-branch baseline (default: the repository's default branch)",
-    )
-    .option(
-      "--workflow <file>",
-      "workflow whose push runs train the base-branch baseline (its train artifact)",
-      PR_CHECK_TEMPLATE,
-    )
-    .option("--repo <owner/name>", "repository of a registry baseline (default: $GITHUB_REPOSITORY)")
-    .option("--api-url <url>", "GitHub API URL (the emulator, or GitHub Enterprise)")
+  baselineOptions(
+    program
+      .command("sweep")
+      .description(
+        "Rank a sweep's cells (a folder of metrics files or downloaded train artifacts) and gate them against a baseline, as evaluate-gate's sweep does",
+      )
+      .argument("<dir>", "one metrics file (JSON, YAML, CSV, run.json) or train artifact folder per cell"),
+  )
     .option(
       "--rule <rule>",
       'a rule such as "f1 >= baseline - 0.01" (repeatable)',
@@ -147,7 +132,7 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
       });
       const read = readSweepFolder(folder, {
         matrixText: flags.matrix,
-        // per-example results serve `significant` rules only (a sweep draws no prediction plots)
+        // per-example results serve `significant` rules only (the CLI draws no plots)
         perExample: setup.significant ? setup.configuredPerExample : undefined,
       });
       // Downloaded baselines (registry model.json and per-example results, a run's artifact) live only
