@@ -261,6 +261,56 @@ describe("Fulcio stand-in refusals", () => {
 });
 
 describe("Rekor stand-in", () => {
+  it("logs intoto v0.0.2 entries too (signatures checked, canonical body); @sigstore/verify accepts the bundle", async () => {
+    const job = await signingJob(emulator());
+    const bundle = await signStatement(
+      emulator(),
+      () => idToken(job),
+      new RekorWitness({ rekorBaseURL: emulator().sigstore.rekorUrl, entryType: "intoto", retry: 0 }),
+    );
+    const entry = bundle.verificationMaterial.tlogEntries[0];
+    expect(entry?.kindVersion).toEqual({ kind: "intoto", version: "0.0.2" });
+    const body = JSON.parse(entry?.canonicalizedBody.toString() ?? "{}");
+    expect(body.spec.content.envelope.payload).toBeUndefined(); // Rekor drops the payload, keeps its hash
+    (await verifier(emulator(), { tlogThreshold: 1, ctlogThreshold: 1 })).verify(toSignedEntity(bundle), {
+      subjectAlternativeName: `https://github.localhost/${WORKFLOW_REF}`,
+    });
+  });
+
+  it("refuses an intoto entry whose signature does not verify", async () => {
+    const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const b64 = (text: string | Buffer) => Buffer.from(text).toString("base64");
+    const response = await fetch(`${emulator().sigstore.rekorUrl}/api/v1/log/entries`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        apiVersion: "0.0.2",
+        kind: "intoto",
+        spec: {
+          content: {
+            envelope: {
+              payloadType: "application/vnd.in-toto+json",
+              payload: b64(b64(STATEMENT)),
+              signatures: [
+                {
+                  sig: b64(b64("not a signature")),
+                  publicKey: b64(publicKey.export({ type: "spki", format: "pem" })),
+                },
+              ],
+            },
+            hash: { algorithm: "sha256", value: "0".repeat(64) },
+            payloadHash: { algorithm: "sha256", value: "0".repeat(64) },
+          },
+        },
+      }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      code: 400,
+      message: "error processing entry: all signatures must have a key that verifies it",
+    });
+  });
+
   it("refuses a dsse entry whose signature does not verify (Rekor's 400)", async () => {
     const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const envelope = JSON.stringify({

@@ -6,8 +6,9 @@
  * `payloadHash`, `signatures: [{signature, verifier}]`, no envelope), and verifiers check a bundle's `dsse`
  * entry against that form. The emulator does the same before handing the entry to the mock. Refusals are
  * Rekor's 400 `{"code": 400, "message": "error processing entry: …"}` (pkg/api/error.go `validationError`).
- * `intoto` and `hashedrekord` proposals are logged as the mock logs them (their proposed form is what
- * verifiers read).
+ * `intoto` v0.0.2 proposals are verified and canonicalised the same way (`canonicalIntoto`). `hashedrekord`
+ * proposals are logged as the mock logs them, their signature unchecked: it signs a digest, and Node's crypto
+ * has no pre-hashed ECDSA verify.
  */
 import { createHash, createPublicKey, type KeyObject, verify, X509Certificate } from "node:crypto";
 import { rekorHandler } from "@sigstore/mock/dist/rekor/handler.js";
@@ -105,6 +106,50 @@ export function canonicalDsse(proposed: Record<string, unknown>): Record<string,
   };
 }
 
+/**
+ * A proposed `intoto` v0.0.2 entry → Rekor's canonical entry (rekor pkg/types/intoto/v0.0.2/entry.go
+ * `Unmarshal`: every signature verified by its own `publicKey`, `payloadHash` computed from the payload;
+ * `Canonicalize`: the envelope without its payload, `hash`, `payloadHash`). Payload, signatures and keys are
+ * base64 of what the DSSE envelope holds (Rekor's `strfmt.Base64` fields).
+ */
+export function canonicalIntoto(proposed: Record<string, unknown>): Record<string, unknown> | string {
+  const content = (proposed.spec as { content?: Record<string, unknown> } | undefined)?.content;
+  const envelope = content?.envelope as
+    | { payload?: unknown; payloadType?: unknown; signatures?: Array<Record<string, unknown>> }
+    | undefined;
+  if (!content || !envelope) return "missing content or envelope in intoto v0.0.2 entry";
+  if (typeof envelope.payloadType !== "string") return "missing payload type in intoto v0.0.2 entry";
+  const unwrap = (value: unknown) =>
+    Buffer.from(typeof value === "string" ? value : "", "base64").toString("utf8");
+  const payload = Buffer.from(unwrap(envelope.payload), "base64");
+  const message = pae(envelope.payloadType, payload);
+  const signatures = Array.isArray(envelope.signatures) ? envelope.signatures : [];
+  if (signatures.length === 0) return "missing signatures";
+  for (const signature of signatures) {
+    let verified = false;
+    try {
+      const { key } = parseVerifier(signature.publicKey);
+      verified = verify("sha256", message, key, Buffer.from(unwrap(signature.sig), "base64"));
+    } catch {
+      verified = false;
+    }
+    if (!verified) return "all signatures must have a key that verifies it";
+  }
+  const hash = content.hash as { algorithm?: unknown; value?: unknown } | undefined;
+  if (!hash || typeof hash.value !== "string") return "missing envelope digest";
+  return {
+    apiVersion: "0.0.2",
+    kind: "intoto",
+    spec: {
+      content: {
+        envelope: { payloadType: envelope.payloadType, signatures },
+        hash,
+        payloadHash: { algorithm: "sha256", value: createHash("sha256").update(payload).digest("hex") },
+      },
+    },
+  };
+}
+
 /** Handles one `log/entries` request body. */
 export async function createLogEntry(tlog: TLog, bodyText: string): Promise<RekorReply> {
   let proposed: Record<string, unknown>;
@@ -121,7 +166,13 @@ export async function createLogEntry(tlog: TLog, bodyText: string): Promise<Reko
     const canonical = canonicalDsse(proposed);
     if (typeof canonical === "string") return refuse(canonical);
     entry = canonical;
-  } else if (proposed.kind !== "intoto" && proposed.kind !== "hashedrekord")
+  } else if (proposed.kind === "intoto") {
+    if (proposed.apiVersion !== "0.0.2")
+      return refuse(`unsupported intoto apiVersion ${String(proposed.apiVersion)}`);
+    const canonical = canonicalIntoto(proposed);
+    if (typeof canonical === "string") return refuse(canonical);
+    entry = canonical;
+  } else if (proposed.kind !== "hashedrekord")
     return refuse(`unsupported entry kind ${String(proposed.kind)}`);
   const reply = await rekorHandler(tlog).fn(JSON.stringify(entry));
   if (reply.statusCode >= 300) return refuse(String(reply.response));
