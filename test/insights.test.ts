@@ -680,6 +680,151 @@ describe("conditional requests: the previous run's responses", () => {
   });
 });
 
+describe("registration revisits, through the product's own registerModel", () => {
+  let reg: Emulator;
+  let clock = T0;
+  const hoursIn = (n: number) => {
+    clock = T0 + n * 3_600_000;
+  };
+  beforeAll(async () => {
+    reg = await startEmulator({ clock: () => clock, validateResponses: true });
+  });
+  afterAll(async () => {
+    await reg?.close();
+  });
+
+  it("a registration re-run to finish counts registration → registration; a draft left behind → experimentation (push access only); none → no data", async () => {
+    const writer = emulatorClient(
+      reg,
+      reg.createToken({ contents: "write", actions: "write", checks: "write", issues: "write" }),
+    );
+    const control = (route: string, params: Record<string, unknown>) =>
+      writer.request(`POST /_emulator/repos/{owner}/{repo}/${route}`, { owner: OWNER, ...params });
+    const commitOn = async (repo: string, message: string) =>
+      (
+        (await control("commits", { repo, branch: "main", message, files: { "a.txt": message } })).data as {
+          sha: string;
+        }
+      ).sha;
+    const startPush = async (repo: string, sha: string) =>
+      (
+        (
+          await control("actions/runs", {
+            repo,
+            workflow_path: ".github/workflows/release.yml",
+            event: "push",
+            head_branch: "main",
+            head_sha: sha,
+          })
+        ).data as { id: number }
+      ).id;
+    const finish = (repo: string, runId: number, conclusion: string) =>
+      control("actions/runs/{run_id}/complete", { repo, run_id: runId, conclusion });
+    // A signing service that is down: registerModel has created the version's tag and draft release when
+    // it fails (the draft is what a re-run resumes).
+    const brokenSigner = {
+      description: "a signing service that is down",
+      sign: async () => {
+        throw new Error("signing service unavailable");
+      },
+    };
+    const registerIn = (repo: string, sha: string, runId: number, signer?: typeof brokenSigner) =>
+      registerModel(writer, {
+        owner: OWNER,
+        repo,
+        model: MODEL,
+        commitSha: sha,
+        files: [{ path: modelFile }],
+        metrics: { accuracy: 0.93 },
+        idempotencyKey: `${OWNER}/${repo}/${runId}/${MODEL}`,
+        ...(signer ? { signer } : {}),
+      });
+
+    // v1: attempt 1 of run A creates the draft and fails at 1 h; attempt 2 (re-run at 2 h) resumes and
+    // publishes it. v2: run B leaves its draft at 3 h and fails. v3: run C registers cleanly at 4 h.
+    hoursIn(1);
+    const shaA = await commitOn("reg", "one");
+    const a = await startPush("reg", shaA);
+    await expect(registerIn("reg", shaA, a, brokenSigner)).rejects.toThrow(/signing service unavailable/);
+    await finish("reg", a, "failure");
+    hoursIn(2);
+    await control("actions/runs", { repo: "reg", rerun_of: a });
+    const resumed = await registerIn("reg", shaA, a);
+    expect([resumed.version, resumed.outcome]).toEqual(["1", "resumed"]);
+    await finish("reg", a, "success");
+    hoursIn(3);
+    const shaB = await commitOn("reg", "two");
+    const b = await startPush("reg", shaB);
+    await expect(registerIn("reg", shaB, b, brokenSigner)).rejects.toThrow(/signing service unavailable/);
+    await finish("reg", b, "failure");
+    hoursIn(4);
+    const shaC = await commitOn("reg", "three");
+    const c = await startPush("reg", shaC);
+    expect((await registerIn("reg", shaC, c)).version).toBe("3");
+    await finish("reg", c, "success");
+
+    const collect = async (token: string, repo: string) =>
+      computeInsights(
+        (
+          await collectInsightsEvents(emulatorClient(reg, token), {
+            owner: OWNER,
+            repo,
+            since: iso(0),
+            until: iso(24),
+          })
+        ).events,
+      );
+    const read = {
+      contents: "read",
+      actions: "read",
+      checks: "read",
+      pull_requests: "read",
+      deployments: "read",
+      issues: "read",
+    } as const;
+    // With push access (drafts are listed): both revisits, from 3 registrations (v1, v3, the v2 draft).
+    // Times to ±60 s: the emulator gives writes in one moment consecutive seconds.
+    const pushing = await collect(reg.createToken({ ...read, contents: "write" }), "reg");
+    expect(pushing.revisits.map((r) => `${r.from}→${r.to}:${r.reason}:${r.subject}`)).toEqual([
+      "registration→registration:registration failure:v1 (left unfinished, finished by attempt 2 of its run)",
+      "registration→experimentation:registration failure:v2 (draft release left by a run that ended failure)",
+    ]);
+    // the re-run started at 2 h; the v2 draft was created at 3 h
+    expect(pushing.revisits.map((r) => Math.round((Date.parse(r.at) - T0) / 60_000))).toEqual([120, 180]);
+    expect(pushing.phaseActivity.registration).toBe(3);
+    expect(renderInsightsMarkdown(pushing)).toMatch(/\| registration +\| 1 +\| · +\| 1 +\|/);
+    // Read-only (the monthly workflow's token): GitHub lists no drafts to it, so only the re-run is seen.
+    const reading = await collect(reg.createToken(read), "reg");
+    expect(reading.revisits.map((r) => `${r.from}→${r.to}`)).toEqual(["registration→registration"]);
+    expect(reading.phaseActivity.registration).toBe(2);
+
+    // Another repository with a failed gate and no registration: the matrix is shown, its registration row
+    // says "no data" (nothing was registered, so nothing could be sent back), not 0.
+    hoursIn(5);
+    const sha = await commitOn("noreg", "try");
+    const run = await startPush("noreg", sha);
+    await publishCheck(writer, {
+      owner: OWNER,
+      repo: "noreg",
+      sha,
+      name: `mlops gate: ${MODEL}`,
+      conclusion: "failure",
+      title: "failed",
+      summary: "gate failed",
+    });
+    await finish("noreg", run, "failure");
+    const none = await collect(reg.createToken(read), "noreg");
+    expect(none.revisits.map((r) => `${r.from}→${r.to}`)).toEqual(["gate→experimentation"]);
+    expect(none.phaseActivity.registration).toBe(0);
+    const markdown = renderInsightsMarkdown(none);
+    expect(markdown).toMatch(
+      /\| registration +\| no data +\| no data +\| no data +\| no data +\| no data +\| no data +\| no data +\|/,
+    );
+    expect(markdown).toContain("No data for");
+    expect(reg.violations).toEqual([]);
+  }, 60_000);
+});
+
 describe("a long history", () => {
   let long: Emulator;
   let clock = T0;

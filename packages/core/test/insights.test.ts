@@ -372,6 +372,66 @@ describe("staging failures in the revisit matrix", () => {
   });
 });
 
+describe("registration in the revisit matrix", () => {
+  it("a registration finished by a later attempt of its run, and a draft left by an ended run, send work back", () => {
+    const base = history();
+    const events: InsightsEvents = {
+      ...base,
+      versions: base.versions.map((v) =>
+        v.version === "2"
+          ? // v2's release was created at 27.9 h by attempt 1, which failed; attempt 2 started at 27.95 h and
+            // published it at 28 h → registration → registration
+            { ...v, createdAt: h(27.9), runAttempt: { number: 2, startedAt: h(27.95) } }
+          : v.version === "3"
+            ? // v3: registered in attempt 2 (attempt 1 failed before registering): created 50.9 > start 50.5
+              { ...v, createdAt: h(50.9), runAttempt: { number: 2, startedAt: h(50.5) } }
+            : v.version === "4"
+              ? // v4: published at 99 h; its run was re-run afterwards (attempt 3 at 120 h): not a redo
+                { ...v, createdAt: h(98.9), runAttempt: { number: 3, startedAt: h(120) } }
+              : { ...v, createdAt: v.registeredAt, runAttempt: { number: 1, startedAt: v.registeredAt } },
+      ),
+      // a draft left by a run that failed at 60 h → registration → experimentation
+      unfinishedRegistrations: [{ model: "churn", version: "7", createdAt: h(60), conclusion: "failure" }],
+    };
+    const report = computeInsights(events);
+    const registration = report.revisits.filter((r) => r.from === "registration");
+    expect(registration.map((r) => [r.to, r.reason, r.at, r.subject])).toEqual([
+      [
+        "registration",
+        "registration failure",
+        h(27.95),
+        "v2 (left unfinished, finished by attempt 2 of its run)",
+      ],
+      [
+        "experimentation",
+        "registration failure",
+        h(60),
+        "v7 (draft release left by a run that ended failure)",
+      ],
+    ]);
+    // 5 published versions + 1 unfinished registration
+    expect(report.phaseActivity.registration).toBe(6);
+    const markdown = renderInsightsMarkdown(report);
+    expect(markdown).toMatch(/\| registration +\| 1 +\| · +\| 1 +\| · +\| · +\| · +\| · +\|/);
+    expect(markdown).toContain("registration failure 1");
+  });
+
+  it("a history without registrations says no data in the registration row, not 0", () => {
+    const base = history();
+    const report = computeInsights({ ...base, versions: [] });
+    expect(report.phaseActivity.registration).toBe(0);
+    const markdown = renderInsightsMarkdown(report);
+    expect(markdown).toMatch(
+      /\| registration +\| no data +\| no data +\| no data +\| no data +\| no data +\| no data +\| no data +\|/,
+    );
+    expect(markdown).toContain("No data for registration: nothing happened there in this window.");
+    // registrations without a redo: the row is observed, and it is zero (·)
+    const clean = renderInsightsMarkdown(computeInsights(base));
+    expect(clean).toMatch(/\| registration +\| · +\| · +\| · +\| · +\| · +\| · +\| · +\|/);
+    expect(clean).not.toContain("No data for registration");
+  });
+});
+
 describe("failed rules in a gate report", () => {
   it("reads back the rules renderGateReport lists as failed", () => {
     const rules = ["accuracy >= 0.9", "latency_ms <= 50", "f1 >= 0.5"].map((text) => ({

@@ -137,3 +137,24 @@ describe("workflow runs created in a range", () => {
     );
   });
 });
+
+describe("draft releases", () => {
+  it("are listed only to tokens with push access", async () => {
+    const draft = await call(emulator(), "POST", "/repos/acme/ins/releases", {
+      tag_name: "churn/v9",
+      draft: true,
+    });
+    expect(draft.status).toBe(201);
+    await call(emulator(), "POST", "/repos/acme/ins/releases", { tag_name: "churn/v8" });
+    const tags = async (permissions: Record<string, "read" | "write">) => {
+      const token = emulator().createToken(permissions);
+      const listed = await call(emulator(), "GET", "/repos/acme/ins/releases", undefined, {
+        authorization: `token ${token}`,
+      });
+      return (listed.json as Array<{ tag_name: string }>).map((r) => r.tag_name);
+    };
+    // "Only users with push access will receive listings for draft releases."
+    expect(await tags({ contents: "write" })).toEqual(["churn/v8", "churn/v9"]);
+    expect(await tags({ contents: "read" })).toEqual(["churn/v8"]);
+  });
+});

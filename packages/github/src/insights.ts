@@ -28,6 +28,7 @@ import {
   type PullRequestEvent,
   parseReleaseMetadata,
   type RetrainRun,
+  type UnfinishedRegistration,
   type VersionEvent,
   windowEnd,
 } from "@mlops/core";
@@ -79,6 +80,8 @@ interface WorkflowRun {
   event: string;
   head_sha: string;
   run_attempt?: number;
+  /** Start of the latest attempt. */
+  run_started_at?: string;
   conclusion: string | null;
   created_at: string;
   pull_requests?: Array<{ number: number }> | null;
@@ -274,17 +277,38 @@ export async function collectInsightsEvents(
     terms.push(["release pages", releases.pages]);
     const runById = new Map(runs.items.map((r) => [r.id, r]));
     const versions: VersionEvent[] = [];
+    // Draft releases are listed only to tokens with push access (OpenAPI description of `GET /releases`):
+    // a read-only collection cannot see unfinished registrations.
+    const unfinishedRegistrations: UnfinishedRegistration[] = [];
     for (const r of releases.items) {
       const parsed = parseVersionTagName(r.tag_name);
-      if (!parsed || r.draft || (model && parsed.model !== model)) continue;
+      if (!parsed || (model && parsed.model !== model)) continue;
       const key = parseReleaseMetadata(r.body)?.idempotencyKey;
       const runId = Number(key?.split("/").at(-2));
       const run = Number.isFinite(runId) ? runById.get(runId) : undefined;
+      if (r.draft) {
+        // a registration's draft (its metadata names the run) whose run has ended: it did not finish
+        if (key && run?.conclusion)
+          unfinishedRegistrations.push({
+            model: parsed.model,
+            version: parsed.version,
+            createdAt: r.created_at,
+            conclusion: run.conclusion,
+          });
+        continue;
+      }
       versions.push({
         model: parsed.model,
         version: parsed.version,
         registeredAt: r.published_at ?? r.created_at,
-        ...(run ? { commitSha: run.head_sha, trigger: run.event } : {}),
+        createdAt: r.created_at,
+        ...(run
+          ? {
+              commitSha: run.head_sha,
+              trigger: run.event,
+              runAttempt: { number: run.run_attempt ?? 1, startedAt: run.run_started_at ?? run.created_at },
+            }
+          : {}),
       });
     }
 
@@ -402,10 +426,16 @@ export async function collectInsightsEvents(
       events: {
         repository: `${owner}/${repo}`,
         ...(since ? { since } : {}),
-        until: options.until ?? windowEnd({ pulls, gates, versions, deployments, monitoring, retrains }, now),
+        until:
+          options.until ??
+          windowEnd(
+            { pulls, gates, versions, unfinishedRegistrations, deployments, monitoring, retrains },
+            now,
+          ),
         pulls,
         gates,
         versions,
+        unfinishedRegistrations,
         deployments,
         monitoring,
         retrains,

@@ -119,6 +119,12 @@ export interface InsightsReport {
   models: ModelInsights[];
   /** Every model's revisits together. */
   revisits: Revisit[];
+  /**
+   * What each phase did in the window (over the reported models): the things that could have sent work back
+   * — model PRs, gate evaluations, registrations (published versions and unfinished drafts), staging and
+   * production deployments, monitoring runs, retrain runs. A phase with 0 has "no data" in the matrix, not 0.
+   */
+  phaseActivity: Record<Phase, number>;
   /** Workflow runs started by repository_dispatch in the window (retrain attempts), any model. */
   retrainRuns: number;
   /**
@@ -329,6 +335,34 @@ function revisitsOf(
           subject: `PR #${pr.number}`,
         });
   }
+  // Registration sent work back (docs/architecture.md, "Phase-revisit matrix"): a version whose release an
+  // earlier attempt of its run created and left unpublished, finished by a later attempt (registration →
+  // registration); a draft release whose run ended without publishing it (registration → experimentation).
+  for (const v of events.versions) {
+    const attempt = v.runAttempt;
+    if (v.model !== model || !attempt || !v.createdAt || attempt.number < 2) continue;
+    const resumed = v.createdAt < attempt.startedAt && v.registeredAt >= attempt.startedAt;
+    if (!resumed || !inWindow(v.registeredAt, since, until)) continue;
+    out.push({
+      model,
+      from: "registration",
+      to: "registration",
+      reason: "registration failure",
+      at: attempt.startedAt,
+      subject: `v${v.version} (left unfinished, finished by attempt ${attempt.number} of its run)`,
+    });
+  }
+  for (const u of events.unfinishedRegistrations ?? []) {
+    if (u.model !== model || !inWindow(u.createdAt, since, until)) continue;
+    out.push({
+      model,
+      from: "registration",
+      to: "experimentation",
+      reason: "registration failure",
+      at: u.createdAt,
+      subject: `v${u.version} (draft release left by a run that ended ${u.conclusion})`,
+    });
+  }
   const staging = events.deployments.filter((d) => d.model === model && !d.production);
   for (const d of staging) {
     const failure = failureAt(d);
@@ -383,6 +417,7 @@ export function modelsOf(events: InsightsEvents): string[] {
     ...new Set([
       ...events.gates.map((g) => g.model),
       ...events.versions.map((v) => v.model),
+      ...(events.unfinishedRegistrations ?? []).map((u) => u.model),
       ...events.deployments.map((d) => d.model),
       ...events.monitoring.map((m) => m.model),
       ...events.pulls.flatMap((p) => p.models),
@@ -507,17 +542,36 @@ export function computeModelInsights(events: InsightsEvents, model: string): Mod
 export function computeInsights(events: InsightsEvents, options: { model?: string } = {}): InsightsReport {
   const models = options.model ? [options.model] : modelsOf(events);
   const perModel = models.map((m) => computeModelInsights(events, m));
+  const { since, until } = events;
+  const ours = (model: string) => models.includes(model);
+  const inWin = (at: string | undefined) => inWindow(at, since, until);
+  const retrainRuns = events.retrains.filter(
+    (r) =>
+      inWindow(r.at, events.since, events.until) &&
+      (!options.model || r.model === undefined || r.model === options.model),
+  ).length;
+  const phaseActivity: Record<Phase, number> = {
+    experimentation: events.pulls.filter(
+      (p) =>
+        p.models.some(ours) && (inWin(p.openedAt) || inWin(p.mergedAt) || p.reviews.some((r) => inWin(r.at))),
+    ).length,
+    gate: events.gates.filter((g) => ours(g.model) && inWin(g.at)).length,
+    registration:
+      events.versions.filter((v) => ours(v.model) && inWin(v.registeredAt)).length +
+      (events.unfinishedRegistrations ?? []).filter((u) => ours(u.model) && inWin(u.createdAt)).length,
+    staging: events.deployments.filter((d) => ours(d.model) && !d.production && inWin(d.createdAt)).length,
+    production: events.deployments.filter((d) => ours(d.model) && d.production && inWin(d.createdAt)).length,
+    monitoring: events.monitoring.filter((m) => ours(m.model) && inWin(m.at)).length,
+    retraining: retrainRuns,
+  };
   return {
     repository: events.repository,
     ...(events.since ? { since: events.since } : {}),
     until: events.until,
     models: perModel,
     revisits: perModel.flatMap((m) => m.revisits).sort((a, b) => a.at.localeCompare(b.at)),
-    retrainRuns: events.retrains.filter(
-      (r) =>
-        inWindow(r.at, events.since, events.until) &&
-        (!options.model || r.model === undefined || r.model === options.model),
-    ).length,
+    phaseActivity,
+    retrainRuns,
   };
 }
 

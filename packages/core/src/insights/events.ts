@@ -27,7 +27,13 @@ export const PHASE_LABEL: Record<Phase, string> = {
   retraining: "retraining",
 };
 
-export type RevisitReason = "gate failure" | "reviewer rejection" | "rollback" | "failed deploy" | "drift";
+export type RevisitReason =
+  | "gate failure"
+  | "reviewer rejection"
+  | "registration failure"
+  | "rollback"
+  | "failed deploy"
+  | "drift";
 
 export interface PullRequestEvent {
   number: number;
@@ -70,6 +76,24 @@ export interface VersionEvent {
   commitSha?: string;
   /** Event of the run that registered it (`push`; `repository_dispatch` for a retrain), when known. */
   trigger?: string;
+  /** When its release was created — as a draft, before the files were uploaded (`created_at`), when read. */
+  createdAt?: string;
+  /** The registering run's latest attempt (`run_attempt`, `run_started_at`), when the run was read. */
+  runAttempt?: { number: number; startedAt: string };
+}
+
+/**
+ * A registration that did not finish: its draft release (metadata block naming the model and version) is
+ * still unpublished and the run that created it has ended. GitHub lists draft releases only to tokens with
+ * push access, so a read-only collection never sees these.
+ */
+export interface UnfinishedRegistration {
+  model: string;
+  version: string;
+  /** When the draft release was created. */
+  createdAt: string;
+  /** The registering run's conclusion (`failure`, `cancelled`, …). */
+  conclusion: string;
 }
 
 export interface DeploymentEvent {
@@ -110,6 +134,8 @@ export interface InsightsEvents {
   pulls: PullRequestEvent[];
   gates: GateEvaluation[];
   versions: VersionEvent[];
+  /** Draft releases left by ended runs (only read with push access; undefined = not read). */
+  unfinishedRegistrations?: UnfinishedRegistration[];
   deployments: DeploymentEvent[];
   monitoring: MonitoringRun[];
   retrains: RetrainRun[];
@@ -130,6 +156,7 @@ export function windowEnd(
     ...events.pulls.flatMap((p) => [p.openedAt, p.mergedAt, ...p.reviews.map((r) => r.at)]),
     ...events.gates.map((g) => g.at),
     ...events.versions.map((v) => v.registeredAt),
+    ...(events.unfinishedRegistrations ?? []).map((u) => u.createdAt),
     ...events.deployments.flatMap((d) => [d.createdAt, ...d.statuses.map((s) => s.at)]),
     ...events.monitoring.map((m) => m.at),
     ...events.retrains.map((r) => r.at),

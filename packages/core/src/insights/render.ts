@@ -9,7 +9,6 @@ import {
   LEAD_TIME_PART_LABEL,
   LEAD_TIME_PARTS,
   type ModelInsights,
-  type Revisit,
   revisitMatrix,
 } from "./compute.js";
 import { PHASE_LABEL, PHASES } from "./events.js";
@@ -148,24 +147,33 @@ function modelBlocks(m: ModelInsights): Block[] {
   return blocks;
 }
 
-function matrixBlocks(revisits: readonly Revisit[]): Block[] {
+function matrixBlocks(report: InsightsReport): Block[] {
+  const { revisits } = report;
   const blocks: Block[] = [{ kind: "heading", level: 2, text: "Phase revisits" }];
+  // A phase that did nothing in the window could not send work back: "no data", not 0.
+  const idle = PHASES.filter((p) => report.phaseActivity[p] === 0);
+  const noData =
+    idle.length === 0
+      ? ""
+      : ` No data for ${idle.map((p) => PHASE_LABEL[p]).join(", ")}: nothing happened there in this window.`;
   if (revisits.length === 0) {
-    blocks.push({ kind: "paragraph", text: "No phase sent work back in this window." });
+    blocks.push({ kind: "paragraph", text: `No phase sent work back in this window.${noData}` });
     return blocks;
   }
   const cells = revisitMatrix(revisits);
   blocks.push(
     {
       kind: "paragraph",
-      text: "Rows: the phase that sent work back; columns: the phase the work went back to. Counts over every model.",
+      text: `Rows: the phase that sent work back; columns: the phase the work went back to. Counts over every model; · is none.${noData}`,
     },
     {
       kind: "table",
       headers: ["sent back from ↓ / to →", ...PHASES.map((p) => PHASE_LABEL[p])],
       rows: PHASES.map((from) => [
         PHASE_LABEL[from],
-        ...PHASES.map((to) => String(cells.get(`${from}→${to}`)?.count ?? "·")),
+        ...PHASES.map((to) =>
+          report.phaseActivity[from] === 0 ? "no data" : String(cells.get(`${from}→${to}`)?.count ?? "·"),
+        ),
       ]),
     },
   );
@@ -205,7 +213,7 @@ function blocksOf(report: InsightsReport): Block[] {
       text: "No data: no model gate, version, deployment or monitoring run was found.",
     });
   for (const m of report.models) blocks.push(...modelBlocks(m));
-  blocks.push(...matrixBlocks(report.revisits));
+  blocks.push(...matrixBlocks(report));
   if (report.retrainRuns > 0)
     blocks.push({
       kind: "paragraph",

@@ -169,7 +169,10 @@ export function registerReleaseRoutes(router: Router): void {
     "/repos/{owner}/{repo}/releases",
     (ctx) => {
       const repo = ctx.repo();
-      const page = paginate(ctx, [...repo.releases].sort(newestFirst));
+      // "Information about published releases are available to everyone. Only users with push access will
+      // receive listings for draft releases." (`@octokit/openapi` `GET /repos/{owner}/{repo}/releases`)
+      const push = ctx.caller.permissions.contents === "write";
+      const page = paginate(ctx, repo.releases.filter((r) => push || !r.draft).sort(newestFirst));
       return json(
         page.items.map((r) => release(ctx, repo, r)),
         200,
