@@ -144,6 +144,52 @@ describe("CSV", () => {
     expect(Object.keys(profile.columns)).toEqual(["age", "city"]);
   });
 
+  it("refuses bytes that are not UTF-8 at their line and column (plain, gzip, JSONL), not read as U+FFFD", async () => {
+    const latin1 = Buffer.from("city,n\nParis,1\nMontr\xe9al,2\n", "latin1");
+    for (const [name, bytes] of [
+      ["latin1.csv", latin1],
+      ["latin1.csv.gz", gzipSync(latin1)],
+      ["latin1.jsonl", Buffer.from('{"city": "Paris"}\n{"city": "Montr\xe9al"}\n', "latin1")],
+    ] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const err = await collect(path).catch((e: unknown) => e);
+      expect(err, name).toBeInstanceOf(InputError);
+      expect((err as InputError).message).toMatch(/^byte 0xE9 is not valid UTF-8; the file is not UTF-8/);
+      expect((err as InputError).position).toEqual(
+        name.endsWith(".jsonl") ? { file: path, line: 2, column: 16 } : { file: path, line: 3, column: 6 },
+      );
+    }
+  });
+
+  it("reads a multi-byte character cut by a chunk boundary (4 MiB plain, 1 MiB gzip) as one character", async () => {
+    // "é" (2 bytes) and "€" (3 bytes) straddle every 1 MiB boundary of a 9 MiB file
+    const row = "x,é€\n";
+    const header = "a,b\n";
+    const lines: string[] = [header];
+    let bytes = Buffer.byteLength(header);
+    for (let boundary = 1 << 20; boundary < 9 << 20; boundary += 1 << 20) {
+      const fill = boundary - bytes - 3; // the row's "é" starts 1 byte before the boundary
+      const pad = `${"p".repeat(Math.max(0, fill - 3))},q\n`;
+      lines.push(pad, row);
+      bytes += Buffer.byteLength(pad) + Buffer.byteLength(row);
+    }
+    const text = lines.join("");
+    for (const name of ["cut.csv", "cut.csv.gz"]) {
+      const path = join(dir, name);
+      writeFileSync(path, name.endsWith(".gz") ? gzipSync(text) : text);
+      const values = rowsOf(await collect(path, { batchRows: 4 })).map((r) => r[1]);
+      expect(
+        values.filter((v) => v === "é€"),
+        name,
+      ).toHaveLength(8);
+      expect(
+        values.some((v) => String(v).includes("\ufffd")),
+        name,
+      ).toBe(false);
+    }
+  });
+
   it("refuses a header that names a column twice, naming the column, both fields, file and line", async () => {
     const path = join(dir, "dup-header.csv");
     writeFileSync(path, "age,income,age\n1,2,3\n4,5,6\n");
@@ -169,6 +215,12 @@ describe("CSV", () => {
 });
 
 describe("JSONL", () => {
+  it("drops a byte order mark before the first object", async () => {
+    const path = join(dir, "bom.jsonl");
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}\n{"a":2}\n')]));
+    expect(rowsOf(await collect(path))).toEqual([[1], [2]]);
+  });
+
   it("reads objects (gzip too), pads missing keys with null and reports a bad line", async () => {
     const path = join(dir, "d.jsonl.gz");
     writeFileSync(path, gzipSync('{"a":1,"b":"x"}\n\n{"a":2}\n{"a":null,"b":"y","c":true}\n'));

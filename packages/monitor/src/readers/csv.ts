@@ -762,15 +762,9 @@ export async function* readCsv(path: string, options: ReadOptions = {}): AsyncIt
     if (carry && carry.length > limits.maxLineBytes) throw lineTooLong(path, state.line, limits.maxLineBytes);
   };
   // chunks may share one buffer: whatever outlives a chunk (the carried partial line) is copied
-  let first = true;
   for await (const chunk of chunks) {
     checkCarry();
     let buf = chunk;
-    if (first) {
-      first = false;
-      // a UTF-8 byte order mark (Excel's "CSV UTF-8", PowerShell) is not part of the first column's name
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-    }
     if (!sniffed) {
       // the first lines (of the first 64 KiB) decide whether the layout needs declaring
       sniffed = true;

@@ -1,9 +1,10 @@
 /** Opens a data file as a byte stream, gunzipping `.gz` files; reports raw bytes read for progress. */
+import { isUtf8 } from "node:buffer";
 import { createReadStream, type ReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { InputError } from "@mlops/core";
+import { describeByte, firstInvalidUtf8, InputError, NOT_UTF8_HINT } from "@mlops/core";
 import type { ColumnType, ColumnValues } from "../columns.js";
 
 /** Default bound on one line (CSV record, JSONL row) in bytes: 16 MiB. */
@@ -137,8 +138,93 @@ export function openBytes(path: string): { stream: Readable; raw: ReadStream } {
 /** Size of the buffer plain files are read into. */
 const CHUNK_BYTES = 1 << 22;
 
+/** Bytes of the UTF-8 sequence a lead byte starts (1 for ASCII and for bytes that cannot lead one). */
+function sequenceLength(lead: number): number {
+  return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+}
+
+/** Where a UTF-8 sequence cut by the end of `chunk` starts (its length when none is cut). */
+function completeEnd(chunk: Buffer, start: number): number {
+  for (let k = 1; k <= 3 && chunk.length - k >= start; k++) {
+    const b = chunk[chunk.length - k] as number;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
+    return b >= 0xc0 && sequenceLength(b) > k ? chunk.length - k : chunk.length;
+  }
+  return chunk.length;
+}
+
+/** Line and column (in bytes) of the byte at `offset` of the (decompressed) file: read again, on the error path only. */
+async function positionOf(path: string, offset: number): Promise<{ line: number; column: number }> {
+  const { stream, raw } = openBytes(path);
+  let line = 1;
+  let lineStart = 0;
+  let seen = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const end = Math.min(chunk.length, offset - seen);
+      for (let i = chunk.indexOf(0x0a); i >= 0 && i < end; i = chunk.indexOf(0x0a, i + 1)) {
+        line++;
+        lineStart = seen + i + 1;
+      }
+      seen += chunk.length;
+      if (seen >= offset) break;
+    }
+  } finally {
+    stream.destroy();
+    raw.destroy();
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+async function notUtf8(path: string, offset: number, byte: number | undefined): Promise<InputError> {
+  const what =
+    byte === undefined ? "the file ends inside a UTF-8 sequence" : `${describeByte(byte)} is not valid UTF-8`;
+  return new InputError(`${what}; ${NOT_UTF8_HINT}`, {
+    position: { file: path, ...(await positionOf(path, offset)) },
+  });
+}
+
 /**
- * The bytes of a file as chunks. Plain files are read into ONE reused buffer (far cheaper than a stream's
+ * The chunks of a text file, checked: a leading UTF-8 byte order mark is dropped (it is not part of the
+ * first column's name), and bytes that are not UTF-8 (a Latin-1 or Windows-1252 export) are an InputError at
+ * their line and column — they would otherwise decode to U+FFFD and be counted as other categories. The
+ * check is Node's `isUtf8` per chunk, with the sequence a chunk boundary cuts carried to the next chunk.
+ */
+async function* utf8Chunks(path: string, chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  let offset = 0; // decompressed bytes before the current chunk
+  let pending: Buffer | undefined; // the start of a sequence cut by the previous chunk's end
+  for await (const raw of chunks) {
+    let chunk = raw;
+    const at = offset;
+    offset += raw.length;
+    if (at === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    let start = 0;
+    if (pending) {
+      const need = Math.min(sequenceLength(pending[0] as number) - pending.length, chunk.length);
+      const joined = Buffer.concat([pending, chunk.subarray(0, need)]);
+      if (joined.length < sequenceLength(pending[0] as number)) {
+        pending = joined; // a tiny chunk: still cut
+        yield chunk;
+        continue;
+      }
+      if (!isUtf8(joined)) throw await notUtf8(path, at - pending.length, pending[0]);
+      pending = undefined;
+      start = need;
+    }
+    const end = completeEnd(chunk, start);
+    if (!isUtf8(chunk.subarray(start, end))) {
+      const bad = firstInvalidUtf8(chunk, start, end);
+      const index = bad < 0 ? start : bad;
+      throw await notUtf8(path, at + (raw.length - chunk.length) + index, chunk[index]);
+    }
+    if (end < chunk.length) pending = Buffer.from(chunk.subarray(end));
+    yield chunk;
+  }
+  if (pending) throw await notUtf8(path, offset - pending.length, undefined);
+}
+
+/**
+ * The bytes of a text file as chunks (checked by `utf8Chunks`: no byte order mark, UTF-8 only). Plain files are read into ONE reused buffer (far cheaper than a stream's
  * fresh Buffer per chunk): a chunk is only valid until the next one is requested, so callers copy what
  * they keep. `.gz` files go through a gunzip stream. `bytesRead()` counts raw (compressed) bytes.
  */
@@ -172,7 +258,7 @@ export function readChunks(
         raw.destroy();
       }
     }
-    return { chunks: bounded(), bytesRead: () => raw.bytesRead };
+    return { chunks: utf8Chunks(path, bounded()), bytesRead: () => raw.bytesRead };
   }
   let read = 0;
   async function* chunks(): AsyncIterable<Buffer> {
@@ -189,5 +275,5 @@ export function readChunks(
       await handle.close();
     }
   }
-  return { chunks: chunks(), bytesRead: () => read };
+  return { chunks: utf8Chunks(path, chunks()), bytesRead: () => read };
 }
