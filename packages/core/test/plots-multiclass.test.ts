@@ -4,6 +4,9 @@
  * keeps the PR comment under GitHub's limit. The numbers themselves are checked against scikit-learn in
  * plots.test.ts (`oneVsRest`); here: that the charts and the table show those numbers.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   CURVE_POINTS,
@@ -18,9 +21,11 @@ import {
   oneVsRest,
   PR_COMMENT_BUDGET,
   type Predictions,
+  parseConfig,
   parsePredictions,
   precisionAtRecall,
   predictionPlots,
+  predictionPlotsOf,
   renderGateReport,
   runGate,
 } from "../src/index.js";
@@ -254,5 +259,51 @@ describe("parsePredictions: per-class probability columns", () => {
     if (p.task !== "classification") throw new Error("classification expected");
     expect(p.binary).toEqual({ positive: "1", labels: [1, 0, 1], scores: [0.8, 0.3, 0.4] });
     expect(p.multiclass).toBeUndefined();
+  });
+});
+
+describe("mlops.yml predictions.class_scores", () => {
+  it("is accepted by the config schema and names the columns the gate's plots read", () => {
+    const config = parseConfig(
+      `version: 1
+models:
+  - name: iris
+    per_example: predictions.csv
+    predictions: { label: species, prediction: guess, class_scores: "p_" }
+`,
+      "mlops.yml",
+    );
+    const dir = mkdtempSync(join(tmpdir(), "plots-multiclass-"));
+    try {
+      const file = join(dir, "predictions.csv");
+      writeFileSync(
+        file,
+        "species,guess,p_x,p_y,p_z\nx,x,0.8,0.1,0.1\ny,z,0.2,0.3,0.5\nz,z,0.1,0.1,0.8\ny,y,0.1,0.8,0.1\n",
+      );
+      const plots = predictionPlotsOf({
+        model: config.models[0],
+        candidate: file,
+        baseline: undefined,
+        baselineLabel: undefined,
+        log: { info: () => {} },
+      });
+      expect(plots?.sections.map((s) => s.title)).toEqual([
+        "ROC curves, one-vs-rest (candidate)",
+        "Precision–recall curves, one-vs-rest (candidate)",
+        "Confusion matrix (candidate)",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() =>
+      parseConfig(
+        `version: 1
+models:
+  - name: iris
+    predictions: { class_scores: "" }
+`,
+        "mlops.yml",
+      ),
+    ).toThrow(/models\[0\]\.predictions\.class_scores: Too small/);
   });
 });
