@@ -66,6 +66,8 @@ function signer(
     ca?: Emulator;
     rekor?: boolean;
     tsa?: boolean;
+    /** Log in `ca`'s Rekor instead of the first emulator's. */
+    otherRekor?: boolean;
     /** A reusable workflow `workflowRef` called by this job of `caller`'s (owner/repo/.github/workflows/f.yml@ref). */
     caller?: string;
   } = {},
@@ -77,6 +79,7 @@ function signer(
       instanceFrom: "config",
       fulcioUrl: fulcio.sigstore.fulcioUrl,
       ...(over.rekor === false ? {} : { rekorUrl: emulator.sigstore.rekorUrl }),
+      ...(over.otherRekor ? { rekorUrl: fulcio.sigstore.rekorUrl } : {}),
       ...(over.tsa ? { tsaUrl: `${emulator.sigstore.tsaUrl}/api/v1/timestamp` } : {}),
     },
     idToken: (audience) =>
@@ -346,15 +349,21 @@ describe("trusted roots", () => {
     expect(parseTrustedRoots(`${theirs}\n${ours}\n`, "roots.jsonl")).toHaveLength(2);
     const jsonl = join(work.dir, "roots.jsonl");
     await writeFile(jsonl, `${theirs}\n${ours}\n`);
-    // Signed by the other stand-in's CA and logged in ours: the merged roots trust both.
-    const repo = await registered((r) => signer(main(r), { ca: otherCa }));
+    // Signed with the other emulator's Fulcio and Rekor: its line vouches for all of it; ours still verifies too.
+    const theirsRepo = await registered((r) =>
+      signer(main(r), { ca: otherCa, rekor: false, otherRekor: true }),
+    );
     const { verified } = await verify(
-      repo,
+      theirsRepo,
       "1",
-      policy(repo, { oidcIssuer: otherCa.sigstore.oidcIssuer }),
+      policy(theirsRepo, { oidcIssuer: otherCa.sigstore.oidcIssuer }),
       trust({ trustedRootPath: jsonl }),
     );
-    expect(verified?.signer).toBe(`${SERVER}/${main(repo)}`);
+    expect(verified?.signer).toBe(`${SERVER}/${main(theirsRepo)}`);
+    const oursRepo = await registered((r) => signer(main(r)));
+    expect(
+      (await verify(oursRepo, "1", policy(oursRepo), trust({ trustedRootPath: jsonl }))).verified?.signer,
+    ).toBe(`${SERVER}/${main(oursRepo)}`);
     expect(() => parseTrustedRoots(`${ours}\nnot json\n`, "roots.jsonl")).toThrow(
       "roots.jsonl, line 2: not JSON; expected a Sigstore TrustedRoot",
     );

@@ -73,26 +73,17 @@ export function parseTrustedRoots(text: string, source: string): TrustedRoot[] {
   });
 }
 
-/** All roots as one trust material (a bundle verifies when any of their authorities vouches for it). */
-function mergeTrust(roots: TrustedRoot[], source: string): TrustMaterial {
-  let materials: TrustMaterial[];
+/**
+ * Each root as its own trust material: a bundle verifies when one instance vouches for all of it (its CA,
+ * its log or TSA, its CT log). Not merged, so GitHub's instance (no CT log) and public-good (SCTs
+ * required) in one `gh attestation trusted-root` file each keep their own rules.
+ */
+function trustOf(roots: TrustedRoot[], source: string): TrustMaterial[] {
   try {
-    materials = roots.map((root) => toTrustMaterial(root));
+    return roots.map((root) => toTrustMaterial(root));
   } catch (error) {
     throw new ConfigError(`${source}: not a usable TrustedRoot (${(error as Error).message}).`);
   }
-  const [first, ...rest] = materials;
-  if (!first) throw new ConfigError(`${source}: no TrustedRoot.`);
-  return rest.reduce<TrustMaterial>(
-    (all, m) => ({
-      ...all,
-      certificateAuthorities: [...all.certificateAuthorities, ...m.certificateAuthorities],
-      timestampAuthorities: [...all.timestampAuthorities, ...m.timestampAuthorities],
-      tlogs: [...all.tlogs, ...m.tlogs],
-      ctlogs: [...all.ctlogs, ...m.ctlogs],
-    }),
-    first,
-  );
 }
 
 /** Where the public-good root from Sigstore's TUF repository is cached: `$RUNNER_TEMP/mlops-sigstore` or `~/.cache/mlops/sigstore`. */
@@ -132,7 +123,7 @@ export function repositoryVisibility(
 }
 
 /** The trusted root of `trust`: its file, else (public-good) Sigstore's TUF repository; github needs a file. */
-export async function loadSigstoreTrust(options: SigstoreOpenerOptions): Promise<TrustMaterial> {
+export async function loadSigstoreTrust(options: SigstoreOpenerOptions): Promise<TrustMaterial[]> {
   const { trust } = options;
   if (trust.trustedRootPath) {
     const source = trust.trustedRootSource ?? trust.trustedRootPath;
@@ -142,7 +133,7 @@ export async function loadSigstoreTrust(options: SigstoreOpenerOptions): Promise
     } catch {
       throw new ConfigError(`${source}: no trusted root file at ${trust.trustedRootPath}.`);
     }
-    return mergeTrust(parseTrustedRoots(text, trust.trustedRootPath), trust.trustedRootPath);
+    return trustOf(parseTrustedRoots(text, trust.trustedRootPath), trust.trustedRootPath);
   }
   const instance =
     trust.instance ??
@@ -166,7 +157,7 @@ export async function loadSigstoreTrust(options: SigstoreOpenerOptions): Promise
       `Cannot verify keyless signatures: the Sigstore public-good trusted root could not be fetched from its TUF repository (${(error as Error).message}); refusing. Give a trusted root file (registry.signing.sigstore.trusted_root, trusted-root / --trusted-root) to verify offline.`,
     );
   }
-  return mergeTrust([root], "the Sigstore public-good trusted root");
+  return trustOf([root], "the Sigstore public-good trusted root");
 }
 
 /** The leaf certificate of a verified bundle. */
@@ -243,11 +234,11 @@ function witnessOf(entity: SignedEntity): string {
  * first keyless bundle only (a key-signed version never needs it, nor the network).
  */
 export function sigstoreBundleOpener(options: SigstoreOpenerOptions): OpenBundle {
-  let trust: Promise<TrustMaterial> | undefined;
+  let trust: Promise<TrustMaterial[]> | undefined;
   return async (bundle: SigstoreBundle, what: string) => {
     trust ??= loadSigstoreTrust(options);
     // A failed load is not cached: the next bundle says the same thing again.
-    const material = await trust.catch((error: unknown) => {
+    const materials = await trust.catch((error: unknown) => {
       trust = undefined;
       throw error;
     });
@@ -268,16 +259,28 @@ export function sigstoreBundleOpener(options: SigstoreOpenerOptions): OpenBundle
       );
     // Every log entry and timestamp present is verified; one of either kind suffices (Rekor for
     // public-good, a TSA for GitHub's instance). SCTs are required when the root names CT logs.
-    const verifier = new Verifier(material, {
-      tlogThreshold: 0,
-      tsaThreshold: 0,
-      ctlogThreshold: material.ctlogs.length > 0 ? 1 : 0,
-    });
-    let signer: ReturnType<Verifier["verify"]>;
-    try {
-      signer = verifier.verify(entity);
-    } catch (error) {
-      throw refusal(error, what);
+    let signer: ReturnType<Verifier["verify"]> | undefined;
+    const errors: unknown[] = [];
+    for (const material of materials) {
+      const verifier = new Verifier(material, {
+        tlogThreshold: 0,
+        tsaThreshold: 0,
+        ctlogThreshold: material.ctlogs.length > 0 ? 1 : 0,
+      });
+      try {
+        signer = verifier.verify(entity);
+        break;
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (!signer) {
+      // Several roots: the refusal of the one that knew the certificate's CA says why, if any did.
+      const chainFailure = (e: unknown) =>
+        e instanceof VerificationError &&
+        e.code === "CERTIFICATE_ERROR" &&
+        /certificate chain/.test(e.message);
+      throw refusal(errors.find((e) => !chainFailure(e)) ?? errors[0], what);
     }
     const leaf = signerCertificate(parsed);
     const dsse = parsed.content.dsseEnvelope;
