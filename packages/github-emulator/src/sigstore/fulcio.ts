@@ -229,8 +229,10 @@ export async function createSigningCertificate(
     subjectAltName: contents.subjectAltName,
     extensions: contents.extensions,
   });
+  // 200, not the 201 of `@sigstore/mock`'s handler: fulcio.swagger.json lists `200` for `/api/v2/signingCert`
+  // (grpc-gateway's default; only the legacy v1 route sets 201, pkg/server/legacy_server.go).
   return {
-    status: 201,
+    status: 200,
     json: {
       signedCertificateEmbeddedSct: {
         chain: { certificates: [toPem(bytesOf(leaf)), toPem(ctx.caRoot)] },
