@@ -6,7 +6,7 @@
  * (gate.json's `pull_request`), and heads the candidate column `PR`; the CLI names the metrics file
  * and heads it `Candidate`.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { runCliCaptured } from "@mlops/cli/testing";
 import { type Emulator, startEmulator } from "@mlops/github-emulator";
@@ -36,9 +36,21 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 afterEach(removeTempDirs);
 
+/** Per-example results with labels and predictions (`n` examples, the first `wrong` of them wrong). */
+function predictions(n: number, wrong: number): string {
+  const rows = Array.from({ length: n }, (_, i) => {
+    const label = i % 3 === 0 ? 1 : 0;
+    const prediction = i < wrong ? 1 - label : label;
+    return `ex${i},${label},${prediction},${label === prediction ? 1 : 0}`;
+  });
+  return `id,label,prediction,correct\n${rows.join("\n")}\n`;
+}
+
 interface Case {
   name: string;
   candidate: string;
+  /** Files besides the candidate's metrics and base.json (the config reads `per_example: predictions.csv`). */
+  files?: Record<string, string>;
   /** The action's inputs; the CLI gets the same through its flags. */
   inputs: Record<string, string>;
   cli: string[];
@@ -67,6 +79,14 @@ const CASES: Case[] = [
     cli: ["--baseline", "base.json", "--rule", "accuracy >= baseline"],
     passed: true,
   },
+  {
+    name: "prediction plots from the per-example results of candidate and baseline",
+    candidate: metrics(0.93, 0.85),
+    files: { "predictions.csv": predictions(60, 6), "baseline/predictions.csv": predictions(60, 3) },
+    inputs: { baseline: "baseline/base.json" },
+    cli: ["--baseline", "baseline/base.json"],
+    passed: false,
+  },
 ];
 
 /**
@@ -80,6 +100,12 @@ describe("mlops gate and the evaluate-gate action on the same inputs", () => {
   it.each(CASES)("$name: same verdict, gate.json and report", async (c) => {
     const pr = await openPullRequest(admin, `gate-parity-${CASES.indexOf(c)}`);
     const work = await workspace({ "metrics.json": c.candidate, "base.json": metrics(0.92, 0.9) });
+    for (const [path, text] of Object.entries(c.files ?? {})) {
+      await mkdir(dirname(join(work, path)), { recursive: true });
+      await writeFile(join(work, path), text);
+    }
+    if (c.files?.["baseline/predictions.csv"])
+      await writeFile(join(work, "baseline", "base.json"), metrics(0.92, 0.9));
     const runtime = await runGate({
       emulator,
       token,
@@ -122,5 +148,7 @@ describe("mlops gate and the evaluate-gate action on the same inputs", () => {
         .map((line) => cells(line).map((c) => (c === column ? "CANDIDATE" : c)));
     expect(said(cliLines, "Candidate")).toEqual(said(actionLines, "PR"));
     expect(said(cliLines, "Candidate").flat()).toContain("CANDIDATE"); // the table was compared
+    // Plots, when the per-example results have labels and predictions: the same charts in both.
+    if (c.files) expect(actionReport).toContain("**Confusion matrix (candidate and baseline)**");
   });
 });

@@ -8,8 +8,10 @@ import {
   type GateSetup,
   gateJsonText,
   InputError,
+  joinPlots,
   NO_BUDGET,
   parseBaselineMode,
+  predictionPlotsOf,
   prepareGate,
   trainArtifactBase,
 } from "@mlops/core";
@@ -179,10 +181,23 @@ export function registerGateCommand(program: Command, io: CliIo): void {
           resolved && flags.baselinePerExample
             ? { ...resolved, perExample: existingPath(io.cwd, flags.baselinePerExample, "per-example file") }
             : resolved;
+        // The report's prediction plots, as the action draws them (the registry trend and `plots:` images
+        // on the plots branch are the action's only: they need the run's PR and write access).
+        const plots = joinPlots(
+          predictionPlotsOf({
+            model: setup.config.model,
+            candidate: setup.candidatePerExample,
+            baseline: baseline?.perExample,
+            baselineLabel: baseline?.label,
+            log: { info: () => {} },
+          }),
+          undefined,
+        );
         const evaluation = decideFromSetup(setup, {
           baseline,
           onSkipped: flags.onSkipped as "warn" | "fail" | undefined,
           identity: { headLabel: "Candidate", candidateLabel: flags.metrics },
+          ...(plots ? { plots } : {}),
           log: { info: () => {} }, // the report on stdout says it all
         });
         io.stdout(
