@@ -16,6 +16,8 @@ import { loadMetricsFile, parseMetrics } from "../src/metrics/load.js";
 import { loadMetricsSource } from "../src/metrics/source.js";
 import { parsePredictions } from "../src/plots/predictions.js";
 import { dataChart } from "../src/plots/user-plots.js";
+import { collectGateRules, runGate } from "../src/report/gate-run.js";
+import { prepareGate } from "../src/report/gate-setup.js";
 
 const dir = mkdtempSync(join(tmpdir(), "text-inputs-"));
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -227,5 +229,44 @@ describe("mlops.yml as users write it", () => {
       command: "python train.py --model b",
       working_directory: "src",
     });
+  });
+});
+
+describe("the gate on metrics and per-example files as other tools write them", () => {
+  it("a rule on a metric written as NaN names the file and the value, not 'the run did not report it'", () => {
+    const path = join(dir, "nan-metrics.json");
+    writeFileSync(path, '{"accuracy": "NaN", "f1": 0.8}');
+    const { text } = errorOf(() =>
+      prepareGate({
+        cwd: dir,
+        config: "absent-mlops.yml",
+        metricsPath: path,
+        sweep: false,
+        modelName: "m",
+        artifactName: undefined,
+        rules: ["accuracy >= 0.9"],
+        perExample: undefined,
+        log: { notice: () => {} },
+      }),
+    );
+    expect(text).toBe(
+      `${path}: gate rule uses metric "accuracy", whose value is not a number ("NaN"): the training wrote no usable value for it`,
+    );
+  });
+
+  it("a significant rule finds its per-example column in a `;`-separated or BOM-prefixed file", () => {
+    const rows = (n: number, p: number) =>
+      Array.from({ length: n }, (_, i) => `${i};${i % 100 < p ? 1 : 0}`).join("\n");
+    const run = runGate({
+      head: { accuracy: 0.9 },
+      baseline: { accuracy: 0.9 },
+      rules: collectGateRules({ specs: {}, extra: ["accuracy >= baseline - 0.01 significant"] }),
+      perExample: {
+        head: { file: "head.csv", text: `id;correct\n${rows(200, 90)}\n` },
+        baseline: { file: "base.csv", text: `\ufeffid;correct\n${rows(200, 90)}\n` },
+      },
+    });
+    expect(run.rules[0]?.status).toBe("passed");
+    expect(run.rules[0]?.interval).toBeDefined();
   });
 });

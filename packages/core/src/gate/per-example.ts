@@ -8,20 +8,22 @@ export interface PerExample {
 }
 
 /**
- * Parses per-example results from CSV with a header row. `true`/`false` count as 1/0.
+ * Parses per-example results from CSV with a header row (`valueColumn` may be chosen from the header). `true`/`false` count as 1/0.
  * Errors (InputError with file and line) on a missing column, a non-numeric value or a duplicate id.
  */
 export function parsePerExample(
   text: string,
   file: string,
-  columns: { idColumn: string; valueColumn: string },
+  columns: { idColumn: string; valueColumn: string | ((header: readonly string[]) => string) },
 ): PerExample[] {
   const { header, rows: records } = parseCsvText(text, file, { what: "per-example results" });
+  const valueColumn =
+    typeof columns.valueColumn === "function" ? columns.valueColumn(header) : columns.valueColumn;
   const idIndex = header.indexOf(columns.idColumn);
-  const valueIndex = header.indexOf(columns.valueColumn);
+  const valueIndex = header.indexOf(valueColumn);
   for (const [name, index] of [
     [columns.idColumn, idIndex],
-    [columns.valueColumn, valueIndex],
+    [valueColumn, valueIndex],
   ] as const) {
     if (index < 0)
       throw new InputError(`column "${name}" not found in ${file}; columns are: ${header.join(", ")}`, {
@@ -37,10 +39,9 @@ export function parsePerExample(
     if (id === "")
       throw new InputError(`empty id in column "${columns.idColumn}"`, { position: { file, line } });
     if (!Number.isFinite(value))
-      throw new InputError(
-        `expected a number in column "${columns.valueColumn}", got "${cells[valueIndex] ?? ""}"`,
-        { position: { file, line } },
-      );
+      throw new InputError(`expected a number in column "${valueColumn}", got "${cells[valueIndex] ?? ""}"`, {
+        position: { file, line },
+      });
     if (seen.has(id)) throw new InputError(`duplicate example id "${id}"`, { position: { file, line } });
     seen.add(id);
     rows.push({ id, value });

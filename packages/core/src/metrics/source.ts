@@ -6,11 +6,13 @@ import { parseRunManifest } from "../manifest/parse.js";
 import type { RunManifest } from "../manifest/schemas.js";
 import { parseAttemptArtifactName } from "../names/artifacts.js";
 import type { MetricValues } from "../types.js";
-import { loadMetricsFile } from "./load.js";
+import { loadMetricsFile, type NonNumericLeaf } from "./load.js";
 
 /** Metrics read from a metrics file or a `run.json` manifest, with where per-example files are looked for. */
 export interface LoadedMetricsSource {
   metrics: MetricValues;
+  /** Leaves of a metrics file that are not finite numbers (`"NaN"`, `null`, text), with the file: named when a rule uses one. */
+  nonNumeric?: { file: string; leaves: NonNumericLeaf[] };
   manifest?: RunManifest;
   /** Directory that relative per-example paths of the config resolve against. */
   directory: string;
@@ -61,7 +63,12 @@ export function loadMetricsSource(path: string, what: string, artifactName?: str
     const manifest = parseRunManifest(text, path);
     return { metrics: manifest.metrics, manifest, directory: dirname(path) };
   }
-  return { metrics: loadMetricsFile(path).metrics, directory: dirname(path) };
+  const loaded = loadMetricsFile(path);
+  return {
+    metrics: loaded.metrics,
+    ...(loaded.nonNumeric.length > 0 ? { nonNumeric: { file: path, leaves: loaded.nonNumeric } } : {}),
+    directory: dirname(path),
+  };
 }
 
 /** The per-example CSV next to the metrics (or at `explicit`), when it exists. */

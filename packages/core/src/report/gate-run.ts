@@ -111,8 +111,7 @@ export interface PerExampleInput {
  * The value column for a rule on `metric`: a column named like the metric, or `correct` for
  * `accuracy` (the mean of per-example correctness is the accuracy).
  */
-export function perExampleColumn(headerLine: string, metric: string, file: string): string {
-  const header = headerLine.split(",").map((cell) => cell.trim().replace(/^"(.*)"$/, "$1"));
+export function perExampleColumn(header: readonly string[], metric: string, file: string): string {
   if (header.includes(metric)) return metric;
   if (metric === "accuracy" && header.includes("correct")) return "correct";
   throw new InputError(
@@ -154,7 +153,7 @@ export function runGate(input: RunGateInput): GateRun {
     const read = (side: { text: string; file: string }) =>
       parsePerExample(side.text, side.file, {
         idColumn,
-        valueColumn: perExampleColumn(side.text.split(/\r?\n/)[0] ?? "", metric, side.file),
+        valueColumn: (header) => perExampleColumn(header, metric, side.file),
       });
     const pair = { head: read(source.head), baseline: read(source.baseline) };
     parsed.set(metric, pair);

@@ -93,7 +93,18 @@ export function prepareGate(options: {
   if (rules.length === 0 && options.noRules) throw new InputError(options.noRules.error);
   if (rules.length === 0)
     options.log.notice(`No gate rules for ${model}: the report shows the metric diff only.`);
-  if (candidate) runGate({ head: candidate.metrics, rules }); // checks every rule's metric exists before any request
+  if (candidate) {
+    // a rule on a metric the file holds as NaN, null or text: say so, not "the run did not report it"
+    for (const { rule } of rules) {
+      const leaf = candidate.nonNumeric?.leaves.find((l) => l.path === rule.metric);
+      if (leaf && candidate.metrics[rule.metric] === undefined)
+        throw new InputError(
+          `gate rule uses metric "${rule.metric}", whose value is not a number (${JSON.stringify(leaf.value)}): the training wrote no usable value for it`,
+          { position: { file: (candidate.nonNumeric as { file: string }).file } },
+        );
+    }
+    runGate({ head: candidate.metrics, rules }); // checks every rule's metric exists before any request
+  }
   const ranking = options.sweep
     ? sweepRankingOf({ metric: config.model?.sweep?.metric, rules, specs: config.specs, configFile })
     : undefined;
