@@ -25,16 +25,10 @@ import {
   sigstoreEndpoints,
   type VersionSigner,
 } from "@mlops/core";
-import { bundleToJSON } from "@sigstore/bundle";
-import {
-  DSSEBundleBuilder,
-  FulcioSigner,
-  RekorWitness,
-  type Signature,
-  type Signer,
-  TSAWitness,
-  type Witness,
-} from "@sigstore/sign";
+// Types only: @sigstore/sign and @sigstore/bundle (with their HTTP stack, ~1 MiB bundled) are loaded when a
+// version is actually signed keyless (`loadSigstoreSign`), so a key-signing or unsigned register does not
+// compile them at start (test/bundles.test.ts budget).
+import type { FulcioSigner, Signature, Signer, Witness } from "@sigstore/sign";
 import type { GitHubClient } from "../client.js";
 import { withGitHubErrors } from "../errors.js";
 import type { GitHubLog } from "../log.js";
@@ -142,8 +136,27 @@ function sigstoreFailure(error: unknown, endpoints: SigstoreEndpoints, what: str
   );
 }
 
-/** The witnesses `endpoints` name: Rekor and/or a timestamp authority (at least one; Fulcio alone proves nothing lasting). */
-function witnessesOf(endpoints: SigstoreEndpoints, timeout: number, retries: number): Witness[] {
+/** The Sigstore client libraries, loaded on first keyless signature (their own chunk in the action bundles). */
+async function loadSigstoreSign() {
+  const [sign, bundle] = await Promise.all([import("@sigstore/sign"), import("@sigstore/bundle")]);
+  return { ...sign, bundleToJSON: bundle.bundleToJSON };
+}
+
+/** Refuses endpoints without a witness: Rekor and/or a timestamp authority (Fulcio alone proves nothing lasting). */
+function checkWitnesses(endpoints: SigstoreEndpoints): void {
+  if (!endpoints.rekorUrl && !endpoints.tsaUrl)
+    throw new SigstoreError(
+      `Keyless signing needs a transparency log or a timestamp authority: registry.signing.sigstore names neither (set rekor_url or tsa_url, or an instance).`,
+    );
+}
+
+/** The witnesses `endpoints` name: Rekor and/or a timestamp authority. */
+function witnessesOf(
+  { RekorWitness, TSAWitness }: Awaited<ReturnType<typeof loadSigstoreSign>>,
+  endpoints: SigstoreEndpoints,
+  timeout: number,
+  retries: number,
+): Witness[] {
   const witnesses: Witness[] = [];
   if (endpoints.rekorUrl)
     witnesses.push(
@@ -165,10 +178,6 @@ function witnessesOf(endpoints: SigstoreEndpoints, timeout: number, retries: num
         retry: retries,
       }),
     );
-  if (witnesses.length === 0)
-    throw new SigstoreError(
-      `Keyless signing needs a transparency log or a timestamp authority: registry.signing.sigstore names neither (set rekor_url or tsa_url, or an instance).`,
-    );
   return witnesses;
 }
 
@@ -180,13 +189,16 @@ export function sigstoreVersionSigner(options: SigstoreSignerOptions): SigstoreV
   const { endpoints } = options;
   const timeout = options.timeoutMs ?? 30_000;
   const retries = options.retries ?? 2;
-  const witnesses = witnessesOf(endpoints, timeout, retries);
+  checkWitnesses(endpoints);
   let san: string | undefined;
   const via = endpoints.rekorUrl ? "Rekor" : "a timestamp authority";
   return {
     description: `keyless: Sigstore ${endpoints.instance} (${endpoints.instanceFrom}), certificate from ${endpoints.fulcioUrl}, witnessed by ${via}`,
     signedBy: () => san,
     sign: async (files, facts) => {
+      const sigstore = await loadSigstoreSign();
+      const { DSSEBundleBuilder, FulcioSigner, bundleToJSON } = sigstore;
+      const witnesses = witnessesOf(sigstore, endpoints, timeout, retries);
       const key = ephemeralKey();
       const signer = oneCertificateSigner(
         new FulcioSigner({
