@@ -126,6 +126,9 @@ describe("Sigstore stand-ins", () => {
     );
     vi.useRealTimers();
     expect(bundle.verificationMaterial.tlogEntries).toEqual([]);
+    // timestamp-authority answers 200 by default (the mock's handler says 201).
+    const stamps = emulator().requestLog.filter((entry) => entry.path === "/_sigstore/tsa/api/v1/timestamp");
+    expect(stamps.at(-1)?.status).toBe(200);
     expect(bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps).toHaveLength(1);
     const tsaOnly = await verifier(emulator(), { tlogThreshold: 0, ctlogThreshold: 1, tsaThreshold: 1 });
     tsaOnly.verify(toSignedEntity(bundle), {

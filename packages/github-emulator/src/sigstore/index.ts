@@ -109,7 +109,7 @@ export async function serveSigstore(
         return send(res, 400, JSON.stringify({ code: 400, message: String(reply.response) }), JSON_TYPE);
       return send(
         res,
-        reply.statusCode,
+        200, // sigstore/timestamp-authority's default (`--use-http-201` is opt-in, cmd/timestamp-server/app/root.go)
         Buffer.from(reply.response as Uint8Array),
         "application/timestamp-reply",
       );
