@@ -5,19 +5,7 @@
  * timeouts and rate-limit handling the actions ship with — only tuned for a local server: no client-side
  * pacing, millisecond back-off, a 10 s request timeout.
  */
-import {
-  buildModelSigningStatement,
-  buildProvenanceStatement,
-  IN_TOTO_PAYLOAD_TYPE,
-  type InTotoStatement,
-  MODEL_SIGNATURE_ASSET,
-  type ModelVersion,
-  SIGSTORE_PROVENANCE_ASSET,
-  type VersionSigner,
-  validateModelName,
-} from "@mlops/core";
-import { bundleToJSON } from "@sigstore/bundle";
-import { DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness } from "@sigstore/sign";
+import { type ModelVersion, validateModelName } from "@mlops/core";
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from "./client.js";
 import { versionOfAlias, versionTagName } from "./registry/names.js";
 import { readModelRefs } from "./registry/refs.js";
