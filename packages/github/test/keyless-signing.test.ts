@@ -300,3 +300,119 @@ describe("keyless signing", () => {
     );
   });
 });
+
+/** The attestations GitHub has for `digest` (`sha256:…`); [] when it answers 404 (none). */
+async function attestationsOf(repo: string, digest: string) {
+  try {
+    const { data } = await client.request("GET /repos/{owner}/{repo}/attestations/{subject_digest}", {
+      owner: OWNER,
+      repo,
+      subject_digest: digest,
+    });
+    return (data.attestations ?? []) as Array<{
+      bundle?: { dsseEnvelope?: { signatures?: Array<{ sig: string }> } };
+    }>;
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return [];
+    throw error;
+  }
+}
+
+const sigOf = (bundle: unknown) =>
+  (bundle as { dsseEnvelope?: { signatures?: Array<{ sig: string }> } }).dsseEnvelope?.signatures?.[0]?.sig;
+const attestationPosts = (repo: string) =>
+  emulator.requestLog.filter((r) => r.method === "POST" && r.path === `/repos/${OWNER}/${repo}/attestations`)
+    .length;
+
+describe("artifact attestations", () => {
+  const sigstore = () => ({ fulcio_url: emulator.sigstore.fulcioUrl, rekor_url: emulator.sigstore.rekorUrl });
+
+  it("stores the provenance as an attestation of every signed file before publishing; a re-run stores nothing new", async () => {
+    const repo = "attest-once";
+    const { registered, messages } = await registerKeyless(repo, "201", sigstore());
+    expect(registered.attestation).toMatchObject({ outcome: "created", id: expect.any(Number) });
+    expect(messages).toContainEqual(
+      `info: fraud: artifact attestation ${registered.attestation?.id} stored for v1.`,
+    );
+    expect(messages).toContainEqual(
+      `info: fraud: check any file of v1 with \`gh attestation verify <file> --repo ${OWNER}/${repo}\`.`,
+    );
+    // Before the publish: the attestation POST comes before the release's last write (PATCH draft=false).
+    const writes = emulator.requestLog.filter(
+      (r) =>
+        r.method !== "GET" &&
+        (r.path.includes(`/${repo}/releases`) || r.path.includes(`/${repo}/attestations`)),
+    );
+    expect(writes.map((w) => w.method).slice(-2)).toEqual(["POST", "PATCH"]);
+    expect(writes.at(-2)?.path).toBe(`/repos/${OWNER}/${repo}/attestations`);
+
+    const provenance = JSON.parse(await assetText(repo, registered.assets, "provenance.sigstore.json"));
+    const sums = await assetText(repo, registered.assets, "SHA256SUMS");
+    const weights = await assetText(repo, registered.assets, "model.bin");
+    // Found by SHA256SUMS' digest and by a model file's (what `gh attestation verify model.bin` asks).
+    for (const digest of [`sha256:${sha256(sums)}`, `sha256:${sha256(weights)}`]) {
+      const stored = await attestationsOf(repo, digest);
+      expect(stored.map((a) => sigOf(a.bundle))).toEqual([sigOf(provenance)]);
+    }
+    // The same run again: already registered, the attestation is found, not posted again.
+    const again = await registerKeyless(repo, "201", sigstore());
+    expect(again.registered.outcome).toBe("existing");
+    expect(again.registered.attestation).toEqual({
+      outcome: "existing",
+      subjectDigest: `sha256:${sha256(sums)}`,
+    });
+    expect(attestationPosts(repo)).toBe(1);
+    expect(await attestationsOf(repo, `sha256:${sha256(sums)}`)).toHaveLength(1);
+  });
+
+  it("a lost answer to the attestation POST is reconciled by the lookup: one attestation", async () => {
+    const repo = "attest-lost";
+    emulator.setFaults([
+      { route: "POST /repos/{owner}/{repo}/attestations", nth: [1], kind: "reset-mid-body" },
+    ]);
+    try {
+      const { registered } = await registerKeyless(repo, "202", sigstore());
+      expect(registered.attestation?.outcome).toBe("existing");
+    } finally {
+      emulator.setFaults([]);
+    }
+    expect(await attestationsOf(repo, await registeredSums(repo))).toHaveLength(1);
+    expect(attestationPosts(repo)).toBe(1);
+  });
+
+  it("without attestations: write: a warning naming the permission, the version is published; a re-run with it stores the attestation", async () => {
+    const repo = "attest-forbidden";
+    const readOnly = emulatorClient(emulator, emulator.createToken({ contents: "write" }));
+    const { registered, messages } = await registerKeyless(repo, "203", sigstore(), { via: readOnly });
+    expect(registered.outcome).toBe("created");
+    expect(registered.attestation?.outcome).toBe("skipped");
+    expect(messages.filter((m) => m.startsWith("warning:"))).toEqual([
+      expect.stringMatching(
+        /^warning: Artifact attestation not stored: GitHub answered 403 \("Resource not accessible by integration"\): grant the job `permissions: attestations: write`/,
+      ),
+    ]);
+    const { data: release } = await client.request("GET /repos/{owner}/{repo}/releases/{release_id}", {
+      owner: OWNER,
+      repo,
+      release_id: registered.releaseId,
+    });
+    expect(release.draft).toBe(false);
+    const sums = await registeredSums(repo);
+    expect(await attestationsOf(repo, sums)).toEqual([]);
+
+    const healed = await registerKeyless(repo, "203", sigstore());
+    expect(healed.registered.outcome).toBe("existing");
+    expect(healed.registered.attestation).toMatchObject({ outcome: "created", id: expect.any(Number) });
+    expect(await attestationsOf(repo, sums)).toHaveLength(1);
+  });
+});
+
+/** `sha256:<hex>` of the SHA256SUMS of `repo`'s fraud/v1. */
+async function registeredSums(repo: string): Promise<string> {
+  const { data } = await client.request("GET /repos/{owner}/{repo}/releases/tags/{tag}", {
+    owner: OWNER,
+    repo,
+    tag: "fraud/v1",
+  });
+  return `sha256:${sha256(await assetText(repo, data.assets, "SHA256SUMS"))}`;
+}

@@ -30,8 +30,8 @@ import {
 // compile them at start (test/bundles.test.ts budget).
 import type { FulcioSigner, Signature, Signer, Witness } from "@sigstore/sign";
 import type { GitHubClient } from "../client.js";
-import { withGitHubErrors } from "../errors.js";
 import type { GitHubLog } from "../log.js";
+import { repositoryVisibility } from "./sigstore-verify.js";
 
 /** The audience Sigstore's Fulcio expects in an ID token (what `cosign` and `@actions/attest` ask for). */
 export const SIGSTORE_AUDIENCE = "sigstore";
@@ -252,14 +252,9 @@ export async function keylessVersionSigner(
   },
 ): Promise<SigstoreVersionSigner> {
   const { owner, repo } = options;
-  let repositoryPrivate: boolean | undefined;
-  if (!options.sigstore?.instance) {
-    const { data } = await withGitHubErrors(
-      { operation: "read the repository's visibility (which Sigstore instance signs)", owner, repo },
-      () => client.request("GET /repos/{owner}/{repo}", { owner, repo }),
-    );
-    repositoryPrivate = data.private !== false || data.visibility === "internal";
-  }
+  const repositoryPrivate = options.sigstore?.instance
+    ? undefined
+    : await repositoryVisibility(client, owner, repo)();
   const endpoints = sigstoreEndpoints(options.sigstore, repositoryPrivate);
   options.log.info(
     `Signing keyless with Sigstore ${endpoints.instance} (${endpoints.instanceFrom === "config" ? "registry.signing.sigstore.instance" : `a ${endpoints.instanceFrom}`}): Fulcio ${endpoints.fulcioUrl}${endpoints.rekorUrl ? `, Rekor ${endpoints.rekorUrl}` : ""}${endpoints.tsaUrl ? `, timestamps ${endpoints.tsaUrl}` : ""}.`,
