@@ -136,9 +136,19 @@ function metricsCases(rng: Rng): BadInputCase[] {
   }
   cases.push(diff("billion-laughs", "head.yaml", billionLaughs(9, 9), "bad", "file"));
   cases.push(diff("alias-chain", "head.yaml", billionLaughs(30, 2), "bad", "file"));
+  // Python's json.dump writes NaN/Infinity for floats that are not finite: a metrics file read as values that
+  // are not numbers (a warning, exit 0 for a diff); a gate rule on one is bad input naming the file (audit).
+  cases.push(diff("nan-literal", "head.json", '{"a": NaN}', "ok"));
+  cases.push(diff("infinity-literal", "head.json", '{"a": Infinity, "b": -Infinity}', "ok"));
+  cases.push({
+    id: "metrics/nan-literal-gated",
+    files: { "head.json": '{"accuracy": NaN, "f1": 0.8}' },
+    argv: ["gate", "--metrics", "head.json", "--rule", "accuracy >= 0.9"],
+    expect: "bad",
+    names: "head.json",
+  });
   for (const [id, text] of [
-    ["nan-literal", '{"a": NaN}'],
-    ["infinity-literal", '{"a": Infinity}'],
+    ["nan-literal-and-syntax", '{"a": NaN,\n "b": [1,, 2]}'],
     ["trailing-comma", '{"a": 1,}'],
     ["single-quotes", "{'a': 1}"],
     ["comment", '{"a": 1 /* c */}'],

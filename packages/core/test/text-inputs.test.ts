@@ -114,13 +114,32 @@ describe("bytes that are not UTF-8 are refused at their line and column", () => 
 });
 
 describe("JSON errors in our words", () => {
-  it("Python's NaN and Infinity are named as such, at their column", () => {
+  it("Python's NaN and Infinity are named as such, at their column, where JSON must be JSON", () => {
     for (const token of ["NaN", "Infinity", "-Infinity"]) {
-      const { text } = errorOf(() => parseMetrics(`{"accuracy": ${token}, "f1": 0.8}`, "json", "m.json"));
+      const { text } = errorOf(() => parseJsonText(`{"accuracy": ${token}, "f1": 0.8}`, "m.json"));
       expect(text).toBe(
         `m.json:1:14: invalid JSON: ${token} is not a JSON value (Python's json.dump writes it for a float that is not finite); write null, or fix the value that became ${token}`,
       );
     }
+  });
+
+  it('a metrics file Python wrote with NaN/Infinity reads them as values that are not numbers, like "NaN"', () => {
+    const loaded = parseMetrics(
+      '{"accuracy": NaN, "note": "NaN, Infinity", "losses": [Infinity, -Infinity, 0.5], "f1": 0.8}',
+      "json",
+      "m.json",
+    );
+    expect(loaded.metrics).toEqual({ "losses.2": 0.5, f1: 0.8 });
+    expect(loaded.nonNumeric).toEqual([
+      { path: "accuracy", value: "NaN" },
+      { path: "note", value: "NaN, Infinity" },
+      { path: "losses.0", value: "Infinity" },
+      { path: "losses.1", value: "-Infinity" },
+    ]);
+    // another mistake in the same file is still named where it is in the text as written
+    expect(
+      errorOf(() => parseMetrics('{"a": NaN, "b": Infinity,\n "c": [NaN, 1,, 2]}', "json", "m.json")).text,
+    ).toBe('m.json:2:15: invalid JSON: unexpected ","');
   });
 
   it("no engine snippet: unexpected characters, early ends and trailing text", () => {

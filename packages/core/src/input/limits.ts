@@ -105,14 +105,79 @@ export function checkJsonDepth(text: string, file: string, what = "JSON"): void 
   }
 }
 
-/** Parses JSON text: one InputError naming file, line and column for bad syntax or too deep nesting. */
-export function parseJsonText(text: string, file: string, what = "JSON"): unknown {
+/**
+ * The text with the bare values `NaN`, `Infinity` and `-Infinity` (outside strings) quoted: what Python's
+ * `json.dump` writes for floats that are not finite becomes the strings `"NaN"`, … that a metrics reader
+ * reports as "not a number" like any other.
+ */
+export function quoteNonFiniteJson(text: string): string {
+  let out = "";
+  let from = 0;
+  let inString = false;
+  let previous = ""; // the last character outside strings and whitespace
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      previous = c;
+      continue;
+    }
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") continue;
+    const token = /^(?:NaN|-?Infinity)(?![A-Za-z0-9_])/.exec(text.slice(i, i + 10))?.[0];
+    if (token && (previous === ":" || previous === "," || previous === "[")) {
+      out += `${text.slice(from, i)}"${token}"`;
+      from = i + token.length;
+      i += token.length - 1;
+      previous = '"';
+      continue;
+    }
+    previous = c;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * Parses JSON text: one InputError naming file, line and column for bad syntax or too deep nesting.
+ * `nonFinite: "string"` reads Python's bare `NaN`/`Infinity` as the strings `"NaN"`/`"Infinity"` (metrics
+ * files, where such a value is reported as not a number); otherwise they are an error that names them.
+ */
+export function parseJsonText(
+  text: string,
+  file: string,
+  what = "JSON",
+  options: { nonFinite?: "error" | "string" } = {},
+): unknown {
   checkJsonDepth(text, file, what);
   try {
     return JSON.parse(text);
   } catch (error) {
     const bad = jsonErrorOffset(text);
     const nonFinite = /^(-?Infinity|NaN)\b/.exec(text.slice(bad, bad + 9));
+    if (nonFinite && options.nonFinite === "string") {
+      const quoted = quoteNonFiniteJson(text);
+      try {
+        return JSON.parse(quoted);
+      } catch {
+        // another problem too: report it where it is in the text as written (each quoting added 2 characters)
+        const at = jsonErrorOffset(quoted);
+        let added = 0;
+        for (let i = quoted.indexOf('"', 0); i >= 0 && i < at; i = quoted.indexOf('"', i + 1))
+          if (
+            /^"(?:NaN|-?Infinity)"/.test(quoted.slice(i, i + 11)) &&
+            text.slice(i - added, i - added + 1) !== '"'
+          )
+            added += 2;
+        const where = lineColumnAt(text, at - added);
+        throw new InputError(`invalid ${what}: unexpected ${JSON.stringify(text.charAt(at - added))}`, {
+          position: { file, ...where },
+        });
+      }
+    }
     if (nonFinite)
       throw new InputError(
         `invalid ${what}: ${nonFinite[1]} is not a JSON value (Python's json.dump writes it for a float that is not finite); write null, or fix the value that became ${nonFinite[1]}`,

@@ -95,7 +95,7 @@ export function parseMetrics(text: string, format: MetricsFormat, file: string):
   if (format === "csv") return { file, ...parseCsv(text, file) };
   const data =
     format === "json"
-      ? parseJsonText(text, file)
+      ? parseJsonText(text, file, "JSON", { nonFinite: "string" })
       : parseYamlText(text, file, "YAML", { mergeKeys: true }).data;
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new InputError('expected an object of metrics (name: number), e.g. {"accuracy": 0.93}', {
