@@ -188,6 +188,11 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
 function summaryOf(result: DeployResult, url: string | undefined): string {
   const lines = [`## Deploy ${result.model} v${result.version} → ${result.environment}`, ""];
   if (result.ok) lines.push(`✅ Deployed (deployment ${result.deploymentId}).`);
+  if (result.ok && result.signature)
+    lines.push(
+      "",
+      `Signature verified: signed by ${result.signature.signer} at ${result.signature.ref}, commit ${result.signature.commit.slice(0, 12)}${result.signature.witness ? `; ${result.signature.witness}` : ""}.`,
+    );
   else lines.push(`❌ Failed: ${result.message ?? "unknown error"} (deployment ${result.deploymentId}).`);
   if (result.previousVersion !== undefined)
     lines.push("", `Previously deployed: v${result.previousVersion}.`);

@@ -317,6 +317,9 @@ describe("signed versions (keyless)", () => {
     expect(deployed.lines.map((l) => l.message).join("\n")).toMatch(
       /fraud\/v1: signature verified \(https:\/\/github.localhost\/acme\/keyless-ok\/.github\/workflows\/release.yml@refs\/heads\/main at refs\/heads\/main, commit [0-9a-f]{12}; 3 files; Rekor log index \d+ /,
     );
+    expect(deployed.summary.join("\n")).toMatch(
+      /Signature verified: signed by https:\/\/github.localhost\/acme\/keyless-ok\/.github\/workflows\/release.yml@refs\/heads\/main at refs\/heads\/main, commit [0-9a-f]{12}; Rekor log index \d+ /,
+    );
     expect(await deployments(harness.client, repo)).toBe(1);
     // The oidc-issuer input overrides the config: GitHub's issuer, which this certificate does not name.
     const refused = await deployKeyless(repo, cwd, {

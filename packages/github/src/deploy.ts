@@ -10,6 +10,7 @@ import {
   SignatureError,
   type SigningPolicy,
   toSelector,
+  type VerifiedVersion,
   validateModelName,
 } from "@mlops/core";
 import { truncate } from "./checks.js";
@@ -85,6 +86,8 @@ export interface DeployResult {
   rollback?: DeployResult;
   /** The download or verification failed: the deploy command never ran. */
   integrityFailure?: boolean;
+  /** Who signed the version (a key, or the keyless certificate's SAN) and what logged it; unset when not verified. */
+  signature?: VerifiedVersion;
   /**
    * The deployment GitHub created for this job because its `environment:` lacks `deployment: false`
    * (always on GHES, where that setting does not exist): a second deployment next to `deploymentId`.
@@ -352,6 +355,7 @@ export async function deployModel(client: GitHubClient, options: DeployModelOpti
         version,
         environment,
         deploymentId,
+        ...(verified?.verified ? { signature: verified.verified } : {}),
         ...duplicate,
         ...(previousVersion !== undefined ? { previousVersion } : {}),
       };
