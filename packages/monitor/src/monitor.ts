@@ -64,6 +64,34 @@ export async function totalSize(paths: readonly string[]): Promise<number> {
   return total;
 }
 
+/** `67,974`, `-0,5`, `1.234,56`: a number written with a decimal comma (as European spreadsheets export it). */
+const DECIMAL_COMMA = /^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$/;
+
+/**
+ * A column whose values are numbers with a decimal comma (`;`-separated exports of European spreadsheets)
+ * would be profiled as categories — one per distinct value — and drift "detected" between two samples of
+ * one distribution. Refused instead (exit 2), naming the column, a value and what to do.
+ */
+function checkDecimalComma(path: string, name: string, values: readonly unknown[]): void {
+  let nonNull = 0;
+  let commas = 0;
+  let example: { value: string; row: number } | undefined;
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r];
+    if (isNull(v)) continue;
+    nonNull++;
+    if (typeof v === "string" && DECIMAL_COMMA.test(v.trim())) {
+      commas++;
+      example ??= { value: v.trim(), row: r };
+    }
+  }
+  if (!example || commas * 10 < nonNull * 9) return;
+  throw new InputError(
+    `column "${name}" holds numbers with a decimal comma (${commas} of ${nonNull} values in its first ${values.length} rows, e.g. "${example.value}" in data row ${example.row + 1}), which would be compared as categories; write the file with "." as the decimal mark (pandas: to_csv(sep=";", decimal=".")), or declare monitoring.columns.${name}.type: categorical if the values are labels`,
+    { position: { file: path } },
+  );
+}
+
 /**
  * A column whose type was not declared and whose first values are mostly numbers but also text ("1", "2",
  * "n/a", "b") would be profiled as categories — drift of a number tested as categories, silently. It is
@@ -71,6 +99,7 @@ export async function totalSize(paths: readonly string[]): Promise<number> {
  */
 function checkMixed(path: string, name: string, values: ColumnValues): void {
   if (!Array.isArray(values)) return;
+  checkDecimalComma(path, name, values);
   let numbers = 0;
   let others = 0;
   let example: { value: string; row: number } | undefined;

@@ -212,6 +212,26 @@ describe("delimiters", () => {
     expect(values).toEqual(spellings.map((v) => Number(v)));
   });
 
+  it("numbers with a decimal comma (a ';' export) are refused, not compared as one category per value", async () => {
+    const rows = (seed: number) =>
+      Array.from({ length: 300 }, (_, i) =>
+        `${20 + (i % 40)};${((i * seed) % 997) / 10}`.replace(".", ","),
+      ).join("\n");
+    const ref = join(dir, "dc-ref.csv");
+    const cur = join(dir, "dc-cur.csv");
+    writeFileSync(ref, `age;income\n${rows(7)}\n`);
+    writeFileSync(cur, `age;income\n${rows(11)}\n`);
+    const err = await fail(monitor([ref], [cur], { delimiter: ";" }));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err?.position).toEqual({ file: ref });
+    expect(err?.message).toMatch(
+      /^column "income" holds numbers with a decimal comma \(\d+ of 300 values in its first 300 rows, e\.g\. "\d+,\d+" in data row \d+\), which would be compared as categories; write the file with "\." as the decimal mark/,
+    );
+    // declared as labels, they are categories on purpose
+    const { report } = await monitor([ref], [cur], { delimiter: ";", types: { income: "categorical" } });
+    expect(report.columns.find((c) => c.name === "income")?.type).toBe("categorical");
+  });
+
   it("rejects an unusable delimiter with one line", () => {
     expect(() => monitorOptionsFromConfig({ delimiter: '"' } as never)).toThrow(
       /delimiter: expected one character such as/,
