@@ -136,10 +136,22 @@ function sigstoreFailure(error: unknown, endpoints: SigstoreEndpoints, what: str
   );
 }
 
+/**
+ * A CommonJS package's exports from `import()`: named under Node and vitest, but only as `default` from
+ * the action bundles' lazy chunk (`export default require_x()`), where `{...module}` has no FulcioSigner
+ * ("t is not a constructor" in register's bundle).
+ */
+function cjsExports<T extends object>(module: T & { default?: T }, probe: keyof T): T {
+  return module.default && probe in module.default ? module.default : module;
+}
+
 /** The Sigstore client libraries, loaded on first keyless signature (their own chunk in the action bundles). */
 async function loadSigstoreSign() {
   const [sign, bundle] = await Promise.all([import("@sigstore/sign"), import("@sigstore/bundle")]);
-  return { ...sign, bundleToJSON: bundle.bundleToJSON };
+  return {
+    ...cjsExports(sign, "FulcioSigner"),
+    bundleToJSON: cjsExports(bundle, "bundleToJSON").bundleToJSON,
+  };
 }
 
 /** Refuses endpoints without a witness: Rekor and/or a timestamp authority (Fulcio alone proves nothing lasting). */
