@@ -153,3 +153,44 @@ describe("provenance of a local registration", () => {
     );
   });
 });
+
+describe("MLOPS_SIGSTORE_* (the local runner's emulator Sigstore)", () => {
+  it("replace registry.signing.sigstore settings, and make a signing config where there was none", async () => {
+    const { withSigstoreEnv, SIGSTORE_ENV } = await import("../src/signing/index.js");
+    const env = {
+      [SIGSTORE_ENV.fulcio_url]: "http://127.0.0.1:1/_sigstore/fulcio",
+      [SIGSTORE_ENV.trusted_root]: "/tmp/run/sigstore-trusted-root.json",
+      [SIGSTORE_ENV.oidc_issuer]: "http://127.0.0.1:1/_emulator/actions/oidc",
+      UNRELATED: "x",
+    };
+    expect(
+      withSigstoreEnv(
+        {
+          required: true,
+          sigstore: { instance: "github", fulcio_url: "https://fulcio.example", tsa_url: "https://t" },
+        },
+        env,
+      ),
+    ).toEqual({
+      required: true,
+      sigstore: {
+        instance: "github",
+        fulcio_url: "http://127.0.0.1:1/_sigstore/fulcio",
+        tsa_url: "https://t",
+        trusted_root: "/tmp/run/sigstore-trusted-root.json",
+        oidc_issuer: "http://127.0.0.1:1/_emulator/actions/oidc",
+      },
+    });
+    expect(withSigstoreEnv(undefined, env)).toEqual({
+      sigstore: {
+        fulcio_url: "http://127.0.0.1:1/_sigstore/fulcio",
+        trusted_root: "/tmp/run/sigstore-trusted-root.json",
+        oidc_issuer: "http://127.0.0.1:1/_emulator/actions/oidc",
+      },
+    });
+    // Without them, the config is what mlops.yml says (or nothing).
+    expect(withSigstoreEnv(undefined, { UNRELATED: "x" })).toBeUndefined();
+    const config = { required: false };
+    expect(withSigstoreEnv(config, {})).toBe(config);
+  });
+});

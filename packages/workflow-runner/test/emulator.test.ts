@@ -102,6 +102,40 @@ describe("runWorkflow with the emulator", () => {
     ).toBe(true);
   });
 
+  it("names a called workflow's file in job_workflow_ref and points keyless signing at the emulator's Sigstore", async () => {
+    const result = await runWorkflow({
+      workflow: ".github/workflows/oidc-caller.yml",
+      workspace: repo,
+      toolkitRoot: repo,
+      event: "push",
+      apiUrl: emulator.url,
+      repository,
+      log: () => undefined,
+    });
+    expect(result.conclusion).toBe("success");
+    const claims = (id: string) => JSON.parse(job(result, id).outputs.claims ?? "{}");
+    // The run's workflow is the caller; the job's is the called file: the caller's repository for
+    // `./…`, the toolkit's with its release tag for `owner/repo/…@v1` (docs "About security hardening with
+    // OpenID Connect", `job_workflow_ref`).
+    expect(claims("local/signer")).toMatchObject({
+      workflow_ref: `${repository}/.github/workflows/oidc-caller.yml@refs/heads/main`,
+      job_workflow_ref: `${repository}/.github/workflows/oidc-reusable.yml@refs/heads/main`,
+    });
+    expect(claims("toolkit/signer")).toMatchObject({
+      workflow_ref: `${repository}/.github/workflows/oidc-caller.yml@refs/heads/main`,
+      job_workflow_ref: "mlops-actions/mlops-actions/.github/workflows/oidc-reusable.yml@refs/tags/v1",
+    });
+    // Its tokens are only good for the emulator's Fulcio, so its jobs sign and verify with its Sigstore.
+    expect(JSON.parse(job(result, "local/signer").outputs.sigstore ?? "{}")).toEqual({
+      MLOPS_SIGSTORE_FULCIO_URL: `${emulator.url}/_sigstore/fulcio`,
+      MLOPS_SIGSTORE_REKOR_URL: `${emulator.url}/_sigstore/rekor`,
+      MLOPS_SIGSTORE_TSA_URL: `${emulator.url}/_sigstore/tsa/api/v1/timestamp`,
+      MLOPS_SIGSTORE_TRUSTED_ROOT: expect.stringMatching(/sigstore-trusted-root\.json$/),
+      MLOPS_SIGSTORE_OIDC_ISSUER: `${emulator.url}/_emulator/actions/oidc`,
+      rootReadable: true,
+    });
+  });
+
   it("maps permissions: attestations: write into the job's token (GitHub's artifact attestations API)", async () => {
     const result = await run("attestations.yml", "push");
     expect(result.conclusion).toBe("success");

@@ -206,7 +206,7 @@ async function localSigner(
   inputs: string[],
   wanted: string | undefined,
 ): Promise<{ signer: VersionSigner } | undefined> {
-  const { config, configName } = findSigningConfig(io.cwd, flags.config);
+  const { config, configName } = findSigningConfig(io.cwd, flags.config, io.env);
   if (!flags.signingKey) {
     if (config?.required)
       throw new ConfigError(
@@ -679,7 +679,7 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
       const { client, owner, repo } = connect(flags, io);
       const { model, selector } = parseModelReference(reference);
       const verification = resolveVerification({
-        ...findSigningConfig(io.cwd, flags.config),
+        ...findSigningConfig(io.cwd, flags.config, io.env),
         cwd: io.cwd,
         ...(flags.publicKey ? { publicKey: flags.publicKey } : {}),
         ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),

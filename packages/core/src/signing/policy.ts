@@ -213,12 +213,43 @@ export function chooseSigning(options: {
   return { kind: "none", why };
 }
 
-/** `registry.signing` of the config at `configPath` (relative to `cwd`); empty when the file does not exist. */
+/**
+ * Environment variables that replace `registry.signing.sigstore` settings. The local runner sets them for
+ * every job it runs against the emulator (packages/workflow-runner `emulatorSigstoreEnv`): there, "GitHub"
+ * is the emulator, its jobs' ID tokens are only accepted by the emulator's Fulcio, and their certificates
+ * only chain to its trusted root — as on GitHub the jobs' tokens go to GitHub's Sigstore. A path in
+ * `MLOPS_SIGSTORE_TRUSTED_ROOT` is absolute (or relative to mlops.yml, like the setting).
+ */
+export const SIGSTORE_ENV = {
+  fulcio_url: "MLOPS_SIGSTORE_FULCIO_URL",
+  rekor_url: "MLOPS_SIGSTORE_REKOR_URL",
+  tsa_url: "MLOPS_SIGSTORE_TSA_URL",
+  trusted_root: "MLOPS_SIGSTORE_TRUSTED_ROOT",
+  oidc_issuer: "MLOPS_SIGSTORE_OIDC_ISSUER",
+} as const;
+
+/** `config` with the `MLOPS_SIGSTORE_*` variables of `env` in place of its `sigstore` settings. */
+export function withSigstoreEnv(
+  config: SigningConfig | undefined,
+  env: Record<string, string | undefined>,
+): SigningConfig | undefined {
+  const given = Object.entries(SIGSTORE_ENV).flatMap(([key, name]) =>
+    env[name] ? [[key, env[name]] as const] : [],
+  );
+  if (given.length === 0) return config;
+  return { ...config, sigstore: { ...config?.sigstore, ...Object.fromEntries(given) } };
+}
+
+/**
+ * `registry.signing` of the config at `configPath` (relative to `cwd`); empty when the file does not exist.
+ * `MLOPS_SIGSTORE_*` in `env` replace its Sigstore settings ({@link SIGSTORE_ENV}).
+ */
 export function findSigningConfig(
   cwd: string,
   configPath: string,
+  env: Record<string, string | undefined> = process.env,
 ): { config?: SigningConfig; configDir: string; configName: string } {
   const path = resolve(cwd, configPath);
-  const found = existsSync(path) ? loadConfig(path).registry?.signing : undefined;
+  const found = withSigstoreEnv(existsSync(path) ? loadConfig(path).registry?.signing : undefined, env);
   return { ...(found ? { config: found } : {}), configDir: dirname(path), configName: configPath };
 }

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { GitHubError } from "@mlops/core";
 
 /** The emulator-only routes the runner uses (docs/architecture.md, "Testing without github.com"); no product code depends on the emulator. */
@@ -141,4 +143,32 @@ export interface EnvironmentWait {
   reviewer: string | null;
   comment: string | null;
   reviewers: string[];
+}
+
+/**
+ * The `MLOPS_SIGSTORE_*` variables (`SIGSTORE_ENV` in @mlops/core) that point a job's keyless signing and
+ * verification at the emulator's Sigstore stand-ins, when it serves them (`GET /_sigstore/trusted_root.json`,
+ * packages/github-emulator src/sigstore): its Fulcio (which alone accepts the ID tokens the emulator
+ * issues), Rekor, timestamp authority, trusted root (written to `dir`) and OIDC issuer. As on GitHub, where
+ * the jobs' tokens go to GitHub's Sigstore, the runner's go to the emulator's. Empty when it serves none.
+ */
+export async function emulatorSigstoreEnv(apiUrl: string, dir: string): Promise<Record<string, string>> {
+  const base = apiUrl.replace(/\/$/, "");
+  let root: string;
+  try {
+    const response = await fetch(`${base}/_sigstore/trusted_root.json`);
+    if (!response.ok) return {};
+    root = await response.text();
+  } catch {
+    return {};
+  }
+  const path = join(dir, "sigstore-trusted-root.json");
+  writeFileSync(path, root);
+  return {
+    MLOPS_SIGSTORE_FULCIO_URL: `${base}/_sigstore/fulcio`,
+    MLOPS_SIGSTORE_REKOR_URL: `${base}/_sigstore/rekor`,
+    MLOPS_SIGSTORE_TSA_URL: `${base}/_sigstore/tsa/api/v1/timestamp`,
+    MLOPS_SIGSTORE_TRUSTED_ROOT: path,
+    MLOPS_SIGSTORE_OIDC_ISSUER: `${base}/_emulator/actions/oidc`,
+  };
 }

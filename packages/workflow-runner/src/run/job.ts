@@ -229,8 +229,9 @@ export async function runJobInstance(
         sha: state.facts.sha,
         workflow: state.workflowName,
         workflow_ref: state.workflowRef,
-        // The workflow file this job is defined in: a called (reusable) workflow's own path.
-        job_workflow_ref: `${state.repository}/${workflow.displayPath}@${state.facts.ref}`,
+        // The workflow file this job is defined in: a called (reusable) workflow's own `owner/repo/path@ref`.
+        job_workflow_ref:
+          workflow.jobWorkflowRef ?? `${state.repository}/${workflow.displayPath}@${state.facts.ref}`,
         actor: state.facts.actor,
         event_name: state.event,
         ...(typeof environmentName === "string" ? { environment: environmentName } : {}),

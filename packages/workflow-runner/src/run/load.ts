@@ -19,6 +19,11 @@ export interface LoadedWorkflow {
   path: string;
   /** Path shown in messages (relative to the workspace when inside it). */
   displayPath: string;
+  /**
+   * A called workflow's `owner/repo/path@ref` as GitHub names it in `job_workflow_ref` (set by the caller
+   * from its `uses:`; see `calledWorkflowRef`). Unset for the top-level workflow.
+   */
+  jobWorkflowRef?: string;
   template: WorkflowTemplate;
   root: MappingToken;
   name: string;

@@ -27,6 +27,8 @@ export interface RunState {
   workflowRef: string;
   workflowName: string;
   emulator?: EmulatorClient;
+  /** `MLOPS_SIGSTORE_*` for every step when the emulator serves Sigstore stand-ins (emulatorSigstoreEnv). */
+  sigstoreEnv?: Record<string, string>;
   jobCounter: number;
   approvalPollMs: number;
   approvalTimeoutMs: number;

@@ -8,7 +8,7 @@ import { ConfigError } from "@mlops/core";
 import { DEFAULT_APPROVAL_POLL_MS, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { checkCallTree, MAX_WORKFLOW_LEVELS } from "./calls.js";
 import { type Acquired, acquireConcurrency, concurrencySetting } from "./concurrency.js";
-import { EmulatorClient } from "./emulator-client.js";
+import { EmulatorClient, emulatorSigstoreEnv } from "./emulator-client.js";
 import { buildPayload, eventBranch, eventFacts, eventFilterMismatch } from "./events.js";
 import {
   type ExpressionScope,
@@ -26,7 +26,7 @@ import { formatDuration, RunLog } from "./log.js";
 import { expandStrategy, instanceName } from "./matrix.js";
 import { capPermissions, defaultPermissions, normalizePermissions, type Permissions } from "./permissions.js";
 import type { Invocation, RunState } from "./state.js";
-import { resolveWorkflowUses } from "./steps/resolve-uses.js";
+import { calledWorkflowRef, resolveWorkflowUses } from "./steps/resolve-uses.js";
 import type { Conclusion, JobResult, RunWorkflowOptions, WorkflowResult } from "./types.js";
 import { checkWithInputs, withOverridesFor } from "./with-inputs.js";
 
@@ -298,7 +298,10 @@ async function callWorkflow(
   });
   if (!existsSync(path))
     throw new ConfigError(`${at}: reusable workflow '${job.ref.value}' not found (${path})`);
-  const callee = await loadWorkflow(path, state.workspace);
+  const callee = {
+    ...(await loadWorkflow(path, state.workspace)),
+    jobWorkflowRef: calledWorkflowRef(job.ref.value, { repository: state.repository, ref: state.facts.ref }),
+  };
   if (rawEvent(callee, "workflow_call") === undefined) {
     throw new ConfigError(`${at}: ${callee.displayPath} is not a reusable workflow (no 'on: workflow_call')`);
   }
@@ -489,6 +492,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     state.runId = run.id;
     state.runNumber = run.run_number;
     state.runAttempt = run.run_attempt;
+    state.sigstoreEnv = await emulatorSigstoreEnv(state.apiUrl, runDir);
   } else if (options.rerunOf !== undefined) {
     state.runId = options.rerunOf;
     state.runAttempt = 2;

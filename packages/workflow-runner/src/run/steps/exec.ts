@@ -61,6 +61,8 @@ export function runnerVariables(rt: JobRuntime, files: Record<string, string>): 
     vars.ACTIONS_RESULTS_URL = rt.resultsUrl;
     vars.ACTIONS_RUNTIME_URL = rt.resultsUrl;
   }
+  // Keyless signing and verification go to the emulator's Sigstore stand-ins (emulatorSigstoreEnv).
+  Object.assign(vars, state.sigstoreEnv);
   if (state.apiUrl) {
     vars.NO_PROXY = "127.0.0.1,localhost";
     vars.no_proxy = "127.0.0.1,localhost";

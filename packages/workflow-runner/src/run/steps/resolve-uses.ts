@@ -71,6 +71,21 @@ export function resolveActionUses(
 }
 
 /** Maps a reusable workflow's `uses:` to a file path. */
+/**
+ * The `job_workflow_ref` of the jobs of a workflow called with `uses` (docs "About security hardening with
+ * OpenID Connect": `octo-org/octo-automation/.github/workflows/oidc.yml@refs/heads/main`): a local
+ * `./path` is the caller's repository at the run's ref; `owner/repo/path@ref` keeps its repository and
+ * path, with a full ref (`refs/…`) or commit SHA as given and any other name read as a tag (`@v1` →
+ * `@refs/tags/v1`: the toolkit is called at its release tags).
+ */
+export function calledWorkflowRef(uses: string, context: { repository: string; ref: string }): string {
+  if (uses.startsWith("./")) return `${context.repository}/${uses.slice(2)}@${context.ref}`;
+  const at = uses.lastIndexOf("@");
+  const ref = uses.slice(at + 1);
+  const full = ref.startsWith("refs/") || /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/tags/${ref}`;
+  return `${uses.slice(0, at)}@${full}`;
+}
+
 export function resolveWorkflowUses(
   uses: string,
   context: { workspace: string; toolkitRoot: string; repository: string; where: string },
