@@ -13,11 +13,11 @@ import { describeError, type InputError, MlopsError } from "../src/errors.js";
 import { parsePerExample } from "../src/gate/per-example.js";
 import { parseJsonText, readInputText } from "../src/input/limits.js";
 import { loadMetricsFile, parseMetrics } from "../src/metrics/load.js";
-import { loadMetricsSource } from "../src/metrics/source.js";
+import { loadMetricsSource, perExamplePath } from "../src/metrics/source.js";
 import { parsePredictions } from "../src/plots/predictions.js";
 import { dataChart } from "../src/plots/user-plots.js";
 import { collectGateRules, runGate } from "../src/report/gate-run.js";
-import { prepareGate } from "../src/report/gate-setup.js";
+import { decideFromSetup, prepareGate } from "../src/report/gate-setup.js";
 
 const dir = mkdtempSync(join(tmpdir(), "text-inputs-"));
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -287,5 +287,51 @@ describe("the gate on metrics and per-example files as other tools write them", 
     });
     expect(run.rules[0]?.status).toBe("passed");
     expect(run.rules[0]?.interval).toBeDefined();
+  });
+});
+
+describe("a baseline file next to the candidate", () => {
+  it("a significant rule is not decided by comparing the candidate's per-example results with themselves", () => {
+    const folder = mkdtempSync(join(tmpdir(), "same-folder-"));
+    writeFileSync(join(folder, "metrics.json"), '{"accuracy": 0.9}');
+    writeFileSync(join(folder, "main-metrics.json"), '{"accuracy": 0.95}');
+    writeFileSync(
+      join(folder, "predictions.csv"),
+      `id,correct\n${Array.from({ length: 100 }, (_, i) => `${i},${i % 10 === 0 ? 0 : 1}`).join("\n")}\n`,
+    );
+    writeFileSync(
+      join(folder, "mlops.yml"),
+      "version: 1\nmodels:\n  - name: m\n    per_example: predictions.csv\n    gate:\n      rules: ['accuracy >= baseline - 0.01 significant']\n",
+    );
+    const setup = prepareGate({
+      cwd: folder,
+      config: "mlops.yml",
+      metricsPath: join(folder, "metrics.json"),
+      sweep: false,
+      modelName: "m",
+      artifactName: undefined,
+      rules: undefined,
+      perExample: undefined,
+      log: { notice: () => {} },
+    });
+    // what the baseline resolver finds for a file baseline: per_example next to the baseline's metrics
+    const baseline = loadMetricsSource(join(folder, "main-metrics.json"), "baseline");
+    const perExample = perExamplePath(baseline, "predictions.csv");
+    expect(perExample).toBe(join(folder, "predictions.csv"));
+    const { text } = errorOf(() =>
+      decideFromSetup(setup, {
+        baseline: {
+          metrics: baseline.metrics,
+          label: "main-metrics.json",
+          ...(perExample ? { perExample } : {}),
+        },
+        onSkipped: undefined,
+        identity: { model: "m" } as never,
+        log: { info: () => {} },
+      }),
+    );
+    expect(text).toMatch(
+      /^the baseline's per-example results are the candidate's own file \(.*predictions\.csv\)/,
+    );
   });
 });

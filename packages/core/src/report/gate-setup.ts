@@ -1,4 +1,5 @@
-import { relative, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { basename, relative, resolve } from "node:path";
 import { type ModelConfigEntry, readModelConfig } from "../config/load.js";
 import { InputError } from "../errors.js";
 import type { OnSkipped } from "../gate/evaluate.js";
@@ -154,6 +155,15 @@ export interface GateSweepCells {
 
 const perExampleFile = (file: string) => ({ file, text: readInputText(file) });
 
+/** True when both paths name one file (symbolic links and `..` resolved). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return resolve(a) === resolve(b);
+  }
+}
+
 /**
  * The gate's decision from its setup (`prepareGate`), one way for the evaluate-gate action and `mlops gate`:
  * one candidate (`decideGate`) or a sweep's cells (`decideSweepGate`, when `sweep` is given); rules that
@@ -205,6 +215,17 @@ export function decideFromSetup(
     });
   }
   if (!setup.candidate) throw new Error("decideFromSetup: no candidate and no sweep");
+  if (
+    setup.candidatePerExample &&
+    baseline?.perExample &&
+    sameFile(setup.candidatePerExample, baseline.perExample) &&
+    rules.some((r) => r.rule.significant)
+  )
+    // a baseline file next to the candidate: the config's per_example resolves to the candidate's own
+    // results on both sides, and a `significant` rule would compare the candidate with itself (CI [0, 0])
+    throw new InputError(
+      `the baseline's per-example results are the candidate's own file (${baseline.perExample}): the baseline's metrics are in the candidate's folder, where per_example resolves; keep the baseline's metrics and ${basename(baseline.perExample)} in a folder of their own (mlops gate: or pass --baseline-per-example FILE)`,
+    );
   return decideGate({
     model,
     head: setup.candidate.metrics,
