@@ -322,6 +322,7 @@ describe("a baseline file next to the candidate", () => {
       decideFromSetup(setup, {
         baseline: {
           metrics: baseline.metrics,
+          source: "file:main-metrics.json",
           label: "main-metrics.json",
           ...(perExample ? { perExample } : {}),
         },
