@@ -79,8 +79,10 @@ describe("committed action bundles", () => {
   it("are a few MiB in all: entries, shared chunks, undici.cjs and one licenses.txt, no source maps", () => {
     const files = committedFiles();
     const total = files.reduce((sum, file) => sum + statSync(file).size, 0);
-    // ≈ 28 MiB in five self-contained bundles with source maps before; ≈ 3 MiB shared.
-    expect(total).toBeLessThan(4 * 1024 * 1024);
+    // ≈ 28 MiB in five self-contained bundles with source maps before; ≈ 3 MiB shared, plus ≈ 1 MiB of
+    // Sigstore clients (keyless signing and verification) in chunks loaded only when a version is signed or
+    // verified keyless (the start-up budget below checks they are not loaded otherwise).
+    expect(total).toBeLessThan(5 * 1024 * 1024);
     expect(files.filter((file) => file.endsWith(".map"))).toEqual([]);
     expect(existsSync(join(shared, "licenses.txt"))).toBe(true);
     expect(existsSync(join(shared, "undici.cjs"))).toBe(true);

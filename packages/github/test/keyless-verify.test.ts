@@ -21,12 +21,12 @@ import {
   deployModel,
   downloadVerifiedModel,
   type GitHubClient,
-  parseTrustedRoots,
   registerModel,
   resolveModel,
   sigstoreBundleOpener,
   sigstoreVersionSigner,
 } from "../src/index.js";
+import { parseTrustedRoots } from "../src/registry/sigstore-verify-impl.js";
 import { emulatorIdToken } from "../src/testing.js";
 import { emulatorWithClient, headSha, OWNER, tempDir, writeModelFiles } from "./helpers.js";
 
