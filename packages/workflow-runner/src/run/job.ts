@@ -281,6 +281,18 @@ export async function runJobInstance(
       DEFAULT_TIMEOUT_MINUTES,
     );
     rt.deadline = started + timeout * 60_000;
+    // Every job runs on this machine: a Windows or macOS job (a matrix over operating systems) runs here
+    // as Linux with bash, so its green result says nothing about that system. Said, never silent.
+    const runsOnToken = child(instance.raw, "runs-on");
+    if (runsOnToken !== undefined) {
+      const labels = JSON.stringify(evaluateToken(runsOnToken, jobScope(rt, rt.env)) ?? "");
+      const system = /windows/i.test(labels) ? "Windows" : /macos|osx/i.test(labels) ? "macOS" : undefined;
+      if (system) {
+        const message = `${where(workflow, runsOnToken)}: runs-on: ${labels.replace(/^"|"$/g, "")} asks for ${system}, but the local runner runs every job on this machine (runner.os Linux, default shell bash): this job's result says nothing about ${system}`;
+        rt.annotations.push({ level: "warning", message });
+        log.line(`${rt.indent}  ⚠ ${message}`);
+      }
+    }
     if (instance.environmentToken) {
       const environment = evaluateToken(instance.environmentToken, jobScope(rt, rt.env));
       const settings = jobEnvironment(environment);
@@ -326,7 +338,7 @@ export async function runJobInstance(
   for (const key of ["container", "services"]) {
     const token = child(instance.raw, key);
     if (token !== undefined) {
-      const message = `${where(workflow, token)}: ${key}: needs Docker, which the local runner does not use: the job is refused (its steps would run on this machine, not in ${key === "container" ? "the container" : "next to the service containers"})`;
+      const message = `${where(workflow, token)}: ${key}: needs Docker, which the local runner does not use: the job is refused (its steps would run on this machine, not ${key === "container" ? "in the container" : "next to the service containers"})`;
       rt.status = "failure";
       rt.annotations.push({ level: "error", message });
       log.line(`${rt.indent}  ✖ ${message}`);
