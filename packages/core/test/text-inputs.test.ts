@@ -152,6 +152,18 @@ describe("JSON errors in our words", () => {
   });
 });
 
+describe("metrics YAML", () => {
+  it(".nan and .inf are named as NaN and Infinity, not null", () => {
+    expect(parseMetrics("accuracy: .nan\nf1: -.inf\nloss: 0.3\n", "yaml", "m.yaml")).toMatchObject({
+      metrics: { loss: 0.3 },
+      nonNumeric: [
+        { path: "accuracy", value: "NaN" },
+        { path: "f1", value: "-Infinity" },
+      ],
+    });
+  });
+});
+
 describe("metrics CSV", () => {
   it("reads `;`-separated and quoted files as spreadsheets write them", () => {
     expect(parseMetrics("metric;value\naccuracy;0.91\nf1;0.8\n", "csv", "m.csv").metrics).toEqual({

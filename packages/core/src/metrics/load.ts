@@ -43,7 +43,8 @@ export function flattenMetrics(
         stack.push({ node: child, path: path ? `${path}.${key}` : String(key) });
       }
     } else {
-      nonNumeric.push({ path, value: node });
+      // YAML's .nan/.inf are numbers that are not finite: kept as "NaN"/"Infinity" (JSON would show null)
+      nonNumeric.push({ path, value: typeof node === "number" ? String(node) : node });
     }
   }
   return { metrics, nonNumeric };
