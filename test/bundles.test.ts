@@ -5,8 +5,9 @@
  * the same options; `pnpm check:dist` checks that the two are the same.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -212,4 +213,34 @@ describe("the build (in memory, scripts/build.mjs's options)", () => {
     );
     expect(listed.some((id) => id.startsWith("undici@"))).toBe(true);
   });
+});
+
+describe("lazily imported CommonJS packages in the bundles", () => {
+  // An ESM bundle gives `import()` of a CommonJS package only `default` (= module.exports), where Node also
+  // names its exports: the keyless signer must find @sigstore/sign's classes either way (issue 17).
+  it("the keyless signer's Sigstore clients, loaded on first use, have their exports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlops-bundle-lazy-"));
+    try {
+      const entry = join(dir, "entry.ts");
+      writeFileSync(
+        entry,
+        [
+          `import { loadSigstoreSign } from ${JSON.stringify(join(root, "packages/github/src/registry/sigstore-sign.ts"))};`,
+          "const s = await loadSigstoreSign();",
+          "console.log([s.DSSEBundleBuilder, s.FulcioSigner, s.RekorWitness, s.TSAWitness, s.bundleToJSON].map((x) => typeof x).join(' '));",
+        ].join("\n"),
+      );
+      await build({
+        ...actionBuildOptions(),
+        entryPoints: [{ in: entry, out: "entry" }],
+        outdir: dir,
+        chunkNames: "chunk-[hash]",
+        logLevel: "silent",
+      });
+      const out = execFileSync(process.execPath, [join(dir, "entry.js")], { encoding: "utf8" });
+      expect(out.trim()).toBe("function function function function function");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

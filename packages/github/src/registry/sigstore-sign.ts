@@ -146,7 +146,7 @@ function cjsExports<T extends object>(module: T & { default?: T }, probe: keyof 
 }
 
 /** The Sigstore client libraries, loaded on first keyless signature (their own chunk in the action bundles). */
-async function loadSigstoreSign() {
+export async function loadSigstoreSign() {
   const [sign, bundle] = await Promise.all([import("@sigstore/sign"), import("@sigstore/bundle")]);
   return {
     ...cjsExports(sign, "FulcioSigner"),
