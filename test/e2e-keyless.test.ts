@@ -205,6 +205,10 @@ describe("keyless release workflow (examples/node-classifier, no signing key)", 
     const register = result.jobs.find((j) => j.name.includes("register"));
     expect(register?.conclusion, log).toBe("success");
     expect(register?.outputs.version).toBe("1");
+    // The runner pointed the jobs at the emulator's Sigstore, and register and both deploys said so.
+    expect(
+      lines.filter((line) => line.includes("Sigstore settings from the environment (MLOPS_SIGSTORE_")),
+    ).toHaveLength(3);
     const signed = lines.find((line) => line.includes(`${MODEL}: signed `));
     expect(signed, log).toMatch(/signed \d+ files of v1 \(keyless: Sigstore public-good/);
     // The job's identity: the reusable workflow the register job is defined in.

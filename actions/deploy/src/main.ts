@@ -10,6 +10,7 @@ import {
   protectionRequired,
   requireModelName,
   resolveVerification,
+  sigstoreEnvNotice,
 } from "@mlops/core";
 import {
   type DeployResult,
@@ -59,7 +60,9 @@ export async function main(runtime: ActionRuntime, given: Partial<DeployDeps> = 
   requireRepository(context);
   const model = modelName(inputs, deps.cwd);
   const environment = inputs.environment;
-  const signingConfig = findSigningConfig(deps.cwd, inputs.config);
+  const signingConfig = findSigningConfig(deps.cwd, inputs.config, deps.env);
+  const fromEnv = sigstoreEnvNotice(signingConfig.sigstoreEnv, inputs.config);
+  if (fromEnv) runtime.log.info(fromEnv);
   const verification = resolveVerification({
     ...signingConfig,
     cwd: deps.cwd,

@@ -11,6 +11,7 @@ import {
   findSigningConfig,
   keyVersionSigner,
   requireModelName,
+  sigstoreEnvNotice,
   type VersionSigner,
 } from "@mlops/core";
 import {
@@ -43,7 +44,9 @@ export async function main(runtime: ActionRuntime, given: Partial<RegisterDeps> 
   const model = requireModelName(inputs["model-name"], modelConfig, inputs.config);
   if (inputs["signing-key"]) runtime.mask(inputs["signing-key"]);
   // Decided before anything is read or written: a required signature that cannot be made stops here.
-  const signingConfig = findSigningConfig(deps.cwd, inputs.config);
+  const signingConfig = findSigningConfig(deps.cwd, inputs.config, deps.env);
+  const fromEnv = sigstoreEnvNotice(signingConfig.sigstoreEnv, inputs.config);
+  if (fromEnv) runtime.log.info(fromEnv);
   const requestIdToken = idTokenRequester(deps.env);
   const signing = chooseSigning({
     mode: inputs.signing,

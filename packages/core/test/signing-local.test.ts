@@ -188,6 +188,20 @@ describe("MLOPS_SIGSTORE_* (the local runner's emulator Sigstore)", () => {
         oidc_issuer: "http://127.0.0.1:1/_emulator/actions/oidc",
       },
     });
+    // findSigningConfig applies them and names them, for the one log line that says so.
+    const { findSigningConfig, sigstoreEnvNotice } = await import("../src/signing/index.js");
+    const found = findSigningConfig("/nonexistent-dir", "mlops.yml", env);
+    expect(found.config?.sigstore?.fulcio_url).toBe("http://127.0.0.1:1/_sigstore/fulcio");
+    expect(found.sigstoreEnv).toEqual([
+      "MLOPS_SIGSTORE_FULCIO_URL",
+      "MLOPS_SIGSTORE_TRUSTED_ROOT",
+      "MLOPS_SIGSTORE_OIDC_ISSUER",
+    ]);
+    expect(sigstoreEnvNotice(found.sigstoreEnv, "mlops.yml")).toBe(
+      "Sigstore settings from the environment (MLOPS_SIGSTORE_FULCIO_URL, MLOPS_SIGSTORE_TRUSTED_ROOT, MLOPS_SIGSTORE_OIDC_ISSUER) replace registry.signing.sigstore of mlops.yml; the local runner sets them for its emulator's Sigstore.",
+    );
+    expect(findSigningConfig("/nonexistent-dir", "mlops.yml", {}).sigstoreEnv).toEqual([]);
+    expect(sigstoreEnvNotice([], "mlops.yml")).toBeUndefined();
     // Without them, the config is what mlops.yml says (or nothing).
     expect(withSigstoreEnv(undefined, { UNRELATED: "x" })).toBeUndefined();
     const config = { required: false };

@@ -26,6 +26,7 @@ import {
   renderAliasHistoryTable,
   renderTable,
   resolveVerification,
+  sigstoreEnvNotice,
   type VersionSigner,
 } from "@mlops/core";
 import {
@@ -678,8 +679,11 @@ export function registerRegistryCommand(program: Command, io: CliIo): void {
     ) => {
       const { client, owner, repo } = connect(flags, io);
       const { model, selector } = parseModelReference(reference);
+      const signingConfig = findSigningConfig(io.cwd, flags.config, io.env);
+      const fromEnv = sigstoreEnvNotice(signingConfig.sigstoreEnv, flags.config);
+      if (fromEnv) io.stderr(fromEnv);
       const verification = resolveVerification({
-        ...findSigningConfig(io.cwd, flags.config, io.env),
+        ...signingConfig,
         cwd: io.cwd,
         ...(flags.publicKey ? { publicKey: flags.publicKey } : {}),
         ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),

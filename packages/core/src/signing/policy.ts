@@ -248,8 +248,26 @@ export function findSigningConfig(
   cwd: string,
   configPath: string,
   env: Record<string, string | undefined> = process.env,
-): { config?: SigningConfig; configDir: string; configName: string } {
+): {
+  config?: SigningConfig;
+  configDir: string;
+  configName: string;
+  /** The `MLOPS_SIGSTORE_*` variables that replaced settings: say so in the log (they change whom deploy trusts). */
+  sigstoreEnv: string[];
+} {
   const path = resolve(cwd, configPath);
   const found = withSigstoreEnv(existsSync(path) ? loadConfig(path).registry?.signing : undefined, env);
-  return { ...(found ? { config: found } : {}), configDir: dirname(path), configName: configPath };
+  const sigstoreEnv = Object.values(SIGSTORE_ENV).filter((name) => env[name]);
+  return {
+    ...(found ? { config: found } : {}),
+    configDir: dirname(path),
+    configName: configPath,
+    sigstoreEnv,
+  };
+}
+
+/** The log line for {@link findSigningConfig}'s `sigstoreEnv`, or undefined when none was set. */
+export function sigstoreEnvNotice(names: string[], configName: string): string | undefined {
+  if (names.length === 0) return undefined;
+  return `Sigstore settings from the environment (${names.join(", ")}) replace registry.signing.sigstore of ${configName}; the local runner sets them for its emulator's Sigstore.`;
 }
