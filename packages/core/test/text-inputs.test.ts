@@ -152,6 +152,22 @@ describe("JSON errors in our words", () => {
   });
 });
 
+describe("metrics JSON", () => {
+  it("a metric given twice in one object is refused at the second, naming the first (one value silently won)", () => {
+    expect(
+      errorOf(() =>
+        parseMetrics('{\n  "accuracy": 0.9,\n  "f1": 0.8,\n  "accuracy": 0.5\n}', "json", "m.json"),
+      ).text,
+    ).toBe(
+      'm.json:4:3: invalid JSON: key "accuracy" appears twice in one object (first at line 2, column 3); JSON readers keep only one of the values',
+    );
+    // the same key in different objects, in strings and in arrays is fine
+    expect(
+      parseMetrics('{"a": {"x": 1}, "b": {"x": 2}, "c": ["x", "x"], "\\"x": 3}', "json", "m.json").metrics,
+    ).toEqual({ "a.x": 1, "b.x": 2, '"x': 3 });
+  });
+});
+
 describe("metrics YAML", () => {
   it(".nan and .inf are named as NaN and Infinity, not null", () => {
     expect(parseMetrics("accuracy: .nan\nf1: -.inf\nloss: 0.3\n", "yaml", "m.yaml")).toMatchObject({

@@ -211,6 +211,57 @@ export function parseJsonText(
   }
 }
 
+/**
+ * The first key that an object of valid JSON `text` gives twice (JSON.parse silently keeps the last value),
+ * with its offset; undefined when keys are unique. Iterative, one pass.
+ */
+export function duplicateJsonKey(text: string): { key: string; offset: number; first: number } | undefined {
+  const objects: (Map<string, number> | undefined)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */) {
+      objects.push(new Map());
+      expectKey = true;
+    } else if (c === 91 /* [ */) {
+      objects.push(undefined);
+      expectKey = false;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      objects.pop();
+      expectKey = false;
+    } else if (c === 44 /* , */) {
+      expectKey = objects[objects.length - 1] !== undefined;
+    } else if (c === 34 /* " */) {
+      const start = i;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+      const keys = objects[objects.length - 1];
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        const first = keys.get(key);
+        if (first !== undefined) return { key, offset: start, first };
+        keys.set(key, start);
+      }
+      expectKey = false;
+    }
+  }
+  return undefined;
+}
+
+/** Refuses JSON whose object gives a key twice (InputError at the second, naming the first's line). */
+export function checkJsonUniqueKeys(text: string, file: string, what = "JSON"): void {
+  const dup = duplicateJsonKey(text);
+  if (!dup) return;
+  const first = lineColumnAt(text, dup.first);
+  throw new InputError(
+    `invalid ${what}: key "${dup.key}" appears twice in one object (first at line ${first.line}, column ${first.column}); JSON readers keep only one of the values`,
+    { position: { file, ...lineColumnAt(text, dup.offset) } },
+  );
+}
+
 /** How deeply a parsed value nests (objects and arrays), computed without recursion. */
 export function valueDepth(value: unknown): number {
   let max = 0;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { extname } from "node:path";
 import { InputError } from "../errors.js";
 import { parseCsvText } from "../input/csv.js";
-import { parseJsonText, parseYamlText, readInputText } from "../input/limits.js";
+import { checkJsonUniqueKeys, parseJsonText, parseYamlText, readInputText } from "../input/limits.js";
 import type { MetricValues } from "../types.js";
 
 /** A leaf that is not a finite number: reported to the user, never silently dropped. */
@@ -98,6 +98,7 @@ export function parseMetrics(text: string, format: MetricsFormat, file: string):
     format === "json"
       ? parseJsonText(text, file, "JSON", { nonFinite: "string" })
       : parseYamlText(text, file, "YAML", { mergeKeys: true }).data;
+  if (format === "json") checkJsonUniqueKeys(text, file);
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new InputError('expected an object of metrics (name: number), e.g. {"accuracy": 0.93}', {
       position: { file },
