@@ -3,8 +3,8 @@
  * actions make: publishCheck for the gate, registerModel, deployModel with its automatic rollback,
  * upsertMonitoringIssue + composeIssue for monitoring) plus pull requests, reviews, merges and workflow
  * runs (re-runs included) over REST. The emulator's clock is moved between steps, so every duration is
- * known: each figure is checked against a value computed by hand below. Several writes in one moment get
- * consecutive seconds (the emulator's clock is strictly increasing), so durations are checked to ±60 s.
+ * known: each figure is checked against a value computed by hand below. Writes in one moment share a
+ * timestamp (second precision, as on GitHub); durations are checked to ±60 s.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -783,7 +783,6 @@ describe("registration revisits, through the product's own registerModel", () =>
       issues: "read",
     } as const;
     // With push access (drafts are listed): both revisits, from 3 registrations (v1, v3, the v2 draft).
-    // Times to ±60 s: the emulator gives writes in one moment consecutive seconds.
     const pushing = await collect(reg.createToken({ ...read, contents: "write" }), "reg");
     expect(pushing.revisits.map((r) => `${r.from}→${r.to}:${r.reason}:${r.subject}`)).toEqual([
       "registration→registration:registration failure:v1 (left unfinished, finished by attempt 2 of its run)",

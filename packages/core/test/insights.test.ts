@@ -432,6 +432,25 @@ describe("registration in the revisit matrix", () => {
   });
 });
 
+describe("equal timestamps (GitHub's have second precision)", () => {
+  it("a rollback that succeeded in the same second as the failure restores production in 0 s", () => {
+    const base = history();
+    const events: InsightsEvents = {
+      ...base,
+      // v2 fails at 30.5 h and the deploy action's rollback to v1 succeeds in that same second
+      deployments: base.deployments.map((d) =>
+        d.id === 105 ? deployment(105, "1", "production", 30.5, ["success", 30.5], true) : d,
+      ),
+    };
+    const m = computeInsights(events).models[0];
+    // failed changes: 104 (restored by 105 at once) and 107 (rolled back by hand: 110.5 − 100.5 = 10 h)
+    expect(m?.timeToRestore.open).toBe(0);
+    expect(m?.timeToRestore.n).toBe(2);
+    expect(m?.timeToRestore.min).toBe(0);
+    expect(m?.timeToRestore.max).toBe(10 * HOUR);
+  });
+});
+
 describe("failed rules in a gate report", () => {
   it("reads back the rules renderGateReport lists as failed", () => {
     const rules = ["accuracy >= 0.9", "latency_ms <= 50", "f1 >= 0.5"].map((text) => ({

@@ -35,7 +35,8 @@ export interface EmulatorOptions {
   validateResponses?: boolean;
   /**
    * The emulator's clock in epoch milliseconds (default `Date.now`): every timestamp it writes
-   * (`created_at`, `submitted_at`, statuses …) comes from it, strictly increasing by at least a second.
+   * (`created_at`, `submitted_at`, statuses …) comes from it, to the second (equal in one second, as on
+   * GitHub; never going back).
    * Tests move it forward to build a history with known durations.
    */
   clock?: () => number;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { call, useEmulator } from "./helpers.js";
 
-const emulator = useEmulator();
+/** Moved forward by a test that needs two writes in different seconds (GitHub's timestamps may be equal). */
+let clockOffset = 0;
+const emulator = useEmulator({ clock: () => Date.now() + clockOffset });
 type Obj = Record<string, unknown>;
 const asObj = (value: unknown) => value as Obj;
 const asList = (value: unknown) => value as Obj[];
@@ -139,11 +141,14 @@ describe("issues, comments, labels", () => {
   it("comments: create, list ascending with since, update, delete, 65536-char limit", async () => {
     await call(emulator(), "POST", "/repos/acme/com/issues", { title: "t" });
     const ids: number[] = [];
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 3; i++) {
+      // c2 a minute after c0 and c1 (written in the same second, they may share a timestamp, as on GitHub)
+      if (i === 2) clockOffset += 60_000;
       ids.push(
         asObj((await call(emulator(), "POST", "/repos/acme/com/issues/1/comments", { body: `c${i}` })).json)
           .id as number,
       );
+    }
     const listed = await call(emulator(), "GET", "/repos/acme/com/issues/1/comments");
     expect(asList(listed.json).map((c) => c.body)).toEqual(["c0", "c1", "c2"]);
     const third = asList(listed.json)[2];

@@ -344,13 +344,16 @@ export async function collectInsightsEvents(
         deployment_id: d.id,
         per_page: 100,
       });
-      const statuses = (data as Array<{ state: string; created_at: string; description?: string | null }>)
+      // Oldest first; statuses written in one second share a timestamp on GitHub, so ties go by id.
+      const statuses = [
+        ...(data as Array<{ id: number; state: string; created_at: string; description?: string | null }>),
+      ]
+        .sort((a, b) => a.created_at.localeCompare(b.created_at) || Number(a.id) - Number(b.id))
         .map((s) => ({
           state: s.state,
           at: s.created_at,
           ...(s.description ? { description: s.description } : {}),
-        }))
-        .sort((a, b) => a.at.localeCompare(b.at));
+        }));
       if (since && d.created_at < since && statuses.some((s) => s.state === "success"))
         before.set(`${dModel}\0${d.environment}`, -1); // found what ran: no older ones needed
       deployments.push({

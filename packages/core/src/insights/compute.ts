@@ -449,13 +449,21 @@ export function computeModelInsights(events: InsightsEvents, model: string): Mod
   const rollbacks = inWin.filter((c) => c.kind === "rollback");
 
   // Time to restore: failure (failure status; for a change rolled back later, its success: it served
-  // from then) → the next successful production deployment of any kind.
+  // from then) → the next successful production deployment of any kind. GitHub's timestamps have second
+  // precision and may be equal: a deployment created after this one (classified order) that succeeded in
+  // the same second restored it (the deploy action's automatic rollback often does).
   const restores: number[] = [];
   let open = 0;
   for (const c of changes.filter((x) => x.failed)) {
     const start = (c.failure ?? c.success) as string;
+    const after = production.indexOf(c);
     const next = production
-      .filter((o) => o !== c && o.success !== undefined && (o.success as string) > start)
+      .filter(
+        (o, i) =>
+          o !== c &&
+          o.success !== undefined &&
+          ((o.success as string) > start || ((o.success as string) === start && i > after)),
+      )
       .map((o) => o.success as string)
       .sort()[0];
     if (next) restores.push(secondsBetween(start, next));

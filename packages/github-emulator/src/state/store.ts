@@ -54,12 +54,12 @@ export class Store {
   }
 
   /**
-   * A timestamp in GitHub format (second precision). Strictly increasing: two objects created in the same
-   * second get consecutive seconds, so `since` filters and ordering by date are unambiguous (the clock may
-   * run a little ahead under bursts).
+   * A timestamp in GitHub format (second precision). Objects written in the same second share it, as on
+   * GitHub (its timestamps have second precision; lists order ties by id); never earlier than the last one
+   * given (a clock moved back by a test does not reorder history).
    */
   now(): string {
-    this.lastSecond = Math.max(Math.floor(this.clock() / 1000), this.lastSecond + 1);
+    this.lastSecond = Math.max(Math.floor(this.clock() / 1000), this.lastSecond);
     return new Date(this.lastSecond * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
