@@ -192,6 +192,12 @@ describe("metrics CSV", () => {
     });
   });
 
+  it("a decimal comma (a European spreadsheet's export) is refused with the number it should be", () => {
+    expect(errorOf(() => parseMetrics("metric;value\naccuracy;0,91\n", "csv", "m.csv")).text).toBe(
+      'm.csv:2: metric "accuracy" is "0,91", a number with a decimal comma: write it with a decimal point (0.91)',
+    );
+  });
+
   it("refuses a metric named twice (columns or rows) instead of keeping one of the values", () => {
     expect(errorOf(() => parseMetrics("accuracy,accuracy\n0.9,0.5\n", "csv", "m.csv")).text).toBe(
       'm.csv:1: metrics CSV: the header names column "accuracy" twice (fields 1 and 2): every column needs its own name',

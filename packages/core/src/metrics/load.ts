@@ -74,6 +74,11 @@ function parseCsv(text: string, file: string): { metrics: MetricValues; nonNumer
         position: { file, line },
       });
     origin.set(name, line);
+    if (/^[+-]?\d+,\d+$/.test(raw))
+      throw new InputError(
+        `metric "${name}" is "${raw}", a number with a decimal comma: write it with a decimal point (${raw.replace(",", ".")})`,
+        { position: { file, line } },
+      );
     const value = raw === "" ? Number.NaN : Number(raw);
     if (Number.isFinite(value)) metrics[name] = value;
     else nonNumeric.push({ path: name, value: raw });
