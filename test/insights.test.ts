@@ -421,6 +421,13 @@ describe("mlops insights on a history built in the emulator", () => {
     expect(m?.reworkRate).toEqual({ numerator: 2, denominator: 4, value: 0.5 });
   });
 
+  it("deployment statuses oldest first, also when written in one second (GitHub's timestamps are to the second)", () => {
+    const v2 = collected.events.deployments.find((d) => d.production && d.version === "2");
+    // in_progress, then failure (the health check), in the same second: ordered by id, not left newest first
+    expect(v2?.statuses.map((s) => s.state)).toEqual(["in_progress", "failure"]);
+    expect(new Set(v2?.statuses.map((s) => s.at)).size).toBe(1);
+  });
+
   it("gate statistics", () => {
     const g = report.models[0]?.gate;
     // evaluations: a1 ✗, a2 ✓ (run re-run: 2 attempts), b1 ✓, c1 ✓, m1 ✓, m2 ✓, m3 ✓ → 6 of 7
