@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { arch, platform, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import {
   type ActionDeps,
   type ActionRuntime,
@@ -200,6 +200,13 @@ export async function main(runtime: ActionRuntime, given: Partial<TrainDeps> = {
       `### 🧪 Training ${model}${cell ? ` — sweep cell ${cell.label}` : ""}`,
       `Command \`${inputs.command}\` finished in ${(command.durationMs / 1000).toFixed(1)} s.`,
       metricsTable(loaded.metrics, config && modelConfig ? metricSpecsOf(config, modelConfig) : {}),
+      // said here too, not only in a warning annotation: a metric the training wrote as NaN is missing above
+      loaded.nonNumeric.length > 0
+        ? `Left out, not numbers: ${loaded.nonNumeric
+            .slice(0, 20)
+            .map((leaf) => `\`${relative(cwd, leaf.path)}\` (${JSON.stringify(leaf.value)})`)
+            .join(", ")}${loaded.nonNumeric.length > 20 ? `, … ${loaded.nonNumeric.length - 20} more` : ""}.`
+        : "",
       files.length > 0
         ? renderTable(
             ["Model file", "Size (bytes)", "sha256"],

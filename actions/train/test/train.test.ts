@@ -112,6 +112,8 @@ describe("train action", () => {
     );
     expect(runtime.lines.some((l) => l.level === "warning" && l.message.includes("note"))).toBe(true);
     expect(runtime.summary.join("\n")).toMatch(/\| accuracy\s+\|\s+0\.91 \|/);
+    // a leaf that is not a number is said in the summary too, not only in a warning annotation
+    expect(runtime.summary.join("\n")).toContain('Left out, not numbers: `metrics.json:note` ("ok").');
   });
 
   it("uploads a re-run as mlops-<model>-attempt-<n>", async () => {
