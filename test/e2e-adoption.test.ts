@@ -21,7 +21,6 @@ import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import type { WorkflowResult } from "@mlops/workflow-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingOf } from "../scripts/system-deps.mjs";
-import { emulatorSigningConfig } from "./support/sigstore.js";
 
 const OWNER = "acme";
 const REPO = "xor-forest";
@@ -195,11 +194,7 @@ describe.skipIf(lacking.length > 0)("adopting a scikit-learn repository that is 
       "rules: []",
       'rules: ["accuracy >= 0.6", "accuracy >= baseline - 0.05"]',
     );
-    // The release signs keyless (init's templates grant id-token: write): here with the emulator's Sigstore.
-    writeFileSync(
-      join(repo, "mlops.yml"),
-      `${config.replace(/\n?$/, "\n")}${await emulatorSigningConfig(emulator, repo)}`,
-    );
+    writeFileSync(join(repo, "mlops.yml"), config);
     writeFileSync(
       join(repo, "deploy.sh"),
       '#!/usr/bin/env bash\nset -euo pipefail\nmkdir -p deployed/"$DEPLOY_ENVIRONMENT"\ncp -R "$MODEL_DIR"/. deployed/"$DEPLOY_ENVIRONMENT"/\necho "deployed $MODEL_NAME v$MODEL_VERSION to $DEPLOY_ENVIRONMENT"\n',

@@ -6,7 +6,7 @@
  * is cancelled. Nothing is lost: B's model is registered (registration has no group), and staging and
  * production end on the newest version. Needs the bundled actions (`pnpm build`).
  */
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GitHubClient } from "@mlops/github";
@@ -15,7 +15,6 @@ import { type Emulator, startEmulator } from "@mlops/github-emulator";
 import type { WorkflowResult } from "@mlops/workflow-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emulatorClient, exampleCopies, MODEL, OWNER, REPO, runRelease } from "./support/node-example.js";
-import { emulatorSigningConfig } from "./support/sigstore.js";
 
 let emulator: Emulator;
 let client: GitHubClient;
@@ -36,8 +35,6 @@ beforeAll(async () => {
   emulator = await startEmulator();
   client = emulatorClient(emulator, { contents: "read", deployments: "read", actions: "read" });
   workspace = copies.create("release-concurrency").dir;
-  // No signing key: the register job signs keyless, with the emulator's Sigstore stand-ins.
-  appendFileSync(join(workspace, "mlops.yml"), await emulatorSigningConfig(emulator, workspace));
   const { readFileSync } = await import("node:fs");
   writeFileSync(join(workspace, "deploy-example.sh"), readFileSync(join(workspace, "deploy.sh"), "utf8"));
   writeFileSync(join(workspace, "deploy.sh"), HELD_DEPLOY);
