@@ -262,6 +262,31 @@ describe("mlops.yml as users write it", () => {
     );
   });
 
+  it("an unknown key that is a typo names the key it probably is, at every depth", () => {
+    const text = [
+      "version: 1",
+      "models:",
+      "  - name: m",
+      "    metric: [m.json]",
+      "    gate: { rules: [], on_skiped: fail }",
+      "    monitoring: { reference: r.csv, columns: { a: { typ: numerical } } }",
+      "registry: { signing: { requird: true } }",
+      "",
+    ].join("\n");
+    const { text: message } = errorOf(() => parseConfig(text, "mlops.yml"));
+    for (const [typo, key] of [
+      ["metric", "metrics"],
+      ["on_skiped", "on_skipped"],
+      ["typ", "type"],
+      ["requird", "required"],
+    ])
+      expect(message).toContain(`unknown key "${typo}" (did you mean "${key}"?)`);
+    // nothing close: no suggestion
+    expect(
+      errorOf(() => parseConfig("version: 1\nmodels:\n  - name: m\n    zzz: 1\n", "mlops.yml")).text,
+    ).toBe('mlops.yml:3:5: models[0]: unknown key "zzz"');
+  });
+
   it("anchors, aliases and `<<` merge keys (YAML 1.1, as docker-compose files use them)", () => {
     const text = [
       "version: 1",

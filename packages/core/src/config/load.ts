@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { isMap, isSeq, type Node } from "yaml";
 import type { z } from "zod";
 import { ConfigError, InputError } from "../errors.js";
+import { editDistance } from "../gate/evaluate.js";
 import { parseYamlText, readInputText } from "../input/limits.js";
 import type { MetricSpec, Tolerance } from "../types.js";
 import { configSchema, type MlopsConfig, type ModelConfig } from "./schema.js";
@@ -28,9 +29,58 @@ function nodeAt(root: Node | null, path: PropertyKey[]): Node | null {
   return node;
 }
 
+/** The keys the schema allows at `path` (through arrays, records, unions, optionals, defaults and pipes). */
+function knownKeys(schema: unknown, path: readonly PropertyKey[]): string[] | undefined {
+  type Walkable = {
+    shape?: Record<string, unknown>;
+    element?: unknown;
+    unwrap?: () => unknown;
+    _zod?: { def?: { in?: unknown; valueType?: unknown; options?: unknown[] } };
+  };
+  const unwrapped = (start: unknown): Walkable | undefined => {
+    let node = start as Walkable | undefined;
+    for (
+      let i = 0;
+      i < 8 && node && !node.shape && !node.element && !node._zod?.def?.options && !node._zod?.def?.valueType;
+      i++
+    )
+      node = (node.unwrap ? node.unwrap() : (node._zod?.def?.in ?? undefined)) as Walkable | undefined;
+    return node;
+  };
+  // a union (e.g. a list or a map): the first option that can take the step
+  const options = (node: Walkable | undefined): (Walkable | undefined)[] =>
+    node?._zod?.def?.options ? node._zod.def.options.map(unwrapped) : [node];
+  let node = unwrapped(schema);
+  for (const part of path) {
+    let next: unknown;
+    for (const option of options(node)) {
+      next =
+        typeof part === "number"
+          ? option?.element
+          : (option?.shape?.[String(part)] ?? option?._zod?.def?.valueType); // an object's key, a record's value
+      if (next !== undefined) break;
+    }
+    node = unwrapped(next);
+  }
+  const object = options(node).find((option) => option?.shape);
+  return object?.shape ? Object.keys(object.shape) : undefined;
+}
+
+/** `unknown key "on_skiped" (did you mean "on_skipped"?)`: a typo is named with the key it probably is. */
+function unknownKeysMessage(keys: readonly string[], path: readonly PropertyKey[]): string {
+  const known = knownKeys(configSchema, path) ?? [];
+  const named = keys.map((key) => {
+    const close = known
+      .map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) }))
+      .filter(({ k, d }) => d <= Math.max(1, Math.floor(k.length / 4)) || k === key.replace(/-/g, "_"))
+      .sort((a, b) => a.d - b.d)[0];
+    return close ? `"${key}" (did you mean "${close.k}"?)` : `"${key}"`;
+  });
+  return `unknown key${keys.length > 1 ? "s" : ""} ${named.join(", ")}`;
+}
+
 function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys")
-    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "unrecognized_keys") return unknownKeysMessage(issue.keys, issue.path);
   if (issue.code === "invalid_value")
     return `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
   if (issue.code === "invalid_type" && /received undefined/.test(issue.message))
