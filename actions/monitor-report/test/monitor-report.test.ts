@@ -179,6 +179,31 @@ describe("monitor-report", () => {
     expect(await issuesOf("monitor-nothing")).toEqual([]);
   });
 
+  it("too few rows: a column is 'not tested' in the summary and issue; no column tested fails, no issue", async () => {
+    // c has values in 10 of 300 current rows: too few for a verdict, so x alone is tested
+    const sparse = ["x,c", ...Array.from({ length: 300 }, (_, i) => `${i % 50},${i < 10 ? "a" : ""}`)];
+    await writeFile(join(dir, "sparse.csv"), `${sparse.join("\n")}\n`);
+    const runtime = await runStep("monitor-power", 1, { reference: "reference.csv", current: "sparse.csv" });
+    expect(runtime.failure).toBeUndefined();
+    const summary = runtime.summary.join("");
+    expect(summary).toContain("## ✅ No drift: 0 of 1 column drifted (1 not tested: too few rows)");
+    expect(summary).toContain("| not tested (too few rows: 300 reference, 10 current; need ≥ 30) |");
+    const [issue] = await issuesOf("monitor-power");
+    expect(issue?.body).toContain("not tested (too few rows: 300 reference, 10 current; need ≥ 30)");
+    // five rows a side: nothing could be tested — the step fails as for other "nothing compared" inputs
+    await writeFile(join(dir, "five-ref.csv"), csv(5, 0));
+    await writeFile(join(dir, "five-cur.csv"), csv(5, 30));
+    const tiny = await runStep("monitor-power-tiny", 1, {
+      reference: "five-ref.csv",
+      current: "five-cur.csv",
+    });
+    expect(tiny.failure).toMatch(
+      /^nothing was compared: none of the 2 column\(s\) in common could be tested \(x: too few rows: 5 reference, 5 current; need ≥ 30; c: too few rows: 5 reference, 5 current; need ≥ 30\)/,
+    );
+    expect(tiny.summary.join("")).not.toMatch(/No (dataset )?drift/);
+    expect(await issuesOf("monitor-power-tiny")).toEqual([]);
+  });
+
   it("reads header-less np.savetxt data as mlops.yml's monitoring section declares it", async () => {
     const numpy = join(import.meta.dirname, "../../../packages/monitor/test/numpy");
     await writeFile(join(dir, "np-ref.txt"), readFileSync(join(numpy, "reference.txt")));

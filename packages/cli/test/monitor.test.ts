@@ -194,6 +194,19 @@ describe("header-less, whitespace-separated data (np.savetxt) through the CLI", 
     expect(profile.code).toBe(2);
   });
 
+  it("one row a side: exit 2 naming the too-few rows — never a green 'No drift'", async () => {
+    csv("one-ref.csv", 1, 0);
+    csv("one-cur.csv", 1, 25);
+    const r = await cli(["monitor", "--reference", "one-ref.csv", "--current", "one-cur.csv"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toMatch(/no drift/i);
+    expect(r.stderr).toContain(
+      "nothing was compared: none of the 4 column(s) in common could be tested (x: too few rows: 1 reference, 1 current; need ≥ 30; c: too few rows: 1 reference, 1 current; need ≥ 30; label: excluded",
+    );
+    expect(r.stderr).toContain("Too few rows for a drift test to mean anything");
+  });
+
   it("declared by flags: every row read, the shifted column drifts, the others do not", async () => {
     const r = await cli([
       "monitor",
