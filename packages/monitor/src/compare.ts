@@ -20,6 +20,23 @@ export const DRIFT_TESTS = DRIFT_TEST_NAMES;
 export type DriftTest = DriftTestName;
 export const REPORT_SCHEMA_VERSION = 1;
 
+/**
+ * Fewest non-null values per side for a drift test to count (mlops.yml `monitoring.min_values`). On a
+ * handful of rows no test has the power to detect anything, so "not drifted" would be a verdict on nothing.
+ * 30 is the usual rule of thumb for a large-sample approximation (the KS asymptotic p-value, the z-test's
+ * normal approximation, the binned PSI/Jensen–Shannon/chi-square of ten deciles); with ten equal-frequency
+ * bins it also gives the chi-square test an expected count of at least 3 per bin — the textbook minimum
+ * is 5 per cell (Cochran 1954, "Some methods for strengthening the common χ² tests", Biometrics 10:417–451;
+ * NIST/SEMATECH e-Handbook of Statistical Methods §1.3.5.15,
+ * https://www.itl.nist.gov/div898/handbook/eda/section3/eda35f.htm), which this per-column minimum does not
+ * check cell by cell.
+ */
+export const DEFAULT_MIN_VALUES = 30;
+
+/** The note of a column with too few values on a side to be tested. */
+export const tooFewNote = (ref: number, cur: number, need: number) =>
+  `too few rows: ${ref} reference, ${cur} current; need ≥ ${need}`;
+
 export interface CompareOptions {
   /** Per-column test override. */
   tests?: Record<string, DriftTest>;
@@ -39,6 +56,11 @@ export interface CompareOptions {
   nullShareDelta?: number;
   /** Columns left out of the drift tests (e.g. the label, prediction and timestamp columns). */
   exclude?: string[];
+  /**
+   * Fewest non-null values each side needs for a column's test to be a verdict (default
+   * {@link DEFAULT_MIN_VALUES}); below it the column is "not tested (too few rows …)".
+   */
+  minValues?: number;
   /** Chunking of the performance trend (default: day, or week above 62 days). */
   chunk?: "day" | "week";
   now?: Date;
@@ -364,6 +386,21 @@ export function compareProfiles(
       });
       continue;
     }
+    const need = options.minValues ?? DEFAULT_MIN_VALUES;
+    if (ref.count < need || cur.count < need) {
+      // too few values for the test to have any power: not a verdict (left out like a column of nulls)
+      columns.push({
+        name,
+        type: ref.type,
+        test,
+        statistic: 0,
+        p_value: noValuesP(test),
+        threshold,
+        drifted: false,
+        note: tooFewNote(ref.count, cur.count, need),
+      });
+      continue;
+    }
     const { statistic, p } = runTest(test, ref, cur);
     columns.push({
       name,
@@ -379,8 +416,8 @@ export function compareProfiles(
     if (!(name in reference.columns))
       findings.push({ kind: "new_column", column: name, message: `new column "${name}"` });
   applyDecisions(columns, options.correction ?? "none");
-  // The share is over the columns a test ran on: a column with no values on one side (a note) was not
-  // tested, and counting it as "not drifted" would dilute the share below the threshold.
+  // The share is over the columns a test ran on: a column with no values on one side, or too few (a note),
+  // was not tested, and counting it as "not drifted" would dilute the share below the threshold.
   const tested = columns.filter((c) => !c.note);
   const driftShare = tested.length ? tested.filter((c) => c.drifted).length / tested.length : 0;
   const shareThreshold = options.driftShare ?? 0.5;

@@ -44,6 +44,7 @@ export function monitorOptionsFromConfig(monitoring: MonitoringConfig | undefine
   if (monitoring.threshold !== undefined) options.threshold = monitoring.threshold;
   if (monitoring.drift_share !== undefined) options.driftShare = monitoring.drift_share;
   if (monitoring.correction) options.correction = monitoring.correction;
+  if (monitoring.min_values !== undefined) options.minValues = monitoring.min_values;
   if (monitoring.target && monitoring.prediction)
     options.performance = {
       target: monitoring.target,

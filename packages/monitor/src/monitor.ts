@@ -331,7 +331,7 @@ export async function monitor(
   const excluded = [...(options.exclude ?? []), ...exclude];
   const report = compareProfiles(refProfile, current, { ...options, exclude: excluded });
   if (!report.columns.some((c) => !c.note))
-    throw nothingCompared(refProfile, current, layouts, excluded, Array.isArray(reference));
+    throw nothingCompared(refProfile, current, layouts, excluded, Array.isArray(reference), report);
   return { report, reference: refProfile, current };
 }
 
@@ -364,6 +364,7 @@ function nothingCompared(
   layouts: [TableLayout[], TableLayout[]],
   excluded: string[],
   referenceFromData: boolean,
+  report: MonitoringReport,
 ): InputError {
   const refNames = Object.keys(reference.columns);
   const common = refNames.filter((n) => n in current.columns);
@@ -379,6 +380,8 @@ function nothingCompared(
       if (excluded.includes(n)) return `${n}: excluded (label, prediction or timestamp)`;
       if (r.type !== c.type && r.count > 0 && c.count > 0) return `${n}: ${r.type} → ${c.type}`;
       if (r.type === "text" || r.type === "datetime") return `${n}: ${r.type} (not tested)`;
+      const note = report.columns.find((col) => col.name === n)?.note;
+      if (note) return `${n}: ${note}`;
       return `${n}: no values in the ${r.count === 0 ? "reference" : "current"} data`;
     });
     why = `none of the ${common.length} column(s) in common could be tested (${reasons.join("; ")}${common.length > 8 ? "; …" : ""})`;
@@ -387,6 +390,11 @@ function nothingCompared(
     details: [
       ...describeInput("reference", reference, layouts[0], referenceFromData).map((l) => `  ${l}`),
       ...describeInput("current", current, layouts[1], true).map((l) => `  ${l}`),
+      ...(report.columns.some((c) => c.note?.startsWith("too few rows"))
+        ? [
+            "Too few rows for a drift test to mean anything: monitor a larger window of data, or lower monitoring.min_values in mlops.yml (default 30; a test on fewer values has little power to detect drift).",
+          ]
+        : []),
       'Declare how the files are laid out in mlops.yml\'s monitoring section (delimiter: "," | ";" | "\\t" | whitespace; header: false with columns: [names]) or pass --delimiter, --no-header and --columns; declare column types under monitoring.columns.',
     ].join("\n"),
   });

@@ -119,10 +119,9 @@ const percent = (share: number) => `${Number((share * 100).toFixed(1))}%`;
 export function driftHeadline(report: MonitoringReport): string {
   const drifted = report.columns.filter((c) => c.drifted).length;
   const tested = report.columns.filter((c) => !c.note).length;
-  const untested = report.columns.length - tested;
-  const of =
-    `${drifted} of ${tested} column${tested === 1 ? "" : "s"} drifted` +
-    (untested > 0 ? ` (${untested} not tested: no values on one side)` : "");
+  const of = `${drifted} of ${tested} column${tested === 1 ? "" : "s"} drifted${untestedClause(report)}`;
+  if (tested === 0)
+    return `Nothing was tested: no column had enough values on both sides${untestedClause(report)}`;
   const threshold = percent(report.drift_share_threshold);
   switch (driftLevel(report)) {
     case "dataset":
@@ -134,10 +133,25 @@ export function driftHeadline(report: MonitoringReport): string {
   }
 }
 
-/** ⚠️ for any drift, ✅ for none. */
-export function driftIcon(report: MonitoringReport): string {
-  return driftLevel(report) === "none" ? "✅" : "⚠️";
+/** ` (2 not tested: no values on one side; 1 not tested: too few rows)`, or "" when every column was tested. */
+function untestedClause(report: MonitoringReport): string {
+  const noValues = report.columns.filter((c) => c.note?.startsWith("no values")).length;
+  const tooFew = report.columns.filter((c) => c.note && !c.note.startsWith("no values")).length;
+  const parts = [
+    ...(noValues ? [`${noValues} not tested: no values on one side`] : []),
+    ...(tooFew ? [`${tooFew} not tested: too few rows`] : []),
+  ];
+  return parts.length ? ` (${parts.join("; ")})` : "";
 }
+
+/** ⚠️ for any drift or when no column could be tested, ✅ for none. */
+export function driftIcon(report: MonitoringReport): string {
+  return driftLevel(report) === "none" && report.columns.some((c) => !c.note) ? "✅" : "⚠️";
+}
+
+/** The table's last cell: yes/no, or why the column was not tested. */
+const driftedCell = (c: MonitoringReport["columns"][number]) =>
+  c.note ? `not tested (${c.note})` : c.drifted ? "yes" : "no";
 
 /** The drifted columns with their test and p-value (or statistic), most significant first, at most `max`. */
 export function driftedColumnsLine(report: MonitoringReport, max = 10): string {
@@ -246,7 +260,7 @@ function renderReportTable(report: MonitoringReport): string {
     "|---|---|---|---:|---:|---:|:---:|",
     ...report.columns.map(
       (c) =>
-        `| ${c.name.replace(/\|/g, "\\|")} | ${c.type} | ${c.test} | ${fmt(c.statistic)} | ${fmt(c.p_value)} | ${fmt(c.threshold)} | ${c.drifted ? "yes" : "no"} |`,
+        `| ${c.name.replace(/\|/g, "\\|")} | ${c.type} | ${c.test} | ${fmt(c.statistic)} | ${fmt(c.p_value)} | ${fmt(c.threshold)} | ${driftedCell(c)} |`,
     ),
   ];
   if (report.findings.length)
@@ -275,7 +289,7 @@ export function renderHtml(report: MonitoringReport, options: RenderOptions = {}
   const rows = report.columns
     .map(
       (c) =>
-        `<tr><td>${escapeHtml(c.name)}</td><td>${c.type}</td><td>${c.test}</td><td>${fmt(c.statistic)}</td><td>${fmt(c.p_value)}</td><td>${fmt(c.threshold)}</td><td>${c.drifted ? "yes" : "no"}</td></tr>`,
+        `<tr><td>${escapeHtml(c.name)}</td><td>${c.type}</td><td>${c.test}</td><td>${fmt(c.statistic)}</td><td>${fmt(c.p_value)}</td><td>${fmt(c.threshold)}</td><td>${escapeHtml(driftedCell(c))}</td></tr>`,
     )
     .join("\n");
   const perf = report.performance

@@ -144,6 +144,14 @@ const monitoring = z
       .describe("Share of drifted columns that means dataset drift.")
       .optional(),
     correction: z.enum(["none", "bonferroni", "bh"]).describe("Multiple-testing correction.").optional(),
+    min_values: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        "Fewest non-null values each side needs for a column to be tested (default 30); a column with fewer is reported as not tested and left out of the drift share.",
+      )
+      .optional(),
     target: z.string().describe("Label column.").optional(),
     prediction: z.string().describe("Prediction column.").optional(),
     timestamp: z.string().describe("Timestamp column for trends.").optional(),
