@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { parseCsvText } from "../input/csv.js";
+import { streamCsvText } from "../input/csv.js";
 
 /** One example's result (e.g. correctness 0/1 or loss). */
 export interface PerExample {
@@ -16,7 +16,8 @@ export function parsePerExample(
   file: string,
   columns: { idColumn: string; valueColumn: string | ((header: readonly string[]) => string) },
 ): PerExample[] {
-  const { header, rows: records } = parseCsvText(text, file, { what: "per-example results" });
+  // record by record: a million-row file never holds every record's cells at once
+  const { header, rows: records } = streamCsvText(text, file, { what: "per-example results" });
   const valueColumn =
     typeof columns.valueColumn === "function" ? columns.valueColumn(header) : columns.valueColumn;
   const idIndex = header.indexOf(columns.idColumn);
@@ -52,16 +53,41 @@ export function parsePerExample(
 const sample = (ids: string[]): string =>
   ids.slice(0, 5).join(", ") + (ids.length > 5 ? `, … (${ids.length} in all)` : "");
 
-/** Pairs head and baseline results by id (head order). Errors when the id sets differ, naming examples on each side. */
+/**
+ * Pairs head and baseline results by id (head order). Errors when the id sets differ, naming examples on each side.
+ * One map of the baseline (id → position) and a flag per baseline row: no second set of a million ids.
+ */
 export function alignPerExample(
   head: readonly PerExample[],
   base: readonly PerExample[],
 ): { ids: string[]; head: number[]; base: number[] } {
-  const baseById = new Map(base.map((r) => [r.id, r.value]));
-  const headIds = new Set(head.map((r) => r.id));
-  const onlyHead = head.filter((r) => !baseById.has(r.id)).map((r) => r.id);
-  const onlyBase = base.filter((r) => !headIds.has(r.id)).map((r) => r.id);
-  if (onlyHead.length > 0 || onlyBase.length > 0) {
+  const basePosition = new Map<string, number>();
+  for (let i = 0; i < base.length; i++) basePosition.set((base[i] as PerExample).id, i);
+  const matched = new Uint8Array(base.length);
+  let matchedCount = 0;
+  const onlyHead: string[] = [];
+  const ids: string[] = new Array(head.length);
+  const headValues: number[] = new Array(head.length);
+  const baseValues: number[] = new Array(head.length);
+  for (let i = 0; i < head.length; i++) {
+    const row = head[i] as PerExample;
+    const j = basePosition.get(row.id);
+    ids[i] = row.id;
+    headValues[i] = row.value;
+    if (j === undefined) {
+      onlyHead.push(row.id);
+      baseValues[i] = Number.NaN;
+      continue;
+    }
+    baseValues[i] = (base[j] as PerExample).value;
+    if (matched[j] === 0) {
+      matched[j] = 1;
+      matchedCount++;
+    }
+  }
+  if (onlyHead.length > 0 || matchedCount < basePosition.size) {
+    const headIds = new Set(ids);
+    const onlyBase = base.filter((r) => !headIds.has(r.id)).map((r) => r.id);
     const parts: string[] = [];
     if (onlyHead.length > 0) parts.push(`only in head: ${sample(onlyHead)}`);
     if (onlyBase.length > 0) parts.push(`only in baseline: ${sample(onlyBase)}`);
@@ -69,9 +95,5 @@ export function alignPerExample(
       `per-example results of head and baseline cover different examples (${parts.join("; ")})`,
     );
   }
-  return {
-    ids: head.map((r) => r.id),
-    head: head.map((r) => r.value),
-    base: head.map((r) => baseById.get(r.id) as number),
-  };
+  return { ids, head: headValues, base: baseValues };
 }

@@ -119,13 +119,18 @@ function* records(text: string, delimiter: string, file: string, what: string): 
   }
 }
 
+/** A CSV text's header and delimiter, and its records one at a time (each checked against the header's width). */
+export interface CsvStream {
+  header: string[];
+  delimiter: string;
+  rows: Iterable<CsvRow>;
+}
+
 /**
- * Parses a CSV file read whole (metrics, per-example results, plot data): a byte order mark is dropped,
- * the header must name every column once, and every record must have the header's number of fields.
- * Errors are one InputError naming the file and line. Monitoring data has its own streaming reader
- * (`@mlops/monitor`, `readers/csv.ts`).
+ * Opens CSV text for reading record by record (large per-example files: no array of every record's cells).
+ * The same checks and messages as {@link parseCsvText}, which collects it.
  */
-export function parseCsvText(text: string, file: string, options: CsvTextOptions = {}): CsvTable {
+export function streamCsvText(text: string, file: string, options: CsvTextOptions = {}): CsvStream {
   const body = stripBom(text);
   const delimiter = csvDelimiter(body, file, options.delimiter);
   const what = options.what ? `${options.what}: ` : "";
@@ -145,16 +150,28 @@ export function parseCsvText(text: string, file: string, options: CsvTextOptions
       );
     seen.set(name, i);
   }
-  const rows: CsvRow[] = [];
-  for (const row of all) {
-    if (row.cells.length !== header.length) {
-      const sep = delimiter === "\t" ? "tabs" : `"${delimiter}"`;
-      throw new InputError(
-        `${what}expected ${header.length} field${header.length === 1 ? "" : "s"} like the header (split on ${sep}), found ${row.cells.length}`,
-        { position: { file, line: row.line } },
-      );
+  function* checked(): Generator<CsvRow> {
+    for (const row of all) {
+      if (row.cells.length !== header.length) {
+        const sep = delimiter === "\t" ? "tabs" : `"${delimiter}"`;
+        throw new InputError(
+          `${what}expected ${header.length} field${header.length === 1 ? "" : "s"} like the header (split on ${sep}), found ${row.cells.length}`,
+          { position: { file, line: row.line } },
+        );
+      }
+      yield row;
     }
-    rows.push(row);
   }
-  return { header, rows, delimiter };
+  return { header, delimiter, rows: checked() };
+}
+
+/**
+ * Parses a CSV file read whole (metrics, per-example results, plot data): a byte order mark is dropped,
+ * the header must name every column once, and every record must have the header's number of fields.
+ * Errors are one InputError naming the file and line. Monitoring data has its own streaming reader
+ * (`@mlops/monitor`, `readers/csv.ts`).
+ */
+export function parseCsvText(text: string, file: string, options: CsvTextOptions = {}): CsvTable {
+  const { header, delimiter, rows } = streamCsvText(text, file, options);
+  return { header, rows: [...rows], delimiter };
 }
