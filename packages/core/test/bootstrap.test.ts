@@ -193,6 +193,21 @@ describe("per-example CSV", () => {
       ],
     );
     expect(aligned).toEqual({ ids: ["a", "b"], head: [1, 0], base: [0, 1] });
+    // the same order pairs row by row, the same answer as by id
+    const same = [
+      { id: "a", value: 1 },
+      { id: "b", value: 0 },
+    ];
+    expect(
+      alignPerExample(same, [
+        { id: "a", value: 0.5 },
+        { id: "b", value: 1 },
+      ]),
+    ).toEqual({
+      ids: ["a", "b"],
+      head: [1, 0],
+      base: [0.5, 1],
+    });
     // a repeated head id cannot hide a baseline example
     expect(() =>
       alignPerExample(

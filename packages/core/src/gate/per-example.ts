@@ -55,12 +55,16 @@ const sample = (ids: string[]): string =>
 
 /**
  * Pairs head and baseline results by id (head order). Errors when the id sets differ, naming examples on each side.
- * One map of the baseline (id → position) and a flag per baseline row: no second set of a million ids.
+ * Ids are unique on each side (as `parsePerExample` returns them). Files in the same order pair row by row;
+ * otherwise one map of the baseline (id → position) and a flag per baseline row: no second set of a million ids.
  */
 export function alignPerExample(
   head: readonly PerExample[],
   base: readonly PerExample[],
 ): { ids: string[]; head: number[]; base: number[] } {
+  if (head.length === base.length && head.every((r, i) => r.id === (base[i] as PerExample).id))
+    // the same ids in the same order (both files written by one evaluation script): no map of a million ids
+    return { ids: head.map((r) => r.id), head: head.map((r) => r.value), base: base.map((r) => r.value) };
   const basePosition = new Map<string, number>();
   for (let i = 0; i < base.length; i++) basePosition.set((base[i] as PerExample).id, i);
   const matched = new Uint8Array(base.length);
