@@ -57,15 +57,13 @@ describe("pairedBootstrap", () => {
     expect((ci.high - ci.low) / (2 * 1.96 * analytic)).toBeLessThan(1.15);
   });
 
-  it("resamples counts for few distinct differences: fast, and within Monte-Carlo error of resampling indices", () => {
+  it("resamples counts for few distinct differences, within Monte-Carlo error of resampling indices", () => {
     const random = mulberry32(77);
     const n = 10_000;
     const base = Array.from({ length: n }, () => (random() < 0.8 ? 1 : 0));
     const head = base.map((b) => (random() < 0.1 ? 1 - b : b));
-    // 200,000 resamples of 10,000 rows: 2e9 index draws (tens of seconds) on the index path
-    const started = performance.now();
-    const counts = pairedBootstrap(head, base, { seed: 3, iterations: 200_000 });
-    expect(performance.now() - started).toBeLessThan(3000);
+    // (Speed is measured by bench/significance/run.sh, not here.)
+    const counts = pairedBootstrap(head, base, { seed: 3, iterations: 20_000 });
     const indices = pairedBootstrap(head, base, { seed: 3, iterations: 4000, method: "indices" });
     expect(counts.delta).toBe(indices.delta);
     // Monte-Carlo error of the index path's 2.5%/97.5% quantiles with 4000 resamples is about
