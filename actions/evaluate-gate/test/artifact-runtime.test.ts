@@ -7,38 +7,17 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createActionsArtifactStore, createMemoryRuntime, runAction } from "@mlops/action-kit";
 import { main as train } from "@mlops/action-train";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  emulatorClient,
-  gateComments,
-  OWNER,
-  openPullRequest,
-  removeTempDirs,
-  runGate,
-  workspace,
-} from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { gateComments, OWNER, openPullRequest, runGate, useGateEmulator, workspace } from "./helpers.js";
 
-let emulator: Emulator;
-let admin: ReturnType<typeof emulatorClient>;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = emulatorClient(
-    emulator,
-    emulator.createToken(
-      { contents: "write", issues: "write", pull_requests: "write", actions: "read" },
-      "octocat",
-    ),
-  );
+const gh = useGateEmulator({ contents: "write", issues: "write", pull_requests: "write", actions: "read" });
+beforeAll(() => {
   // `@actions/artifact` reads these from process.env (GITHUB_API_URL when it is first imported).
-  process.env.GITHUB_API_URL = emulator.url;
+  process.env.GITHUB_API_URL = gh.emulator.url;
   process.env.GITHUB_SERVER_URL = "https://github.localhost";
-  process.env.ACTIONS_RESULTS_URL = emulator.url;
+  process.env.ACTIONS_RESULTS_URL = gh.emulator.url;
   process.env.NO_PROXY = "127.0.0.1,localhost";
 });
-afterAll(() => emulator.close());
-afterEach(removeTempDirs);
 
 interface Job {
   runId: number;
@@ -51,7 +30,7 @@ async function startJob(
   run: { event: string; branch: string; sha: string; pr?: number },
   permissions: Record<string, string>,
 ): Promise<Job> {
-  const { data: created } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+  const { data: created } = await gh.admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
     owner: OWNER,
     repo,
     workflow_path: ".github/workflows/pr.yml",
@@ -61,7 +40,7 @@ async function startJob(
     ...(run.pr ? { pull_request_number: run.pr } : {}),
   });
   const runId = (created as { id: number }).id;
-  const { data: job } = await admin.request(
+  const { data: job } = await gh.admin.request(
     "POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
     {
       owner: OWNER,
@@ -78,8 +57,8 @@ async function startJob(
 
 describe("train and gate through the Actions artifact service", () => {
   it("the PR's gate compares with the artifact main's latest successful run uploaded", async () => {
-    const pr = await openPullRequest(admin, "gate-artifacts");
-    const { data: mainRef } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    const pr = await openPullRequest(gh.admin, "gate-artifacts");
+    const { data: mainRef } = await gh.admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo: pr.repo,
       ref: "heads/main",
@@ -109,7 +88,7 @@ describe("train and gate through the Actions artifact service", () => {
     );
     expect(trainRuntime.failure).toBeUndefined();
     expect(trainRuntime.outputs["artifact-id"]).toMatch(/^[1-9]\d*$/);
-    await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
+    await gh.admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
       owner: OWNER,
       repo: pr.repo,
       run_id: mainJob.runId,
@@ -125,7 +104,7 @@ describe("train and gate through the Actions artifact service", () => {
     const work = await workspace({});
     await writeFile(join(work, "metrics.json"), JSON.stringify({ accuracy: 0.91, f1: 0.85 }));
     const runtime = await runGate({
-      emulator,
+      ...gh,
       token: prJob.githubToken,
       pr,
       workspace: work,
@@ -135,11 +114,11 @@ describe("train and gate through the Actions artifact service", () => {
     });
     expect(runtime.failure).toBeUndefined();
     expect(runtime.outputs["baseline-source"]).toBe(`run:${mainJob.runId}`);
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     expect(comment?.body).toMatch(/\| f1 +\| +0\.84 \| +0\.85 \|/);
 
     // The gate's report went up as an artifact of the PR run.
-    const { data: artifacts } = await admin.request(
+    const { data: artifacts } = await gh.admin.request(
       "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
       {
         owner: OWNER,

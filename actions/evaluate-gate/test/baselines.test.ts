@@ -3,41 +3,28 @@ import { join } from "node:path";
 import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
 import { buildRunManifest } from "@mlops/core";
 import { registerModel } from "@mlops/github";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CONFIG,
   checkRuns,
-  emulatorClient,
   gateComments,
   metrics,
   OWNER,
   openPullRequest,
-  removeTempDirs,
   runGate,
   runManifest,
   tempDir,
-  WRITE,
+  useGateEmulator,
   workspace,
 } from "./helpers.js";
 
-let emulator: Emulator;
-let admin: ReturnType<typeof emulatorClient>;
-let token: string;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = emulatorClient(
-    emulator,
-    emulator.createToken(
-      { contents: "write", issues: "write", pull_requests: "write", checks: "write", actions: "write" },
-      "octocat",
-    ),
-  );
-  token = emulator.createToken(WRITE);
+const gh = useGateEmulator({
+  contents: "write",
+  issues: "write",
+  pull_requests: "write",
+  checks: "write",
+  actions: "write",
 });
-afterAll(() => emulator.close());
-afterEach(removeTempDirs);
 
 /** Per-example results: `wrong` of `n` examples incorrect (the first ones). */
 function predictions(n: number, wrong: number): string {
@@ -53,12 +40,12 @@ async function registerProduction(repo: string, accuracy: number, f1: number, pe
     await writeFile(join(dir, "predictions.csv"), perExample);
     extra.push({ path: join(dir, "predictions.csv"), name: "per-example.csv" }); // as `register` attaches it
   }
-  const { data: main } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+  const { data: main } = await gh.admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
     owner: OWNER,
     repo,
     ref: "heads/main",
   });
-  return registerModel(admin, {
+  return registerModel(gh.admin, {
     owner: OWNER,
     repo,
     model: "churn",
@@ -73,7 +60,7 @@ async function registerProduction(repo: string, accuracy: number, f1: number, pe
 
 /** A run of pr.yml at `headSha` (with `body`'s fields), completed successfully through the emulator; its id. */
 async function successfulRun(repo: string, headSha: string, body: Record<string, string>): Promise<number> {
-  const { data } = await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
+  const { data } = await gh.admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs", {
     owner: OWNER,
     repo,
     workflow_path: ".github/workflows/pr.yml",
@@ -81,7 +68,7 @@ async function successfulRun(repo: string, headSha: string, body: Record<string,
     ...body,
   });
   const runId = (data as { id: number }).id;
-  await admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
+  await gh.admin.request("POST /_emulator/repos/{owner}/{repo}/actions/runs/{run_id}/complete", {
     owner: OWNER,
     repo,
     run_id: runId,
@@ -92,22 +79,22 @@ async function successfulRun(repo: string, headSha: string, body: Record<string,
 
 describe("baselines", () => {
   it("production: compares with the version behind @production and links its release", async () => {
-    const pr = await openPullRequest(admin, "gate-production");
+    const pr = await openPullRequest(gh.admin, "gate-production");
     const registered = await registerProduction(pr.repo, 0.92, 0.9);
     const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
     for (const baseline of ["production", "auto"]) {
-      const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: { baseline } });
+      const runtime = await runGate({ ...gh, pr, workspace: work, inputs: { baseline } });
       expect(runtime.outputs["baseline-source"]).toBe(`registry:churn@production (v${registered.version})`);
       expect(runtime.failure).toBe(
         "Gate failed for churn: f1 >= baseline - 0.01 — f1 = 0.85 is below baseline 0.9 - 0.01 = 0.89",
       );
     }
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     expect(comment?.body).toContain(`[churn v${registered.version} (@production)](${registered.releaseUrl})`);
   });
 
   it("a registry version (v1, latest) is a baseline too, through core's selector parser", async () => {
-    const pr = await openPullRequest(admin, "gate-version");
+    const pr = await openPullRequest(gh.admin, "gate-version");
     const registered = await registerProduction(pr.repo, 0.92, 0.9);
     const work = await workspace({ "metrics.json": metrics(0.93, 0.95) });
     for (const [baseline, source] of [
@@ -115,8 +102,7 @@ describe("baselines", () => {
       ["latest", `registry:churn:latest (v${registered.version})`],
     ]) {
       const runtime = await runGate({
-        emulator,
-        token,
+        ...gh,
         pr,
         workspace: work,
         inputs: { baseline: baseline as string },
@@ -125,14 +111,14 @@ describe("baselines", () => {
       expect(runtime.outputs["baseline-source"]).toBe(source);
     }
     // A malformed selector is one input error before any request; before, `v0` was read as a file name.
-    const bad = await runGate({ emulator, token, pr, workspace: work, inputs: { baseline: "v0" } });
+    const bad = await runGate({ ...gh, pr, workspace: work, inputs: { baseline: "v0" } });
     expect(bad.failure).toBe("baseline: Invalid model version 'v0': whole-number versions start at 1.");
   });
 
   it("auto with nothing registered and no earlier run: first-model mode, absolute rules only", async () => {
-    const pr = await openPullRequest(admin, "gate-first");
+    const pr = await openPullRequest(gh.admin, "gate-first");
     const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
-    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
+    const runtime = await runGate({ ...gh, pr, workspace: work, inputs: {} });
     expect(runtime.failure).toBeUndefined();
     expect(runtime.outputs["baseline-source"]).toBe("none");
     const summary = runtime.summary.join("\n");
@@ -140,7 +126,7 @@ describe("baselines", () => {
     expect(summary).toContain("### ⚠️ churn: gate passed — 1 rule checked, 1 skipped: no baseline");
     expect(summary).toContain("run the PR check on `main` once");
     expect(summary).toMatch(/`f1 >= baseline - 0\.01` +\| ⏭️ skipped/);
-    expect(await checkRuns(admin, pr)).toMatchObject([
+    expect(await checkRuns(gh.admin, pr)).toMatchObject([
       {
         conclusion: "success",
         output: { title: "⚠️ churn: gate passed — 1 rule checked, 1 skipped: no baseline" },
@@ -149,14 +135,14 @@ describe("baselines", () => {
   });
 
   it("on-skipped fail (input or gate.on_skipped): a gate that could not check a rule fails", async () => {
-    const pr = await openPullRequest(admin, "gate-first-strict");
+    const pr = await openPullRequest(gh.admin, "gate-first-strict");
     const work = await workspace({ "metrics.json": metrics(0.93, 0.85) });
-    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: { "on-skipped": "fail" } });
+    const runtime = await runGate({ ...gh, pr, workspace: work, inputs: { "on-skipped": "fail" } });
     expect(runtime.failure).toBe(
       'Gate failed for churn: f1 >= baseline - 0.01 — skipped: no baseline model yet (first model), so "f1 >= baseline - 0.01" cannot be checked (on-skipped: fail)',
     );
     expect(runtime.outputs["failed-rules"]).toBe('["f1 >= baseline - 0.01"]');
-    expect(await checkRuns(admin, pr)).toMatchObject([
+    expect(await checkRuns(gh.admin, pr)).toMatchObject([
       {
         conclusion: "failure",
         output: {
@@ -170,14 +156,14 @@ describe("baselines", () => {
       join(configured, "mlops.yml"),
       CONFIG.replace("    gate:\n", "    gate:\n      on_skipped: fail\n"),
     );
-    const fromConfig = await runGate({ emulator, token, pr, workspace: configured, inputs: {} });
+    const fromConfig = await runGate({ ...gh, pr, workspace: configured, inputs: {} });
     expect(fromConfig.outputs.passed).toBe("false");
     expect(fromConfig.failure).toContain("(on-skipped: fail)");
   });
 
   it("base-branch: the newest attempt's artifact of the latest successful run on main", async () => {
-    const pr = await openPullRequest(admin, "gate-base-branch");
-    const { data: mainRef } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    const pr = await openPullRequest(gh.admin, "gate-base-branch");
+    const { data: mainRef } = await gh.admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo: pr.repo,
       ref: "heads/main",
@@ -213,7 +199,7 @@ describe("baselines", () => {
     const work = await workspace({ "metrics.json": metrics(0.91, 0.85) });
     const store = createDirectoryArtifactStore(storeRoot, { runId: runId + 1000 });
     for (const baseline of ["base-branch", "auto"]) {
-      const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: { baseline }, store });
+      const runtime = await runGate({ ...gh, pr, workspace: work, inputs: { baseline }, store });
       expect(runtime.failure).toBeUndefined();
       expect(runtime.outputs["baseline-source"]).toBe(`run:${runId}`);
       expect(runtime.summary.join("\n")).toMatch(/\| f1 +\| +0\.84 \| +0\.85 \|/);
@@ -221,8 +207,8 @@ describe("baselines", () => {
   });
 
   it("base-branch: a fork PR's run from its own `main` never supplies the baseline (issue 12, item 7)", async () => {
-    const pr = await openPullRequest(admin, "gate-base-branch-fork");
-    const { data: mainRef } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    const pr = await openPullRequest(gh.admin, "gate-base-branch-fork");
+    const { data: mainRef } = await gh.admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo: pr.repo,
       ref: "heads/main",
@@ -246,7 +232,7 @@ describe("baselines", () => {
       { event: "pull_request", head_branch: "main", head_repository: `mallory/${pr.repo}` },
       0.3,
     );
-    const { data: listed } = await admin.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+    const { data: listed } = await gh.admin.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
       owner: OWNER,
       repo: pr.repo,
       run_id: forkRun,
@@ -257,8 +243,7 @@ describe("baselines", () => {
     const work = await workspace({ "metrics.json": metrics(0.91, 0.5) });
     const store = createDirectoryArtifactStore(storeRoot, { runId: forkRun + 1000 });
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       inputs: { baseline: "base-branch" },
@@ -271,7 +256,7 @@ describe("baselines", () => {
   });
 
   it("significant rules: a small drop within noise passes with the interval shown, a large one fails", async () => {
-    const pr = await openPullRequest(admin, "gate-significant");
+    const pr = await openPullRequest(gh.admin, "gate-significant");
     await registerProduction(pr.repo, 0.95, 0.9, predictions(400, 20));
     const rule = "accuracy >= baseline significant";
     const cases = [
@@ -286,7 +271,7 @@ describe("baselines", () => {
         "metrics.json": metrics((400 - wrong) / 400, 0.9),
         "predictions.csv": predictions(400, wrong),
       });
-      const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: { rules: rule } });
+      const runtime = await runGate({ ...gh, pr, workspace: work, inputs: { rules: rule } });
       if (failure) expect(runtime.failure).toMatch(failure);
       else expect(runtime.failure).toBeUndefined();
       expect(runtime.summary.join("\n")).toMatch(

@@ -7,29 +7,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { emulatorClient, openPullRequest, removeTempDirs, runGate, tempDir, workspace } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { openPullRequest, runGate, tempDir, useGateEmulator, workspace } from "./helpers.js";
 
-let emulator: Emulator;
-let admin: ReturnType<typeof emulatorClient>;
-let token: string;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = emulatorClient(
-    emulator,
-    emulator.createToken({ contents: "write", pull_requests: "write" }, "octocat"),
-  );
-  token = emulator.createToken({
-    contents: "read",
-    checks: "write",
-    pull_requests: "write",
-    actions: "read",
-  });
-});
-afterAll(() => emulator.close());
-afterEach(removeTempDirs);
+const gh = useGateEmulator(
+  { contents: "write", pull_requests: "write" },
+  { token: { contents: "read", checks: "write", pull_requests: "write", actions: "read" } },
+);
 
 /** A `train` artifact of run 500 holding a run.json with these metrics. */
 async function trainArtifact(
@@ -62,14 +46,13 @@ async function trainArtifact(
 
 describe("evaluate-gate without 'metrics'", () => {
   it("downloads this run's newest train artifact and gates its run.json", async () => {
-    const pr = await openPullRequest(admin, "gate-download");
+    const pr = await openPullRequest(gh.admin, "gate-download");
     const work = await workspace({});
     const store = createDirectoryArtifactStore(join(work, ".artifacts"), { runId: 500 });
     await trainArtifact(store, "mlops-churn", 0.5);
     await trainArtifact(store, "mlops-churn-attempt-2", 0.85);
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       store,
@@ -84,11 +67,10 @@ describe("evaluate-gate without 'metrics'", () => {
   });
 
   it("fails naming the missing artifact when the run has none", async () => {
-    const pr = await openPullRequest(admin, "gate-no-artifact");
+    const pr = await openPullRequest(gh.admin, "gate-no-artifact");
     const work = await workspace({});
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       inputs: { metrics: "", baseline: "none", comment: "false" },

@@ -9,32 +9,10 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { runCliCaptured } from "@mlops/cli/testing";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  emulatorClient,
-  metrics,
-  openPullRequest,
-  removeTempDirs,
-  runGate,
-  WRITE,
-  workspace,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { metrics, openPullRequest, runGate, useGateEmulator, workspace } from "./helpers.js";
 
-let emulator: Emulator;
-let admin: ReturnType<typeof emulatorClient>;
-let token: string;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = emulatorClient(
-    emulator,
-    emulator.createToken({ contents: "write", issues: "write", pull_requests: "write" }, "octocat"),
-  );
-  token = emulator.createToken(WRITE);
-});
-afterAll(() => emulator.close());
-afterEach(removeTempDirs);
+const gh = useGateEmulator({ contents: "write", issues: "write", pull_requests: "write" });
 
 /** Per-example results with labels and predictions (`n` examples, the first `wrong` of them wrong). */
 function predictions(n: number, wrong: number): string {
@@ -98,7 +76,7 @@ const cells = (line: string) =>
 
 describe("mlops gate and the evaluate-gate action on the same inputs", () => {
   it.each(CASES)("$name: same verdict, gate.json and report", async (c) => {
-    const pr = await openPullRequest(admin, `gate-parity-${CASES.indexOf(c)}`);
+    const pr = await openPullRequest(gh.admin, `gate-parity-${CASES.indexOf(c)}`);
     const work = await workspace({ "metrics.json": c.candidate, "base.json": metrics(0.92, 0.9) });
     for (const [path, text] of Object.entries(c.files ?? {})) {
       await mkdir(dirname(join(work, path)), { recursive: true });
@@ -107,8 +85,7 @@ describe("mlops gate and the evaluate-gate action on the same inputs", () => {
     if (c.files?.["baseline/predictions.csv"])
       await writeFile(join(work, "baseline", "base.json"), metrics(0.92, 0.9));
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       inputs: { ...c.inputs, "fail-on-regression": "false" },

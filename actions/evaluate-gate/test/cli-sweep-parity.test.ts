@@ -16,32 +16,10 @@ import {
   sweepArtifactName,
   sweepCellOf,
 } from "@mlops/core";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  emulatorClient,
-  OWNER,
-  openPullRequest,
-  removeTempDirs,
-  runGate,
-  WRITE,
-  workspace,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { OWNER, openPullRequest, runGate, useGateEmulator, workspace } from "./helpers.js";
 
-let emulator: Emulator;
-let admin: ReturnType<typeof emulatorClient>;
-let token: string;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = emulatorClient(
-    emulator,
-    emulator.createToken({ contents: "write", issues: "write", pull_requests: "write" }, "octocat"),
-  );
-  token = emulator.createToken(WRITE);
-});
-afterAll(() => emulator.close());
-afterEach(removeTempDirs);
+const gh = useGateEmulator({ contents: "write", issues: "write", pull_requests: "write" });
 
 const MATRIX = { lr: [0.1, 0.01], depth: [3, 5] };
 
@@ -74,7 +52,7 @@ async function artifact(dir: string, values: SweepValues, metrics: Record<string
 describe("mlops sweep and the evaluate-gate action on the same folder", () => {
   it("same verdict and gate.json: ranks, gates, newest attempts, a missing cell and a stray", async () => {
     const [c1, c2, , c4] = expandSweepMatrix(MATRIX);
-    const pr = await openPullRequest(admin, "gate-sweep-parity");
+    const pr = await openPullRequest(gh.admin, "gate-sweep-parity");
     const work = await workspace({ "base.json": JSON.stringify({ accuracy: 0.85, f1: 0.8 }) });
     const cells = join(work, "cells");
     await artifact(cells, c1 as SweepValues, { accuracy: 0.86, f1: 0.82 });
@@ -84,8 +62,7 @@ describe("mlops sweep and the evaluate-gate action on the same folder", () => {
     await artifact(cells, { lr: 1, depth: 3 }, { accuracy: 0.9, f1: 0.5 }); // not in the matrix
     // c3 (lr=0.01, depth=3) trained nothing.
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       inputs: {

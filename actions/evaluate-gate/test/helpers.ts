@@ -12,7 +12,8 @@ import {
   openForkPullRequest,
   openPullRequest,
 } from "@mlops/github/testing";
-import type { Emulator, Permissions } from "@mlops/github-emulator";
+import { type Emulator, type EmulatorOptions, type Permissions, startEmulator } from "@mlops/github-emulator";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { main } from "../src/main.js";
 
 export { emulatorClient, OWNER, openForkPullRequest, openPullRequest };
@@ -38,6 +39,50 @@ models:
         - "accuracy >= 0.80"
         - "f1 >= baseline - 0.01"
 `;
+
+/** What `useGateEmulator` gives a test file: read its fields inside tests (they are set in `beforeAll`). */
+export interface GateEmulator {
+  readonly emulator: Emulator;
+  /** A client of `octocat` with `adminPermissions`, to set up PRs and read back what the gate wrote. */
+  readonly admin: GitHubClient;
+  /** The gate's token (`WRITE` unless told otherwise). */
+  readonly token: string;
+}
+
+/**
+ * One emulator for a test file: started in `beforeAll`, closed in `afterAll`, temp dirs removed after each
+ * test. Spread it into `runGate({ ...gh, pr, … })` (the getters are read at that moment).
+ */
+export function useGateEmulator(
+  adminPermissions: Permissions,
+  options: { token?: Permissions; emulator?: EmulatorOptions } = {},
+): GateEmulator {
+  let emulator: Emulator | undefined;
+  let admin: GitHubClient | undefined;
+  let token: string | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator(options.emulator);
+    admin = emulatorClient(emulator, emulator.createToken(adminPermissions, "octocat"));
+    token = emulator.createToken(options.token ?? WRITE);
+  });
+  afterAll(() => emulator?.close());
+  afterEach(removeTempDirs);
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("useGateEmulator: read its fields inside tests, not at load");
+    return value;
+  };
+  return {
+    get emulator() {
+      return ready(emulator);
+    },
+    get admin() {
+      return ready(admin);
+    },
+    get token() {
+      return ready(token);
+    },
+  };
+}
 
 const cleanups: string[] = [];
 export async function tempDir(prefix: string): Promise<string> {

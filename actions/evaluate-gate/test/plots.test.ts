@@ -2,39 +2,24 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { mermaidBlocks, mulberry32 } from "@mlops/core";
 import { registerModel } from "@mlops/github";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CONFIG,
-  emulatorClient,
   gateComments,
   metrics,
   OWNER,
   openPullRequest,
-  removeTempDirs,
   runGate,
   tempDir,
+  useGateEmulator,
   WRITE,
   workspace,
 } from "./helpers.js";
 
-let emulator: Emulator;
-let admin: ReturnType<typeof emulatorClient>;
-let token: string;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ validateResponses: true });
-  admin = emulatorClient(
-    emulator,
-    emulator.createToken(
-      { contents: "write", issues: "write", pull_requests: "write", checks: "write", actions: "write" },
-      "octocat",
-    ),
-  );
-  token = emulator.createToken(WRITE);
-});
-afterAll(() => emulator.close());
-afterEach(removeTempDirs);
+const gh = useGateEmulator(
+  { contents: "write", issues: "write", pull_requests: "write", checks: "write", actions: "write" },
+  { emulator: { validateResponses: true } },
+);
 
 /** Binary predictions as `train` writes them: `skill` separates the classes' scores. */
 function predictionsCsv(n: number, skill: number, seed: number): string {
@@ -53,12 +38,12 @@ async function registerWithPredictions(repo: string, perExample: string) {
   const dir = await tempDir("gate-plots-registry-");
   await writeFile(join(dir, "model.bin"), "weights");
   await writeFile(join(dir, "predictions.csv"), perExample);
-  const { data: main } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+  const { data: main } = await gh.admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
     owner: OWNER,
     repo,
     ref: "heads/main",
   });
-  return registerModel(admin, {
+  return registerModel(gh.admin, {
     owner: OWNER,
     repo,
     model: "churn",
@@ -73,15 +58,15 @@ async function registerWithPredictions(repo: string, perExample: string) {
 
 describe("prediction plots in the PR comment", () => {
   it("draws the candidate against the production model from their per-example results", async () => {
-    const pr = await openPullRequest(admin, "gate-plots");
+    const pr = await openPullRequest(gh.admin, "gate-plots");
     await registerWithPredictions(pr.repo, predictionsCsv(200, 0.3, 2));
     const work = await workspace({
       "metrics.json": metrics(0.9, 0.85),
       "predictions.csv": predictionsCsv(200, 0.5, 1),
     });
-    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
+    const runtime = await runGate({ ...gh, pr, workspace: work, inputs: {} });
     expect(runtime.failure).toBeUndefined();
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     const body = comment?.body ?? "";
     expect(body).toContain("**ROC curve**");
     expect(body).toContain("<summary>Precision–recall curve</summary>");
@@ -96,17 +81,17 @@ describe("prediction plots in the PR comment", () => {
     expect(mermaidBlocks(body)).toHaveLength(4);
     // The job summary holds the same plots.
     expect(runtime.summary.join("\n")).toContain("**ROC curve**");
-    expect(emulator.violations).toEqual([]);
+    expect(gh.emulator.violations).toEqual([]);
   });
 
   it("a per-example file kept for noise-aware rules only (no label column) draws nothing and says so in the log", async () => {
-    const pr = await openPullRequest(admin, "gate-plots-none");
+    const pr = await openPullRequest(gh.admin, "gate-plots-none");
     const work = await workspace({
       "metrics.json": metrics(0.9, 0.85),
       "predictions.csv": "id,correct\na,1\n",
     });
-    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
-    const [comment] = await gateComments(admin, pr);
+    const runtime = await runGate({ ...gh, pr, workspace: work, inputs: {} });
+    const [comment] = await gateComments(gh.admin, pr);
     expect(comment?.body).not.toContain("```mermaid");
     expect(runtime.lines.map((l) => l.message).join("\n")).toMatch(
       /No plots: .*predictions.csv has no label column/,
@@ -146,14 +131,14 @@ describe("images the training writes (plots:)", () => {
   }
 
   it("commits them to the plots branch and shows them by same-repository URLs; specs and data files become charts", async () => {
-    const pr = await openPullRequest(admin, "gate-images");
+    const pr = await openPullRequest(gh.admin, "gate-images");
     const work = await candidateWithPlots();
-    const writer = emulator.createToken({ ...WRITE, contents: "write" });
-    const runtime = await runGate({ emulator, token: writer, pr, workspace: work, inputs: {} });
+    const writer = gh.emulator.createToken({ ...WRITE, contents: "write" });
+    const runtime = await runGate({ ...gh, token: writer, pr, workspace: work, inputs: {} });
     expect(runtime.failure).toBeUndefined();
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     const body = comment?.body ?? "";
-    const { data: ref } = await admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+    const { data: ref } = await gh.admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
       owner: OWNER,
       repo: pr.repo,
       ref: "heads/mlops-plots",
@@ -163,19 +148,19 @@ describe("images the training writes (plots:)", () => {
       `![plots/roc.png](https://github.localhost/${OWNER}/${pr.repo}/blob/${ref.object.sha}/${path}?raw=true)`,
     );
     // The bytes on the branch are the image's.
-    const { data: commit } = await admin.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
+    const { data: commit } = await gh.admin.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
       owner: OWNER,
       repo: pr.repo,
       commit_sha: ref.object.sha,
     });
-    const { data: tree } = await admin.request("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+    const { data: tree } = await gh.admin.request("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
       owner: OWNER,
       repo: pr.repo,
       tree_sha: commit.tree.sha,
       recursive: "1",
     });
     const entry = tree.tree.find((e) => e.path === path);
-    const { data: blob } = await admin.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+    const { data: blob } = await gh.admin.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
       owner: OWNER,
       repo: pr.repo,
       file_sha: entry?.sha ?? "",
@@ -186,15 +171,15 @@ describe("images the training writes (plots:)", () => {
     expect(body).toContain("<summary>plots/train.csv</summary>");
     expect(mermaidBlocks(body)).toHaveLength(2);
     expect(body).toContain("- `plots/notes.txt`: not an image");
-    expect(emulator.violations).toEqual([]);
+    expect(gh.emulator.violations).toEqual([]);
   });
 
   it("without contents: write, lists the images with the permission they need (no crash, no silent drop)", async () => {
-    const pr = await openPullRequest(admin, "gate-images-read");
+    const pr = await openPullRequest(gh.admin, "gate-images-read");
     const work = await candidateWithPlots();
-    const runtime = await runGate({ emulator, token, pr, workspace: work, inputs: {} });
+    const runtime = await runGate({ ...gh, pr, workspace: work, inputs: {} });
     expect(runtime.failure).toBeUndefined();
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     expect(comment?.body).toContain(
       "- `plots/roc.png`: not committed to the `mlops-plots` branch: the token lacks `contents: write`",
     );
@@ -204,11 +189,11 @@ describe("images the training writes (plots:)", () => {
   });
 
   it("a workflow_run companion (a fork's run) never commits the fork's images to this repository", async () => {
-    const pr = await openPullRequest(admin, "gate-images-companion");
+    const pr = await openPullRequest(gh.admin, "gate-images-companion");
     const work = await candidateWithPlots();
-    const writer = emulator.createToken({ ...WRITE, contents: "write" });
+    const writer = gh.emulator.createToken({ ...WRITE, contents: "write" });
     const runtime = await runGate({
-      emulator,
+      ...gh,
       token: writer,
       pr,
       workspace: work,
@@ -217,10 +202,10 @@ describe("images the training writes (plots:)", () => {
       inputs: { baseline: "none", "pull-request": String(pr.number), "head-sha": pr.headSha },
     });
     expect(runtime.failure).toBeUndefined();
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     expect(comment?.body).toContain("- `plots/roc.png`: a workflow_run companion reports a fork's run");
     await expect(
-      admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      gh.admin.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
         owner: OWNER,
         repo: pr.repo,
         ref: "heads/mlops-plots",

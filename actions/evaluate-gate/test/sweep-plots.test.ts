@@ -14,34 +14,18 @@ import {
   sweepArtifactName,
   sweepCellOf,
 } from "@mlops/core";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  emulatorClient,
   gateComments,
   OWNER,
   openPullRequest,
-  removeTempDirs,
   runGate,
   tempDir,
-  WRITE,
+  useGateEmulator,
   workspace,
 } from "./helpers.js";
 
-let emulator: Emulator;
-let admin: ReturnType<typeof emulatorClient>;
-let token: string;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = emulatorClient(
-    emulator,
-    emulator.createToken({ contents: "write", pull_requests: "write" }, "octocat"),
-  );
-  token = emulator.createToken(WRITE);
-});
-afterAll(() => emulator.close());
-afterEach(removeTempDirs);
+const gh = useGateEmulator({ contents: "write", pull_requests: "write" });
 
 const MATRIX = { lr: [0.1, 0.01] };
 const cells = expandSweepMatrix(MATRIX).map(sweepCellOf);
@@ -95,22 +79,21 @@ async function cellArtifact(
 
 describe("evaluate-gate with 'sweep': the best cell's plots", () => {
   it("draws the best cell's ROC, precision–recall, confusion matrix and calibration in its gate report", async () => {
-    const pr = await openPullRequest(admin, "gate-sweep-plots");
+    const pr = await openPullRequest(gh.admin, "gate-sweep-plots");
     const work = await workspace({ "base.json": JSON.stringify({ accuracy: 0.85, f1: 0.8 }) });
     const store = createDirectoryArtifactStore(join(work, ".artifacts"), { runId: 500 });
     const best = predictions(0.5, 1);
     await cellArtifact(store, 0, { accuracy: 0.9, f1: 0.85 }, best); // lr=0.1: the best
     await cellArtifact(store, 1, { accuracy: 0.86, f1: 0.82 }, predictions(0.1, 2));
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       store,
       inputs: { metrics: "", baseline: "base.json", sweep: JSON.stringify(MATRIX) },
     });
     expect(runtime.failure).toBeUndefined();
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     const body = comment?.body ?? "";
     const bestReport = body.slice(body.indexOf("#### Best cell against the baseline: ✅ churn c1 (lr=0.1)"));
     const bestSection = bestReport.slice(0, bestReport.indexOf("<details>\n<summary>c2"));

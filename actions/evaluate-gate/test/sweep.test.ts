@@ -6,35 +6,19 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
 import { buildRunManifest, expandSweepMatrix, sweepArtifactName, sweepCellOf } from "@mlops/core";
-import { type Emulator, startEmulator } from "@mlops/github-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   checkRuns,
-  emulatorClient,
   gateComments,
   OWNER,
   openPullRequest,
-  removeTempDirs,
   runGate,
   tempDir,
-  WRITE,
+  useGateEmulator,
   workspace,
 } from "./helpers.js";
 
-let emulator: Emulator;
-let admin: ReturnType<typeof emulatorClient>;
-let token: string;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = emulatorClient(
-    emulator,
-    emulator.createToken({ contents: "write", pull_requests: "write", checks: "read" }, "octocat"),
-  );
-  token = emulator.createToken(WRITE);
-});
-afterAll(() => emulator.close());
-afterEach(removeTempDirs);
+const gh = useGateEmulator({ contents: "write", pull_requests: "write", checks: "read" });
 
 const MATRIX = { lr: [0.1, 0.01], depth: [3, 5] };
 const cells = expandSweepMatrix(MATRIX).map(sweepCellOf);
@@ -72,7 +56,7 @@ async function cellArtifact(
 
 describe("evaluate-gate with 'sweep'", () => {
   it("ranks every cell against one baseline and posts one comment and one check run", async () => {
-    const pr = await openPullRequest(admin, "gate-sweep");
+    const pr = await openPullRequest(gh.admin, "gate-sweep");
     const work = await workspace({ "base.json": JSON.stringify({ accuracy: 0.85, f1: 0.8 }) });
     const store = createDirectoryArtifactStore(join(work, ".artifacts"), { runId: 500 });
     await cellArtifact(store, 0, { accuracy: 0.86, f1: 0.82 }); // lr=0.1, depth=3
@@ -81,8 +65,7 @@ describe("evaluate-gate with 'sweep'", () => {
     // cell 2 (lr=0.01, depth=3): its training failed, no artifact
     await cellArtifact(store, 3, { accuracy: 0.88, f1: 0.7 }); // lr=0.01, depth=5: fails f1 >= baseline - 0.01
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       store,
@@ -97,7 +80,7 @@ describe("evaluate-gate with 'sweep'", () => {
       accuracy: 0.9,
     });
 
-    const comments = await gateComments(admin, pr);
+    const comments = await gateComments(gh.admin, pr);
     expect(comments).toHaveLength(1);
     const body = comments[0]?.body ?? "";
     expect(body).toContain(
@@ -118,7 +101,7 @@ describe("evaluate-gate with 'sweep'", () => {
     expect(body).toContain("```mermaid");
     expect(body).toContain("#### Best cell against the baseline: ✅ churn c2 (lr=0.1, depth=5): gate passed");
 
-    const checks = await checkRuns(admin, pr);
+    const checks = await checkRuns(gh.admin, pr);
     expect(checks).toHaveLength(1);
     expect(checks[0]).toMatchObject({ name: "mlops gate: churn", conclusion: "success" });
     expect(checks[0]?.output.title).toContain("churn sweep: the best of 4 cells passes the gate");
@@ -149,13 +132,12 @@ describe("evaluate-gate with 'sweep'", () => {
   });
 
   it("fails loudly when no cell produced the ranking metric, even with fail-on-regression false", async () => {
-    const pr = await openPullRequest(admin, "gate-sweep-empty");
+    const pr = await openPullRequest(gh.admin, "gate-sweep-empty");
     const work = await workspace({});
     const store = createDirectoryArtifactStore(join(work, ".artifacts"), { runId: 500 });
     await cellArtifact(store, 0, { f1: 0.9 });
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       store,
@@ -171,15 +153,15 @@ describe("evaluate-gate with 'sweep'", () => {
       /^Sweep gate failed for churn: no cell of 4 produced accuracy, so nothing was ranked \(c1: its gate rules could not run: .*; c2: training failed/,
     );
     expect(runtime.outputs.passed).toBe("false");
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     expect(comment?.body).toContain(
       "### ❌ churn sweep: no cell produced accuracy — nothing ranked (4 cells)",
     );
-    expect(await checkRuns(admin, pr)).toMatchObject([{ conclusion: "failure" }]);
+    expect(await checkRuns(gh.admin, pr)).toMatchObject([{ conclusion: "failure" }]);
   });
 
   it("reads the cells from a folder of downloaded artifacts (the fork companion), newest attempt first", async () => {
-    const pr = await openPullRequest(admin, "gate-sweep-folder");
+    const pr = await openPullRequest(gh.admin, "gate-sweep-folder");
     const work = await workspace({});
     // As download-artifact with `pattern: mlops-*` writes them: one folder per artifact of the fork's run.
     const fork = join(work, "fork");
@@ -190,8 +172,7 @@ describe("evaluate-gate with 'sweep'", () => {
     await cellArtifact(store, 3, { accuracy: 0.88, f1: 0.83 });
     await writeFile(join(work, "base.json"), JSON.stringify({ accuracy: 0.85, f1: 0.8 }));
     const runtime = await runGate({
-      emulator,
-      token,
+      ...gh,
       pr,
       workspace: work,
       inputs: { metrics: "fork", baseline: "base.json", sweep: JSON.stringify(MATRIX) },
@@ -201,7 +182,7 @@ describe("evaluate-gate with 'sweep'", () => {
       cell: cells[1]?.id,
       accuracy: 0.93,
     });
-    const [comment] = await gateComments(admin, pr);
+    const [comment] = await gateComments(gh.admin, pr);
     expect(comment?.body).toContain(
       "the best of 4 cells passes the gate — c2 (lr=0.1, depth=5), accuracy 0.93",
     );
@@ -214,15 +195,15 @@ describe("evaluate-gate with 'sweep'", () => {
   });
 
   it("refuses a bad matrix, and a metrics file with 'sweep', before any request", async () => {
-    const pr = await openPullRequest(admin, "gate-sweep-bad");
+    const pr = await openPullRequest(gh.admin, "gate-sweep-bad");
     const work = await workspace({ "metrics.json": "{}" });
-    const before = emulator.requestLog.length;
-    const bad = await runGate({ emulator, token, pr, workspace: work, inputs: { metrics: "", sweep: "[]" } });
+    const before = gh.emulator.requestLog.length;
+    const bad = await runGate({ ...gh, pr, workspace: work, inputs: { metrics: "", sweep: "[]" } });
     expect(bad.failure).toMatch(/^sweep: expected a JSON object/);
-    const both = await runGate({ emulator, token, pr, workspace: work, inputs: { sweep: '{"lr":[1]}' } });
+    const both = await runGate({ ...gh, pr, workspace: work, inputs: { sweep: '{"lr":[1]}' } });
     expect(both.failure).toMatch(
       /^metrics: with 'sweep', expected a folder of downloaded train artifacts .*, got metrics\.json$/,
     );
-    expect(emulator.requestLog.length).toBe(before);
+    expect(gh.emulator.requestLog.length).toBe(before);
   });
 });
