@@ -5,6 +5,7 @@ import {
   BASELINE_MODES,
   type BaselineMode,
   decideFromSetup,
+  type GateDecision,
   type GateSetup,
   gateJsonText,
   InputError,
@@ -45,6 +46,20 @@ export interface BaselineFlags {
   baseBranch?: string;
   /** The workflow whose push runs train the base-branch baseline (default: the PR check template's). */
   workflow?: string;
+}
+
+/** gate.json as the CLI prints it (`--format json`): no pull request, no trailing newline. */
+export function cliGateJson(
+  setup: Pick<GateSetup, "model">,
+  evaluation: GateDecision,
+  baseline: Pick<Baseline, "source"> | undefined,
+): string {
+  return gateJsonText({
+    model: setup.model,
+    evaluation,
+    baselineSource: baseline?.source,
+    pullRequest: undefined,
+  }).trimEnd();
 }
 
 /**
@@ -202,12 +217,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
         });
         io.stdout(
           flags.format === "json"
-            ? gateJsonText({
-                model: setup.model,
-                evaluation,
-                baselineSource: baseline?.source,
-                pullRequest: undefined,
-              }).trimEnd()
+            ? cliGateJson(setup, evaluation, baseline)
             : evaluation.render({ budget: NO_BUDGET }),
         );
         passed = evaluation.passed;

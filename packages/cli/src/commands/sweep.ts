@@ -5,7 +5,6 @@ import {
   decideFromSetup,
   formatNumber,
   type GateDecision,
-  gateJsonText,
   InputError,
   NO_BUDGET,
   prepareGate,
@@ -17,7 +16,7 @@ import type { Command } from "commander";
 import { EXIT_FINDING, ExitWith } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { existingPath } from "../paths.js";
-import { baselineOptions, cliBaseline } from "./gate.js";
+import { baselineOptions, cliBaseline, cliGateJson } from "./gate.js";
 
 const FORMATS = ["table", "markdown", "json"];
 
@@ -158,12 +157,7 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
         const precision = setup.config.specs?.[metric]?.precision ?? 4;
         io.stdout(
           flags.format === "json"
-            ? gateJsonText({
-                model: setup.model,
-                evaluation,
-                baselineSource: baseline?.source,
-                pullRequest: undefined,
-              }).trimEnd()
+            ? cliGateJson(setup, evaluation, baseline)
             : flags.format === "markdown"
               ? evaluation.render({ budget: NO_BUDGET })
               : leaderboardTable(
