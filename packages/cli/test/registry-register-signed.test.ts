@@ -56,6 +56,11 @@ function cli(args: string[]) {
   });
 }
 
+/** `mlops registry register fraud model.bin ARGS…` in the checkout. */
+const register = (...args: string[]) => cli(["registry", "register", "fraud", "model.bin", ...args]);
+/** The same, signed with the test's key. */
+const registerSigned = (...args: string[]) => register("--signing-key", join(keys, "signing.key"), ...args);
+
 async function releaseTags(): Promise<string[]> {
   const { data } = await emulatorClient(emulator, token).request("GET /repos/{owner}/{repo}/releases", {
     owner: "acme",
@@ -66,16 +71,7 @@ async function releaseTags(): Promise<string[]> {
 
 describe("mlops registry register --signing-key", () => {
   it("signs the checkout's commit and branch (no workflow); verify accepts it unless the policy names a workflow", async () => {
-    const registered = await cli([
-      "registry",
-      "register",
-      "fraud",
-      "model.bin",
-      "--signing-key",
-      join(keys, "signing.key"),
-      "--format",
-      "json",
-    ]);
+    const registered = await registerSigned("--format", "json");
     expect(registered.code, registered.stderr).toBe(0);
     const answer = JSON.parse(registered.stdout) as {
       version: string;
@@ -116,14 +112,7 @@ describe("mlops registry register --signing-key", () => {
   it("refuses a dirty work tree with one line before writing anything; --allow-dirty signs and says so", async () => {
     writeFileSync(join(checkout, "train.py"), "print('changed')\n");
     const before = await releaseTags();
-    const dirty = await cli([
-      "registry",
-      "register",
-      "fraud",
-      "model.bin",
-      "--signing-key",
-      join(keys, "signing.key"),
-    ]);
+    const dirty = await registerSigned();
     expect([dirty.code, dirty.stderr.trim().split("\n")]).toEqual([
       2,
       [
@@ -133,15 +122,7 @@ describe("mlops registry register --signing-key", () => {
     expect(await releaseTags()).toEqual(before);
 
     writeFileSync(join(checkout, "model.bin"), "weights trained from the changed train.py");
-    const allowed = await cli([
-      "registry",
-      "register",
-      "fraud",
-      "model.bin",
-      "--signing-key",
-      join(keys, "signing.key"),
-      "--allow-dirty",
-    ]);
+    const allowed = await registerSigned("--allow-dirty");
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.stderr).toContain(
       "warning: registering with 1 uncommitted change (--allow-dirty); the signed statement says the work tree was not clean.",
@@ -157,14 +138,7 @@ describe("mlops registry register --signing-key", () => {
       "version: 1\nmodels:\n  - name: fraud\nregistry:\n  signing:\n    required: true\n",
     );
     const before = await releaseTags();
-    const unsigned = await cli([
-      "registry",
-      "register",
-      "fraud",
-      "model.bin",
-      "--config",
-      join(keys, "required.yml"),
-    ]);
+    const unsigned = await register("--config", join(keys, "required.yml"));
     expect([unsigned.code, unsigned.stderr.trim().split("\n").length]).toEqual([2, 1]);
     expect(unsigned.stderr).toContain(
       "registry.signing.required is true, but no --signing-key was given (keyless signing needs a GitHub Actions job",
@@ -173,29 +147,13 @@ describe("mlops registry register --signing-key", () => {
   });
 
   it("refuses to sign another commit than the checked-out one, and a detached HEAD without a tag", async () => {
-    const other = await cli([
-      "registry",
-      "register",
-      "fraud",
-      "model.bin",
-      "--signing-key",
-      join(keys, "signing.key"),
-      "--commit",
-      "0".repeat(40),
-    ]);
+    const other = await registerSigned("--commit", "0".repeat(40));
     expect([other.code, other.stderr]).toEqual([
       2,
       expect.stringContaining(`--signing-key signs what is checked out (HEAD ${head.slice(0, 7)})`),
     ]);
     git("checkout", "-q", "--detach");
-    const detached = await cli([
-      "registry",
-      "register",
-      "fraud",
-      "model.bin",
-      "--signing-key",
-      join(keys, "signing.key"),
-    ]);
+    const detached = await registerSigned();
     expect([detached.code, detached.stderr]).toEqual([
       2,
       expect.stringContaining("is detached and no tag points at it"),
