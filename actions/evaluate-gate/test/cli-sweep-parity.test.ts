@@ -9,15 +9,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { runCliCaptured } from "@mlops/cli/testing";
-import {
-  buildRunManifest,
-  expandSweepMatrix,
-  type SweepValues,
-  sweepArtifactName,
-  sweepCellOf,
-} from "@mlops/core";
+import { expandSweepMatrix, type SweepValues, sweepArtifactName, sweepCellOf } from "@mlops/core";
 import { describe, expect, it } from "vitest";
-import { OWNER, openPullRequest, runGate, useGateEmulator, workspace } from "./helpers.js";
+import { openPullRequest, runGate, sweepCellManifest, useGateEmulator, workspace } from "./helpers.js";
 
 const gh = useGateEmulator({ contents: "write", issues: "write", pull_requests: "write" });
 
@@ -29,24 +23,7 @@ async function artifact(dir: string, values: SweepValues, metrics: Record<string
   const name = sweepArtifactName("mlops-churn", cell);
   const folder = join(dir, attempt > 1 ? `${name}-attempt-${attempt}` : name);
   await mkdir(folder, { recursive: true });
-  await writeFile(
-    join(folder, "run.json"),
-    buildRunManifest({
-      model: "churn",
-      commit: "c".repeat(40),
-      ref: "refs/pull/1/merge",
-      repository: `${OWNER}/x`,
-      run: { id: 500, attempt, url: "", workflow: "pr.yml" },
-      command: { exit_code: 0, duration_ms: 1 },
-      params: {},
-      metrics,
-      files: [],
-      data: [],
-      runner: { os: "Linux", arch: "x64", node: "v20", name: "runner" },
-      sweep: { cell: cell.id, values: cell.values },
-      created_at: "2026-12-07T00:00:00Z",
-    }),
-  );
+  await writeFile(join(folder, "run.json"), sweepCellManifest(cell, metrics, attempt));
 }
 
 describe("mlops sweep and the evaluate-gate action on the same folder", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ArtifactStore, createMemoryRuntime, type MemoryRuntime, runAction } from "@mlops/action-kit";
 import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
-import { buildRunManifest } from "@mlops/core";
+import { buildRunManifest, type SweepCell } from "@mlops/core";
 import { type GitHubClient, stickyMarker } from "@mlops/github";
 import {
   emulatorClient,
@@ -231,5 +231,24 @@ export function runManifest(values: Record<string, number>, attempt = 1): string
     data: [],
     runner: { os: "Linux", arch: "x64", node: "v20", name: "runner" },
     created_at: new Date().toISOString(),
+  });
+}
+
+/** A sweep cell's `run.json` as `train` writes it with `sweep-cell` (attempt `attempt` of run 500). */
+export function sweepCellManifest(cell: SweepCell, metrics: Record<string, number>, attempt = 1): string {
+  return buildRunManifest({
+    model: "churn",
+    commit: "c".repeat(40),
+    ref: "refs/pull/1/merge",
+    repository: `${OWNER}/x`,
+    run: { id: 500, attempt, url: "", workflow: "pr.yml" },
+    command: { exit_code: 0, duration_ms: 1 },
+    params: {},
+    metrics,
+    files: [],
+    data: [],
+    runner: { os: "Linux", arch: "x64", node: "v20", name: "runner" },
+    sweep: { cell: cell.id, values: cell.values },
+    created_at: "2026-12-07T00:00:00Z",
   });
 }

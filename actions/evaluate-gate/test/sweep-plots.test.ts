@@ -6,20 +6,13 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
-import {
-  buildRunManifest,
-  expandSweepMatrix,
-  mermaidBlocks,
-  mulberry32,
-  sweepArtifactName,
-  sweepCellOf,
-} from "@mlops/core";
+import { expandSweepMatrix, mermaidBlocks, mulberry32, sweepArtifactName, sweepCellOf } from "@mlops/core";
 import { describe, expect, it } from "vitest";
 import {
   gateComments,
-  OWNER,
   openPullRequest,
   runGate,
+  sweepCellManifest,
   tempDir,
   useGateEmulator,
   workspace,
@@ -52,24 +45,7 @@ async function cellArtifact(
   const cell = cells[index] as (typeof cells)[number];
   const dir = await tempDir("sweep-cell-");
   await writeFile(join(dir, "predictions.csv"), csv);
-  await writeFile(
-    join(dir, "run.json"),
-    buildRunManifest({
-      model: "churn",
-      commit: "c".repeat(40),
-      ref: "refs/pull/1/merge",
-      repository: `${OWNER}/x`,
-      run: { id: 500, attempt: 1, url: "", workflow: "pr.yml" },
-      command: { exit_code: 0, duration_ms: 1 },
-      params: {},
-      metrics,
-      files: [],
-      data: [],
-      runner: { os: "Linux", arch: "x64", node: "v20", name: "runner" },
-      sweep: { cell: cell.id, values: cell.values },
-      created_at: new Date().toISOString(),
-    }),
-  );
+  await writeFile(join(dir, "run.json"), sweepCellManifest(cell, metrics));
   await store.upload(
     sweepArtifactName("mlops-churn", cell),
     [join(dir, "run.json"), join(dir, "predictions.csv")],

@@ -5,14 +5,14 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createDirectoryArtifactStore } from "@mlops/action-kit/testing";
-import { buildRunManifest, expandSweepMatrix, sweepArtifactName, sweepCellOf } from "@mlops/core";
+import { expandSweepMatrix, sweepArtifactName, sweepCellOf } from "@mlops/core";
 import { describe, expect, it } from "vitest";
 import {
   checkRuns,
   gateComments,
-  OWNER,
   openPullRequest,
   runGate,
+  sweepCellManifest,
   tempDir,
   useGateEmulator,
   workspace,
@@ -32,24 +32,7 @@ async function cellArtifact(
 ) {
   const cell = cells[cellIndex] as (typeof cells)[number];
   const dir = await tempDir("sweep-cell-");
-  await writeFile(
-    join(dir, "run.json"),
-    buildRunManifest({
-      model: "churn",
-      commit: "c".repeat(40),
-      ref: "refs/pull/1/merge",
-      repository: `${OWNER}/x`,
-      run: { id: 500, attempt, url: "", workflow: "pr.yml" },
-      command: { exit_code: 0, duration_ms: 1 },
-      params: {},
-      metrics,
-      files: [],
-      data: [],
-      runner: { os: "Linux", arch: "x64", node: "v20", name: "runner" },
-      sweep: { cell: cell.id, values: cell.values },
-      created_at: new Date().toISOString(),
-    }),
-  );
+  await writeFile(join(dir, "run.json"), sweepCellManifest(cell, metrics, attempt));
   const name = sweepArtifactName("mlops-churn", cell);
   await store.upload(attempt > 1 ? `${name}-attempt-${attempt}` : name, [join(dir, "run.json")], dir);
 }
