@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { runCliCaptured } from "@mlops/cli/testing";
 import { expandSweepMatrix, type SweepValues, sweepArtifactName, sweepCellOf } from "@mlops/core";
 import { describe, expect, it } from "vitest";
-import { openPullRequest, runGate, sweepCellManifest, useGateEmulator, workspace } from "./helpers.js";
+import { openPullRequest, runGate, runManifest, useGateEmulator, workspace } from "./helpers.js";
 
 const gh = useGateEmulator({ contents: "write", issues: "write", pull_requests: "write" });
 
@@ -23,7 +23,7 @@ async function artifact(dir: string, values: SweepValues, metrics: Record<string
   const name = sweepArtifactName("mlops-churn", cell);
   const folder = join(dir, attempt > 1 ? `${name}-attempt-${attempt}` : name);
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, "run.json"), sweepCellManifest(cell, metrics, attempt));
+  await writeFile(join(folder, "run.json"), runManifest(metrics, attempt, cell));
 }
 
 describe("mlops sweep and the evaluate-gate action on the same folder", () => {

@@ -216,8 +216,8 @@ export function writeRequests(emulator: Emulator) {
 
 export const metrics = (accuracy: number, f1: number) => JSON.stringify({ accuracy, f1 });
 
-/** A `run.json` as `train` writes it, with these metrics. */
-export function runManifest(values: Record<string, number>, attempt = 1): string {
+/** A `run.json` as `train` writes it, with these metrics (and, for a sweep, its cell as `sweep-cell` gives it). */
+export function runManifest(values: Record<string, number>, attempt = 1, cell?: SweepCell): string {
   return buildRunManifest({
     model: "churn",
     commit: "c".repeat(40),
@@ -230,25 +230,7 @@ export function runManifest(values: Record<string, number>, attempt = 1): string
     files: [],
     data: [],
     runner: { os: "Linux", arch: "x64", node: "v20", name: "runner" },
+    ...(cell ? { sweep: { cell: cell.id, values: cell.values } } : {}),
     created_at: new Date().toISOString(),
-  });
-}
-
-/** A sweep cell's `run.json` as `train` writes it with `sweep-cell` (attempt `attempt` of run 500). */
-export function sweepCellManifest(cell: SweepCell, metrics: Record<string, number>, attempt = 1): string {
-  return buildRunManifest({
-    model: "churn",
-    commit: "c".repeat(40),
-    ref: "refs/pull/1/merge",
-    repository: `${OWNER}/x`,
-    run: { id: 500, attempt, url: "", workflow: "pr.yml" },
-    command: { exit_code: 0, duration_ms: 1 },
-    params: {},
-    metrics,
-    files: [],
-    data: [],
-    runner: { os: "Linux", arch: "x64", node: "v20", name: "runner" },
-    sweep: { cell: cell.id, values: cell.values },
-    created_at: "2026-12-07T00:00:00Z",
   });
 }

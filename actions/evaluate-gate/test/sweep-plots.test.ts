@@ -12,7 +12,7 @@ import {
   gateComments,
   openPullRequest,
   runGate,
-  sweepCellManifest,
+  runManifest,
   tempDir,
   useGateEmulator,
   workspace,
@@ -45,7 +45,7 @@ async function cellArtifact(
   const cell = cells[index] as (typeof cells)[number];
   const dir = await tempDir("sweep-cell-");
   await writeFile(join(dir, "predictions.csv"), csv);
-  await writeFile(join(dir, "run.json"), sweepCellManifest(cell, metrics));
+  await writeFile(join(dir, "run.json"), runManifest(metrics, 1, cell));
   await store.upload(
     sweepArtifactName("mlops-churn", cell),
     [join(dir, "run.json"), join(dir, "predictions.csv")],

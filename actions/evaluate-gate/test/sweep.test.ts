@@ -12,7 +12,7 @@ import {
   gateComments,
   openPullRequest,
   runGate,
-  sweepCellManifest,
+  runManifest,
   tempDir,
   useGateEmulator,
   workspace,
@@ -32,7 +32,7 @@ async function cellArtifact(
 ) {
   const cell = cells[cellIndex] as (typeof cells)[number];
   const dir = await tempDir("sweep-cell-");
-  await writeFile(join(dir, "run.json"), sweepCellManifest(cell, metrics, attempt));
+  await writeFile(join(dir, "run.json"), runManifest(metrics, attempt, cell));
   const name = sweepArtifactName("mlops-churn", cell);
   await store.upload(attempt > 1 ? `${name}-attempt-${attempt}` : name, [join(dir, "run.json")], dir);
 }
