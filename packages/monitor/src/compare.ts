@@ -356,24 +356,10 @@ export function compareProfiles(
       }
     }
     if (exclude.has(name) || (ref.type !== "numerical" && ref.type !== "categorical")) continue;
-    if (cur.type !== ref.type) {
-      // one side has no values at all, so its type could not be inferred: a defined "no values" result
-      const test = testOf(name, ref, options);
-      columns.push({
-        name,
-        type: ref.type,
-        test,
-        statistic: 0,
-        p_value: noValuesP(test),
-        threshold: options.thresholds?.[name] ?? options.threshold ?? defaultThreshold(test),
-        drifted: false,
-        note: `no values in the ${ref.count === 0 ? "reference" : "current"} data`,
-      });
-      continue;
-    }
     const test = testOf(name, ref, options);
     const threshold = options.thresholds?.[name] ?? options.threshold ?? defaultThreshold(test);
-    if (ref.count === 0 || cur.count === 0) {
+    /** A column that is not a verdict: no statistic, not drifted, left out of the drift share. */
+    const notTested = (note: string) =>
       columns.push({
         name,
         type: ref.type,
@@ -382,23 +368,17 @@ export function compareProfiles(
         p_value: noValuesP(test),
         threshold,
         drifted: false,
-        note: `no values in the ${ref.count === 0 ? "reference" : "current"} data`,
+        note,
       });
+    // One side has no values at all (its type could not be inferred when the types differ): "no values".
+    if (cur.type !== ref.type || ref.count === 0 || cur.count === 0) {
+      notTested(`no values in the ${ref.count === 0 ? "reference" : "current"} data`);
       continue;
     }
     const need = options.minValues ?? DEFAULT_MIN_VALUES;
     if (ref.count < need || cur.count < need) {
       // too few values for the test to have any power: not a verdict (left out like a column of nulls)
-      columns.push({
-        name,
-        type: ref.type,
-        test,
-        statistic: 0,
-        p_value: noValuesP(test),
-        threshold,
-        drifted: false,
-        note: tooFewNote(ref.count, cur.count, need),
-      });
+      notTested(tooFewNote(ref.count, cur.count, need));
       continue;
     }
     const { statistic, p } = runTest(test, ref, cur);
