@@ -10,13 +10,15 @@ import { emulatorClient, headSha, OWNER, openPullRequest, registerRun, tempDir }
 
 const REPO = "history";
 let emulator: Emulator;
+/** Added to the emulator's clock: moved forward between the two production moves so a date filter can tell them apart (GitHub, like the emulator, may give writes in one second the same timestamp). */
+let clockOffset = 0;
 let admin: GitHubClient;
 let maintainer: GitHubClient;
 let work: { dir: string; cleanup: () => Promise<void> };
 
 beforeAll(async () => {
   work = await tempDir();
-  emulator = await startEmulator();
+  emulator = await startEmulator({ clock: () => Date.now() + clockOffset });
   admin = emulatorClient(
     emulator,
     emulator.createToken(
@@ -101,6 +103,7 @@ describe("aliasHistory", () => {
     expect((await deploy("1", "production", String(runA))).ok).toBe(true);
     await deploy("2", "staging", "cli:ana:1"); // a CLI deploy: no run, no approval
     await deploy("2", "staging", "cli:ana:2", false); // failed: the alias did not move
+    clockOffset += 60_000;
     runB = await approvedRun("bob", "production", "v2 looks good");
     expect((await deploy("2", "production", String(runB))).ok).toBe(true);
   });
